@@ -1,0 +1,42 @@
+# Florilège: two commands do everything on a fresh machine.
+#   make run   install into .venv, migrate, load the demo, serve on http://127.0.0.1:8000 with the worker
+#   make test  install and run the whole suite
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+export FLORILEGE_DATA_DIR ?= $(CURDIR)/var
+
+.PHONY: run test install lint check clean
+
+# Debian ships venv separately (python3-venv); install it when we can, else say so.
+$(BIN)/python:
+	@$(PYTHON) -m venv $(VENV) 2>/dev/null || python3 -m venv $(VENV) 2>/dev/null || { \
+	  rm -rf $(VENV); \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && apt-get install -y -qq python3-venv && python3 -m venv $(VENV); \
+	  else echo "Python's venv module is missing: sudo apt-get install python3-venv"; exit 1; fi; }
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+# The secret key is made once per data folder; the demo fetches its own feeds on loopback.
+run: install
+	@mkdir -p "$(FLORILEGE_DATA_DIR)"
+	@test -s "$(FLORILEGE_DATA_DIR)/secret_key" || (umask 077 && $(BIN)/python -c \
+		"import secrets; print(secrets.token_urlsafe(50))" > "$(FLORILEGE_DATA_DIR)/secret_key")
+	FLORILEGE_ALLOW_NETWORKS="$${FLORILEGE_ALLOW_NETWORKS:-127.0.0.0/8}" \
+	$(BIN)/python manage.py serve --demo
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	FLORILEGE_DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) var

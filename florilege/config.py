@@ -1,0 +1,152 @@
+"""The one typed settings object, read from ``FLORILEGE_*`` environment variables.
+
+Every option lives in ``OPTIONS`` with its type, default and documentation, so the README
+table and the code cannot drift apart (a test checks that every option is documented).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+# Anything starting with this is treated as "no secret was set".
+INSECURE_SECRET_PREFIX = "insecure-dev-key"
+
+
+class ConfigError(Exception):
+    """Raised when the environment asks for something unsafe or malformed."""
+
+
+def _bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"expected a boolean (1/0, true/false), got {raw!r}")
+
+
+def _networks(raw: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    parts = [p.strip() for p in raw.split(",") if p.strip()]
+    return tuple(ipaddress.ip_network(p, strict=False) for p in parts)
+
+
+def _list(raw: str) -> tuple[str, ...]:
+    return tuple(p.strip() for p in raw.split(",") if p.strip())
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str
+    parse: Callable[[str], Any]
+    default: str
+    doc: str
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("DEBUG", _bool, "0", "Debug mode: detailed error pages, insecure secret key allowed."),
+    Option(
+        "SECRET_KEY",
+        str,
+        "",
+        "Secret for sessions and signed links. Required unless FLORILEGE_DEBUG=1.",
+    ),
+    Option(
+        "SECRET_KEY_FILE",
+        str,
+        "",
+        "File to read the secret key from when FLORILEGE_SECRET_KEY is unset; empty means "
+        "`<data folder>/secret_key` if it exists (`make run` creates it).",
+    ),
+    Option("DATA_DIR", Path, "./var", "Folder holding the SQLite database and uploads."),
+    Option(
+        "DATABASE_URL",
+        str,
+        "",
+        "Database URL (also read from DATABASE_URL); empty means SQLite in the data folder.",
+    ),
+    Option("BASE_URL", str, "http://127.0.0.1:8000", "Public address of this instance."),
+    Option("ALLOWED_HOSTS", _list, "127.0.0.1,localhost", "Comma-separated host names served."),
+    Option("HOST", str, "127.0.0.1", "Address `manage.py serve` binds to."),
+    Option("PORT", int, "8000", "Port `manage.py serve` listens on."),
+    Option(
+        "ALLOW_NETWORKS",
+        _networks,
+        "",
+        "Comma-separated private ranges that fetches may reach (e.g. 127.0.0.0/8 for the demo). "
+        "Loopback, private, link-local and metadata addresses are refused otherwise.",
+    ),
+    Option("FETCH_TIMEOUT", float, "20", "Seconds allowed for one fetch, connection to last byte."),
+    Option(
+        "FETCH_MAX_BYTES", int, "10485760", "Largest response body accepted, after decompression."
+    ),
+    Option("FETCH_MAX_REDIRECTS", int, "5", "Redirects followed before a fetch fails."),
+    Option("FETCH_MIN_INTERVAL", int, "900", "Shortest time between two fetches of a feed (s)."),
+    Option("FETCH_MAX_INTERVAL", int, "86400", "Longest time between two fetches of a feed (s)."),
+    Option(
+        "WORKER_BATCH", int, "20", "Sources a worker leases and fetches concurrently per cycle."
+    ),
+    Option("WORKER_IDLE_SECONDS", float, "5", "Worker sleep when nothing is due."),
+    Option("LOG_LEVEL", str, "INFO", "Log level for the florilege loggers."),
+)
+
+
+@dataclass(frozen=True)
+class Config:
+    """Parsed configuration. Build it with :func:`load`."""
+
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.values[name]
+        except KeyError as exc:
+            raise AttributeError(name) from exc
+
+
+def load(environ: Mapping[str, str] | None = None) -> Config:
+    """Read every option from ``environ`` (default: the process environment).
+
+    Refuses to run outside debug without a real secret key: a default key would let anyone
+    forge session cookies and signed links.
+    """
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for opt in OPTIONS:
+        raw = env.get(f"FLORILEGE_{opt.name}")
+        if raw is None and opt.name == "DATABASE_URL":
+            raw = env.get("DATABASE_URL")
+        if raw is None:
+            raw = opt.default
+        try:
+            values[opt.name] = opt.parse(raw)
+        except ValueError as exc:
+            raise ConfigError(f"FLORILEGE_{opt.name}: {exc}") from exc
+    values["DATA_DIR"] = Path(values["DATA_DIR"]).resolve()
+    if not values["SECRET_KEY"]:
+        values["SECRET_KEY"] = _secret_from_file(values["SECRET_KEY_FILE"], values["DATA_DIR"])
+    if not values["SECRET_KEY"] or values["SECRET_KEY"].startswith(INSECURE_SECRET_PREFIX):
+        if not values["DEBUG"]:
+            raise ConfigError(
+                "FLORILEGE_SECRET_KEY is missing or a default: set a long random value, "
+                "or FLORILEGE_DEBUG=1 for local development."
+            )
+        values["SECRET_KEY"] = f"{INSECURE_SECRET_PREFIX}-only-for-debug"
+    if len(values["SECRET_KEY"]) < 32 and not values["DEBUG"]:
+        raise ConfigError("FLORILEGE_SECRET_KEY must be at least 32 characters.")
+    values["BASE_URL"] = values["BASE_URL"].rstrip("/")
+    return Config(values)
+
+
+def _secret_from_file(path: str, data_dir: Path) -> str:
+    candidate = Path(path) if path else data_dir / "secret_key"
+    try:
+        return candidate.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        if path:
+            raise ConfigError(f"FLORILEGE_SECRET_KEY_FILE: no such file: {path}") from None
+        return ""

@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from florilege.curation.models import Topic
+from florilege.curation.services.scooping import ScoopDraft, clean_insight, clean_tags
+from florilege.curation.services.topics import parse_languages, parse_list
+from florilege.lib.urls import is_http_url
+
+RESERVED_SLUGS = {"new", "admin", "feed", "static", "demo", "curate", "login", "logout"}
+
+
+class TopicForm(forms.ModelForm):
+    languages = forms.CharField(
+        required=False, help_text="Two-letter codes separated by commas, e.g. fr, en."
+    )
+    keywords = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Words or phrases that make an item relevant, separated by commas.",
+    )
+
+    class Meta:
+        model = Topic
+        fields = ["title", "slug", "description", "languages", "keywords"]
+        help_texts = {"slug": "The address of the topic page: letters, digits and hyphens."}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["languages"] = ", ".join(self.instance.languages)
+            self.initial["keywords"] = ", ".join(self.instance.keywords)
+
+    def clean_slug(self) -> str:
+        slug = self.cleaned_data["slug"].lower()
+        if slug in RESERVED_SLUGS:
+            raise ValidationError("This address is reserved; choose another.")
+        clash = Topic.objects.filter(slug=slug).exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise ValidationError("Another topic already uses this address; choose another.")
+        return slug
+
+    def clean_languages(self) -> list[str]:
+        return parse_languages(self.cleaned_data.get("languages", ""))
+
+    def clean_keywords(self) -> list[str]:
+        return parse_list(self.cleaned_data.get("keywords", ""))
+
+
+class SourceForm(forms.Form):
+    url = forms.CharField(
+        label="Feed or site address",
+        max_length=2000,
+        widget=forms.URLInput(attrs={"placeholder": "https://example.org/feed.xml"}),
+    )
+
+    def clean_url(self) -> str:
+        url = self.cleaned_data["url"].strip()
+        if not is_http_url(url):
+            raise ValidationError("Enter a full web address starting with http:// or https://.")
+        return url
+
+
+class ScoopForm(forms.Form):
+    url = forms.CharField(max_length=2000, widget=forms.HiddenInput)
+    title = forms.CharField(max_length=300)
+    excerpt = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    insight = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": "Write an insight: say in a few words why this piece matters."},
+        help_text="Your commentary, in Markdown: why this matters to your readers.",
+    )
+    tags = forms.CharField(required=False, help_text="Separated by commas.")
+    image_url = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+    source_name = forms.CharField(required=False, max_length=300, widget=forms.HiddenInput)
+    language = forms.CharField(required=False, max_length=10, widget=forms.HiddenInput)
+
+    def clean_url(self) -> str:
+        url = self.cleaned_data["url"].strip()
+        if not is_http_url(url):
+            raise ValidationError(
+                "The scoop needs a web address starting with http:// or https://."
+            )
+        return url
+
+    def clean_insight(self) -> str:
+        return clean_insight(self.cleaned_data["insight"])
+
+    def clean_tags(self) -> list[str]:
+        return clean_tags(self.cleaned_data.get("tags", ""))
+
+    def draft(self) -> ScoopDraft:
+        data = self.cleaned_data
+        return ScoopDraft(
+            url=data["url"],
+            title=data["title"],
+            insight=data["insight"],
+            excerpt=data.get("excerpt", ""),
+            image_url=data.get("image_url", ""),
+            source_name=data.get("source_name", ""),
+            language=data.get("language", ""),
+            tags=data.get("tags", []),
+        )
+
+    @classmethod
+    def initial_from(cls, draft: ScoopDraft) -> dict[str, str]:
+        return {
+            "url": draft.url,
+            "title": draft.title,
+            "excerpt": draft.excerpt,
+            "insight": draft.insight,
+            "tags": ", ".join(draft.tags),
+            "image_url": draft.image_url,
+            "source_name": draft.source_name,
+            "language": draft.language,
+        }
+
+
+class ScoopUrlForm(forms.Form):
+    url = forms.CharField(
+        label="Page address",
+        max_length=2000,
+        widget=forms.URLInput(attrs={"placeholder": "https://…"}),
+    )
+
+    def clean_url(self) -> str:
+        url = self.cleaned_data["url"].strip()
+        if not is_http_url(url):
+            raise ValidationError("Enter a full web address starting with http:// or https://.")
+        return url

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+
+class Topic(models.Model):
+    """A curated subject: its sources feed a suggestion queue, its scoops make its page."""
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    description = models.TextField(blank=True)
+    # ISO 639-1 codes; empty means every language.
+    languages = models.JSONField(default=list, blank=True)
+    keywords = models.JSONField(default=list, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_topics"
+    )
+    sources = models.ManyToManyField(
+        "sources.Source", through="TopicSource", related_name="topics", blank=True
+    )
+    is_public = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("publishing:topic", args=[self.slug])
+
+
+class TopicSource(models.Model):
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE)
+    source = models.ForeignKey("sources.Source", on_delete=models.CASCADE)
+    added_at = models.DateTimeField(default=timezone.now)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["topic", "source"], name="topicsource_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topic_id} follows {self.source_id}"
+
+
+class Scoop(models.Model):
+    """A published piece: a link with the curator's insight, on a topic's page."""
+
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="scoops")
+    curator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="scoops"
+    )
+    entry = models.ForeignKey(
+        "sources.Entry", null=True, blank=True, on_delete=models.SET_NULL, related_name="scoops"
+    )
+    url = models.URLField(max_length=2000)
+    canonical_url = models.CharField(max_length=2000)
+    title = models.CharField(max_length=300)
+    excerpt = models.TextField(blank=True)
+    image_url = models.URLField(max_length=2000, blank=True)
+    source_name = models.CharField(max_length=300, blank=True)
+    language = models.CharField(max_length=10, blank=True)
+    insight = models.TextField(help_text="Markdown")
+    insight_html = models.TextField()
+    tags = models.JSONField(default=list, blank=True)
+    published_at = models.DateTimeField(default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["topic", "canonical_url"], name="scoop_unique_url_per_topic"
+            ),
+        ]
+        indexes = [models.Index(fields=["topic", "-published_at"], name="scoop_topic_recent")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("publishing:scoop", args=[self.topic.slug, self.pk, self.slug])
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.title)[:60] or "scoop"

@@ -1,0 +1,145 @@
+"""Scoop and discard: the curator's decisions on suggestions, and scooping any URL."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from florilege.curation.models import Scoop, Topic
+from florilege.lib.html import html_to_text
+from florilege.lib.markdown import render_markdown
+from florilege.lib.urls import canonical_url, domain_of, is_http_url
+from florilege.suggestions.models import Suggestion
+
+EXCERPT_LENGTH = 500
+_RAW_HTML = re.compile(r"<\s*/?\s*(script|style|iframe|object|embed)\b", re.IGNORECASE)
+
+
+@dataclass
+class ScoopDraft:
+    """What the curator submits; also what the scoop form is prefilled with."""
+
+    url: str
+    title: str
+    insight: str
+    excerpt: str = ""
+    image_url: str = ""
+    source_name: str = ""
+    language: str = ""
+    tags: list[str] = field(default_factory=list)
+
+
+def clean_insight(text: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError("Write an insight: say in a few words why this piece matters.")
+    if _RAW_HTML.search(text):
+        raise ValidationError(
+            "Insights are Markdown; HTML such as <script>, <style> or <iframe> is not allowed."
+        )
+    return text
+
+
+def clean_tags(raw: str | list[str]) -> list[str]:
+    items = raw if isinstance(raw, list) else re.split(r"[,\n]", raw or "")
+    tags: list[str] = []
+    for item in items:
+        tag = " ".join(item.strip().lstrip("#").split())[:50]
+        if tag and tag.casefold() not in {t.casefold() for t in tags}:
+            tags.append(tag)
+    return tags[:10]
+
+
+def _validate(draft: ScoopDraft) -> None:
+    if not is_http_url(draft.url):
+        raise ValidationError("The scoop needs a web address starting with http:// or https://.")
+    if not draft.title.strip():
+        raise ValidationError("The scoop needs a title.")
+    draft.insight = clean_insight(draft.insight)
+    draft.tags = clean_tags(draft.tags)
+
+
+def _create(topic: Topic, curator, draft: ScoopDraft, now: datetime, entry=None) -> Scoop:
+    _validate(draft)
+    canonical = canonical_url(draft.url)
+    if Scoop.objects.filter(topic=topic, canonical_url=canonical).exists():
+        raise ValidationError("This page is already scooped in this topic.")
+    scoop = Scoop(
+        topic=topic,
+        curator=curator,
+        entry=entry,
+        url=draft.url[:2000],
+        canonical_url=canonical[:2000],
+        title=html_to_text(draft.title)[:300],
+        excerpt=html_to_text(draft.excerpt, max_length=EXCERPT_LENGTH),
+        image_url=draft.image_url[:2000] if is_http_url(draft.image_url) else "",
+        source_name=(draft.source_name or domain_of(draft.url))[:300],
+        language=draft.language[:10],
+        insight=draft.insight,
+        insight_html=render_markdown(draft.insight),
+        tags=draft.tags,
+        published_at=now,
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        with transaction.atomic():
+            scoop.save()
+    except IntegrityError as exc:  # a concurrent scoop of the same page won the race
+        raise ValidationError("This page is already scooped in this topic.") from exc
+    return scoop
+
+
+def draft_from_suggestion(suggestion: Suggestion) -> ScoopDraft:
+    entry = suggestion.entry
+    return ScoopDraft(
+        url=entry.url,
+        title=entry.title,
+        insight="",
+        excerpt=html_to_text(entry.summary or entry.content, max_length=EXCERPT_LENGTH),
+        image_url=entry.image_url,
+        source_name=entry.source.display_name,
+        language=entry.language,
+        tags=list(entry.categories[:3]),
+    )
+
+
+def scoop_suggestion(suggestion: Suggestion, curator, draft: ScoopDraft, now: datetime) -> Scoop:
+    """Publish a suggestion with the curator's insight; the suggestion leaves the queue."""
+    if suggestion.status != Suggestion.Status.PENDING:
+        raise ValidationError("This suggestion has already been decided.")
+    with transaction.atomic():
+        scoop = _create(suggestion.topic, curator, draft, now, entry=suggestion.entry)
+        _decide(suggestion, Suggestion.Status.SCOOPED, curator, now)
+    return scoop
+
+
+def discard_suggestion(suggestion: Suggestion, curator, now: datetime) -> None:
+    if suggestion.status != Suggestion.Status.PENDING:
+        raise ValidationError("This suggestion has already been decided.")
+    _decide(suggestion, Suggestion.Status.DISCARDED, curator, now)
+
+
+def scoop_url(topic: Topic, curator, draft: ScoopDraft, now: datetime) -> Scoop:
+    """Publish any page (not from the queue); a pending suggestion of it is marked scooped."""
+    with transaction.atomic():
+        scoop = _create(topic, curator, draft, now)
+        pending = Suggestion.objects.filter(
+            topic=topic, status=Suggestion.Status.PENDING, entry__canonical_url=scoop.canonical_url
+        )
+        pending.update(status=Suggestion.Status.SCOOPED, decided_at=now, decided_by=curator)
+    return scoop
+
+
+def _decide(suggestion: Suggestion, status: str, curator, now: datetime) -> None:
+    # Conditional update: two curators deciding at once cannot both win.
+    changed = Suggestion.objects.filter(pk=suggestion.pk, status=Suggestion.Status.PENDING).update(
+        status=status, decided_at=now, decided_by=curator
+    )
+    if not changed:
+        raise ValidationError("This suggestion has already been decided.")
+    suggestion.status = status

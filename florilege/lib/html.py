@@ -1,0 +1,58 @@
+"""HTML sanitising for everything that comes from outside (feeds, pages) or from users.
+
+A leaf module: no Django, no models. nh3 (Rust's ammonia) is an allow-list sanitiser, so
+anything not listed here is dropped, including scripts, styles, event handlers and
+``javascript:`` URLs.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import nh3
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em", "figcaption",
+    "figure", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "li", "mark", "ol", "p",
+    "pre", "q", "s", "small", "strong", "sub", "sup", "table", "tbody", "td", "th", "thead",
+    "tr", "u", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "abbr": {"title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+    "blockquote": {"cite"},
+    "q": {"cite"},
+}
+URL_SCHEMES = {"http", "https", "mailto"}
+_WS = re.compile(r"\s+")
+
+
+def sanitize_html(fragment: str, *, max_length: int = 200_000) -> str:
+    """Return ``fragment`` reduced to safe markup; links open without leaking the opener."""
+    if not fragment:
+        return ""
+    return nh3.clean(
+        fragment[:max_length],
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer nofollow ugc",
+        strip_comments=True,
+    )
+
+
+def html_to_text(fragment: str, *, max_length: int | None = None) -> str:
+    """Plain text of an HTML fragment, whitespace collapsed (for excerpts and scoring)."""
+    if not fragment:
+        return ""
+    # Dropping every tag through nh3 is safer than a regex: it knows where tags end.
+    text = nh3.clean(fragment, tags=set(), attributes={}, strip_comments=True)
+    text = _WS.sub(" ", html.unescape(text)).strip()
+    if max_length is not None and len(text) > max_length:
+        cut = text[:max_length].rsplit(" ", 1)[0]
+        text = cut + "…"
+    return text

@@ -1,0 +1,64 @@
+from pathlib import Path
+
+import pytest
+
+from florilege import config
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def test_defaults_in_debug(tmp_path: Path) -> None:
+    cfg = config.load({"FLORILEGE_DEBUG": "1", "FLORILEGE_DATA_DIR": str(tmp_path)})
+    assert cfg.DEBUG is True
+    assert cfg.PORT == 8000
+    assert cfg.SECRET_KEY.startswith(config.INSECURE_SECRET_PREFIX)
+    assert cfg.ALLOW_NETWORKS == ()
+
+
+@pytest.mark.parametrize("secret", ["", "insecure-dev-key-only-for-debug", "short"])
+def test_refuses_missing_default_or_short_secret_outside_debug(secret: str, tmp_path: Path) -> None:
+    with pytest.raises(config.ConfigError):
+        config.load({"FLORILEGE_SECRET_KEY": secret, "FLORILEGE_DATA_DIR": str(tmp_path)})
+
+
+def test_reads_typed_values_and_database_url() -> None:
+    cfg = config.load(
+        {
+            "FLORILEGE_SECRET_KEY": "x" * 40,
+            "FLORILEGE_PORT": "9000",
+            "FLORILEGE_ALLOW_NETWORKS": "127.0.0.0/8, 10.1.0.0/16",
+            "DATABASE_URL": "postgres://u@h/db",
+            "FLORILEGE_BASE_URL": "https://curate.example/",
+        }
+    )
+    assert cfg.PORT == 9000
+    assert [str(n) for n in cfg.ALLOW_NETWORKS] == ["127.0.0.0/8", "10.1.0.0/16"]
+    assert cfg.DATABASE_URL == "postgres://u@h/db"
+    assert cfg.BASE_URL == "https://curate.example"
+
+
+def test_malformed_value_names_the_variable() -> None:
+    with pytest.raises(config.ConfigError, match="FLORILEGE_PORT"):
+        config.load({"FLORILEGE_DEBUG": "1", "FLORILEGE_PORT": "eighty"})
+
+
+def test_every_option_is_documented_in_the_readme() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    missing = [o.name for o in config.OPTIONS if f"FLORILEGE_{o.name}" not in readme]
+    assert not missing, f"options missing from the README settings table: {missing}"
+
+
+def test_secret_read_from_data_dir_file(tmp_path: Path) -> None:
+    (tmp_path / "secret_key").write_text("k" * 50 + "\n")
+    cfg = config.load({"FLORILEGE_DATA_DIR": str(tmp_path)})
+    assert cfg.SECRET_KEY == "k" * 50
+
+
+def test_named_secret_file_must_exist(tmp_path: Path) -> None:
+    with pytest.raises(config.ConfigError, match="no such file"):
+        config.load({"FLORILEGE_SECRET_KEY_FILE": str(tmp_path / "missing")})
+
+
+def test_missing_secret_outside_debug_with_empty_data_dir(tmp_path: Path) -> None:
+    with pytest.raises(config.ConfigError, match="SECRET_KEY"):
+        config.load({"FLORILEGE_DATA_DIR": str(tmp_path)})

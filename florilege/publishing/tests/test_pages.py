@@ -1,0 +1,118 @@
+from datetime import UTC, datetime, timedelta
+
+import feedparser
+import pytest
+from django.urls import reverse
+
+from florilege.curation.models import Scoop
+from florilege.lib.markdown import render_markdown
+
+pytestmark = pytest.mark.django_db
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+
+
+def make_scoops(topic, curator, n: int) -> list[Scoop]:
+    scoops = []
+    for i in range(n):
+        insight = f"Insight number {i} with **emphasis**."
+        scoops.append(
+            Scoop.objects.create(
+                topic=topic,
+                curator=curator,
+                url=f"https://news.example/{i}",
+                canonical_url=f"https://news.example/{i}",
+                title=f"Story {i} <b>&</b>",
+                excerpt=f"Excerpt {i}",
+                image_url="https://img.example/a.png" if i % 2 else "",
+                source_name="news.example",
+                insight=insight,
+                insight_html=render_markdown(insight),
+                tags=["fediverse", "moderation"],
+                published_at=NOW - timedelta(hours=n - i),
+            )
+        )
+    return scoops
+
+
+def test_topic_page_lists_scoops_newest_first(
+    client, topic, curator, django_assert_num_queries
+) -> None:
+    make_scoops(topic, curator, 30)
+    client.get(
+        reverse("publishing:topic", args=[topic.slug]), HTTP_USER_AGENT="Safari"
+    )  # day's salt
+    # topic, count, scoops, view counts, and the visitor insert + counter update in a savepoint
+    with django_assert_num_queries(8):
+        response = client.get(
+            reverse("publishing:topic", args=[topic.slug]), HTTP_USER_AGENT="Firefox"
+        )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert body.index("Story 29") < body.index("Story 28")
+    assert "Story 17" not in body  # 12 per page
+    assert "Scooped by curator" in body and "news.example" in body
+    assert "<strong>emphasis</strong>" in body and "#fediverse" in body
+    assert "Story 29 &lt;b&gt;&amp;&lt;/b&gt;" in body  # titles are escaped
+    assert 'loading="lazy"' in body and 'width="320"' in body
+    assert 'rel="next" href="?page=2"' in body
+    assert "<script" not in body  # works, and is meant to work, without JavaScript
+    page2 = client.get(reverse("publishing:topic", args=[topic.slug]), {"page": 2}).content.decode()
+    assert "Story 17" in page2
+
+
+def test_views_counted_once_per_visitor_per_day(client, topic) -> None:
+    url = reverse("publishing:topic", args=[topic.slug])
+    client.get(url, HTTP_USER_AGENT="Firefox", REMOTE_ADDR="203.0.113.5")
+    client.get(url, HTTP_USER_AGENT="Firefox", REMOTE_ADDR="203.0.113.5")
+    body = client.get(url, HTTP_USER_AGENT="Safari", REMOTE_ADDR="203.0.113.6").content.decode()
+    assert "3 views | +3 today" not in body
+    # The third request sees two visitors counted (including itself).
+    assert "2 views | +2 today" in body
+
+
+def test_permalink_has_opengraph_and_redirects_to_canonical_slug(client, topic, curator) -> None:
+    scoop = make_scoops(topic, curator, 2)[1]
+    response = client.get(scoop.get_absolute_url())
+    body = response.content.decode()
+    assert '<meta property="og:title" content="Story 1 &lt;b&gt;&amp;&lt;/b&gt;">' in body
+    assert '<meta property="og:image" content="https://img.example/a.png">' in body
+    assert f'<link rel="canonical" href="http://127.0.0.1:8000{scoop.get_absolute_url()}">' in body
+    short = client.get(reverse("publishing:scoop_short", args=[topic.slug, scoop.pk]))
+    assert short.status_code == 301 and short["Location"] == scoop.get_absolute_url()
+
+
+def test_private_and_missing_topics_are_404(client, topic) -> None:
+    topic.is_public = False
+    topic.save()
+    assert client.get(reverse("publishing:topic", args=[topic.slug])).status_code == 404
+    assert client.get(reverse("publishing:topic", args=["nope"])).status_code == 404
+
+
+@pytest.mark.parametrize("kind", ["atom", "rss"])
+def test_feeds_parse_back(client, topic, curator, kind: str) -> None:
+    scoops = make_scoops(topic, curator, 3)
+    response = client.get(reverse("publishing:feed", args=[topic.slug, kind]))
+    assert response["Content-Type"].startswith(f"application/{kind}+xml")
+    parsed = feedparser.parse(response.content)
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    assert parsed.feed.title == "Social networks"
+    assert len(parsed.entries) == 3
+    first = parsed.entries[0]
+    assert first.title == "Story 2 <b>&</b>"
+    assert first.link == "http://127.0.0.1:8000" + scoops[2].get_absolute_url()
+    assert first.id == f"tag:127.0.0.1,2025:scoop:{scoops[2].pk}"
+    html = first.content[0].value if kind == "atom" else first.description
+    assert "<strong>emphasis</strong>" in html and "https://news.example/2" in html
+    assert first.published_parsed[:4] == (2026, 3, 2, 11)
+    assert [t.term for t in first.tags] == ["fediverse", "moderation"]
+    assert len({e.id for e in parsed.entries}) == 3
+
+
+def test_unknown_feed_kind_is_404(client, topic) -> None:
+    assert client.get(reverse("publishing:feed", args=[topic.slug, "exe"])).status_code == 404
+
+
+def test_home_lists_public_topics(client, topic, curator) -> None:
+    make_scoops(topic, curator, 1)
+    body = client.get("/").content.decode()
+    assert "Social networks" in body and "1 scoop " in body

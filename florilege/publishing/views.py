@@ -1,0 +1,75 @@
+"""Public pages: no login, server-rendered, usable with JavaScript off."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.db.models import Count, Max
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from florilege.analytics.services import record_view, view_counts
+from florilege.curation.models import Scoop, Topic
+from florilege.publishing.feeds import FEED_ITEMS, absolute, build_feed
+
+TOPIC_PAGE = 12
+FEED_TYPES = {"atom": "application/atom+xml; charset=utf-8",
+              "rss": "application/rss+xml; charset=utf-8"}  # fmt: skip
+
+
+def _public_topic(slug: str) -> Topic:
+    return get_object_or_404(Topic.objects.select_related("owner"), slug=slug, is_public=True)
+
+
+def _count_view(request: HttpRequest, topic: Topic) -> None:
+    address = request.META.get("REMOTE_ADDR", "")
+    record_view(topic, address, request.META.get("HTTP_USER_AGENT", ""), timezone.now())
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    topics = (
+        Topic.objects.filter(is_public=True)
+        .annotate(scoop_count=Count("scoops"), last_scoop=Max("scoops__published_at"))
+        .select_related("owner")
+        .order_by("-last_scoop", "title")
+    )
+    return render(request, "publishing/home.html", {"topics": topics})
+
+
+@require_GET
+def topic(request: HttpRequest, slug: str) -> HttpResponse:
+    topic = _public_topic(slug)
+    scoops = topic.scoops.select_related("curator").order_by("-published_at", "-id")
+    page = Paginator(scoops, TOPIC_PAGE).get_page(request.GET.get("page"))
+    _count_view(request, topic)
+    context = {
+        "topic": topic,
+        "page": page,
+        "views": view_counts(topic, timezone.now()),
+        "canonical": absolute(topic.get_absolute_url()),
+    }
+    return render(request, "publishing/topic.html", context)
+
+
+@require_GET
+def scoop(request: HttpRequest, slug: str, pk: int, scoop_slug: str = "") -> HttpResponse:
+    topic = _public_topic(slug)
+    item = get_object_or_404(Scoop.objects.select_related("curator", "topic"), pk=pk, topic=topic)
+    if scoop_slug != item.slug:
+        return redirect(item.get_absolute_url(), permanent=True)
+    context = {"topic": topic, "scoop": item, "canonical": absolute(item.get_absolute_url())}
+    return render(request, "publishing/scoop.html", context)
+
+
+@require_GET
+def feed(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
+    if kind not in FEED_TYPES:
+        raise Http404("Unknown feed format.")
+    topic = _public_topic(slug)
+    scoops = topic.scoops.select_related("curator").order_by("-published_at", "-id")[:FEED_ITEMS]
+    generated = build_feed(topic, scoops, kind)
+    response = HttpResponse(content_type=FEED_TYPES[kind])
+    generated.write(response, "utf-8")
+    return response

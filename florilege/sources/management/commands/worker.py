@@ -1,0 +1,35 @@
+"""``manage.py worker``: fetch due sources until stopped (Ctrl-C or SIGTERM)."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from florilege.sources.worker import run_cycle
+
+
+class Command(BaseCommand):
+    help = "Run the background worker: lease due sources, fetch, store, suggest."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--once", action="store_true", help="Run one cycle and exit.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        stop = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+        while not stop.is_set():
+            report = run_cycle()
+            if report.fetched:
+                self.stdout.write(
+                    f"worker fetched={report.fetched} new_entries={report.new_entries} "
+                    f"errors={len(report.errors)}"
+                )
+            if options["once"]:
+                return
+            if not report.fetched:
+                stop.wait(settings.CONFIG.WORKER_IDLE_SECONDS)

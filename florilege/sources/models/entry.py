@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+
+class Entry(models.Model):
+    """One item of a source, sanitised. ``key`` is stable across refetches, so storing is
+    an upsert: the same guid, or (without a guid) the same canonical URL, is the same row."""
+
+    source = models.ForeignKey("sources.Source", on_delete=models.CASCADE, related_name="entries")
+    # sha256 of the item's identity (guid, else canonical link, else title+date), hex.
+    key = models.CharField(max_length=64)
+    guid = models.CharField(max_length=2000, blank=True)
+    url = models.URLField(max_length=2000, blank=True)
+    canonical_url = models.CharField(max_length=2000, blank=True, db_index=True)
+    title = models.CharField(max_length=500, blank=True)
+    summary = models.TextField(blank=True)
+    content = models.TextField(blank=True)
+    author = models.CharField(max_length=300, blank=True)
+    image_url = models.URLField(max_length=2000, blank=True)
+    categories = models.JSONField(default=list, blank=True)
+    language = models.CharField(max_length=10, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(null=True, blank=True)
+    fetched_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "key"], name="entry_unique_key_per_source"),
+        ]
+        indexes = [models.Index(fields=["source", "canonical_url"], name="entry_source_canon")]
+        verbose_name_plural = "entries"
+
+    def __str__(self) -> str:
+        return self.title or self.url
+
+    @property
+    def date(self):
+        return self.published_at or self.updated_at or self.fetched_at

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+
+class Source(models.Model):
+    """A feed we fetch. One row per feed URL, shared by every topic that follows it.
+
+    The row is also the worker's job: ``next_fetch_at`` says when it is due, and
+    ``leased_until`` marks it as taken so that two workers never fetch it at once.
+    """
+
+    url = models.URLField("feed address", max_length=2000, unique=True)
+    site_url = models.URLField(max_length=2000, blank=True)
+    title = models.CharField(max_length=300, blank=True)
+    description = models.TextField(blank=True)
+    feed_format = models.CharField(max_length=20, blank=True)
+    enabled = models.BooleanField(default=True)
+    disabled_reason = models.CharField(max_length=500, blank=True)
+
+    # Conditional GET validators from the last 200 response.
+    etag = models.CharField(max_length=500, blank=True)
+    last_modified = models.CharField(max_length=100, blank=True)
+
+    created_at = models.DateTimeField(default=timezone.now)
+    last_fetched_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    error_count = models.PositiveIntegerField(default=0)
+    entry_count = models.PositiveIntegerField(default=0)
+
+    next_fetch_at = models.DateTimeField(default=timezone.now, db_index=True)
+    leased_until = models.DateTimeField(null=True, blank=True)
+    lease_owner = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["title", "url"]
+
+    def __str__(self) -> str:
+        return self.title or self.url
+
+    @property
+    def display_name(self) -> str:
+        return self.title or self.url

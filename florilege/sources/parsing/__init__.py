@@ -1,0 +1,12 @@
+"""Feed parsing: bytes in, :class:`ParsedFeed` out. Leaf package: no Django, no network."""
+
+from florilege.sources.parsing.model import Enclosure, FeedParseError, ParsedEntry, ParsedFeed
+
+__all__ = ["Enclosure", "FeedParseError", "ParsedEntry", "ParsedFeed", "parse_feed"]
+
+
+def parse_feed(data: bytes, url: str = "", content_type: str = "") -> ParsedFeed:
+    """Parse RSS 0.9x/1.0/2.0, Atom 0.3/1.0 or JSON Feed 1.x bytes fetched from ``url``."""
+    from florilege.sources.parsing.dispatch import parse
+
+    return parse(data, url=url, content_type=content_type)

@@ -1,0 +1,142 @@
+"""Turn feed bytes into an lxml tree, safely, and as leniently as the input requires.
+
+Order of attempts: strict parse of the bytes as given; strict parse after cheap repairs
+(HTML entities, bare ampersands, control characters, a mis-declared encoding); finally
+libxml2's recover mode. Anything after the first attempt records the strict error as
+``bozo``, so callers know the feed was flawed even though we read it.
+"""
+
+from __future__ import annotations
+
+import html.entities
+import re
+import threading
+
+from lxml import etree
+
+from florilege.sources.parsing.model import FeedParseError
+
+_local = threading.local()
+
+# Named entities that XML itself knows; everything else from HTML must become a char ref.
+_XML_ENTITIES = {"amp", "lt", "gt", "quot", "apos"}
+_ENTITY_REF = re.compile(rb"&(#[0-9]+;|#[xX][0-9a-fA-F]+;|[A-Za-z][A-Za-z0-9]*;?)")
+_BARE_AMP = re.compile(rb"&(?![#A-Za-z0-9])")
+_CDATA = re.compile(rb"(<!\[CDATA\[.*?\]\]>)", re.DOTALL)
+_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
+_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:\-]+)", re.IGNORECASE)
+_ENCODING_WORDS = ("encoding", "utf-8", "bytes:", "char 0x", "invalid char")
+
+
+def _parser(recover: bool) -> etree.XMLParser:
+    """A per-thread parser (lxml parsers must not be shared between threads)."""
+    attr = "recover" if recover else "strict"
+    parser = getattr(_local, attr, None)
+    if parser is None:
+        # Security: no entity expansion, no DTD loading, no network, bounded tree size.
+        parser = etree.XMLParser(
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            huge_tree=False,
+            recover=recover,
+            remove_comments=True,
+            remove_pis=True,
+        )
+        setattr(_local, attr, parser)
+    return parser
+
+
+def _try(data: bytes | str, recover: bool) -> etree._Element | None:
+    try:
+        return etree.fromstring(data, parser=_parser(recover))
+    except (etree.XMLSyntaxError, ValueError, LookupError):
+        return None
+
+
+def _is_wide(data: bytes) -> bool:
+    """UTF-16/32 input, where byte-level regex repairs would corrupt the text."""
+    head = data[:4]
+    return head[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in head
+
+
+def _fix_entity(m: re.Match[bytes]) -> bytes:
+    ref = m.group(1)
+    if ref.startswith(b"#"):
+        return m.group(0)
+    name = ref.rstrip(b";").decode("ascii")
+    if ref.endswith(b";"):
+        if name in _XML_ENTITIES:
+            return m.group(0)
+        code = html.entities.name2codepoint.get(name)
+        if code is not None:
+            return b"&#%d;" % code
+    # A bare "&" (e.g. in a URL query string) or an unknown entity: escape the ampersand.
+    return b"&amp;" + ref
+
+
+def repair_bytes(data: bytes) -> bytes:
+    """Fix the ill-formedness most common in real feeds, without touching well-formed parts."""
+    if _is_wide(data):
+        return data
+    if data[:3] == b"\xef\xbb\xbf":
+        data = data[3:]
+    data = data.lstrip()
+    data = _CONTROL.sub(b"", data)
+    # CDATA sections are literal text: ampersands in them are fine and must stay as they are.
+    parts = _CDATA.split(data)
+    for i in range(0, len(parts), 2):
+        # Bare "&" not starting a reference, and HTML-only named entities such as &nbsp;.
+        part = _BARE_AMP.sub(b"&amp;", parts[i])
+        parts[i] = _ENTITY_REF.sub(_fix_entity, part)
+    return b"".join(parts)
+
+
+def _fallback_text(data: bytes, content_type: str) -> str:
+    """The bytes decoded with a sensible guess, XML declaration removed (lxml rejects it)."""
+    encodings = []
+    m = _CHARSET.search(content_type or "")
+    if m:
+        encodings.append(m.group(1))
+    encodings += ["utf-8", "cp1252"]
+    for encoding in encodings:
+        try:
+            text = data.decode(encoding)
+            break
+        except (UnicodeDecodeError, LookupError):
+            continue
+    else:
+        text = data.decode("latin-1")
+    return _XML_DECL.sub("", text, count=1)
+
+
+def _error(exc: Exception) -> str:
+    return str(exc).strip() or exc.__class__.__name__
+
+
+def load_xml(data: bytes, content_type: str = "") -> tuple[etree._Element, str]:
+    """Parse ``data``; returns (root element, bozo message or "")."""
+    try:
+        return etree.fromstring(data, parser=_parser(False)), ""
+    except (etree.XMLSyntaxError, ValueError, LookupError) as exc:
+        bozo = _error(exc)
+
+    repaired = repair_bytes(data)
+    encoding_trouble = any(word in bozo.lower() for word in _ENCODING_WORDS)
+    candidates: list[bytes | str] = []
+    if repaired != data:
+        candidates.append(repaired)
+    if encoding_trouble and not _is_wide(data):
+        candidates.append(_fallback_text(repaired, content_type))
+    for candidate in candidates:
+        root = _try(candidate, recover=False)
+        if root is not None:
+            return root, bozo
+
+    # Last resort: libxml2 recover mode keeps whatever it could make sense of.
+    for candidate in [*reversed(candidates), data]:
+        root = _try(candidate, recover=True)
+        if root is not None:
+            return root, bozo
+    raise FeedParseError(f"not well-formed XML and nothing could be recovered: {bozo}")

@@ -1,0 +1,141 @@
+"""Fetch sources and record the outcome: entries stored, errors shown, next fetch planned.
+
+The network part (:func:`fetch_many`) is async and touches no database; the recording
+part (:func:`record_outcome`) is sync and touches no network. The worker joins them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from http import HTTPStatus
+
+from django.conf import settings
+
+from florilege.lib.http import FetchError, FetchResponse, GuardedClient
+from florilege.sources import schedule
+from florilege.sources.models import Entry, Source
+from florilege.sources.parsing import FeedParseError, parse_feed
+from florilege.sources.services.ingest import store_feed
+
+_rng = random.SystemRandom()
+
+
+@dataclass
+class FetchOutcome:
+    source_id: int
+    response: FetchResponse | None = None
+    error: FetchError | None = None
+
+
+def conditional_headers(source: Source) -> dict[str, str]:
+    headers = {
+        "Accept": "application/rss+xml, application/atom+xml, application/feed+json, "
+        "application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5"
+    }
+    if source.etag:
+        headers["If-None-Match"] = source.etag
+    if source.last_modified:
+        headers["If-Modified-Since"] = source.last_modified
+    return headers
+
+
+async def fetch_many(client: GuardedClient, sources: Sequence[Source]) -> list[FetchOutcome]:
+    """Fetch every source concurrently; an error in one never affects the others."""
+
+    async def one(source: Source) -> FetchOutcome:
+        try:
+            response = await client.get(source.url, conditional_headers(source))
+        except FetchError as exc:
+            return FetchOutcome(source.pk, error=exc)
+        return FetchOutcome(source.pk, response=response)
+
+    return list(await asyncio.gather(*(one(s) for s in sources)))
+
+
+def bounds() -> schedule.Bounds:
+    cfg = settings.CONFIG
+    return schedule.Bounds(float(cfg.FETCH_MIN_INTERVAL), float(cfg.FETCH_MAX_INTERVAL))
+
+
+def record_outcome(source: Source, outcome: FetchOutcome, now: datetime) -> list[Entry]:
+    """Apply a fetch outcome to its source; return the entries that are new."""
+    source.last_fetched_at = now
+    if outcome.error is not None:
+        record_failure(source, outcome.error.message, now)
+        return []
+    response = outcome.response
+    assert response is not None
+    source.last_status = response.status
+    if response.permanent_url and response.permanent_url != source.url:
+        _move(source, response.permanent_url)
+    if response.status == HTTPStatus.NOT_MODIFIED:
+        _succeed(source, now)
+        return []
+    if response.status == HTTPStatus.GONE:
+        source.enabled = False
+        source.disabled_reason = "The server says this feed is gone for good (410 Gone)."
+        record_failure(source, source.disabled_reason, now)
+        return []
+    if response.status != HTTPStatus.OK:
+        retry = None
+        if response.status in (429, 503):
+            retry = schedule.parse_retry_after(response.headers.get("retry-after", ""), now)
+        record_failure(source, _status_message(response.status), now, retry_after=retry)
+        return []
+    try:
+        feed = parse_feed(response.content, url=response.url, content_type=response.content_type)
+    except FeedParseError as exc:
+        record_failure(source, _not_a_feed(response, exc), now)
+        return []
+    new = store_feed(source, feed, now)
+    source.etag = response.headers.get("etag", "")[:500]
+    source.last_modified = response.headers.get("last-modified", "")[:100]
+    source.entry_count = source.entries.count()
+    _succeed(source, now, warning=feed.bozo)
+    return new
+
+
+def _succeed(source: Source, now: datetime, warning: str = "") -> None:
+    source.last_success_at = now
+    source.error_count = 0
+    source.last_error = f"Read in part: {warning}" if warning else ""
+    dates = list(
+        source.entries.exclude(published_at=None)
+        .order_by("-published_at")
+        .values_list("published_at", flat=True)[:20]
+    )
+    source.next_fetch_at = schedule.next_fetch_after_success(now, dates, bounds(), _rng)
+
+
+def record_failure(
+    source: Source, message: str, now: datetime, retry_after: float | None = None
+) -> None:
+    """Show ``message`` on the source and back off before the next attempt."""
+    source.error_count += 1
+    source.last_error = message
+    source.next_fetch_at = schedule.next_fetch_after_error(
+        now, source.error_count, bounds(), _rng, retry_after=retry_after
+    )
+
+
+def _move(source: Source, new_url: str) -> None:
+    # Another row may already follow the new address; keep ours rather than violate unique.
+    if not Source.objects.filter(url=new_url).exclude(pk=source.pk).exists():
+        source.url = new_url[:2000]
+
+
+def _status_message(status: int) -> str:
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = "Unknown status"
+    return f"The server answered {status} {phrase}."
+
+
+def _not_a_feed(response: FetchResponse, exc: FeedParseError) -> str:
+    kind = response.content_type.split(";")[0].strip() or "no content type"
+    return f"This address did not return a readable feed ({kind}): {exc}"

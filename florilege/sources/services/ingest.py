@@ -1,0 +1,133 @@
+"""Store a parsed feed: sanitise, give every item a stable key, upsert."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from datetime import datetime
+
+from florilege.lib.html import html_to_text, sanitize_html
+from florilege.lib.urls import absolutize, canonical_url, is_http_url
+from florilege.sources.models import Entry, Source
+from florilege.sources.parsing import ParsedEntry, ParsedFeed
+
+MAX_TITLE = 500
+UPDATABLE = ("url", "canonical_url", "title", "summary", "content", "author", "image_url",
+             "categories", "published_at", "updated_at")  # fmt: skip
+
+
+def entry_key(parsed: ParsedEntry, canonical: str) -> str:
+    """The item's identity: its guid; without one, its canonical link; without either,
+    its title and date (so a feed with neither still does not duplicate on refetch)."""
+    if parsed.id.strip():
+        basis = "id:" + parsed.id.strip()
+    elif canonical:
+        basis = "url:" + canonical
+    else:
+        when = parsed.published or parsed.updated
+        basis = f"title:{parsed.title.strip()}|{when.isoformat() if when else ''}"
+    return hashlib.sha256(basis.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _image(parsed: ParsedEntry) -> str:
+    if parsed.image:
+        return parsed.image
+    for enclosure in parsed.enclosures:
+        if enclosure.type.startswith("image/"):
+            return enclosure.url
+    return ""
+
+
+def build_entry(source: Source, parsed: ParsedEntry, now: datetime) -> Entry:
+    link = absolutize(source.url, parsed.link) if parsed.link else ""
+    link = link if is_http_url(link) else ""
+    canonical = canonical_url(link) if link else ""
+    image = _image(parsed)
+    return Entry(
+        source=source,
+        key=entry_key(parsed, canonical),
+        guid=parsed.id[:2000],
+        url=link[:2000],
+        canonical_url=canonical[:2000],
+        title=html_to_text(parsed.title, max_length=MAX_TITLE - 1) or link[:MAX_TITLE],
+        summary=sanitize_html(parsed.summary),
+        content=sanitize_html(parsed.content),
+        author=html_to_text(parsed.author)[:300],
+        image_url=image[:2000] if is_http_url(image) else "",
+        categories=[c[:100] for c in parsed.categories[:20]],
+        published_at=parsed.published,
+        updated_at=parsed.updated,
+        fetched_at=now,
+    )
+
+
+def store_feed(source: Source, feed: ParsedFeed, now: datetime) -> list[Entry]:
+    """Upsert the feed's items for ``source``; return only the entries that are new.
+
+    An item matches an existing row by key (guid), or else by canonical URL, so a feed that
+    changes its guids, or lists the same link twice, does not create duplicates.
+    """
+    candidates = _dedupe(build_entry(source, p, now) for p in feed.entries)
+    existing = _existing(source, candidates)
+    new: list[Entry] = []
+    changed: list[Entry] = []
+    for entry in candidates:
+        match = existing.get(("key", entry.key)) or existing.get(("url", entry.canonical_url))
+        if match is None:
+            new.append(entry)
+            continue
+        if _refresh(match, entry):
+            changed.append(match)
+    if changed:
+        Entry.objects.bulk_update(changed, UPDATABLE)
+    if new:
+        Entry.objects.bulk_create(new)
+    _update_source_meta(source, feed)
+    return new
+
+
+def _dedupe(entries: Iterable[Entry]) -> list[Entry]:
+    seen: set[str] = set()
+    unique: list[Entry] = []
+    for entry in entries:
+        marks = {"k" + entry.key} | ({"u" + entry.canonical_url} if entry.canonical_url else set())
+        if marks & seen:
+            continue
+        seen |= marks
+        unique.append(entry)
+    return unique
+
+
+def _existing(source: Source, candidates: list[Entry]) -> dict[tuple[str, str], Entry]:
+    keys = [e.key for e in candidates]
+    urls = [e.canonical_url for e in candidates if e.canonical_url]
+    found: dict[tuple[str, str], Entry] = {}
+    for chunk_start in range(0, max(len(keys), len(urls)), 400):
+        by_key = source.entries.filter(key__in=keys[chunk_start : chunk_start + 400])
+        by_url = source.entries.filter(canonical_url__in=urls[chunk_start : chunk_start + 400])
+        for row in list(by_key) + list(by_url):
+            found[("key", row.key)] = row
+            if row.canonical_url:
+                found.setdefault(("url", row.canonical_url), row)
+    return found
+
+
+def _refresh(stored: Entry, fresh: Entry) -> bool:
+    """Copy changed fields from a refetched item; True when anything changed."""
+    dirty = False
+    for name in UPDATABLE:
+        value = getattr(fresh, name)
+        if value in ("", None, []) and name not in ("updated_at",):
+            continue  # a feed that drops a field later does not erase what we had
+        if getattr(stored, name) != value:
+            setattr(stored, name, value)
+            dirty = True
+    return dirty
+
+
+def _update_source_meta(source: Source, feed: ParsedFeed) -> None:
+    source.title = source.title or html_to_text(feed.title)[:300]
+    source.description = source.description or html_to_text(feed.description)[:2000]
+    if feed.link and is_http_url(absolutize(source.url, feed.link)):
+        source.site_url = absolutize(source.url, feed.link)[:2000]
+    source.feed_format = feed.format

@@ -1,0 +1,181 @@
+"""One worker cycle against a real loopback server."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from florilege.curation.models import TopicSource
+from florilege.sources.models import Entry, Source
+from florilege.sources.tests.feeds import three_items
+from florilege.sources.worker import lease_due, run_cycle
+from florilege.suggestions.models import Suggestion
+from florilege.testing import LoopbackServer, Reply
+
+pytestmark = pytest.mark.django_db
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+
+
+def feed_reply(body: bytes) -> Reply:
+    etag = '"' + hashlib.sha1(body).hexdigest() + '"'
+    return Reply(
+        200,
+        body,
+        {
+            "Content-Type": "application/rss+xml",
+            "ETag": etag,
+            "Last-Modified": "Mon, 02 Mar 2026 10:00:00 GMT",
+        },
+    )
+
+
+def conditional(body: bytes):
+    reply = feed_reply(body)
+
+    def handler(request) -> Reply:
+        if request.headers.get("If-None-Match") == reply.headers["ETag"]:
+            return Reply(304, b"")
+        return reply
+
+    return handler
+
+
+def add(url: str, topic=None, **fields) -> Source:
+    source = Source.objects.create(url=url, next_fetch_at=NOW - timedelta(seconds=1), **fields)
+    if topic is not None:
+        TopicSource.objects.create(topic=topic, source=source)
+    return source
+
+
+def test_cycle_stores_entries_and_suggests(loopback: LoopbackServer, topic) -> None:
+    loopback.routes["/feed.xml"] = conditional(three_items())
+    source = add(loopback.url("/feed.xml"), topic)
+    report = run_cycle(NOW)
+    assert (report.fetched, report.new_entries, report.errors) == (1, 3, [])
+    source.refresh_from_db()
+    assert source.etag and source.last_modified and source.error_count == 0
+    assert source.next_fetch_at > NOW and source.leased_until is None
+    assert source.title == "Test feed"
+    suggestions = Suggestion.objects.filter(topic=topic).order_by("-score")
+    assert suggestions.count() == 3
+    # Keywords in the title ("Mastodon", "Moderation" ~ "modération") outrank a title
+    # without one; every summary mentions the fediverse.
+    assert {s.entry.title for s in suggestions[:2]} == {
+        "Mastodon grows again",
+        "Moderation at scale",
+    }
+    assert suggestions[2].entry.title == "A quiet week"
+    assert suggestions[2].reasons["keywords"] == ["fediverse"]
+    assert "modération" in suggestions.get(entry__guid="a-2").reasons["keywords"]
+    assert all(s.entry.language == "en" for s in suggestions)
+
+
+def test_refetch_uses_conditional_get_and_duplicates_nothing(
+    loopback: LoopbackServer, topic
+) -> None:
+    loopback.routes["/feed.xml"] = conditional(three_items())
+    source = add(loopback.url("/feed.xml"), topic)
+    run_cycle(NOW)
+    Source.objects.filter(pk=source.pk).update(next_fetch_at=NOW)
+    report = run_cycle(NOW + timedelta(hours=1))
+    assert report.new_entries == 0
+    assert loopback.requests[-1][1]["if-none-match"] == Source.objects.get().etag
+    source.refresh_from_db()
+    assert source.last_status == 304
+    assert Entry.objects.count() == 3 and Suggestion.objects.count() == 3
+
+
+@pytest.mark.parametrize(
+    ("reply", "message"),
+    [
+        (Reply(200, b"<rss><channel><item><title>broken", {"Content-Type": "application/xml"}), ""),
+        (Reply(404, b"nope"), "404 Not Found"),
+        (
+            Reply(200, b"<html><body>Hello</body></html>", {"Content-Type": "text/html"}),
+            "text/html",
+        ),
+        (Reply(500, b"oops"), "500"),
+        (Reply(200, b"[1, 2, 3]", {"Content-Type": "application/json"}), "readable feed"),
+    ],
+)
+def test_broken_feeds_record_an_error_and_the_cycle_goes_on(
+    loopback: LoopbackServer, reply: Reply, message: str
+) -> None:
+    loopback.routes["/bad"] = reply
+    loopback.routes["/good"] = feed_reply(three_items())
+    bad = add(loopback.url("/bad"))
+    good = add(loopback.url("/good"))
+    run_cycle(NOW)
+    bad.refresh_from_db()
+    good.refresh_from_db()
+    assert good.entry_count == 3 and good.last_error == ""
+    if message:
+        assert message in bad.last_error
+        assert bad.error_count == 1
+        assert bad.next_fetch_at > NOW
+    else:  # truncated XML is read as far as it goes, and flagged
+        assert bad.last_error.startswith("Read in part")
+
+
+def test_timeout_backs_off(loopback: LoopbackServer, settings) -> None:
+    def slow(_request) -> Reply:
+        time.sleep(1.2)
+        return feed_reply(three_items())
+
+    loopback.routes["/slow"] = slow
+    settings.CONFIG = type(settings.CONFIG)({**settings.CONFIG.values, "FETCH_TIMEOUT": 0.4})
+    source = add(loopback.url("/slow"))
+    run_cycle(NOW)
+    run_after_first = Source.objects.get(pk=source.pk)
+    assert "No complete answer" in run_after_first.last_error
+    Source.objects.filter(pk=source.pk).update(next_fetch_at=NOW)
+    run_cycle(NOW)
+    second = Source.objects.get(pk=source.pk)
+    assert second.error_count == 2
+    assert (second.next_fetch_at - NOW) > (run_after_first.next_fetch_at - NOW) * 1.5
+
+
+def test_gone_disables_the_source(loopback: LoopbackServer) -> None:
+    loopback.routes["/gone"] = Reply(410, b"")
+    source = add(loopback.url("/gone"))
+    run_cycle(NOW)
+    source.refresh_from_db()
+    assert not source.enabled and "410" in source.disabled_reason
+
+
+def test_permanent_redirect_moves_the_source(loopback: LoopbackServer) -> None:
+    loopback.routes["/old"] = Reply(301, b"", {"Location": "/new"})
+    loopback.routes["/new"] = feed_reply(three_items())
+    source = add(loopback.url("/old"))
+    run_cycle(NOW)
+    source.refresh_from_db()
+    assert source.url == loopback.url("/new")
+
+
+def test_retry_after_is_honoured(loopback: LoopbackServer) -> None:
+    loopback.routes["/busy"] = Reply(429, b"", {"Retry-After": "7200"})
+    source = add(loopback.url("/busy"))
+    run_cycle(NOW)
+    source.refresh_from_db()
+    assert source.next_fetch_at - NOW >= timedelta(seconds=7200 * 0.9)
+
+
+def test_leases_are_exclusive_and_expire() -> None:
+    for i in range(3):
+        add(f"https://n{i}.example/feed")
+    first = lease_due(NOW, 2, "w1")
+    second = lease_due(NOW, 10, "w2")
+    assert len(first) == 2 and len(second) == 1
+    assert not {s.pk for s in first} & {s.pk for s in second}
+    assert lease_due(NOW, 10, "w3") == []
+    # A worker that died leaves its lease to expire: the sources are due again.
+    assert len(lease_due(NOW + timedelta(minutes=6), 10, "w4")) == 3
+
+
+def test_disabled_and_future_sources_are_not_leased() -> None:
+    add("https://off.example/feed", enabled=False)
+    Source.objects.create(url="https://later.example/feed", next_fetch_at=NOW + timedelta(hours=1))
+    assert lease_due(NOW, 10, "w") == []

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Suggestion(models.Model):
+    """An entry proposed to a topic's curators, with its score and why it scored."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SCOOPED = "scooped", "Scooped"
+        DISCARDED = "discarded", "Discarded"
+
+    topic = models.ForeignKey(
+        "curation.Topic", on_delete=models.CASCADE, related_name="suggestions"
+    )
+    entry = models.ForeignKey("sources.Entry", on_delete=models.CASCADE, related_name="suggestions")
+    score = models.FloatField(default=0.0)
+    # {"keywords": [...matched...], "freshness": 0.8}: shown to the curator as "why".
+    reasons = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["topic", "entry"], name="suggestion_unique_entry_per_topic"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["topic", "status", "-score"], name="suggestion_queue"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry} → {self.topic} ({self.score:.2f})"
