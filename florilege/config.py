@@ -91,6 +91,13 @@ OPTIONS: tuple[Option, ...] = (
         "WORKER_BATCH", int, "20", "Sources a worker leases and fetches concurrently per cycle."
     ),
     Option("WORKER_IDLE_SECONDS", float, "5", "Worker sleep when nothing is due."),
+    Option(
+        "TRUST_X_FORWARDED_FOR",
+        _bool,
+        "0",
+        "Behind a reverse proxy: take the visitor's address from the last X-Forwarded-For "
+        "entry (the one the proxy added) when counting views.",
+    ),
     Option("LOG_LEVEL", str, "INFO", "Log level for the florilege loggers."),
 )
 

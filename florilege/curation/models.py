@@ -6,6 +6,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from florilege.lib.urls import domain_of
+
 
 class Topic(models.Model):
     """A curated subject: its sources feed a suggestion queue, its scoops make its page."""
@@ -90,6 +92,10 @@ class Scoop(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("publishing:scoop", args=[self.topic.slug, self.pk, self.slug])
+
+    @property
+    def domain(self) -> str:
+        return domain_of(self.url)
 
     @property
     def slug(self) -> str:

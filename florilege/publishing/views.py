@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Count, Max
 from django.http import Http404, HttpRequest, HttpResponse
@@ -24,6 +25,10 @@ def _public_topic(slug: str) -> Topic:
 
 def _count_view(request: HttpRequest, topic: Topic) -> None:
     address = request.META.get("REMOTE_ADDR", "")
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if forwarded and settings.CONFIG.TRUST_X_FORWARDED_FOR:
+        # Only the last hop was added by our own proxy; earlier ones are the client's word.
+        address = forwarded.rsplit(",", 1)[-1].strip()
     record_view(topic, address, request.META.get("HTTP_USER_AGENT", ""), timezone.now())
 
 

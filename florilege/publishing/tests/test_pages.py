@@ -3,6 +3,7 @@ from datetime import UTC, datetime, timedelta
 import feedparser
 import pytest
 from django.urls import reverse
+from django.utils.timezone import now as timezone_now
 
 from florilege.curation.models import Scoop
 from florilege.lib.markdown import render_markdown
@@ -116,3 +117,23 @@ def test_home_lists_public_topics(client, topic, curator) -> None:
     make_scoops(topic, curator, 1)
     body = client.get("/").content.decode()
     assert "Social networks" in body and "1 scoop " in body
+
+
+@pytest.mark.parametrize(("trust", "expected_views"), [(False, 1), (True, 2)])
+def test_forwarded_for_is_used_only_when_trusted(
+    client, topic, settings, trust, expected_views
+) -> None:
+    settings.CONFIG = type(settings.CONFIG)(
+        {**settings.CONFIG.values, "TRUST_X_FORWARDED_FOR": trust}
+    )
+    url = reverse("publishing:topic", args=[topic.slug])
+    for visitor in ("198.51.100.1", "198.51.100.2"):
+        client.get(
+            url,
+            HTTP_USER_AGENT="Firefox",
+            REMOTE_ADDR="10.0.0.1",
+            HTTP_X_FORWARDED_FOR=f"1.2.3.4, {visitor}",
+        )
+    from florilege.analytics.services import view_counts
+
+    assert view_counts(topic, timezone_now()).total == expected_views

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import models
 from django.utils import timezone
 
@@ -36,5 +38,5 @@ class Entry(models.Model):
         return self.title or self.url
 
     @property
-    def date(self):
+    def date(self) -> datetime:
         return self.published_at or self.updated_at or self.fetched_at

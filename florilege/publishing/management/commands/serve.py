@@ -33,7 +33,7 @@ class Command(BaseCommand):
         server = [
             sys.executable, "-m", "granian", "--interface", "wsgi",
             "--host", cfg.HOST, "--port", str(cfg.PORT),
-            "--workers", str(options["workers"]), "--no-ws",
+            "--workers", str(options["workers"]), "--blocking-threads", "8", "--no-ws",
             "florilege.wsgi:application",
         ]  # fmt: skip
         procs = [subprocess.Popen(server), subprocess.Popen([*manage, "worker"])]
