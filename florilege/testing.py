@@ -67,3 +67,19 @@ class LoopbackServer:
     def stop(self) -> None:
         self._httpd.shutdown()
         self._httpd.server_close()
+
+
+def skip_or_fail_without(path: object, what: str) -> None:
+    """Third-party corpora live in ``../shared/data``. A user's machine may lack them (skip);
+    CI always has them, so there a missing corpus fails instead of passing silently."""
+    import os
+    from pathlib import Path
+
+    import pytest
+
+    if Path(str(path)).is_dir():
+        return
+    message = f"{what} not found at {path}"
+    if os.environ.get("CI"):
+        pytest.fail(message + " (CI must have ../shared/data)")
+    pytest.skip(message)

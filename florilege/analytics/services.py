@@ -43,7 +43,9 @@ def daily_salt(day: date) -> str:
             DailySalt.objects.create(day=day, value=secrets.token_hex(32))
     except IntegrityError:
         pass  # another process created today's salt first
+    # A new day: forget older salts and the per-visitor rows they keyed.
     DailySalt.objects.filter(day__lt=day - timedelta(days=1)).delete()
+    TopicVisitor.objects.filter(day__lt=day - timedelta(days=1)).delete()
     return daily_salt(day)
 
 
@@ -81,12 +83,6 @@ def _increment(topic: Topic, day: date) -> None:
             TopicDailyViews.objects.create(topic=topic, day=day, views=1)
     except IntegrityError:  # a concurrent first view of the day created the row
         counter.update(views=F("views") + 1)
-
-
-def prune(now: datetime) -> int:
-    """Forget per-visitor rows before yesterday (only daily totals are kept)."""
-    deleted, _ = TopicVisitor.objects.filter(day__lt=now.date() - timedelta(days=1)).delete()
-    return deleted
 
 
 def view_counts(topic: Topic, now: datetime) -> ViewCounts:

@@ -16,11 +16,11 @@ from django.views.decorators.http import require_POST
 from florilege.curation.forms import ScoopForm, ScoopUrlForm, SourceForm, TopicForm
 from florilege.curation.models import Topic, TopicSource
 from florilege.curation.services import scooping
-from florilege.curation.services.sources import add_source
+from florilege.curation.services.sources import add_source, remove_source
 from florilege.curation.services.topics import can_curate
 from florilege.lib.fetching import fetch_one
 from florilege.lib.http import FetchError
-from florilege.lib.urls import domain_of
+from florilege.lib.urls import domain_of, is_http_url
 from florilege.sources.extract import extract_page
 from florilege.suggestions.models import Suggestion
 
@@ -95,7 +95,7 @@ def sources(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def source_remove(request: HttpRequest, slug: str, source_id: int) -> HttpResponse:
     topic = _topic_for(request, slug)
-    TopicSource.objects.filter(topic=topic, source_id=source_id).delete()
+    remove_source(topic, source_id, request.user)
     messages.success(request, "Source removed from this topic.")
     return redirect("curation:sources", slug=topic.slug)
 
@@ -165,7 +165,7 @@ def scoop_url(request: HttpRequest, slug: str) -> HttpResponse:
         return render(
             request,
             "curation/scoop_form.html",
-            {"topic": topic, "form": form, "preview": form.data},
+            {"topic": topic, "form": form, "preview": _safe_preview(form.data)},
         )
     url_form = ScoopUrlForm(request.GET or None)
     if url_form.is_bound and url_form.is_valid():
@@ -182,6 +182,16 @@ def scoop_url(request: HttpRequest, slug: str) -> HttpResponse:
                 {"topic": topic, "form": form, "preview": initial},
             )
     return render(request, "curation/scoop_url.html", {"topic": topic, "url_form": url_form})
+
+
+def _safe_preview(data) -> dict[str, str]:
+    """The preview links to what was posted: only http(s) addresses are shown as links."""
+    url, image = data.get("url", ""), data.get("image_url", "")
+    return {
+        "url": url if is_http_url(url) else "",
+        "image_url": image if is_http_url(image) else "",
+        "source_name": data.get("source_name", ""),
+    }
 
 
 def _draft_from_page(url: str) -> scooping.ScoopDraft:

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import feedgenerator
+from django.utils.html import escape
 
 from florilege.curation.models import Scoop, Topic
 
@@ -50,7 +51,8 @@ def build_feed(topic: Topic, scoops: Iterable[Scoop], kind: str) -> feedgenerato
         feed.add_item(
             title=scoop.title,
             link=absolute(scoop.get_absolute_url()),
-            description=body if kind == "rss" else scoop.excerpt or scoop.title,
+            # Atom's <summary type="html"> is read as HTML: escape the plain-text excerpt.
+            description=body if kind == "rss" else escape(scoop.excerpt or scoop.title),
             content_html=body,
             unique_id=scoop_id(scoop),
             unique_id_is_permalink=False,

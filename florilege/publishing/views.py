@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import logging
+from datetime import datetime
+
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.db import OperationalError
 from django.db.models import Count, Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import condition, require_safe
 
 from florilege.analytics.services import record_view, view_counts
 from florilege.curation.models import Scoop, Topic
 from florilege.publishing.feeds import FEED_ITEMS, absolute, build_feed
 
+log = logging.getLogger("florilege.publishing")
 TOPIC_PAGE = 12
 FEED_TYPES = {"atom": "application/atom+xml; charset=utf-8",
               "rss": "application/rss+xml; charset=utf-8"}  # fmt: skip
@@ -29,10 +34,15 @@ def _count_view(request: HttpRequest, topic: Topic) -> None:
     if forwarded and settings.CONFIG.TRUST_X_FORWARDED_FOR:
         # Only the last hop was added by our own proxy; earlier ones are the client's word.
         address = forwarded.rsplit(",", 1)[-1].strip()
-    record_view(topic, address, request.META.get("HTTP_USER_AGENT", ""), timezone.now())
+    try:
+        record_view(topic, address, request.META.get("HTTP_USER_AGENT", ""), timezone.now())
+    except OperationalError:
+        # A busy embedded database (the worker writing) must not fail a reader's page:
+        # one view uncounted is the better loss.
+        log.warning("event=view_not_counted topic=%s", topic.pk, exc_info=True)
 
 
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     topics = (
         Topic.objects.filter(is_public=True)
@@ -43,7 +53,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "publishing/home.html", {"topics": topics})
 
 
-@require_GET
+@require_safe
 def topic(request: HttpRequest, slug: str) -> HttpResponse:
     topic = _public_topic(slug)
     scoops = topic.scoops.select_related("curator").order_by("-published_at", "-id")
@@ -58,7 +68,7 @@ def topic(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "publishing/topic.html", context)
 
 
-@require_GET
+@require_safe
 def scoop(request: HttpRequest, slug: str, pk: int, scoop_slug: str = "") -> HttpResponse:
     topic = _public_topic(slug)
     item = get_object_or_404(Scoop.objects.select_related("curator", "topic"), pk=pk, topic=topic)
@@ -68,13 +78,32 @@ def scoop(request: HttpRequest, slug: str, pk: int, scoop_slug: str = "") -> Htt
     return render(request, "publishing/scoop.html", context)
 
 
-@require_GET
+def _feed_last_modified(request: HttpRequest, slug: str, kind: str) -> datetime | None:
+    latest = Scoop.objects.filter(topic__slug=slug, topic__is_public=True).aggregate(
+        changed=Max("updated_at"), published=Max("published_at")
+    )
+    stamps = [s for s in (latest["changed"], latest["published"]) if s is not None]
+    return max(stamps) if stamps else None
+
+
+def _feed_etag(request: HttpRequest, slug: str, kind: str) -> str | None:
+    stats = Scoop.objects.filter(topic__slug=slug, topic__is_public=True).aggregate(
+        n=Count("id"), changed=Max("updated_at"), top=Max("id")
+    )
+    changed = stats["changed"].isoformat() if stats["changed"] else ""
+    return f"{kind}-{stats['n']}-{stats['top']}-{changed}"
+
+
+@require_safe
+@condition(etag_func=_feed_etag, last_modified_func=_feed_last_modified)
 def feed(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
+    """Atom or RSS; answers 304 to a reader that already has the current version."""
     if kind not in FEED_TYPES:
         raise Http404("Unknown feed format.")
     topic = _public_topic(slug)
     scoops = topic.scoops.select_related("curator").order_by("-published_at", "-id")[:FEED_ITEMS]
     generated = build_feed(topic, scoops, kind)
     response = HttpResponse(content_type=FEED_TYPES[kind])
+    response["Cache-Control"] = "public, max-age=300"
     generated.write(response, "utf-8")
     return response

@@ -18,9 +18,10 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from florilege.curation.models import TopicSource
 from florilege.lib.fetching import policy_from_settings
 from florilege.lib.http import GuardedClient
 from florilege.sources.models import Source
@@ -29,6 +30,7 @@ from florilege.sources.services.fetch import (
     fetch_many,
     record_failure,
     record_outcome,
+    save_fetch_state,
 )
 from florilege.suggestions.services import enrich_and_suggest
 
@@ -50,8 +52,11 @@ def worker_id() -> str:
 
 def lease_due(now: datetime, limit: int, owner: str) -> list[Source]:
     with transaction.atomic():
+        # Only sources some topic follows: an unfollowed feed is not fetched for nobody.
+        followed = TopicSource.objects.filter(source=OuterRef("pk"))
         due = (
             Source.objects.filter(enabled=True, next_fetch_at__lte=now)
+            .filter(Exists(followed))
             .filter(Q(leased_until__isnull=True) | Q(leased_until__lt=now))
             .order_by("next_fetch_at")
         )
@@ -86,20 +91,23 @@ def run_cycle(
     by_id = {s.pk: s for s in batch}
     for outcome in outcomes:
         source = by_id[outcome.source_id]
-        report.new_entries += _record(source, outcome, now, report)
+        report.new_entries += record_fetched(source, outcome, now, report)
     return report
 
 
-def _record(source: Source, outcome: FetchOutcome, now: datetime, report: CycleReport) -> int:
+def record_fetched(
+    source: Source, outcome: FetchOutcome, now: datetime, report: CycleReport
+) -> int:
+    """Store one fetch outcome; never raises (a failure is recorded on the source)."""
     try:
         # Storing and suggesting commit together: a crash in between cannot leave entries
         # that never reach a topic's queue.
         with transaction.atomic():
+            if not Source.objects.filter(pk=source.pk).exists():
+                return 0  # unfollowed and deleted while it was being fetched
             new = record_outcome(source, outcome, now)
             enrich_and_suggest(new, now)
-            source.leased_until = None
-            source.lease_owner = ""
-            source.save()
+            save_fetch_state(source)
     except Exception as exc:
         # A bug on one source must not stop the worker; the source shows what happened and
         # is retried later with backoff, its entries untouched (the transaction rolled back).
@@ -114,8 +122,8 @@ def _record(source: Source, outcome: FetchOutcome, now: datetime, report: CycleR
 
 
 def _record_crash(source_id: int, exc: Exception, now: datetime) -> None:
-    source = Source.objects.get(pk=source_id)
+    source = Source.objects.filter(pk=source_id).first()
+    if source is None:
+        return
     record_failure(source, f"Internal error while storing this feed: {type(exc).__name__}.", now)
-    source.leased_until = None
-    source.lease_owner = ""
-    source.save()
+    save_fetch_state(source)

@@ -2,6 +2,12 @@
 
 Pure: no Django; the clock is passed in. Matching folds case and accents so that
 "modération" matches "Moderation" and phrases match as whole words.
+
+The ranking is ``relevance * 0.5^(age / half-life)``. Stored as such it would go stale (an
+entry scored last week keeps last week's freshness), so the stored value is its logarithm
+with age measured from a fixed epoch instead of from now: ``log(relevance) + ln 2 *
+hours_since_epoch / half-life``. Subtracting the same ``ln 2 * now / half-life`` from every
+row would give the live value, so the stored order is the live order at any moment.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 TITLE_WEIGHT = 3.0
 SUMMARY_WEIGHT = 1.0
@@ -20,12 +26,16 @@ HALF_LIFE_HOURS = 72.0
 # With no keyword matched an entry still sorts by recency, below any matched entry
 # of the same age.
 BASE_RELEVANCE = 0.1
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
 class Score:
+    # Time-invariant ranking value (see the module docstring); higher is better.
     value: float
     matched: list[str] = field(default_factory=list)
+    relevance: float = BASE_RELEVANCE
+    # Freshness at scoring time, for display.
     freshness: float = 1.0
 
 
@@ -69,6 +79,23 @@ def baseline_score(
         if hits:
             matched.append(keyword)
             relevance += hits
-    fresh = freshness(published, now)
-    value = (BASE_RELEVANCE + math.log1p(relevance)) * fresh
-    return Score(value=round(value, 6), matched=matched, freshness=round(fresh, 4))
+    strength = BASE_RELEVANCE + math.log1p(relevance)
+    return Score(
+        value=round(ranking_value(strength, effective_date(published, now)), 6),
+        matched=matched,
+        relevance=round(strength, 4),
+        freshness=round(freshness(published, now), 4),
+    )
+
+
+def effective_date(published: datetime | None, now: datetime) -> datetime:
+    """Future dates count as now (no boost for a wrong clock); a missing date counts as one
+    half-life old, the same freshness of 0.5 that :func:`freshness` gives it."""
+    if published is None:
+        return now - timedelta(hours=HALF_LIFE_HOURS)
+    return min(published, now)
+
+
+def ranking_value(strength: float, when: datetime) -> float:
+    hours = (when - EPOCH).total_seconds() / 3600.0
+    return math.log(strength) + math.log(2) * hours / HALF_LIFE_HOURS

@@ -69,6 +69,6 @@ def score_suggestion(topic: Topic, entry: Entry, now: datetime) -> Suggestion:
         topic=topic,
         entry=entry,
         score=score.value,
-        reasons={"keywords": score.matched, "freshness": score.freshness},
+        reasons={"keywords": score.matched, "relevance": score.relevance},
         created_at=now,
     )

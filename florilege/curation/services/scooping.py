@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from florilege.curation.models import Scoop, Topic
+from florilege.curation.services.topics import require_curator
 from florilege.lib.html import html_to_text
 from florilege.lib.markdown import render_markdown
 from florilege.lib.urls import canonical_url, domain_of, is_http_url
@@ -110,6 +111,7 @@ def draft_from_suggestion(suggestion: Suggestion) -> ScoopDraft:
 
 def scoop_suggestion(suggestion: Suggestion, curator, draft: ScoopDraft, now: datetime) -> Scoop:
     """Publish a suggestion with the curator's insight; the suggestion leaves the queue."""
+    require_curator(curator, suggestion.topic)
     if suggestion.status != Suggestion.Status.PENDING:
         raise ValidationError("This suggestion has already been decided.")
     with transaction.atomic():
@@ -119,6 +121,7 @@ def scoop_suggestion(suggestion: Suggestion, curator, draft: ScoopDraft, now: da
 
 
 def discard_suggestion(suggestion: Suggestion, curator, now: datetime) -> None:
+    require_curator(curator, suggestion.topic)
     if suggestion.status != Suggestion.Status.PENDING:
         raise ValidationError("This suggestion has already been decided.")
     _decide(suggestion, Suggestion.Status.DISCARDED, curator, now)
@@ -126,6 +129,7 @@ def discard_suggestion(suggestion: Suggestion, curator, now: datetime) -> None:
 
 def scoop_url(topic: Topic, curator, draft: ScoopDraft, now: datetime) -> Scoop:
     """Publish any page (not from the queue); a pending suggestion of it is marked scooped."""
+    require_curator(curator, topic)
     with transaction.atomic():
         scoop = _create(topic, curator, draft, now)
         pending = Suggestion.objects.filter(

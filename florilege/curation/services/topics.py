@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from florilege.curation.models import Topic
 
@@ -34,3 +34,9 @@ def parse_languages(raw: str | list[str]) -> list[str]:
 def can_curate(user, topic: Topic) -> bool:
     """Until team roles exist, the owner (or a site administrator) curates a topic."""
     return bool(user.is_authenticated and (topic.owner_id == user.pk or user.is_superuser))
+
+
+def require_curator(user, topic: Topic) -> None:
+    """Services check permissions themselves, so no view (or script) can skip the check."""
+    if not can_curate(user, topic):
+        raise PermissionDenied("You do not curate this topic.")

@@ -167,3 +167,14 @@ def test_scoop_url_unreachable(client_in, topic, loopback: LoopbackServer) -> No
         reverse("curation:scoop_url", args=[topic.slug]), {"url": loopback.url("/missing")}
     )
     assert "server answered 404" in response.content.decode()
+
+
+def test_rejected_scoop_form_never_links_to_a_script_url(client_in, topic) -> None:
+    response = client_in.post(
+        reverse("curation:scoop_url", args=[topic.slug]),
+        form_data(url="javascript:alert(1)", image_url="javascript:alert(2)"),
+    )
+    body = response.content.decode()
+    assert "web address starting with http" in body
+    assert 'href="javascript' not in body and 'src="javascript' not in body
+    assert not Scoop.objects.exists()

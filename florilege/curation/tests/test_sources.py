@@ -90,3 +90,70 @@ def test_source_health_is_shown(client_in, topic) -> None:
     TopicSource.objects.create(topic=topic, source=source)
     body = client_in.get(reverse("curation:sources", args=[topic.slug])).content.decode()
     assert "404 Not Found" in body and "2 errors in a row" in body
+
+
+def test_bad_input_leaves_existing_data_untouched(
+    client_in, topic, loopback: LoopbackServer
+) -> None:
+    loopback.routes["/feed.xml"] = Reply(
+        200, three_items(), {"Content-Type": "application/rss+xml"}
+    )
+    add(client_in, topic, loopback.url("/feed.xml"))
+    before = (
+        list(Source.objects.values()),
+        list(TopicSource.objects.values()),
+        list(Suggestion.objects.values()),
+    )
+    loopback.routes["/page"] = Reply(
+        200, b"<html><body>No feed</body></html>", {"Content-Type": "text/html"}
+    )
+    for bad in (
+        "not a url",
+        loopback.url("/page"),
+        loopback.url("/missing"),
+        loopback.url("/feed.xml"),
+    ):
+        assert add(client_in, topic, bad).status_code == 200
+    after = (
+        list(Source.objects.values()),
+        list(TopicSource.objects.values()),
+        list(Suggestion.objects.values()),
+    )
+    assert after == before
+
+
+def test_removing_a_source_clears_its_pending_suggestions(
+    client_in, topic, loopback: LoopbackServer
+) -> None:
+    loopback.routes["/feed.xml"] = Reply(
+        200, three_items(), {"Content-Type": "application/rss+xml"}
+    )
+    add(client_in, topic, loopback.url("/feed.xml"))
+    source = Source.objects.get()
+    response = client_in.post(reverse("curation:source_remove", args=[topic.slug, source.pk]))
+    assert response.status_code == 302
+    assert not TopicSource.objects.exists() and not Suggestion.objects.exists()
+    assert Source.objects.filter(pk=source.pk).exists()  # entries are kept for other topics
+
+
+def test_following_again_a_feed_disabled_by_410_reenables_it(
+    client_in, topic, loopback: LoopbackServer
+) -> None:
+    loopback.routes["/feed.xml"] = Reply(
+        200, three_items(), {"Content-Type": "application/rss+xml"}
+    )
+    Source.objects.create(url=loopback.url("/feed.xml"), enabled=False, disabled_reason="410 Gone")
+    assert add(client_in, topic, loopback.url("/feed.xml")).status_code == 302
+    source = Source.objects.get()
+    assert source.enabled and source.disabled_reason == "" and source.entry_count == 3
+
+
+def test_temporary_redirect_keeps_the_address_asked_for(
+    client_in, topic, loopback: LoopbackServer
+) -> None:
+    loopback.routes["/feed.xml"] = Reply(302, b"", {"Location": "/mirror-123.xml"})
+    loopback.routes["/mirror-123.xml"] = Reply(
+        200, three_items(), {"Content-Type": "application/rss+xml"}
+    )
+    add(client_in, topic, loopback.url("/feed.xml"))
+    assert Source.objects.get().url == loopback.url("/feed.xml")

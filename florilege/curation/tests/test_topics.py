@@ -67,3 +67,52 @@ def test_other_users_cannot_curate(client, topic, django_user_model) -> None:
     other = django_user_model.objects.create_user("other", password="another-long-password")
     client.force_login(other)
     assert client.get(reverse("curation:queue", args=[topic.slug])).status_code == 403
+
+
+def test_other_users_cannot_act_on_a_topic(client, topic, django_user_model) -> None:
+    from florilege.curation.models import Scoop, TopicSource
+    from florilege.sources.models import Entry, Source
+    from florilege.suggestions.models import Suggestion
+
+    source = Source.objects.create(url="https://news.example/feed")
+    TopicSource.objects.create(topic=topic, source=source)
+    entry = Entry.objects.create(source=source, key="k", url="https://news.example/a", title="A")
+    suggestion = Suggestion.objects.create(topic=topic, entry=entry)
+    other = django_user_model.objects.create_user("other", password="another-long-password")
+    client.force_login(other)
+    slug = topic.slug
+    posts = {
+        reverse("curation:discard", args=[slug, suggestion.pk]): {},
+        reverse("curation:scoop", args=[slug, suggestion.pk]): {
+            "url": "https://news.example/a",
+            "title": "A",
+            "insight": "Mine now.",
+        },
+        reverse("curation:source_remove", args=[slug, source.pk]): {},
+        reverse("curation:topic_edit", args=[slug]): {"title": "Taken", "slug": slug},
+        reverse("curation:sources", args=[slug]): {"url": "https://other.example/feed"},
+        reverse("curation:scoop_url", args=[slug]): {
+            "url": "https://news.example/b",
+            "title": "B",
+            "insight": "Mine.",
+        },
+    }
+    for url, data in posts.items():
+        assert client.post(url, data).status_code == 403, url
+    suggestion.refresh_from_db()
+    topic.refresh_from_db()
+    assert suggestion.status == "pending" and topic.title == "Social networks"
+    assert TopicSource.objects.count() == 1 and not Scoop.objects.exists()
+
+
+def test_services_check_permissions_too(topic, django_user_model) -> None:
+    from datetime import UTC, datetime
+
+    from django.core.exceptions import PermissionDenied
+
+    from florilege.curation.services.scooping import ScoopDraft, scoop_url
+
+    other = django_user_model.objects.create_user("other", password="another-long-password")
+    draft = ScoopDraft(url="https://news.example/a", title="A", insight="Mine.")
+    with pytest.raises(PermissionDenied):
+        scoop_url(topic, other, draft, datetime(2026, 3, 2, tzinfo=UTC))

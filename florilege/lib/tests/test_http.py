@@ -133,3 +133,21 @@ def test_sends_user_agent_and_conditional_headers(loopback: LoopbackServer) -> N
     _path, headers = loopback.requests[0]
     assert headers["if-none-match"] == '"abc"'
     assert headers["user-agent"].startswith("Florilege/")
+
+
+def test_invalid_port_in_a_redirect_is_a_fetch_error(loopback: LoopbackServer) -> None:
+    loopback.routes["/r"] = Reply(302, b"", {"Location": "http://127.0.0.1:99999/x"})
+    with pytest.raises(FetchError) as err:
+        get(loopback.url("/r"))
+    assert err.value.kind == "bad_url"
+
+
+def test_allowed_origin_skips_the_address_check_for_that_port_only(
+    loopback: LoopbackServer,
+) -> None:
+    loopback.routes["/feed"] = Reply(200, b"ok")
+    policy = FetchPolicy(allow_origins=frozenset({("127.0.0.1", loopback.port)}))
+    assert get(loopback.url("/feed"), policy).status == 200
+    with pytest.raises(FetchError) as err:
+        get(f"http://127.0.0.1:{loopback.port + 1}/feed", policy)
+    assert err.value.kind == "blocked"

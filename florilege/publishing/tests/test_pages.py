@@ -137,3 +137,41 @@ def test_forwarded_for_is_used_only_when_trusted(
     from florilege.analytics.services import view_counts
 
     assert view_counts(topic, timezone_now()).total == expected_views
+
+
+def test_feed_conditional_get_and_head(client, topic, curator) -> None:
+    make_scoops(topic, curator, 2)
+    url = reverse("publishing:feed", args=[topic.slug, "atom"])
+    first = client.get(url)
+    assert first["ETag"] and first["Last-Modified"]
+    assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    assert client.head(url).status_code == 200
+    assert client.head(reverse("publishing:topic", args=[topic.slug])).status_code == 200
+    Scoop.objects.create(  # a new scoop changes the feed
+        topic=topic,
+        curator=curator,
+        url="https://n.example/new",
+        canonical_url="https://n.example/new",
+        title="New",
+        insight="i",
+        insight_html="<p>i</p>",
+    )
+    assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
+
+
+def test_atom_summary_does_not_turn_escaped_text_into_markup(client, topic, curator) -> None:
+    Scoop.objects.create(
+        topic=topic,
+        curator=curator,
+        url="https://n.example/x",
+        canonical_url="https://n.example/x",
+        title="T",
+        excerpt="Use <script>alert(1)</script> wisely",
+        insight="i",
+        insight_html="<p>i</p>",
+    )
+    parsed = feedparser.parse(
+        client.get(reverse("publishing:feed", args=[topic.slug, "atom"])).content
+    )
+    assert "<script>" not in parsed.entries[0].summary
+    assert "alert(1)" in parsed.entries[0].summary

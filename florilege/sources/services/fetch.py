@@ -7,6 +7,7 @@ part (:func:`record_outcome`) is sync and touches no network. The worker joins t
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from florilege.sources.parsing import FeedParseError, parse_feed
 from florilege.sources.services.ingest import store_feed
 
 _rng = random.SystemRandom()
+log = logging.getLogger("florilege.fetch")
 
 
 @dataclass
@@ -29,6 +31,26 @@ class FetchOutcome:
     source_id: int
     response: FetchResponse | None = None
     error: FetchError | None = None
+
+
+# What a fetch writes on its source; saving only these never overwrites a curator's edit
+# made while the fetch ran.
+FETCH_STATE_FIELDS = (
+    "url", "title", "description", "site_url", "feed_format", "enabled", "disabled_reason",
+    "etag", "last_modified", "last_fetched_at", "last_success_at", "last_status",
+    "last_error", "error_count", "entry_count", "next_fetch_at", "leased_until", "lease_owner",
+)  # fmt: skip
+
+
+def save_fetch_state(source: Source) -> bool:
+    """Save the fetch state and release the lease; False if the source was deleted meanwhile."""
+    source.leased_until = None
+    source.lease_owner = ""
+    return bool(
+        Source.objects.filter(pk=source.pk).update(
+            **{name: getattr(source, name) for name in FETCH_STATE_FIELDS}
+        )
+    )
 
 
 def conditional_headers(source: Source) -> dict[str, str]:
@@ -51,6 +73,9 @@ async def fetch_many(client: GuardedClient, sources: Sequence[Source]) -> list[F
             response = await client.get(source.url, conditional_headers(source))
         except FetchError as exc:
             return FetchOutcome(source.pk, error=exc)
+        except Exception as exc:  # a bug must cost one source, never the batch
+            log.exception("source=%s event=fetch_crashed", source.pk)
+            return FetchOutcome(source.pk, error=FetchError("internal", _internal(exc)))
         return FetchOutcome(source.pk, response=response)
 
     return list(await asyncio.gather(*(one(s) for s in sources)))
@@ -70,7 +95,8 @@ def record_outcome(source: Source, outcome: FetchOutcome, now: datetime) -> list
     response = outcome.response
     assert response is not None
     source.last_status = response.status
-    if response.permanent_url and response.permanent_url != source.url:
+    if response.permanent_url and response.status in (HTTPStatus.OK, HTTPStatus.NOT_MODIFIED):
+        # Only a redirect that leads to the feed moves it; one to an error page does not.
         _move(source, response.permanent_url)
     if response.status == HTTPStatus.NOT_MODIFIED:
         _succeed(source, now)
@@ -124,8 +150,15 @@ def record_failure(
 
 def _move(source: Source, new_url: str) -> None:
     # Another row may already follow the new address; keep ours rather than violate unique.
-    if not Source.objects.filter(url=new_url).exclude(pk=source.pk).exists():
+    if (
+        new_url != source.url
+        and not Source.objects.filter(url=new_url).exclude(pk=source.pk).exists()
+    ):
         source.url = new_url[:2000]
+
+
+def _internal(exc: Exception) -> str:
+    return f"Internal error while fetching this feed ({type(exc).__name__}); it will be retried."
 
 
 def _status_message(status: int) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -64,15 +65,23 @@ def build_entry(source: Source, parsed: ParsedEntry, now: datetime) -> Entry:
 def store_feed(source: Source, feed: ParsedFeed, now: datetime) -> list[Entry]:
     """Upsert the feed's items for ``source``; return only the entries that are new.
 
-    An item matches an existing row by key (guid), or else by canonical URL, so a feed that
-    changes its guids, or lists the same link twice, does not create duplicates.
+    An item matches an existing row by key (its guid), or else by canonical URL, so a feed
+    that changes its guids does not create duplicates. A URL is an identity only when it is
+    not shared: some feeds point every item at their home page, and those items, or a
+    stored item still listed under its own guid, are different items.
     """
     candidates = _dedupe(build_entry(source, p, now) for p in feed.entries)
     existing = _existing(source, candidates)
+    identity_urls = _unshared_urls(candidates)
+    live_keys = {e.key for e in candidates}
     new: list[Entry] = []
     changed: list[Entry] = []
     for entry in candidates:
-        match = existing.get(("key", entry.key)) or existing.get(("url", entry.canonical_url))
+        match = existing.get(("key", entry.key))
+        if match is None and entry.canonical_url in identity_urls:
+            by_url = existing.get(("url", entry.canonical_url))
+            if by_url is not None and by_url.key not in live_keys:
+                match = by_url
         if match is None:
             new.append(entry)
             continue
@@ -87,15 +96,19 @@ def store_feed(source: Source, feed: ParsedFeed, now: datetime) -> list[Entry]:
 
 
 def _dedupe(entries: Iterable[Entry]) -> list[Entry]:
+    """Keep the first of items listed twice under the same key."""
     seen: set[str] = set()
     unique: list[Entry] = []
     for entry in entries:
-        marks = {"k" + entry.key} | ({"u" + entry.canonical_url} if entry.canonical_url else set())
-        if marks & seen:
-            continue
-        seen |= marks
-        unique.append(entry)
+        if entry.key not in seen:
+            seen.add(entry.key)
+            unique.append(entry)
     return unique
+
+
+def _unshared_urls(entries: list[Entry]) -> set[str]:
+    counts = Counter(e.canonical_url for e in entries if e.canonical_url)
+    return {url for url, n in counts.items() if n == 1}
 
 
 def _existing(source: Source, candidates: list[Entry]) -> dict[tuple[str, str], Entry]:

@@ -66,3 +66,20 @@ def test_relative_links_resolve_and_hostile_links_are_dropped(source: Source) ->
     store_feed(source, feed, NOW)
     assert Entry.objects.get(guid="1").url == "https://news.example/story"
     assert Entry.objects.get(guid="2").url == ""
+
+
+def test_items_sharing_one_link_stay_distinct(source: Source) -> None:
+    # Some feeds point every item at their home page: the guids tell the items apart.
+    home = "https://x.example/"
+    feed = rss([("g0", "Zero", home), ("g1", "One", home), ("g2", "Two", home)])
+    assert len(store_feed(source, parse_feed(feed, url=source.url), NOW)) == 3
+    later = rss([("g9", "Nine", home), ("g1", "One", home), ("g2", "Two", home)])
+    assert len(store_feed(source, parse_feed(later, url=source.url), NOW)) == 1
+    assert sorted(Entry.objects.values_list("title", flat=True)) == ["Nine", "One", "Two", "Zero"]
+
+
+def test_a_stored_item_still_listed_is_not_taken_over_by_a_new_guid(source: Source) -> None:
+    store_feed(source, parse_feed(rss([("a", "A", "https://x.example/p")]), url=source.url), NOW)
+    both = rss([("a", "A", "https://x.example/p"), ("b", "B", "https://x.example/p?utm_source=z")])
+    assert len(store_feed(source, parse_feed(both, url=source.url), NOW)) == 1
+    assert Entry.objects.get(guid="a").title == "A"

@@ -10,6 +10,7 @@ import pytest
 
 from florilege.sources.parsing import Enclosure, FeedParseError, parse_feed
 from florilege.sources.parsing.dates import parse_date
+from florilege.testing import skip_or_fail_without
 
 FEEDS_DIR = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "feeds"
 
@@ -460,8 +461,7 @@ def test_media_group_and_itunes_image() -> None:
 
 def test_robustness_sweep_over_all_corpora() -> None:
     """Every corpus file goes through the parser; only FeedParseError may escape."""
-    if not FEEDS_DIR.is_dir():
-        pytest.skip(f"feed corpora not found at {FEEDS_DIR}")
+    skip_or_fail_without(FEEDS_DIR, "feed corpora")
     start = time.perf_counter()
     count = parsed = 0
     crashes: list[str] = []

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from florilege.sources.parsing import golden
+from florilege.testing import skip_or_fail_without
 
 PARSER_DIR = golden.default_parser_dir()
 
@@ -104,8 +105,7 @@ def _comparisons() -> tuple[golden.Comparison, ...]:
 
 @pytest.fixture(scope="module")
 def comparisons() -> tuple[golden.Comparison, ...]:
-    if not (PARSER_DIR / "atom").is_dir():
-        pytest.skip(f"gofeed golden corpus not found at {PARSER_DIR}")
+    skip_or_fail_without(PARSER_DIR / "atom", "gofeed golden corpus")
     return _comparisons()
 
 

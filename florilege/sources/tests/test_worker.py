@@ -8,10 +8,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from florilege.curation.models import TopicSource
+from florilege.curation.models import Topic, TopicSource
+from florilege.lib.http import FetchResponse
 from florilege.sources.models import Entry, Source
+from florilege.sources.services.fetch import FetchOutcome
 from florilege.sources.tests.feeds import three_items
-from florilege.sources.worker import lease_due, run_cycle
+from florilege.sources.worker import CycleReport, lease_due, record_fetched, run_cycle
 from florilege.suggestions.models import Suggestion
 from florilege.testing import LoopbackServer, Reply
 
@@ -43,10 +45,15 @@ def conditional(body: bytes):
     return handler
 
 
+@pytest.fixture(autouse=True)
+def followed_by(topic):
+    """Workers fetch only sources that some topic follows."""
+    return topic
+
+
 def add(url: str, topic=None, **fields) -> Source:
     source = Source.objects.create(url=url, next_fetch_at=NOW - timedelta(seconds=1), **fields)
-    if topic is not None:
-        TopicSource.objects.create(topic=topic, source=source)
+    TopicSource.objects.create(topic=topic or Topic.objects.get(), source=source)
     return source
 
 
@@ -175,7 +182,41 @@ def test_leases_are_exclusive_and_expire() -> None:
     assert len(lease_due(NOW + timedelta(minutes=6), 10, "w4")) == 3
 
 
-def test_disabled_and_future_sources_are_not_leased() -> None:
+def test_disabled_future_and_unfollowed_sources_are_not_leased() -> None:
     add("https://off.example/feed", enabled=False)
-    Source.objects.create(url="https://later.example/feed", next_fetch_at=NOW + timedelta(hours=1))
+    add("https://later.example/feed").__class__.objects.filter(
+        url="https://later.example/feed"
+    ).update(next_fetch_at=NOW + timedelta(hours=1))
+    Source.objects.create(url="https://nobody.example/feed", next_fetch_at=NOW - timedelta(hours=1))
     assert lease_due(NOW, 10, "w") == []
+
+
+def test_a_source_deleted_during_its_fetch_is_not_resurrected() -> None:
+    source = add("https://gone.example/feed.xml")
+    [leased] = lease_due(NOW, 10, "w")
+    Source.objects.filter(pk=source.pk).delete()  # unfollowed while the fetch was under way
+    response = FetchResponse(
+        source.url, 200, {"content-type": "application/rss+xml"}, three_items()
+    )
+    report = CycleReport()
+    assert record_fetched(leased, FetchOutcome(leased.pk, response=response), NOW, report) == 0
+    assert not Source.objects.exists() and not Entry.objects.exists()
+
+
+def test_a_redirect_to_an_invalid_port_is_a_source_error(loopback: LoopbackServer) -> None:
+    loopback.routes["/r"] = Reply(302, b"", {"Location": "http://127.0.0.1:99999/x"})
+    loopback.routes["/ok"] = feed_reply(three_items())
+    bad, good = add(loopback.url("/r")), add(loopback.url("/ok"))
+    run_cycle(NOW)
+    bad.refresh_from_db()
+    good.refresh_from_db()
+    assert "invalid port" in bad.last_error and bad.leased_until is None
+    assert good.entry_count == 3
+
+
+def test_permanent_redirect_to_an_error_does_not_move(loopback: LoopbackServer) -> None:
+    loopback.routes["/old"] = Reply(301, b"", {"Location": "/missing"})
+    source = add(loopback.url("/old"))
+    run_cycle(NOW)
+    source.refresh_from_db()
+    assert source.url == loopback.url("/old") and "404" in source.last_error

@@ -55,3 +55,15 @@ def test_no_keywords_orders_by_recency() -> None:
 def test_summary_repetition_is_capped() -> None:
     spam = score("x", "mastodon " * 200)
     assert spam.value < score("Mastodon", "mastodon mastodon").value
+
+
+def test_stored_order_is_the_live_order_at_any_later_time() -> None:
+    # Scored at different moments, then compared later: the order must be the one that
+    # scoring both at the same moment gives (relevance x freshness now).
+    old_strong = baseline_score("Mastodon mastodon", "", ["mastodon"], NOW - timedelta(days=6), NOW)
+    later = NOW + timedelta(days=2)
+    new_weak = baseline_score("Other", "", ["mastodon"], later - timedelta(hours=1), later)
+    for when in (later, later + timedelta(days=30)):
+        live_old = old_strong.relevance * freshness(NOW - timedelta(days=6), when)
+        live_new = new_weak.relevance * freshness(later - timedelta(hours=1), when)
+        assert (old_strong.value > new_weak.value) == (live_old > live_new)

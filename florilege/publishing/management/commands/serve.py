@@ -14,6 +14,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+RESTART_PAUSE = 5.0
+
 
 class Command(BaseCommand):
     help = "Serve Florilège with granian and the background worker."
@@ -36,11 +38,14 @@ class Command(BaseCommand):
             "--workers", str(options["workers"]), "--blocking-threads", "8", "--no-ws",
             "florilege.wsgi:application",
         ]  # fmt: skip
-        procs = [subprocess.Popen(server), subprocess.Popen([*manage, "worker"])]
+        web = subprocess.Popen(server)
+        worker_cmd = [*manage, "worker"]
         self.stdout.write(f"Serving on http://{cfg.HOST}:{cfg.PORT}/ (Ctrl-C stops everything)")
-        self._supervise(procs)
+        self._supervise(web, worker_cmd)
 
-    def _supervise(self, procs: list[subprocess.Popen]) -> None:
+    def _supervise(self, web: subprocess.Popen, worker_cmd: list[str]) -> None:
+        """Run until Ctrl-C or the web server exits; a worker that dies is restarted (after
+        a pause, so a worker that cannot start does not spin)."""
         stopping = False
 
         def stop(*_: object) -> None:
@@ -49,16 +54,21 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
+        worker = subprocess.Popen(worker_cmd)
         try:
-            while not stopping and all(p.poll() is None for p in procs):
+            while not stopping and web.poll() is None:
+                if worker.poll() is not None:
+                    self.stderr.write(f"The worker exited ({worker.returncode}); restarting it.")
+                    time.sleep(RESTART_PAUSE)
+                    worker = subprocess.Popen(worker_cmd)
                 time.sleep(0.5)
         finally:
-            for p in procs:
-                if p.poll() is None:
-                    p.send_signal(signal.SIGINT)
-            for p in procs:
+            for proc in (web, worker):
+                if proc.poll() is None:
+                    proc.send_signal(signal.SIGINT)
+            for proc in (web, worker):
                 try:
-                    p.wait(timeout=10)
+                    proc.wait(timeout=10)
                 except subprocess.TimeoutExpired:
-                    p.kill()
+                    proc.kill()
         self.stdout.write("Stopped.")

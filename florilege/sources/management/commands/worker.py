@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 from typing import Any
@@ -10,6 +11,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from florilege.sources.worker import run_cycle
+
+log = logging.getLogger("florilege.worker")
 
 
 class Command(BaseCommand):
@@ -23,7 +26,14 @@ class Command(BaseCommand):
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
         while not stop.is_set():
-            report = run_cycle()
+            try:
+                report = run_cycle()
+            except Exception:
+                # The database went away or a bug escaped: say so, wait, and try again;
+                # leases expire, so nothing taken by the failed cycle is lost.
+                log.exception("event=cycle_failed")
+                stop.wait(settings.CONFIG.WORKER_IDLE_SECONDS)
+                continue
             if report.fetched:
                 self.stdout.write(
                     f"worker fetched={report.fetched} new_entries={report.new_entries} "
