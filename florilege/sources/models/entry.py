@@ -23,6 +23,11 @@ class Entry(models.Model):
     image_url = models.URLField(max_length=2000, blank=True)
     categories = models.JSONField(default=list, blank=True)
     language = models.CharField(max_length=10, blank=True)
+    # 64-bit SimHash of the title and text (signed, to fit a database bigint): entries whose
+    # fingerprints differ in a few bits are near-duplicates.
+    fingerprint = models.BigIntegerField(null=True, blank=True, db_index=True)
+    # When the full text was fetched from the item's page ("" content and a date: it failed).
+    extracted_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(null=True, blank=True)
     fetched_at = models.DateTimeField(default=timezone.now)

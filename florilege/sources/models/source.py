@@ -18,6 +18,19 @@ class Source(models.Model):
     feed_format = models.CharField(max_length=20, blank=True)
     enabled = models.BooleanField(default=True)
     disabled_reason = models.CharField(max_length=500, blank=True)
+    # Fetch each new item's page and extract its main text when the feed has only a summary.
+    full_text = models.BooleanField(
+        "fetch full text",
+        default=False,
+        help_text="Fetch each new item's page for its full text when the feed has only a summary.",
+    )
+
+    # WebSub (push): the hub and topic the feed advertises, and our subscription's state.
+    websub_hub = models.URLField(max_length=2000, blank=True)
+    websub_topic = models.URLField(max_length=2000, blank=True)
+    websub_secret = models.CharField(max_length=64, blank=True)
+    websub_state = models.CharField(max_length=12, blank=True)
+    websub_expires_at = models.DateTimeField(null=True, blank=True)
 
     # Conditional GET validators from the last 200 response.
     etag = models.CharField(max_length=500, blank=True)

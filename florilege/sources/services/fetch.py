@@ -39,6 +39,7 @@ FETCH_STATE_FIELDS = (
     "url", "title", "description", "site_url", "feed_format", "enabled", "disabled_reason",
     "etag", "last_modified", "last_fetched_at", "last_success_at", "last_status",
     "last_error", "error_count", "entry_count", "next_fetch_at", "leased_until", "lease_owner",
+    "websub_hub", "websub_topic",
 )  # fmt: skip
 
 
@@ -118,6 +119,9 @@ def record_outcome(source: Source, outcome: FetchOutcome, now: datetime) -> list
         record_failure(source, _not_a_feed(response, exc), now)
         return []
     new = store_feed(source, feed, now)
+    # Remember an advertised WebSub hub; the subscription itself is the worker's business.
+    source.websub_hub = (feed.hubs[0] if feed.hubs else "")[:2000]
+    source.websub_topic = (feed.self_url or source.url)[:2000] if feed.hubs else ""
     source.etag = response.headers.get("etag", "")[:500]
     source.last_modified = response.headers.get("last-modified", "")[:100]
     source.entry_count = source.entries.count()
