@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLORILEGE_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test install lint check clean
+.PHONY: run test install lint check clean bench-ingest
 
 # Debian ships venv separately (python3-venv); install it when we can, else say so.
 $(BIN)/python:
@@ -37,6 +37,19 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	FLORILEGE_DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
+
+# Benchmarks: each prints a table (ours beside the peer's, same run) and a last line
+# "summary key=value ...". nginx (Debian) serves the generated feeds on loopback.
+$(VENV)/.bench-installed: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $@
+
+bench-ingest: $(VENV)/.bench-installed
+	@command -v nginx >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null || \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; } || \
+		{ echo "bench-ingest needs nginx: sudo apt-get install nginx-light"; exit 1; }
+	$(BIN)/python -m bench.ingest $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var

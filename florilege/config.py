@@ -92,6 +92,19 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option("WORKER_IDLE_SECONDS", float, "5", "Worker sleep when nothing is due."),
     Option(
+        "WORKER_LEASE_SECONDS",
+        int,
+        "300",
+        "How long a worker holds the sources it took; a crashed worker's sources are due again "
+        "after this.",
+    ),
+    Option(
+        "FULL_TEXT_BATCH",
+        int,
+        "20",
+        "Article pages a worker fetches per cycle for sources set to fetch full text.",
+    ),
+    Option(
         "TRUST_X_FORWARDED_FOR",
         _bool,
         "0",

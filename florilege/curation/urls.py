@@ -12,6 +12,11 @@ urlpatterns = [
     path(
         "t/<slug:slug>/sources/<int:source_id>/remove/", views.source_remove, name="source_remove"
     ),
+    path(
+        "t/<slug:slug>/sources/<int:source_id>/options/",
+        views.source_options,
+        name="source_options",
+    ),
     path("t/<slug:slug>/scoop/<int:suggestion_id>/", views.scoop_suggestion, name="scoop"),
     path("t/<slug:slug>/discard/<int:suggestion_id>/", views.discard, name="discard"),
     path("t/<slug:slug>/scoop-url/", views.scoop_url, name="scoop_url"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,7 +18,7 @@ from django.views.decorators.http import require_POST
 from florilege.curation.forms import ScoopForm, ScoopUrlForm, SourceForm, TopicForm
 from florilege.curation.models import Topic, TopicSource
 from florilege.curation.services import scooping
-from florilege.curation.services.sources import add_source, remove_source
+from florilege.curation.services.sources import add_source, remove_source, set_full_text
 from florilege.curation.services.topics import can_curate
 from florilege.lib.fetching import fetch_one
 from florilege.lib.http import FetchError
@@ -87,8 +89,25 @@ def sources(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, f"Now following {source.display_name}.")
             return redirect("curation:sources", slug=topic.slug)
-    links = TopicSource.objects.filter(topic=topic).select_related("source").order_by("-added_at")
+    week_ago = timezone.now() - timedelta(days=7)
+    links = (
+        TopicSource.objects.filter(topic=topic)
+        .select_related("source")
+        .annotate(
+            this_week=Count("source__entries", filter=Q(source__entries__fetched_at__gte=week_ago))
+        )
+        .order_by("-added_at")
+    )
     return render(request, "curation/sources.html", {"topic": topic, "form": form, "links": links})
+
+
+@login_required
+@require_POST
+def source_options(request: HttpRequest, slug: str, source_id: int) -> HttpResponse:
+    topic = _topic_for(request, slug)
+    set_full_text(topic, source_id, request.POST.get("full_text") == "on", request.user)
+    messages.success(request, "Source options saved.")
+    return redirect("curation:sources", slug=topic.slug)
 
 
 @login_required

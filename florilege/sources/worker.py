@@ -25,6 +25,7 @@ from florilege.curation.models import TopicSource
 from florilege.lib.fetching import policy_from_settings
 from florilege.lib.http import GuardedClient
 from florilege.sources.models import Source
+from florilege.sources.services import fulltext
 from florilege.sources.services.fetch import (
     FetchOutcome,
     fetch_many,
@@ -35,7 +36,6 @@ from florilege.sources.services.fetch import (
 from florilege.suggestions.services import enrich_and_suggest
 
 log = logging.getLogger("florilege.worker")
-LEASE = timedelta(minutes=5)
 ClientFactory = Callable[[], GuardedClient]
 
 
@@ -43,6 +43,7 @@ ClientFactory = Callable[[], GuardedClient]
 class CycleReport:
     fetched: int = 0
     new_entries: int = 0
+    full_texts: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -64,7 +65,8 @@ def lease_due(now: datetime, limit: int, owner: str) -> list[Source]:
             due = due.select_for_update(skip_locked=True)
         batch = list(due[:limit])
         Source.objects.filter(pk__in=[s.pk for s in batch]).update(
-            leased_until=now + LEASE, lease_owner=owner
+            leased_until=now + timedelta(seconds=settings.CONFIG.WORKER_LEASE_SECONDS),
+            lease_owner=owner,
         )
     return batch
 
@@ -77,12 +79,31 @@ def run_cycle(
 ) -> CycleReport:
     """Fetch one batch of due sources. Returns what happened; never raises for a bad feed."""
     now = now or timezone.now()
+    factory = client_factory or (lambda: GuardedClient(policy_from_settings()))
     batch = lease_due(now, limit or settings.CONFIG.WORKER_BATCH, worker_id())
     report = CycleReport(fetched=len(batch))
-    if not batch:
-        return report
-    factory = client_factory or (lambda: GuardedClient(policy_from_settings()))
+    if batch:
+        _fetch_and_record(batch, factory, now, report)
+    report.full_texts = full_text_cycle(now, factory)
+    return report
 
+
+def full_text_cycle(now: datetime, factory: ClientFactory) -> int:
+    """Fetch article pages for full-text sources (a bounded number per cycle)."""
+    entries = fulltext.pending(settings.CONFIG.FULL_TEXT_BATCH)
+    if not entries:
+        return 0
+
+    async def fetch() -> list[fulltext.PageOutcome]:
+        async with factory() as client:
+            return await fulltext.fetch_pages(client, entries)
+
+    return sum(fulltext.apply_page(outcome, now) for outcome in asyncio.run(fetch()))
+
+
+def _fetch_and_record(
+    batch: list[Source], factory: ClientFactory, now: datetime, report: CycleReport
+) -> None:
     async def fetch() -> list[FetchOutcome]:
         async with factory() as client:
             return await fetch_many(client, batch)
@@ -92,7 +113,6 @@ def run_cycle(
     for outcome in outcomes:
         source = by_id[outcome.source_id]
         report.new_entries += record_fetched(source, outcome, now, report)
-    return report
 
 
 def record_fetched(

@@ -9,17 +9,22 @@ from datetime import datetime
 from florilege.curation.models import Scoop, Topic, TopicSource
 from florilege.lib.html import html_to_text
 from florilege.sources.models import Entry
+from florilege.suggestions.fingerprint import entry_fingerprint
 from florilege.suggestions.language import detect_language
 from florilege.suggestions.models import Suggestion
 from florilege.suggestions.scoring import baseline_score
 
+FINGERPRINT_CHARS = 3000
+
 
 def enrich(entries: Sequence[Entry]) -> None:
+    """Language and near-duplicate fingerprint: what ingest adds to a stored entry."""
     for entry in entries:
+        text = html_to_text(entry.content or entry.summary, max_length=FINGERPRINT_CHARS)
         if not entry.language:
-            text = f"{entry.title}. {html_to_text(entry.summary or entry.content, max_length=600)}"
-            entry.language = detect_language(text)
-    Entry.objects.bulk_update([e for e in entries if e.pk], ["language"])
+            entry.language = detect_language(f"{entry.title}. {text[:600]}")
+        entry.fingerprint = entry_fingerprint(entry.title, text)
+    Entry.objects.bulk_update([e for e in entries if e.pk], ["language", "fingerprint"])
 
 
 def enrich_and_suggest(entries: Sequence[Entry], now: datetime) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from florilege.curation.models import Topic, TopicSource
@@ -107,3 +107,12 @@ def remove_source(topic: Topic, source_id: int, user) -> None:
         Suggestion.objects.filter(
             topic=topic, entry__source_id=source_id, status=Suggestion.Status.PENDING
         ).delete()
+
+
+def set_full_text(topic: Topic, source_id: int, enabled: bool, user) -> None:
+    """Fetch article pages for this source's new items (it is shared by every topic that
+    follows it, so only a curator of a following topic may change it)."""
+    require_curator(user, topic)
+    if not TopicSource.objects.filter(topic=topic, source_id=source_id).exists():
+        raise PermissionDenied("This topic does not follow that source.")
+    Source.objects.filter(pk=source_id).update(full_text=enabled)

@@ -157,3 +157,22 @@ def test_temporary_redirect_keeps_the_address_asked_for(
     )
     add(client_in, topic, loopback.url("/feed.xml"))
     assert Source.objects.get().url == loopback.url("/feed.xml")
+
+
+def test_full_text_option_and_weekly_count(client_in, topic, django_user_model) -> None:
+    from florilege.sources.models import Entry
+
+    source = Source.objects.create(url="https://n.example/feed", entry_count=1)
+    TopicSource.objects.create(topic=topic, source=source)
+    Entry.objects.create(source=source, key="k1", title="Fresh")
+    url = reverse("curation:source_options", args=[topic.slug, source.pk])
+    assert client_in.post(url, {"full_text": "on"}).status_code == 302
+    source.refresh_from_db()
+    assert source.full_text
+    assert "1 (1)" in client_in.get(reverse("curation:sources", args=[topic.slug])).content.decode()
+    client_in.post(url, {})
+    source.refresh_from_db()
+    assert not source.full_text
+    other = django_user_model.objects.create_user("other", password="another-long-password")
+    client_in.force_login(other)
+    assert client_in.post(url, {"full_text": "on"}).status_code == 403

@@ -1,0 +1,62 @@
+"""Full text from article pages, for sources whose feeds carry only summaries."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from florilege.curation.models import TopicSource
+from florilege.sources.models import Entry, Source
+from florilege.sources.tests.feeds import rss
+from florilege.sources.worker import run_cycle
+from florilege.testing import LoopbackServer, Reply
+
+pytestmark = pytest.mark.django_db
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+ARTICLE = """<html lang="en"><head><title>A story</title>
+<meta property="og:image" content="/cover.png"></head><body><nav>Home | About</nav>
+<article><h1>A story</h1><p>{body}</p><p>Second paragraph with more details about it.</p>
+</article><footer>Copyright</footer></body></html>"""
+
+
+def body(i: int) -> bytes:
+    text = f"Paragraph {i} of the article tells the whole story in many words. " * 12
+    return ARTICLE.format(body=text).encode()
+
+
+def follow(topic, url: str, full_text: bool) -> Source:
+    source = Source.objects.create(url=url, full_text=full_text, next_fetch_at=NOW - timedelta(1))
+    TopicSource.objects.create(topic=topic, source=source)
+    return source
+
+
+def test_full_text_and_image_come_from_the_page(loopback: LoopbackServer, topic) -> None:
+    items = [(f"g{i}", f"Story {i}", loopback.url(f"/a/{i}")) for i in range(3)]
+    loopback.routes["/feed.xml"] = Reply(200, rss(items), {"Content-Type": "application/rss+xml"})
+    for i in range(2):
+        html = Reply(200, body(i), {"Content-Type": "text/html; charset=utf-8"})
+        loopback.routes[f"/a/{i}"] = html
+    # /a/2 is missing: a 404 is recorded and not retried
+    follow(topic, loopback.url("/feed.xml"), full_text=True)
+    report = run_cycle(NOW)
+    assert report.full_texts == 2
+    entry = Entry.objects.get(guid="g0")
+    assert "Paragraph 0 of the article" in entry.content and entry.content.startswith("<p>")
+    assert "Copyright" not in entry.content
+    assert entry.image_url == loopback.url("/cover.png")
+    failed = Entry.objects.get(guid="g2")
+    assert failed.content == "" and failed.extracted_at is not None
+    requests_before = len(loopback.requests)
+    assert run_cycle(NOW + timedelta(minutes=1)).full_texts == 0
+    assert len(loopback.requests) == requests_before  # nothing fetched again
+
+
+def test_sources_without_the_option_fetch_no_pages(loopback: LoopbackServer, topic) -> None:
+    items = [("g0", "Story", loopback.url("/a/0"))]
+    loopback.routes["/feed.xml"] = Reply(200, rss(items), {"Content-Type": "application/rss+xml"})
+    loopback.routes["/a/0"] = Reply(200, body(0), {"Content-Type": "text/html"})
+    follow(topic, loopback.url("/feed.xml"), full_text=False)
+    run_cycle(NOW)
+    assert [path for path, _ in loopback.requests] == ["/feed.xml"]
+    assert Entry.objects.get().extracted_at is None

@@ -1,0 +1,40 @@
+from pathlib import Path
+
+import pytest
+
+from florilege.suggestions.fingerprint import distance, entry_fingerprint, simhash, to_signed, words
+from florilege.testing import skip_or_fail_without
+
+BBC = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "news" / "bbc"
+
+
+def test_words_fold_case_and_accents() -> None:
+    assert words("La Modération, ÇA VA") == ["la", "moderation", "ca", "va"]
+
+
+def test_empty_text_has_no_fingerprint() -> None:
+    assert simhash("") is None and simhash("  ... !!! ") is None
+    assert entry_fingerprint("", "") is None
+
+
+def test_signed_round_trip_fits_a_bigint() -> None:
+    assert to_signed((1 << 64) - 1) == -1
+    assert -(1 << 63) <= to_signed(simhash("some words here to hash") or 0) < 1 << 63
+
+
+def test_near_duplicates_are_closer_than_different_stories() -> None:
+    if not BBC.is_dir():
+        skip_or_fail_without(BBC, "BBC news corpus")
+    texts = [p.read_text(encoding="latin-1") for p in sorted((BBC / "tech").glob("*.txt"))[:40]]
+    far = []
+    for text in texts:
+        edited = text.replace(" the ", " a ", 3).replace(".", ";", 2)
+        assert distance(simhash(text), simhash(edited)) <= 8
+        # The corpus holds exact and near duplicates of its own: compare distinct texts.
+        far += [distance(simhash(text), simhash(o)) > 12 for o in texts if o != text]
+    assert sum(far) / len(far) > 0.95
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 50])
+def test_short_texts_are_fingerprinted(size: int) -> None:
+    assert simhash(" ".join(f"w{i}" for i in range(size))) is not None
