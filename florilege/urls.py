@@ -8,5 +8,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("curate/", include("florilege.curation.urls")),
     path("demo/", include("florilege.demo.urls")),
+    path("websub/", include("florilege.sources.urls")),
     path("", include("florilege.publishing.urls")),
 ]

@@ -33,6 +33,7 @@ from florilege.sources.services.fetch import (
     record_outcome,
     save_fetch_state,
 )
+from florilege.sources.services.websub import websub_cycle
 from florilege.suggestions.services import enrich_and_suggest
 
 log = logging.getLogger("florilege.worker")
@@ -80,6 +81,11 @@ def run_cycle(
     """Fetch one batch of due sources. Returns what happened; never raises for a bad feed."""
     now = now or timezone.now()
     factory = client_factory or (lambda: GuardedClient(policy_from_settings()))
+    try:
+        websub_cycle(now, factory)
+    except Exception:
+        # Push is an optimisation over polling: its failure must not stop the fetching.
+        log.exception("event=websub_cycle_failed")
     batch = lease_due(now, limit or settings.CONFIG.WORKER_BATCH, worker_id())
     report = CycleReport(fetched=len(batch))
     if batch:

@@ -17,7 +17,7 @@ from http import HTTPStatus
 from django.conf import settings
 
 from florilege.lib.http import FetchError, FetchResponse, GuardedClient
-from florilege.sources import schedule
+from florilege.sources import schedule, websub
 from florilege.sources.models import Entry, Source
 from florilege.sources.parsing import FeedParseError, parse_feed
 from florilege.sources.services.ingest import store_feed
@@ -82,9 +82,17 @@ async def fetch_many(client: GuardedClient, sources: Sequence[Source]) -> list[F
     return list(await asyncio.gather(*(one(s) for s in sources)))
 
 
-def bounds() -> schedule.Bounds:
+def bounds(source: Source | None = None, now: datetime | None = None) -> schedule.Bounds:
     cfg = settings.CONFIG
-    return schedule.Bounds(float(cfg.FETCH_MIN_INTERVAL), float(cfg.FETCH_MAX_INTERVAL))
+    low, high = float(cfg.FETCH_MIN_INTERVAL), float(cfg.FETCH_MAX_INTERVAL)
+    if (
+        source is not None
+        and now is not None
+        and websub.push_active(source.websub_state, source.websub_expires_at, now)
+    ):
+        # Pushes bring news within seconds; polling is only the safety net.
+        low = max(low, min(high, websub.POLL_INTERVAL_WHEN_PUSHED.total_seconds()))
+    return schedule.Bounds(low, high)
 
 
 def record_outcome(source: Source, outcome: FetchOutcome, now: datetime) -> list[Entry]:
@@ -120,7 +128,12 @@ def record_outcome(source: Source, outcome: FetchOutcome, now: datetime) -> list
         return []
     new = store_feed(source, feed, now)
     # Remember an advertised WebSub hub; the subscription itself is the worker's business.
-    source.websub_hub = (feed.hubs[0] if feed.hubs else "")[:2000]
+    hub = (feed.hubs[0] if feed.hubs else "")[:2000]
+    if hub != source.websub_hub and source.websub_state:
+        # A new hub (or none): our subscription with the old one no longer brings news.
+        Source.objects.filter(pk=source.pk).update(websub_state="", websub_expires_at=None)
+        source.websub_state, source.websub_expires_at = "", None
+    source.websub_hub = hub
     source.websub_topic = (feed.self_url or source.url)[:2000] if feed.hubs else ""
     source.etag = response.headers.get("etag", "")[:500]
     source.last_modified = response.headers.get("last-modified", "")[:100]
@@ -138,7 +151,7 @@ def _succeed(source: Source, now: datetime, warning: str = "") -> None:
         .order_by("-published_at")
         .values_list("published_at", flat=True)[:20]
     )
-    source.next_fetch_at = schedule.next_fetch_after_success(now, dates, bounds(), _rng)
+    source.next_fetch_at = schedule.next_fetch_after_success(now, dates, bounds(source, now), _rng)
 
 
 def record_failure(
