@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from functools import lru_cache
 
 from lxml import etree
 
@@ -19,7 +20,12 @@ from florilege.sources.parsing.text import (
     resolve_url,
     text_of,
 )
-from florilege.sources.parsing.xmlcommon import ENCLOSURE_IMAGE, add_media, best_image, elements
+from florilege.sources.parsing.xmlcommon import (
+    ENCLOSURE_IMAGE,
+    add_media,
+    best_image,
+    key,
+)
 
 ATOM10_NS = "http://www.w3.org/2005/Atom"
 ATOM03_NS = "http://purl.org/atom/ns#"
@@ -35,12 +41,18 @@ def atom_format(root: etree._Element) -> str:
     return "atom1.0"
 
 
+@lru_cache(maxsize=1024)
+def _atom_key(tag: str) -> str:
+    k = key(tag)
+    return k.split(":", 1)[1] if k.startswith(("atom:", "atom03:")) else k
+
+
 def _atom_children(el: etree._Element) -> Iterator[tuple[str, etree._Element]]:
     """Children keyed by local name for Atom elements (either version, or no namespace)."""
-    for k, child in elements(el):
-        if k.startswith(("atom:", "atom03:")):
-            k = k.split(":", 1)[1]
-        yield k, child
+    for child in el:
+        tag = child.tag
+        if isinstance(tag, str):
+            yield _atom_key(tag), child
 
 
 def text_construct(el: etree._Element, base: str) -> str:
@@ -195,4 +207,11 @@ def parse_atom(root: etree._Element, url: str, bozo: str) -> ParsedFeed:
     feed.hubs = links.hubs
     feed.image = logo or icon
     feed.entries = [_parse_entry(el, base, feed.language, feed.author) for el in entries]
+    return feed
+
+
+def parse_atom_entry(root: etree._Element, url: str, bozo: str) -> ParsedFeed:
+    """An Atom Entry Document (RFC 4287 §2): a lone <entry>, read as a one-entry feed."""
+    feed = ParsedFeed(format="atom1.0", bozo=bozo)
+    feed.entries = [_parse_entry(root, url, (root.get(XML_LANG) or "").strip(), "")]
     return feed

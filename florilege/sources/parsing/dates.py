@@ -8,11 +8,37 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 _MONTHS = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
     "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
 }  # fmt: skip
+
+# Month names and abbreviations in French, German, Spanish, Italian, Portuguese and Dutch,
+# as localised CMS templates write them ("lun., 02 mars 2026", "2 März 2026"). Matched on the
+# whole word (lower case, without its dot), so no abbreviation can shadow another month.
+_LOCAL_MONTHS = {
+    1: "janvier janv januar jänner jaenner enero ene gennaio gen janeiro januari",
+    2: "février fevrier févr fevr fév fev februar febrero febbraio fevereiro februari",
+    3: "mars märz maerz mrz marzo março marco maart mrt",
+    4: "avril avr abril aprile",
+    5: "mai mayo maggio mag maio mei",
+    6: "juin juni junio giugno giu junho",
+    7: "juillet juil juli julio luglio lug julho",
+    8: "août aout aoû agosto ago augustus",
+    9: "septembre sept september septiembre setiembre settembre setembro set",
+    10: "octobre oktober okt octubre ottobre ott outubro out",
+    11: "novembre noviembre novembro",
+    12: "décembre decembre déc dezember dez diciembre dic dicembre dezembro",
+}
+_MONTH_NAMES = {
+    **{name: number for number, names in _LOCAL_MONTHS.items() for name in names.split()},
+    **{name: number for name, number in _MONTHS.items()},
+    "sept": 9, "june": 6, "july": 7, "march": 3, "april": 4,
+}  # fmt: skip
+# Filler words between the parts of a spelled-out date: "2 de marzo de 2026", "2 di marzo".
+_FILLERS = re.compile(r"\s(?:de|del|di|der|den|van)\s", re.IGNORECASE)
 
 # Offsets in hours for the zone names feeds actually use (RFC 822 plus a few common ones).
 _ZONES = {
@@ -39,12 +65,12 @@ _ZONE = r"(?P<z>(?:[A-Za-z]{1,5})?\s*[+-]\d{1,2}:?\d{2}|[A-Za-z]{1,5}|\([A-Za-z 
 
 # "Sun, 06 Jul 2014 12:56:00 GMT", "6-Jul-14 12:56 EST", "Sunday, 06 July 2014" ...
 _RFC822 = re.compile(
-    r"(?:[A-Za-z]+\.?,?\s*)?(?P<d>\d{1,2})(?:st|nd|rd|th)?[\s\-/.]+(?P<mo>[A-Za-z]{3,})\.?,?"
+    r"(?:[^\W\d_]+\.?,?\s*)?(?P<d>\d{1,2})(?:st|nd|rd|th|er)?[\s\-/.]+(?P<mo>[^\W\d_]{3,})\.?,?"
     r"[\s\-/.]+(?P<y>\d{2,4}),?(?:[\sT]+" + _TIME + r")?\s*" + _ZONE + r"\s*$"
 )
 # Month first: "Jul 06, 2014 12:56:00 GMT" and JavaScript's "Sun Jul 06 2014 12:56:00 GMT+0000".
 _MONTH_FIRST = re.compile(
-    r"(?:[A-Za-z]+\.?,?\s+)?(?P<mo>[A-Za-z]{3,})\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?"
+    r"(?:[^\W\d_]+\.?,?\s+)?(?P<mo>[^\W\d_]{3,})\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?"
     r"\s+(?P<y>\d{4}),?(?:[\sT]+" + _TIME + r")?\s*" + _ZONE + r"(?:\s+\(.*\))?\s*$"
 )
 # asctime(): "Sun Jul  6 12:56:00 2014" (optionally with a zone before the year).
@@ -63,11 +89,24 @@ def parse_date(value: str | None) -> datetime | None:
         return None
     try:
         if text[0].isdigit() and len(text) >= 4 and text[:4].isdigit():
-            return _parse_iso(text)
+            return _fast_iso(text) or _parse_iso(text)
         return _parse_rfc822(text)
     except (ValueError, OverflowError):
         # Out-of-range fields (month 13, day 32, year 0) from otherwise well-shaped dates.
         return None
+
+
+def _fast_iso(text: str) -> datetime | None:
+    """RFC 3339 as most feeds write it, through the C parser; None to take the slow path."""
+    if len(text) < 19 or text[10] != "T":
+        return None
+    try:
+        dt = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if dt.tzinfo is None:
+        return dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC)
 
 
 def _parse_iso(text: str) -> datetime | None:
@@ -88,11 +127,20 @@ def _parse_iso(text: str) -> datetime | None:
     return _apply_zone(dt, m["z"])
 
 
+def _month(name: str) -> int | None:
+    """Month number of an English or localised month name or abbreviation."""
+    name = name.lower().rstrip(".")
+    return _MONTH_NAMES.get(name) or (_MONTHS.get(name[:3]) if name.isascii() else None)
+
+
 def _parse_rfc822(text: str) -> datetime | None:
     m = _RFC822.match(text) or _MONTH_FIRST.match(text) or _ASCTIME.match(text)
+    if not m and _FILLERS.search(text):
+        text = _FILLERS.sub(" ", _FILLERS.sub(" ", text))
+        m = _RFC822.match(text) or _MONTH_FIRST.match(text)
     if not m:
         return None
-    month = _MONTHS.get(m["mo"][:3].lower())
+    month = _month(m["mo"])
     if month is None:
         return None
     year = int(m["y"])
@@ -121,6 +169,7 @@ def _apply_zone(dt: datetime, zone: str | None) -> datetime | None:
     return (dt - offset).replace(tzinfo=UTC)
 
 
+@lru_cache(maxsize=256)
 def _zone_offset(zone: str | None) -> timedelta | None:
     """Offset east of UTC; a missing or unknown zone name counts as UTC (most feeds mean it)."""
     if not zone:

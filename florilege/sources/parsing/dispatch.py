@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from florilege.sources.parsing.atom import parse_atom
+from florilege.sources.parsing.atom import parse_atom, parse_atom_entry
 from florilege.sources.parsing.jsonfeed import parse_json_feed
 from florilege.sources.parsing.model import FeedParseError, ParsedFeed
 from florilege.sources.parsing.rss import parse_rss
@@ -39,6 +39,8 @@ def _parse_tree(root: etree._Element, url: str, bozo: str) -> ParsedFeed:
     if local == "feed":
         # Any namespace: odd or outdated Atom namespaces still deserve a best-effort read.
         return parse_atom(root, url, bozo)
+    if local == "entry":
+        return parse_atom_entry(root, url, bozo)
     if local in _RSS_ROOTS:
         return parse_rss(root, url, bozo)
     if local.lower() == "html":

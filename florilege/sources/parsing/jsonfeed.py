@@ -49,7 +49,7 @@ def _attachments(item: dict[str, Any], base: str) -> list[Enclosure]:
     return found
 
 
-def _entry(item: dict[str, Any], base: str, language: str) -> ParsedEntry:
+def _entry(item: dict[str, Any], base: str, language: str, feed_author: str) -> ParsedEntry:
     link = resolve_url(base, _str(item.get("url")) or _str(item.get("external_url")))
     tags = item.get("tags")
     content_html = _str(item.get("content_html"))
@@ -59,7 +59,8 @@ def _entry(item: dict[str, Any], base: str, language: str) -> ParsedEntry:
         link=link,
         published=parse_date(_str(item.get("date_published"))),
         updated=parse_date(_str(item.get("date_modified"))),
-        author=_author(item),
+        # JSON Feed 1.1: an item without authors has the feed's.
+        author=_author(item) or feed_author,
         summary=_str(item.get("summary")),
         content=resolve_html_urls(content_html, base) or _str(item.get("content_text")),
         image=resolve_url(base, _str(item.get("image")) or _str(item.get("banner_image"))),
@@ -102,12 +103,10 @@ def parse_json_feed(data: bytes, url: str) -> ParsedFeed:
         if isinstance(hub, dict) and _str(hub.get("url")):
             feed.hubs.append(resolve_url(url, _str(hub.get("url"))))
     entries = [
-        _entry(item, url or base, feed.language)
+        _entry(item, url or base, feed.language, feed.author)
         for item in (items if isinstance(items, list) else ())
         if isinstance(item, dict)
     ]
+    # JSON Feed has no feed-level date: feed.updated stays None rather than a guess.
     feed.entries = entries
-    dates = [d for e in entries for d in (e.updated, e.published) if d is not None]
-    # JSON Feed has no feed-level date; the newest entry date is the honest stand-in.
-    feed.updated = max(dates) if dates else None
     return feed

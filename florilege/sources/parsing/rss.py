@@ -17,7 +17,6 @@ from florilege.sources.parsing.text import (
     text_of,
 )
 from florilege.sources.parsing.xmlcommon import (
-    RDF_ABOUT,
     add_media,
     best_image,
     elements,
@@ -57,7 +56,11 @@ def _collect(el: etree._Element) -> tuple[dict[str, etree._Element], dict[str, l
     first: dict[str, etree._Element] = {}
     many: dict[str, list[etree._Element]] = {}
     media: list[tuple[str, etree._Element]] = []
-    for k, child in elements(el):
+    for child in el:
+        tag = child.tag
+        if not isinstance(tag, str):
+            continue  # comments, processing instructions, entity references
+        k = key(tag)
         if k in _REPEATED:
             many.setdefault(k, []).append(child)
         elif k in _MEDIA:
@@ -128,7 +131,9 @@ def _parse_item(item: etree._Element, base: str, feed_language: str) -> ParsedEn
     first, many, media = _collect(item)
     entry = ParsedEntry()
     guid = first.get("guid")
-    entry.id = text_of(guid) if guid is not None else (item.get(RDF_ABOUT) or "").strip()
+    # RSS 1.0's rdf:about is a resource URI (in practice the link), not a guid: without a
+    # guid the id stays empty and storage derives a stable one from the link.
+    entry.id = text_of(guid) if guid is not None else ""
     entry.title = _first_text(first, ("title", "dc:title"))
     entry.link = _link(many, base)
     # RSS 2.0: a guid is a permalink unless isPermaLink="false".
@@ -161,10 +166,6 @@ def _feed_image(first: dict[str, etree._Element], media: list, base: str) -> str
         for k, sub in elements(image):
             if k == "url" and text_of(sub):
                 return resolve_url(child_base(base, image), text_of(sub))
-        # RSS 1.0 puts the URL in rdf:resource on the channel's <image>.
-        resource = image.get("{http://www.w3.org/1999/02/22-rdf-syntax-ns#}resource")
-        if resource:
-            return resolve_url(base, resource)
     for k, el in media:
         if k == "itunes:image" and (el.get("href") or el.text):
             return resolve_url(base, el.get("href") or el.text)
@@ -202,6 +203,7 @@ def parse_rss(root: etree._Element, url: str, bozo: str) -> ParsedFeed:
     items: list[etree._Element] = []
     loose_items: list[etree._Element] = []
     channel = None
+    rdf_image = None
     if key(root.tag) == "channel":
         # A few 0.9x-era feeds have <channel> as the document element.
         channel = root
@@ -212,9 +214,15 @@ def parse_rss(root: etree._Element, url: str, bozo: str) -> ParsedFeed:
             elif k == "item":
                 # RSS 1.0 and some 0.9x feeds put items next to the channel, not inside it.
                 loose_items.append(child)
+            elif k == "image" and rdf_image is None:
+                # RSS 1.0: the channel's <image rdf:resource> only points at this element,
+                # whose <url> is the image (the resource URI is an identifier).
+                rdf_image = child
     if channel is not None:
         channel_base = child_base(base, channel)
         items = _fill_channel(feed, channel, channel_base)
+    if not feed.image and rdf_image is not None:
+        feed.image = _feed_image({"image": rdf_image}, [], base)
     if not feed.language:
         feed.language = (root.get(XML_LANG) or "").strip()
     feed.entries = [_parse_item(item, channel_base, feed.language) for item in items]

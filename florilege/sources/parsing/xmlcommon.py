@@ -29,8 +29,6 @@ _PREFIXES = {
     "http://www.w3.org/1999/xhtml": "xhtml",
 }
 
-RDF_ABOUT = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about"
-
 
 @lru_cache(maxsize=2048)
 def key(tag: str) -> str:
@@ -93,14 +91,14 @@ def add_media(
         images.append((THUMBNAIL, url))
         return
     if k == "media:content" and is_image(url, mime, (el.get("medium") or "").strip()):
+        # An image media:content is both the entry's picture and one of its attachments.
         images.append((MEDIA_IMAGE, url))
-        return
+    elif is_image(url, mime):
+        images.append((ENCLOSURE_IMAGE, url))
     if any(enc.url == url for enc in entry.enclosures):
         return
     length = parse_length(el.get("length") or el.get("fileSize"))
     entry.enclosures.append(Enclosure(url=url, type=mime, length=length))
-    if is_image(url, mime):
-        images.append((ENCLOSURE_IMAGE, url))
 
 
 def best_image(images: list[tuple[int, str]]) -> str:
