@@ -85,6 +85,12 @@ OPTIONS: tuple[Option, ...] = (
         "FETCH_MAX_BYTES", int, "10485760", "Largest response body accepted, after decompression."
     ),
     Option("FETCH_MAX_REDIRECTS", int, "5", "Redirects followed before a fetch fails."),
+    Option(
+        "FETCH_PER_HOST",
+        int,
+        "2",
+        "Requests a worker sends to one host at the same time (politeness).",
+    ),
     Option("FETCH_MIN_INTERVAL", int, "900", "Shortest time between two fetches of a feed (s)."),
     Option("FETCH_MAX_INTERVAL", int, "86400", "Longest time between two fetches of a feed (s)."),
     Option(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from florilege.curation import views
+from florilege.curation import views, views_opml
 
 app_name = "curation"
 urlpatterns = [
@@ -12,6 +12,8 @@ urlpatterns = [
     path(
         "t/<slug:slug>/sources/<int:source_id>/remove/", views.source_remove, name="source_remove"
     ),
+    path("t/<slug:slug>/sources/import/", views_opml.opml_import, name="opml_import"),
+    path("t/<slug:slug>/sources/export/", views_opml.opml_export, name="opml_export"),
     path(
         "t/<slug:slug>/sources/<int:source_id>/options/",
         views.source_options,

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from urllib.parse import urlsplit
 
+import httpx
 from django.conf import settings
 
 from florilege.lib.http import FetchPolicy, FetchResponse, GuardedClient
 
 
 def own_origin(base_url: str) -> tuple[str, int]:
-    parts = urlsplit(base_url)
-    return (parts.hostname or "").lower(), parts.port or (443 if parts.scheme == "https" else 80)
+    """(host, port) as the client compares them: IDNA-encoded, lower case."""
+    url = httpx.URL(base_url)
+    return url.raw_host.decode("ascii").lower(), url.port or (443 if url.scheme == "https" else 80)
 
 
 def policy_from_settings() -> FetchPolicy:
@@ -23,6 +24,7 @@ def policy_from_settings() -> FetchPolicy:
         timeout=cfg.FETCH_TIMEOUT,
         max_bytes=cfg.FETCH_MAX_BYTES,
         max_redirects=cfg.FETCH_MAX_REDIRECTS,
+        per_host=cfg.FETCH_PER_HOST,
         user_agent=f"Florilege/0.1 (+{cfg.BASE_URL})",
     )
 

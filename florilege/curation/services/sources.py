@@ -13,9 +13,9 @@ from florilege.curation.services.topics import require_curator
 from florilege.lib.fetching import fetch_one
 from florilege.lib.http import FetchError, FetchResponse
 from florilege.lib.urls import is_http_url
-from florilege.sources.discovery import find_feed_links
 from florilege.sources.models import Source
 from florilege.sources.parsing import FeedParseError, ParsedFeed, parse_feed
+from florilege.sources.profiles import feed_candidates, profile_feed_urls
 from florilege.sources.services.fetch import FetchOutcome, record_outcome, save_fetch_state
 from florilege.suggestions.models import Suggestion
 from florilege.suggestions.services import enrich_and_suggest, suggest_to_topic
@@ -31,33 +31,60 @@ class Resolved:
 
 
 def resolve_feed(url: str) -> Resolved:
-    """Fetch ``url``; if it is a page rather than a feed, follow its advertised feed link.
+    """Find the feed behind ``url``; the first candidate that parses as a feed wins.
 
-    The address kept is the one asked for (or the feed link as advertised), moved only by a
+    A profile address (Mastodon account or hashtag, YouTube channel, subreddit, GitHub
+    repository) maps to its feed without fetching the page. Otherwise ``url`` is fetched:
+    a feed is kept as is; a page gives the feeds it names (YouTube's channel id, then
+    ``<link rel="alternate">``) or, when it names none, a few common paths
+    (``profiles.MAX_GUESSES`` fetches at most).
+
+    The address kept is the one asked for (or the candidate as listed), moved only by a
     permanent redirect: a temporary redirect may point at a short-lived mirror.
     """
     url = url.strip()
     if not is_http_url(url):
         raise ValidationError("Enter a full web address starting with http:// or https://.")
+    mapped = profile_feed_urls(url)
+    for candidate in mapped:
+        resolved, _ = _try_feed(candidate)
+        if resolved is not None:
+            return resolved
     response = _get(url)
     try:
         return Resolved(response.permanent_url or url, response, _parse(response))
     except FeedParseError:
         pass
-    links = find_feed_links(response.content, response.url)
-    if not links:
-        raise ValidationError(
-            "No feed found at this address: it is not a feed and the page does not "
-            'advertise one (<link rel="alternate">).'
-        )
-    feed_response = _get(links[0].url)
+    found = feed_candidates(response.url, response.content)
+    problems: dict[str, str] = {}
+    for candidate in found.all():
+        if candidate in mapped:
+            continue  # already tried, and it was not a feed
+        resolved, problems[candidate] = _try_feed(candidate)
+        if resolved is not None:
+            return resolved
+    if found.named:
+        first = found.named[0]
+        raise ValidationError(f"The page points to {first}, which {problems.get(first, '')}")
+    raise ValidationError(
+        "No feed found at this address: it is not a feed, the page does not advertise one "
+        '(<link rel="alternate">), and none of the usual feed addresses (/feed, /rss, '
+        "/feed.xml...) has one."
+    )
+
+
+def _try_feed(url: str) -> tuple[Resolved | None, str]:
+    """Fetch and parse one candidate; (None, what went wrong in words) if it is no feed."""
     try:
-        feed = _parse(feed_response)
+        response = fetch_one(url)
+    except FetchError as exc:
+        return None, f"could not be fetched: {exc.message}"
+    if response.status != 200:
+        return None, f"could not be fetched: the server answered {response.status}."
+    try:
+        return Resolved(response.permanent_url or url, response, _parse(response)), ""
     except FeedParseError as exc:
-        raise ValidationError(
-            f"The page points to {links[0].url}, which is not a feed: {exc}"
-        ) from exc
-    return Resolved(feed_response.permanent_url or links[0].url, feed_response, feed)
+        return None, f"is not a feed: {exc}"
 
 
 def _get(url: str) -> FetchResponse:

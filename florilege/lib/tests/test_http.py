@@ -151,3 +151,43 @@ def test_allowed_origin_skips_the_address_check_for_that_port_only(
     with pytest.raises(FetchError) as err:
         get(f"http://127.0.0.1:{loopback.port + 1}/feed", policy)
     assert err.value.kind == "blocked"
+
+
+def test_post_sends_the_form_and_does_not_follow_redirects() -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen: list[bytes] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            seen.append(self.rfile.read(int(self.headers["Content-Length"])))
+            self.send_response(302 if self.path == "/moved" else 202)
+            self.send_header("Location", "/elsewhere")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    ).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+
+    async def go() -> tuple[int, int]:
+        async with GuardedClient(FetchPolicy(allow_networks=LOOPBACK)) as client:
+            ok = await client.post(base + "/hub", {"hub.mode": "subscribe", "a": "b c"})
+            moved = await client.post(base + "/moved", {"x": "1"})
+            return ok.status, moved.status
+
+    try:
+        assert asyncio.run(go()) == (202, 302)
+        assert seen[0] == b"hub.mode=subscribe&a=b+c" and len(seen) == 2
+        with pytest.raises(FetchError) as err:
+            asyncio.run(GuardedClient(FetchPolicy()).post(base + "/hub", {}))
+        assert err.value.kind == "blocked"
+    finally:
+        server.shutdown()
+        server.server_close()
