@@ -49,9 +49,15 @@ def html_to_text(fragment: str, *, max_length: int | None = None) -> str:
     """Plain text of an HTML fragment, whitespace collapsed (for excerpts and scoring)."""
     if not fragment:
         return ""
-    # Dropping every tag through nh3 is safer than a regex: it knows where tags end.
-    text = nh3.clean(fragment, tags=set(), attributes={}, strip_comments=True)
-    text = _WS.sub(" ", html.unescape(text)).strip()
+    if max_length is not None:
+        # Markup and runs of spaces make the source longer than its text, but rarely four
+        # times so: reading further would only be cut away below.
+        fragment = fragment[: max_length * 4 + 64]
+    if "<" in fragment:
+        # Dropping every tag through nh3 is safer than a regex: it knows where tags end.
+        fragment = nh3.clean(fragment, tags=set(), attributes={}, strip_comments=True)
+    text = html.unescape(fragment) if "&" in fragment else fragment
+    text = _WS.sub(" ", text).strip()
     if max_length is not None and len(text) > max_length:
         cut = text[:max_length].rsplit(" ", 1)[0]
         text = cut + "…"

@@ -15,6 +15,8 @@ __all__ = ["absolutize", "canonical_url", "domain_of", "is_http_url"]
 
 # Longer than any sane URL; refusing monsters keeps them out of DB columns and logs.
 MAX_URL_LENGTH = 8192
+# Whitespace, control characters and backslashes (see is_http_url).
+_FORBIDDEN_URL_CHARS = re.compile(r"[\s\x00-\x1f\x7f\\]")
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -223,7 +225,7 @@ def is_http_url(text: str) -> bool:
     """
     if not isinstance(text, str) or not text or len(text) > MAX_URL_LENGTH:
         return False
-    if any(ch.isspace() or ch < " " or ch == "\x7f" or ch == "\\" for ch in text):
+    if _FORBIDDEN_URL_CHARS.search(text):
         return False
     try:
         parts = urlsplit(text)

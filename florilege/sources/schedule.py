@@ -25,15 +25,26 @@ def posting_interval(entry_dates: Sequence[datetime]) -> float | None:
     return gaps[len(gaps) // 2]
 
 
-def next_fetch_after_success(
-    now: datetime, entry_dates: Sequence[datetime], bounds: Bounds, rng: random.Random
-) -> datetime:
+def poll_interval(entry_dates: Sequence[datetime], bounds: Bounds) -> float:
     """Poll about twice per posting interval: a feed that posts hourly is read every half
     hour, a weekly blog once a day, always within the configured bounds."""
     interval = posting_interval(entry_dates)
     seconds = bounds.max_interval / 4 if interval is None else interval / 2
-    seconds = min(max(seconds, bounds.min_interval), bounds.max_interval)
-    return now + timedelta(seconds=_jittered(seconds, bounds.jitter, rng))
+    return clamp(seconds, bounds)
+
+
+def clamp(seconds: float, bounds: Bounds) -> float:
+    return min(max(seconds, bounds.min_interval), bounds.max_interval)
+
+
+def next_fetch_after_success(
+    now: datetime, entry_dates: Sequence[datetime], bounds: Bounds, rng: random.Random
+) -> datetime:
+    return next_fetch_in(now, poll_interval(entry_dates, bounds), rng, bounds.jitter)
+
+
+def next_fetch_in(now: datetime, seconds: float, rng: random.Random, jitter: float) -> datetime:
+    return now + timedelta(seconds=_jittered(seconds, jitter, rng))
 
 
 def next_fetch_after_error(

@@ -29,12 +29,13 @@ from florilege.sources.services import fulltext
 from florilege.sources.services.fetch import (
     FetchOutcome,
     fetch_many,
+    prepare,
     record_failure,
     record_outcome,
     save_fetch_state,
 )
 from florilege.sources.services.websub import websub_cycle
-from florilege.suggestions.services import enrich_and_suggest
+from florilege.suggestions.services import SUGGEST_BATCH, suggest_pending
 
 log = logging.getLogger("florilege.worker")
 ClientFactory = Callable[[], GuardedClient]
@@ -45,6 +46,7 @@ class CycleReport:
     fetched: int = 0
     new_entries: int = 0
     full_texts: int = 0
+    suggested: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -86,12 +88,31 @@ def run_cycle(
     except Exception:
         # Push is an optimisation over polling: its failure must not stop the fetching.
         log.exception("event=websub_cycle_failed")
-    batch = lease_due(now, limit or settings.CONFIG.WORKER_BATCH, worker_id())
+    report = fetch_cycle(now, factory, limit)
+    report.full_texts = full_text_cycle(now, factory)
+    report.suggested = suggest_cycle(now)
+    return report
+
+
+def fetch_cycle(now: datetime, factory: ClientFactory, limit: int | None = None) -> CycleReport:
+    """Ingest: lease due sources, fetch them concurrently, store new entries (sanitised,
+    language-tagged, fingerprinted) and the sources' next fetch."""
+    owner = worker_id()
+    batch = lease_due(now, limit or settings.CONFIG.WORKER_BATCH, owner)
     report = CycleReport(fetched=len(batch))
     if batch:
-        _fetch_and_record(batch, factory, now, report)
-    report.full_texts = full_text_cycle(now, factory)
+        _fetch_and_record(batch, factory, now, report, owner)
     return report
+
+
+def suggest_cycle(now: datetime) -> int:
+    """Rank what ingest stored for the topics that follow it, until nothing is pending."""
+    total = 0
+    while True:
+        scored, _ = suggest_pending(now)
+        total += scored
+        if scored < SUGGEST_BATCH:
+            return total
 
 
 def full_text_cycle(now: datetime, factory: ClientFactory) -> int:
@@ -108,7 +129,7 @@ def full_text_cycle(now: datetime, factory: ClientFactory) -> int:
 
 
 def _fetch_and_record(
-    batch: list[Source], factory: ClientFactory, now: datetime, report: CycleReport
+    batch: list[Source], factory: ClientFactory, now: datetime, report: CycleReport, owner: str
 ) -> None:
     async def fetch() -> list[FetchOutcome]:
         async with factory() as client:
@@ -118,21 +139,22 @@ def _fetch_and_record(
     by_id = {s.pk: s for s in batch}
     for outcome in outcomes:
         source = by_id[outcome.source_id]
-        report.new_entries += record_fetched(source, outcome, now, report)
+        report.new_entries += record_fetched(source, outcome, now, report, owner)
 
 
 def record_fetched(
-    source: Source, outcome: FetchOutcome, now: datetime, report: CycleReport
+    source: Source, outcome: FetchOutcome, now: datetime, report: CycleReport, owner: str
 ) -> int:
     """Store one fetch outcome; never raises (a failure is recorded on the source)."""
     try:
-        # Storing and suggesting commit together: a crash in between cannot leave entries
-        # that never reach a topic's queue.
+        prepared = prepare(source, outcome, now)
         with transaction.atomic():
-            if not Source.objects.filter(pk=source.pk).exists():
-                return 0  # unfollowed and deleted while it was being fetched
-            new = record_outcome(source, outcome, now)
-            enrich_and_suggest(new, now)
+            mine = Source.objects.select_for_update().filter(pk=source.pk, lease_owner=owner)
+            if not mine.exists():
+                # Deleted while it was fetched, or our lease ran out and another worker
+                # took it: its result is theirs to record.
+                return 0
+            new = record_outcome(source, outcome, now, prepared)
             save_fetch_state(source)
     except Exception as exc:
         # A bug on one source must not stop the worker; the source shows what happened and

@@ -48,7 +48,7 @@ def simhash(text: str) -> int | None:
     tokens = words(text)
     if not tokens:
         return None
-    hashes = np.fromiter((_word_hash(w) for w in tokens), dtype=np.uint64, count=len(tokens))
+    hashes = np.fromiter(map(_word_hash, tokens), dtype=np.uint64, count=len(tokens))
     if len(tokens) >= SHINGLE:
         # Order matters inside a shingle: rotate each position differently before mixing.
         hashes = hashes[:-2] ^ _rotl(hashes[1:-1], 21) ^ _rotl(hashes[2:], 42)

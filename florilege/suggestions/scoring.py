@@ -18,6 +18,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 TITLE_WEIGHT = 3.0
 SUMMARY_WEIGHT = 1.0
@@ -26,6 +27,7 @@ HALF_LIFE_HOURS = 72.0
 # With no keyword matched an entry still sorts by recency, below any matched entry
 # of the same age.
 BASE_RELEVANCE = 0.1
+SUMMARY_CHARS = 1000
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
@@ -39,11 +41,17 @@ class Score:
     freshness: float = 1.0
 
 
+_COMBINING = re.compile(r"[\u0300-\u036f]")
+
+
 def fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    folded = text.casefold()
+    if folded.isascii():
+        return folded
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", folded))
 
 
+@lru_cache(maxsize=4096)
 def keyword_pattern(keyword: str) -> re.Pattern[str] | None:
     words = fold(keyword).split()
     if not words:
@@ -67,7 +75,8 @@ def baseline_score(
     published: datetime | None,
     now: datetime,
 ) -> Score:
-    folded_title, folded_summary = fold(title), fold(summary)
+    # The start of the text says what it is about; folding all of a long article is waste.
+    folded_title, folded_summary = fold(title), fold(summary[:SUMMARY_CHARS])
     relevance = 0.0
     matched: list[str] = []
     for keyword in keywords:

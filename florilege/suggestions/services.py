@@ -1,4 +1,4 @@
-"""Enrich new entries (language) and turn them into scored suggestions for each topic."""
+"""The suggestion stage: stored entries become scored suggestions for each topic."""
 
 from __future__ import annotations
 
@@ -6,32 +6,23 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
+from django.db import connection, transaction
+
 from florilege.curation.models import Scoop, Topic, TopicSource
 from florilege.lib.html import html_to_text
 from florilege.sources.models import Entry
-from florilege.suggestions.fingerprint import entry_fingerprint
-from florilege.suggestions.language import detect_language
 from florilege.suggestions.models import Suggestion
 from florilege.suggestions.scoring import baseline_score
 
-FINGERPRINT_CHARS = 3000
+# Entries per run of the stage; also keeps every IN (...) list under SQLite's limit.
+SUGGEST_BATCH = 500
 
 
-def enrich(entries: Sequence[Entry]) -> None:
-    """Language and near-duplicate fingerprint: what ingest adds to a stored entry."""
-    for entry in entries:
-        text = html_to_text(entry.content or entry.summary, max_length=FINGERPRINT_CHARS)
-        if not entry.language:
-            entry.language = detect_language(f"{entry.title}. {text[:600]}")
-        entry.fingerprint = entry_fingerprint(entry.title, text)
-    Entry.objects.bulk_update([e for e in entries if e.pk], ["language", "fingerprint"])
-
-
-def enrich_and_suggest(entries: Sequence[Entry], now: datetime) -> int:
-    """Language-tag ``entries`` and suggest them to every topic following their source."""
+def suggest_entries(entries: Sequence[Entry], now: datetime) -> int:
+    """Suggest ``entries`` (stored, language-tagged) to every topic following their source,
+    and mark them done. Idempotent: a suggestion is unique per topic and entry."""
     if not entries:
         return 0
-    enrich(entries)
     by_source: dict[int, list[Entry]] = defaultdict(list)
     for entry in entries:
         by_source[entry.source_id].append(entry)
@@ -39,7 +30,21 @@ def enrich_and_suggest(entries: Sequence[Entry], now: datetime) -> int:
     created = 0
     for link in links:
         created += suggest_to_topic(link.topic, by_source[link.source_id], now)
+    Entry.objects.filter(pk__in=[e.pk for e in entries]).update(suggested_at=now)
     return created
+
+
+def suggest_pending(now: datetime, limit: int = SUGGEST_BATCH) -> tuple[int, int]:
+    """The suggestion stage: score entries stored since the last run for their topics.
+    Returns (entries scored, suggestions created). Runs after storing, in its own
+    transaction, so storing stays fast and a crash leaves the entries pending."""
+    with transaction.atomic():
+        pending = Entry.objects.filter(suggested_at__isnull=True).order_by("id")
+        if connection.features.has_select_for_update_skip_locked:
+            # Several workers share the stage without scoring the same entries.
+            pending = pending.select_for_update(skip_locked=True)
+        entries = list(pending[:limit])
+        return len(entries), suggest_entries(entries, now)
 
 
 def suggest_to_topic(topic: Topic, entries: Sequence[Entry], now: datetime) -> int:
@@ -68,7 +73,7 @@ def suggest_to_topic(topic: Topic, entries: Sequence[Entry], now: datetime) -> i
 
 
 def score_suggestion(topic: Topic, entry: Entry, now: datetime) -> Suggestion:
-    text = html_to_text(entry.summary or entry.content, max_length=2000)
+    text = html_to_text(entry.summary or entry.content, max_length=1000)
     score = baseline_score(entry.title, text, topic.keywords, entry.published_at, now)
     return Suggestion(
         topic=topic,

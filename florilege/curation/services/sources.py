@@ -18,7 +18,7 @@ from florilege.sources.parsing import FeedParseError, ParsedFeed, parse_feed
 from florilege.sources.profiles import feed_candidates, profile_feed_urls
 from florilege.sources.services.fetch import FetchOutcome, record_outcome, save_fetch_state
 from florilege.suggestions.models import Suggestion
-from florilege.suggestions.services import enrich_and_suggest, suggest_to_topic
+from florilege.suggestions.services import suggest_entries, suggest_to_topic
 
 BACKFILL = 100
 
@@ -117,7 +117,7 @@ def add_source(topic: Topic, url: str, user, now: datetime) -> Source:
             outcome = FetchOutcome(source.pk, response=resolved.response)
             new = record_outcome(source, outcome, now)
             save_fetch_state(source)
-            enrich_and_suggest(new, now)
+            suggest_entries(new, now)
         else:
             # The feed is already fetched for another topic: suggest what it already has.
             recent = list(source.entries.order_by("-fetched_at", "-id")[:BACKFILL])

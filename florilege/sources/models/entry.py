@@ -26,6 +26,9 @@ class Entry(models.Model):
     # 64-bit SimHash of the title and text (signed, to fit a database bigint): entries whose
     # fingerprints differ in a few bits are near-duplicates.
     fingerprint = models.BigIntegerField(null=True, blank=True, db_index=True)
+    # When the entry was scored for the topics following its source (null: not yet). The
+    # suggestion stage runs after storing, so a crash between the two loses nothing.
+    suggested_at = models.DateTimeField(null=True, blank=True)
     # When the full text was fetched from the item's page ("" content and a date: it failed).
     extracted_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
@@ -36,7 +39,14 @@ class Entry(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["source", "key"], name="entry_unique_key_per_source"),
         ]
-        indexes = [models.Index(fields=["source", "canonical_url"], name="entry_source_canon")]
+        indexes = [
+            models.Index(fields=["source", "canonical_url"], name="entry_source_canon"),
+            models.Index(
+                fields=["id"],
+                name="entry_to_suggest",
+                condition=models.Q(suggested_at__isnull=True),
+            ),
+        ]
         verbose_name_plural = "entries"
 
     def __str__(self) -> str:

@@ -44,6 +44,9 @@ class Source(models.Model):
     error_count = models.PositiveIntegerField(default=0)
     entry_count = models.PositiveIntegerField(default=0)
 
+    # Seconds between polls chosen at the last successful read (kept for 304s, which carry
+    # no dates to measure the posting rate from).
+    fetch_interval = models.FloatField(null=True, blank=True)
     next_fetch_at = models.DateTimeField(default=timezone.now, db_index=True)
     leased_until = models.DateTimeField(null=True, blank=True)
     lease_owner = models.CharField(max_length=100, blank=True)

@@ -20,7 +20,7 @@ from florilege.lib.http import FetchError, FetchResponse, GuardedClient
 from florilege.sources import schedule, websub
 from florilege.sources.models import Entry, Source
 from florilege.sources.parsing import FeedParseError, parse_feed
-from florilege.sources.services.ingest import store_feed
+from florilege.sources.services.ingest import FeedPlan, apply_plan, plan_feed
 
 _rng = random.SystemRandom()
 log = logging.getLogger("florilege.fetch")
@@ -39,7 +39,7 @@ FETCH_STATE_FIELDS = (
     "url", "title", "description", "site_url", "feed_format", "enabled", "disabled_reason",
     "etag", "last_modified", "last_fetched_at", "last_success_at", "last_status",
     "last_error", "error_count", "entry_count", "next_fetch_at", "leased_until", "lease_owner",
-    "websub_hub", "websub_topic",
+    "websub_hub", "websub_topic", "fetch_interval",
 )  # fmt: skip
 
 
@@ -95,8 +95,30 @@ def bounds(source: Source | None = None, now: datetime | None = None) -> schedul
     return schedule.Bounds(low, high)
 
 
-def record_outcome(source: Source, outcome: FetchOutcome, now: datetime) -> list[Entry]:
-    """Apply a fetch outcome to its source; return the entries that are new."""
+def prepare(
+    source: Source, outcome: FetchOutcome, now: datetime
+) -> FeedPlan | FeedParseError | None:
+    """The CPU-heavy part of recording a 200 answer (parse, sanitise, match, language,
+    fingerprint), done before the write transaction so workers share the database well.
+    None when there is nothing to prepare."""
+    response = outcome.response
+    if response is None or response.status != HTTPStatus.OK:
+        return None
+    try:
+        feed = parse_feed(response.content, url=response.url, content_type=response.content_type)
+    except FeedParseError as exc:
+        return exc
+    return plan_feed(source, feed, now)
+
+
+def record_outcome(
+    source: Source,
+    outcome: FetchOutcome,
+    now: datetime,
+    prepared: FeedPlan | FeedParseError | None = None,
+) -> list[Entry]:
+    """Apply a fetch outcome to its source; return the entries that are new. ``prepared``
+    is what :func:`prepare` made of it, if it was called first."""
     source.last_fetched_at = now
     if outcome.error is not None:
         record_failure(source, outcome.error.message, now)
@@ -108,7 +130,7 @@ def record_outcome(source: Source, outcome: FetchOutcome, now: datetime) -> list
         # Only a redirect that leads to the feed moves it; one to an error page does not.
         _move(source, response.permanent_url)
     if response.status == HTTPStatus.NOT_MODIFIED:
-        _succeed(source, now)
+        _succeed(source, now, dates=None)
         return []
     if response.status == HTTPStatus.GONE:
         source.enabled = False
@@ -121,12 +143,13 @@ def record_outcome(source: Source, outcome: FetchOutcome, now: datetime) -> list
             retry = schedule.parse_retry_after(response.headers.get("retry-after", ""), now)
         record_failure(source, _status_message(response.status), now, retry_after=retry)
         return []
-    try:
-        feed = parse_feed(response.content, url=response.url, content_type=response.content_type)
-    except FeedParseError as exc:
-        record_failure(source, _not_a_feed(response, exc), now)
+    plan = prepared if prepared is not None else prepare(source, outcome, now)
+    if isinstance(plan, FeedParseError):
+        record_failure(source, _not_a_feed(response, plan), now)
         return []
-    new = store_feed(source, feed, now)
+    assert plan is not None
+    feed = plan.feed
+    new = apply_plan(source, plan)
     # Remember an advertised WebSub hub; the subscription itself is the worker's business.
     hub = (feed.hubs[0] if feed.hubs else "")[:2000]
     if hub != source.websub_hub and source.websub_state:
@@ -137,21 +160,25 @@ def record_outcome(source: Source, outcome: FetchOutcome, now: datetime) -> list
     source.websub_topic = (feed.self_url or source.url)[:2000] if feed.hubs else ""
     source.etag = response.headers.get("etag", "")[:500]
     source.last_modified = response.headers.get("last-modified", "")[:100]
-    source.entry_count = source.entries.count()
-    _succeed(source, now, warning=feed.bozo)
+    source.entry_count += len(new)
+    dates = [d for d in (e.published or e.updated for e in feed.entries) if d is not None]
+    _succeed(source, now, dates=dates, warning=feed.bozo)
     return new
 
 
-def _succeed(source: Source, now: datetime, warning: str = "") -> None:
+def _succeed(
+    source: Source, now: datetime, dates: list[datetime] | None, warning: str = ""
+) -> None:
+    """The posting rate comes from the dates the feed just listed; a 304 lists none, so
+    the interval chosen at the last full read is kept."""
     source.last_success_at = now
     source.error_count = 0
     source.last_error = f"Read in part: {warning}" if warning else ""
-    dates = list(
-        source.entries.exclude(published_at=None)
-        .order_by("-published_at")
-        .values_list("published_at", flat=True)[:20]
-    )
-    source.next_fetch_at = schedule.next_fetch_after_success(now, dates, bounds(source, now), _rng)
+    limits = bounds(source, now)
+    if dates is not None or source.fetch_interval is None:
+        source.fetch_interval = schedule.poll_interval(dates or [], limits)
+    interval = schedule.clamp(source.fetch_interval, limits)
+    source.next_fetch_at = schedule.next_fetch_in(now, interval, _rng, limits.jitter)
 
 
 def record_failure(

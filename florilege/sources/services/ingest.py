@@ -5,12 +5,17 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
+
+from django.db.models import Q
 
 from florilege.lib.html import html_to_text, sanitize_html
 from florilege.lib.urls import absolutize, canonical_url, is_http_url
 from florilege.sources.models import Entry, Source
 from florilege.sources.parsing import ParsedEntry, ParsedFeed
+from florilege.suggestions.fingerprint import entry_fingerprint
+from florilege.suggestions.language import detect_language
 
 MAX_TITLE = 500
 UPDATABLE = ("url", "canonical_url", "title", "summary", "content", "author", "image_url",
@@ -39,6 +44,20 @@ def _image(parsed: ParsedEntry) -> str:
     return ""
 
 
+# How much text the language and fingerprint see: enough to tell, cheap to compute.
+LANGUAGE_CHARS = 160
+FINGERPRINT_CHARS = 600
+
+
+def annotate(entry: Entry) -> None:
+    """Language and near-duplicate fingerprint, computed once, before the row is written
+    (writing them afterwards would cost an UPDATE per entry)."""
+    text = html_to_text(entry.content or entry.summary, max_length=FINGERPRINT_CHARS)
+    if not entry.language:
+        entry.language = detect_language(f"{entry.title}. {text[:LANGUAGE_CHARS]}")
+    entry.fingerprint = entry_fingerprint(entry.title, text)
+
+
 def build_entry(source: Source, parsed: ParsedEntry, now: datetime) -> Entry:
     link = absolutize(source.url, parsed.link) if parsed.link else ""
     link = link if is_http_url(link) else ""
@@ -62,8 +81,32 @@ def build_entry(source: Source, parsed: ParsedEntry, now: datetime) -> Entry:
     )
 
 
+@dataclass
+class FeedPlan:
+    """What storing a feed will write: computed first (reads and CPU only), written after,
+    so the write transaction holds the database for the writes alone."""
+
+    feed: ParsedFeed
+    new: list[Entry] = field(default_factory=list)
+    changed: list[Entry] = field(default_factory=list)
+
+
 def store_feed(source: Source, feed: ParsedFeed, now: datetime) -> list[Entry]:
-    """Upsert the feed's items for ``source``; return only the entries that are new.
+    """Upsert the feed's items for ``source``; return only the entries that are new."""
+    return apply_plan(source, plan_feed(source, feed, now))
+
+
+def apply_plan(source: Source, plan: FeedPlan) -> list[Entry]:
+    if plan.changed:
+        Entry.objects.bulk_update(plan.changed, UPDATABLE)
+    if plan.new:
+        Entry.objects.bulk_create(plan.new, batch_size=500)
+    _update_source_meta(source, plan.feed)
+    return plan.new
+
+
+def plan_feed(source: Source, feed: ParsedFeed, now: datetime) -> FeedPlan:
+    """Match the feed's items against what ``source`` has and prepare the new ones.
 
     An item matches an existing row by key (its guid), or else by canonical URL, so a feed
     that changes its guids does not create duplicates. A URL is an identity only when it is
@@ -87,12 +130,9 @@ def store_feed(source: Source, feed: ParsedFeed, now: datetime) -> list[Entry]:
             continue
         if _refresh(match, entry):
             changed.append(match)
-    if changed:
-        Entry.objects.bulk_update(changed, UPDATABLE)
-    if new:
-        Entry.objects.bulk_create(new)
-    _update_source_meta(source, feed)
-    return new
+    for entry in new:
+        annotate(entry)
+    return FeedPlan(feed, new, changed)
 
 
 def _dedupe(entries: Iterable[Entry]) -> list[Entry]:
@@ -115,10 +155,11 @@ def _existing(source: Source, candidates: list[Entry]) -> dict[tuple[str, str], 
     keys = [e.key for e in candidates]
     urls = [e.canonical_url for e in candidates if e.canonical_url]
     found: dict[tuple[str, str], Entry] = {}
-    for chunk_start in range(0, max(len(keys), len(urls)), 400):
-        by_key = source.entries.filter(key__in=keys[chunk_start : chunk_start + 400])
-        by_url = source.entries.filter(canonical_url__in=urls[chunk_start : chunk_start + 400])
-        for row in list(by_key) + list(by_url):
+    for start in range(0, max(len(keys), len(urls)), 400):
+        rows = source.entries.filter(
+            Q(key__in=keys[start : start + 400]) | Q(canonical_url__in=urls[start : start + 400])
+        )
+        for row in rows:
             found[("key", row.key)] = row
             if row.canonical_url:
                 found.setdefault(("url", row.canonical_url), row)

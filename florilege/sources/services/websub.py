@@ -26,7 +26,7 @@ from florilege.sources import websub
 from florilege.sources.models import Entry, Source
 from florilege.sources.parsing import FeedParseError, parse_feed
 from florilege.sources.services.fetch import FETCH_STATE_FIELDS, FetchOutcome, record_outcome
-from florilege.suggestions.services import enrich_and_suggest
+from florilege.suggestions.services import suggest_entries
 
 log = logging.getLogger("florilege.websub")
 ClientFactory = Callable[[], GuardedClient]
@@ -227,7 +227,7 @@ def receive_push(
     response = FetchResponse(url, 200, {"content-type": content_type}, body)
     with transaction.atomic():
         new = _record_push(source, FetchOutcome(source.pk, response=response), now)
-        enrich_and_suggest(new, now)
+        suggest_entries(new, now)
     log.info("source=%s event=websub_push new=%d", source.pk, len(new))
     return "stored"
 

@@ -199,7 +199,8 @@ def test_a_source_deleted_during_its_fetch_is_not_resurrected() -> None:
         source.url, 200, {"content-type": "application/rss+xml"}, three_items()
     )
     report = CycleReport()
-    assert record_fetched(leased, FetchOutcome(leased.pk, response=response), NOW, report) == 0
+    outcome = FetchOutcome(leased.pk, response=response)
+    assert record_fetched(leased, outcome, NOW, report, owner=leased.lease_owner or "w") == 0
     assert not Source.objects.exists() and not Entry.objects.exists()
 
 

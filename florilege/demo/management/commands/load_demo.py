@@ -27,7 +27,7 @@ from florilege.sources.models import Source
 from florilege.sources.parsing import parse_feed
 from florilege.sources.services.ingest import store_feed
 from florilege.suggestions.models import Suggestion
-from florilege.suggestions.services import enrich_and_suggest
+from florilege.suggestions.services import suggest_entries
 
 DEMO_USER = "demo"
 
@@ -86,7 +86,7 @@ class Command(BaseCommand):
                 continue
             body, content_type = render_feed(slug, settings.BASE_URL, now)
             new = store_feed(source, parse_feed(body, url=url, content_type=content_type), now)
-            enrich_and_suggest(new, now)
+            suggest_entries(new, now)
             source.entry_count = len(new)
             # Due now: the worker's first cycle fetches it for real, over loopback.
             source.next_fetch_at = now

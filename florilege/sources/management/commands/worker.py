@@ -32,6 +32,8 @@ class Command(BaseCommand):
                 # The database went away or a bug escaped: say so, wait, and try again;
                 # leases expire, so nothing taken by the failed cycle is lost.
                 log.exception("event=cycle_failed")
+                if options["once"]:
+                    raise SystemExit(1) from None
                 stop.wait(settings.CONFIG.WORKER_IDLE_SECONDS)
                 continue
             if report.fetched:

@@ -1,0 +1,234 @@
+"""Florilège's side of the ingest benchmark, run in its own process by ``bench.ingest``.
+
+``python -m bench.ours '<json params>'``: the parent sets FLORILEGE_DATA_DIR and friends.
+Phase ``cold`` migrates an empty database, subscribes one topic to every feed and runs the
+real worker until nothing is due; phase ``refresh`` makes every source due again and runs
+it once more (all 304s). Only the worker loop is timed; the result goes to a JSON file.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from bench.profiling import Profiler, cpu_seconds
+
+
+class StageClock:
+    """Seconds spent in each worker stage, measured by wrapping the worker's own functions.
+
+    The wrappers are installed on module attributes the worker looks up at call time; a
+    renamed function is simply not measured (reported as missing), never an error.
+    """
+
+    def __init__(self) -> None:
+        self.seconds: Counter[str] = Counter()
+        self.missing: list[str] = []
+
+    def wrap(self, module: Any, name: str, stage: str) -> None:
+        func = getattr(module, name, None)
+        if func is None:
+            self.missing.append(f"{module.__name__}.{name}")
+            return
+        setattr(module, name, self._timed(func, stage))
+
+    def wrap_async(self, module: Any, name: str, stage: str) -> None:
+        func = getattr(module, name, None)
+        if func is None:
+            self.missing.append(f"{module.__name__}.{name}")
+            return
+
+        @functools.wraps(func)
+        async def timed(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return await func(*args, **kwargs)
+            finally:
+                self.seconds[stage] += time.perf_counter() - start
+
+        setattr(module, name, timed)
+
+    def _timed(self, func: Callable[..., Any], stage: str) -> Callable[..., Any]:
+        @functools.wraps(func)
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return func(*args, **kwargs)
+            finally:
+                self.seconds[stage] += time.perf_counter() - start
+
+        return timed
+
+
+def install_stage_clock() -> StageClock:
+    from florilege.sources import worker
+    from florilege.sources.services import fetch, ingest
+
+    clock = StageClock()
+    clock.wrap_async(worker, "fetch_many", "fetch (network, async)")
+    clock.wrap(worker, "lease_due", "lease")
+    clock.wrap(fetch, "parse_feed", "parse")
+    clock.wrap(fetch, "plan_feed", "prepare (sanitise, canonical URL, match, annotate)")
+    clock.wrap(fetch, "apply_plan", "write entries")
+    clock.wrap(ingest, "annotate", "  of which language + fingerprint")
+    clock.wrap(worker, "save_fetch_state", "save source state")
+    return clock
+
+
+def subscribe_all(base_url: str, paths: list[str]) -> None:
+    """One curator, one bilingual topic following every generated feed, all due now."""
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from florilege.curation.models import Topic, TopicSource
+    from florilege.sources.models import Source
+
+    user = get_user_model().objects.create_user("bench", "bench@example.org", "bench-password")
+    topic = Topic.objects.create(
+        title="Climat et énergie / Climate and energy",
+        slug="climat-climate",
+        owner=user,
+        languages=["fr", "en"],
+        keywords=["climat", "énergie", "politique", "climate", "energy", "science"],
+    )
+    past = timezone.now() - timedelta(hours=1)
+    sources = Source.objects.bulk_create(
+        [Source(url=f"{base_url}/{path}", next_fetch_at=past) for path in paths],
+        batch_size=500,
+    )
+    TopicSource.objects.bulk_create(
+        [TopicSource(topic=topic, source=s, added_by=user) for s in sources], batch_size=500
+    )
+
+
+def make_all_due() -> None:
+    from django.utils import timezone
+
+    from florilege.sources.models import Source
+
+    Source.objects.update(next_fetch_at=timezone.now() - timedelta(hours=1), leased_until=None)
+
+
+def run_until_idle(batch: int) -> dict[str, Any]:
+    """The ingest stage of the real worker, cycle after cycle, until nothing is due."""
+    from django.utils import timezone
+
+    from florilege.lib.fetching import policy_from_settings
+    from florilege.lib.http import GuardedClient
+    from florilege.sources.worker import fetch_cycle
+
+    cycles = fetched = new = 0
+    errors: list[str] = []
+    while True:
+        report = fetch_cycle(timezone.now(), lambda: GuardedClient(policy_from_settings()), batch)
+        if not report.fetched:
+            break
+        cycles += 1
+        fetched += report.fetched
+        new += report.new_entries
+        errors.extend(report.errors)
+    return {"cycles": cycles, "fetched": fetched, "new": new, "errors": errors}
+
+
+def run_workers(batch: int, workers: int) -> dict[str, Any]:
+    """``workers`` processes share the sources through the worker's leases (forked after
+    the set-up, each with its own database connection); their counts are added up."""
+    if workers <= 1:
+        return run_until_idle(batch)
+    import os
+
+    from django.db import connections
+
+    connections.close_all()
+    children = []
+    for n in range(workers):
+        out = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-worker-{os.getpid()}-{n}.json"
+        pid = os.fork()
+        if pid == 0:
+            try:
+                out.write_text(json.dumps(run_until_idle(batch)))
+            finally:
+                os._exit(0)
+        children.append((pid, out))
+    total: dict[str, Any] = {"cycles": 0, "fetched": 0, "new": 0, "errors": []}
+    for pid, out in children:
+        os.waitpid(pid, 0)
+        part = json.loads(out.read_text())
+        out.unlink()
+        for key in ("cycles", "fetched", "new"):
+            total[key] += part[key]
+        total["errors"] += part["errors"]
+    return total
+
+
+def run_suggest_stage() -> dict[str, Any]:
+    """The later stage: per-topic scoring of everything ingest stored."""
+    from django.utils import timezone
+
+    from florilege.sources.worker import suggest_cycle
+
+    cpu0, wall0 = cpu_seconds(), time.perf_counter()
+    scored = suggest_cycle(timezone.now())
+    return {"scored": scored, "wall": time.perf_counter() - wall0, "cpu": cpu_seconds() - cpu0}
+
+
+def quality() -> dict[str, Any]:
+    """What was stored: counts, language coverage, fingerprints, statuses, suggestions."""
+    from django.db.models import Q
+
+    from florilege.sources.models import Entry, Source
+    from florilege.suggestions.models import Suggestion
+
+    statuses = Source.objects.values_list("last_status", flat=True)
+    with_text = Entry.objects.exclude(Q(title="") & Q(summary="") & Q(content=""))
+    return {
+        "stored": Entry.objects.count(),
+        "untagged_with_text": with_text.filter(language="").count(),
+        "languages": dict(Counter(Entry.objects.values_list("language", flat=True))),
+        "fingerprinted": Entry.objects.exclude(fingerprint=None).count(),
+        "distinct_canonical": Entry.objects.values("canonical_url").distinct().count(),
+        "statuses": {str(k): v for k, v in Counter(statuses).items()},
+        "suggestions": Suggestion.objects.count(),
+    }
+
+
+def main(params: dict[str, Any]) -> dict[str, Any]:
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    if params["phase"] == "cold":
+        call_command("migrate", verbosity=0)
+        subscribe_all(params["base_url"], params["paths"])
+    else:
+        make_all_due()
+    clock = install_stage_clock()
+    profiler = Profiler(params.get("profile"))
+    cpu0, wall0 = cpu_seconds(), time.perf_counter()
+    with profiler:
+        outcome = run_workers(params["batch"], params.get("workers", 1))
+    wall, cpu = time.perf_counter() - wall0, cpu_seconds() - cpu0
+    suggest = run_suggest_stage()
+    return {
+        "wall": wall,
+        "cpu": cpu,
+        **outcome,
+        "errors": outcome["errors"][:5],
+        "error_count": len(outcome["errors"]),
+        "stages": dict(clock.seconds),
+        "stages_missing": clock.missing,
+        "suggest": suggest,
+        **quality(),
+    }
+
+
+if __name__ == "__main__":
+    args = json.loads(sys.argv[1])
+    Path(args["result"]).write_text(json.dumps(main(args)))
