@@ -229,6 +229,9 @@ def ratio(ours: Measure, peer: Measure) -> float:
 
 def stage_lines(label: str, m: Measure) -> list[str]:
     run = m.runs[len(m.runs) // 2]
+    if not run["stages"]:
+        # The stage clocks live in each worker process; only one process reports them.
+        return [f"  {label} stages: measured with --workers 1 only"]
     parts = [
         f"{name} {sec:.2f}s ({100 * sec / run['wall']:.0f}%)"
         for name, sec in sorted(run["stages"].items(), key=lambda kv: -kv[1])

@@ -105,7 +105,8 @@ def sources(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def source_options(request: HttpRequest, slug: str, source_id: int) -> HttpResponse:
     topic = _topic_for(request, slug)
-    set_full_text(topic, source_id, request.POST.get("full_text") == "on", request.user)
+    enabled = request.POST.get("full_text") == "on"
+    set_full_text(topic, source_id, enabled, request.user, timezone.now())
     messages.success(request, "Source options saved.")
     return redirect("curation:sources", slug=topic.slug)
 

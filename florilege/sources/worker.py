@@ -89,8 +89,16 @@ def run_cycle(
         # Push is an optimisation over polling: its failure must not stop the fetching.
         log.exception("event=websub_cycle_failed")
     report = fetch_cycle(now, factory, limit)
-    report.full_texts = full_text_cycle(now, factory)
-    report.suggested = suggest_cycle(now)
+    # Each later stage stands alone: a failure in one is logged and retried next cycle,
+    # and never keeps the other from running.
+    try:
+        report.full_texts = full_text_cycle(now, factory)
+    except Exception:
+        log.exception("event=full_text_cycle_failed")
+    try:
+        report.suggested = suggest_cycle(now)
+    except Exception:
+        log.exception("event=suggest_cycle_failed")
     return report
 
 
@@ -160,7 +168,7 @@ def record_fetched(
         # A bug on one source must not stop the worker; the source shows what happened and
         # is retried later with backoff, its entries untouched (the transaction rolled back).
         log.exception("source=%s event=record_failed", source.pk)
-        _record_crash(source.pk, exc, now)
+        _record_crash(source.pk, exc, now, owner)
         report.errors.append(f"{source.url}: {exc}")
         return 0
     if source.last_error:
@@ -169,9 +177,15 @@ def record_fetched(
     return len(new)
 
 
-def _record_crash(source_id: int, exc: Exception, now: datetime) -> None:
-    source = Source.objects.filter(pk=source_id).first()
-    if source is None:
-        return
-    record_failure(source, f"Internal error while storing this feed: {type(exc).__name__}.", now)
-    save_fetch_state(source)
+def _record_crash(source_id: int, exc: Exception, now: datetime, owner: str) -> None:
+    """Show the failure on the source, if it is still ours; never raises (the rest of the
+    batch must still be recorded)."""
+    try:
+        source = Source.objects.filter(pk=source_id, lease_owner=owner).first()
+        if source is None:
+            return
+        message = f"Internal error while storing this feed: {type(exc).__name__}."
+        record_failure(source, message, now)
+        save_fetch_state(source)
+    except Exception:
+        log.exception("source=%s event=record_crash_failed", source_id)

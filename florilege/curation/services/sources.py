@@ -13,7 +13,7 @@ from florilege.curation.services.topics import require_curator
 from florilege.lib.fetching import fetch_one
 from florilege.lib.http import FetchError, FetchResponse
 from florilege.lib.urls import is_http_url
-from florilege.sources.models import Source
+from florilege.sources.models import Entry, Source
 from florilege.sources.parsing import FeedParseError, ParsedFeed, parse_feed
 from florilege.sources.profiles import feed_candidates, profile_feed_urls
 from florilege.sources.services.fetch import FetchOutcome, record_outcome, save_fetch_state
@@ -136,10 +136,18 @@ def remove_source(topic: Topic, source_id: int, user) -> None:
         ).delete()
 
 
-def set_full_text(topic: Topic, source_id: int, enabled: bool, user) -> None:
+def set_full_text(topic: Topic, source_id: int, enabled: bool, user, now: datetime) -> None:
     """Fetch article pages for this source's new items (it is shared by every topic that
     follows it, so only a curator of a following topic may change it)."""
     require_curator(user, topic)
     if not TopicSource.objects.filter(topic=topic, source_id=source_id).exists():
         raise PermissionDenied("This topic does not follow that source.")
-    Source.objects.filter(pk=source_id).update(full_text=enabled)
+    with transaction.atomic():
+        changed = Source.objects.filter(pk=source_id, full_text=not enabled).update(
+            full_text=enabled
+        )
+        if changed and enabled:
+            # Only items that arrive from now on: the backlog would delay them for hours.
+            Entry.objects.filter(source_id=source_id, extracted_at__isnull=True).update(
+                extracted_at=now
+            )

@@ -116,9 +116,13 @@ def record_outcome(
     outcome: FetchOutcome,
     now: datetime,
     prepared: FeedPlan | FeedParseError | None = None,
+    *,
+    pushed: bool = False,
 ) -> list[Entry]:
     """Apply a fetch outcome to its source; return the entries that are new. ``prepared``
-    is what :func:`prepare` made of it, if it was called first."""
+    is what :func:`prepare` made of it, if it was called first. A WebSub push (``pushed``)
+    often carries only the new items, without the hub link or a full run of dates: it
+    stores entries but leaves the subscription and the polling rate alone."""
     source.last_fetched_at = now
     if outcome.error is not None:
         record_failure(source, outcome.error.message, now)
@@ -150,6 +154,9 @@ def record_outcome(
     assert plan is not None
     feed = plan.feed
     new = apply_plan(source, plan)
+    source.entry_count += len(new)
+    if pushed:
+        return new
     # Remember an advertised WebSub hub; the subscription itself is the worker's business.
     hub = (feed.hubs[0] if feed.hubs else "")[:2000]
     if hub != source.websub_hub and source.websub_state:
@@ -160,7 +167,6 @@ def record_outcome(
     source.websub_topic = (feed.self_url or source.url)[:2000] if feed.hubs else ""
     source.etag = response.headers.get("etag", "")[:500]
     source.last_modified = response.headers.get("last-modified", "")[:100]
-    source.entry_count += len(new)
     dates = [d for d in (e.published or e.updated for e in feed.entries) if d is not None]
     _succeed(source, now, dates=dates, warning=feed.bozo)
     return new
@@ -174,9 +180,11 @@ def _succeed(
     source.last_success_at = now
     source.error_count = 0
     source.last_error = f"Read in part: {warning}" if warning else ""
-    limits = bounds(source, now)
     if dates is not None or source.fetch_interval is None:
-        source.fetch_interval = schedule.poll_interval(dates or [], limits)
+        # Kept as the feed's own rate (within the plain bounds); the slower polling while
+        # WebSub pushes is applied when scheduling, so it ends when the pushes do.
+        source.fetch_interval = schedule.poll_interval(dates or [], bounds())
+    limits = bounds(source, now)
     interval = schedule.clamp(source.fetch_interval, limits)
     source.next_fetch_at = schedule.next_fetch_in(now, interval, _rng, limits.jitter)
 

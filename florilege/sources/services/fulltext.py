@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,10 +19,11 @@ from datetime import datetime
 from florilege.lib.html import sanitize_html
 from florilege.lib.http import FetchError, FetchResponse, GuardedClient
 from florilege.lib.urls import is_http_url
-from florilege.sources.extract import extract_page
+from florilege.sources.extract import PageMeta, extract_page
 from florilege.sources.models import Entry
 
 MAX_CONTENT_CHARS = 100_000
+log = logging.getLogger("florilege.fulltext")
 
 
 @dataclass
@@ -46,6 +48,9 @@ async def fetch_pages(client: GuardedClient, entries: Sequence[Entry]) -> list[P
             response = await client.get(entry.url, {"Accept": "text/html,*/*;q=0.5"})
         except FetchError as exc:
             return PageOutcome(entry, error=exc.message)
+        except Exception as exc:  # one page must not cost the others
+            log.exception("entry=%s event=page_fetch_crashed", entry.pk)
+            return PageOutcome(entry, error=f"Internal error: {type(exc).__name__}")
         if response.status != 200:
             return PageOutcome(entry, error=f"The page answered {response.status}.")
         return PageOutcome(entry, response=response)
@@ -59,14 +64,26 @@ def text_to_html(text: str) -> str:
     return sanitize_html("".join(f"<p>{html.escape(p)}</p>" for p in paragraphs))
 
 
+def _extract(outcome: PageOutcome) -> PageMeta | None:
+    response = outcome.response
+    if response is None:
+        return None
+    try:
+        return extract_page(response.content, response.url, response.content_type)
+    except Exception:
+        # Marked as tried all the same: a page that breaks extraction is not retried in a
+        # loop, and never holds up the entries behind it.
+        log.exception("entry=%s event=extraction_crashed", outcome.entry.pk)
+        return None
+
+
 def apply_page(outcome: PageOutcome, now: datetime) -> bool:
     """Store what the page gave; True when the entry got its full text."""
     entry = outcome.entry
     entry.extracted_at = now
     fields = ["extracted_at"]
-    if outcome.response is not None:
-        response = outcome.response
-        meta = extract_page(response.content, response.url, response.content_type)
+    meta = _extract(outcome)
+    if meta is not None:
         if meta.text:
             entry.content = text_to_html(meta.text)
             fields.append("content")

@@ -45,8 +45,8 @@ def _image(parsed: ParsedEntry) -> str:
 
 
 # How much text the language and fingerprint see: enough to tell, cheap to compute.
-LANGUAGE_CHARS = 160
-FINGERPRINT_CHARS = 600
+LANGUAGE_CHARS = 120
+FINGERPRINT_CHARS = 400
 
 
 def annotate(entry: Entry) -> None:
@@ -97,6 +97,13 @@ def store_feed(source: Source, feed: ParsedFeed, now: datetime) -> list[Entry]:
 
 
 def apply_plan(source: Source, plan: FeedPlan) -> list[Entry]:
+    """Write a plan. Run inside the write transaction: keys stored since the plan was made
+    (a WebSub push, a curator adding the feed) are dropped rather than inserted twice."""
+    if plan.new:
+        stored = set(
+            source.entries.filter(key__in=[e.key for e in plan.new]).values_list("key", flat=True)
+        )
+        plan.new = [e for e in plan.new if e.key not in stored]
     if plan.changed:
         Entry.objects.bulk_update(plan.changed, UPDATABLE)
     if plan.new:

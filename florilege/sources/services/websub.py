@@ -16,7 +16,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 
 from florilege.curation.models import TopicSource
@@ -25,7 +25,7 @@ from florilege.lib.http import FetchError, FetchResponse, GuardedClient
 from florilege.sources import websub
 from florilege.sources.models import Entry, Source
 from florilege.sources.parsing import FeedParseError, parse_feed
-from florilege.sources.services.fetch import FETCH_STATE_FIELDS, FetchOutcome, record_outcome
+from florilege.sources.services.fetch import FetchOutcome, record_outcome
 from florilege.suggestions.services import suggest_entries
 
 log = logging.getLogger("florilege.websub")
@@ -33,11 +33,9 @@ ClientFactory = Callable[[], GuardedClient]
 
 # A push never moves the source nor touches a worker's lease on it; conditional-GET
 # validators belong to the polled URL, not to what the hub sent.
-PUSH_STATE_FIELDS = tuple(
-    name
-    for name in FETCH_STATE_FIELDS
-    if name not in {"url", "leased_until", "lease_owner", "etag", "last_modified"}
-)
+# A push is not a poll: it leaves the fetch state (status, errors, schedule, validators,
+# lease) to the worker, which may be fetching the same source right now.
+PUSH_STATE_FIELDS = ("title", "description", "site_url", "feed_format")
 
 
 def callback_url(source_id: int) -> str:
@@ -233,14 +231,11 @@ def receive_push(
 
 
 def _record_push(source: Source, outcome: FetchOutcome, now: datetime) -> list[Entry]:
-    """``record_outcome`` as the worker runs it, minus what a push must not change."""
-    hub, topic = source.websub_hub, source.websub_topic
-    new = record_outcome(source, outcome, now)
-    if not source.websub_hub:
-        # Hubs may push only the new items, without the feed's <link rel="hub">.
-        source.websub_hub, source.websub_topic = hub, topic
+    """Store the pushed items; a push changes only the source's entry count and title."""
+    new = record_outcome(source, outcome, now, pushed=True)
     Source.objects.filter(pk=source.pk).update(
-        **{name: getattr(source, name) for name in PUSH_STATE_FIELDS}
+        entry_count=F("entry_count") + len(new),
+        **{name: getattr(source, name) for name in PUSH_STATE_FIELDS},
     )
     return new
 

@@ -244,6 +244,7 @@ class TestExchange:
         # The pushed document had no <link rel="hub">: the subscription is kept, and the
         # polled URL's validator is not replaced by nothing.
         assert (source.websub_hub, source.websub_topic) == (hub.url, TOPIC_URL)
+        assert source.websub_state == "verified"
         assert source.etag == '"v1"'
 
         # The same push again (hubs retry) doubles nothing.

@@ -221,3 +221,18 @@ def test_permanent_redirect_to_an_error_does_not_move(loopback: LoopbackServer) 
     run_cycle(NOW)
     source.refresh_from_db()
     assert source.url == loopback.url("/old") and "404" in source.last_error
+
+
+def test_a_worker_whose_lease_was_taken_over_records_nothing() -> None:
+    source = add("https://slow.example/feed.xml")
+    [leased] = lease_due(NOW, 10, "first")
+    # The first worker was too slow: its lease ran out and a second worker took the source.
+    Source.objects.filter(pk=source.pk).update(lease_owner="second")
+    response = FetchResponse(
+        source.url, 200, {"content-type": "application/rss+xml"}, three_items()
+    )
+    outcome = FetchOutcome(leased.pk, response=response)
+    assert record_fetched(leased, outcome, NOW, CycleReport(), owner="first") == 0
+    source.refresh_from_db()
+    assert source.lease_owner == "second" and source.last_fetched_at is None
+    assert not Entry.objects.exists()

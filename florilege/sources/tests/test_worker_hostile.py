@@ -40,7 +40,10 @@ HOSTILE = {
         Reply(200, SHIFT_JIS_PAGE.encode("shift_jis"), {"Content-Type": "text/html"}),
         "not return a readable feed",
     ),
-    "/array.json": (Reply(200, b"[1, 2]", {"Content-Type": "application/feed+json"}), "feed"),
+    "/array.json": (
+        Reply(200, b"[1, 2]", {"Content-Type": "application/feed+json"}),
+        "not return a readable feed",
+    ),
     "/gone": (Reply(410, b""), "410"),
 }
 
