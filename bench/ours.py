@@ -120,14 +120,14 @@ def run_until_idle(batch: int) -> dict[str, Any]:
     """The ingest stage of the real worker, cycle after cycle, until nothing is due."""
     from django.utils import timezone
 
-    from florilege.lib.fetching import policy_from_settings
-    from florilege.lib.http import GuardedClient
-    from florilege.sources.worker import fetch_cycle
+    from florilege.sources.worker import WorkerRuntime, fetch_cycle
 
     cycles = fetched = new = 0
     errors: list[str] = []
+    # As `manage.py worker` runs it: one event loop and client for the whole process.
+    runtime = WorkerRuntime()
     while True:
-        report = fetch_cycle(timezone.now(), lambda: GuardedClient(policy_from_settings()), batch)
+        report = fetch_cycle(timezone.now(), runtime, batch)
         if not report.fetched:
             break
         cycles += 1

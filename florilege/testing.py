@@ -32,6 +32,9 @@ class LoopbackServer:
         server = self
 
         class _Handler(BaseHTTPRequestHandler):
+            # HTTP/1.1 keeps connections open, as real servers do (every reply has a length).
+            protocol_version = "HTTP/1.1"
+
             def do_GET(self) -> None:
                 server.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
                 route = server.routes.get(self.path)

@@ -12,9 +12,10 @@ import asyncio
 import logging
 import os
 import socket
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol, TypeVar
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -23,7 +24,7 @@ from django.utils import timezone
 
 from florilege.curation.models import TopicSource
 from florilege.lib.fetching import policy_from_settings
-from florilege.lib.http import GuardedClient
+from florilege.lib.http import FetchPolicy, GuardedClient
 from florilege.sources.models import Source
 from florilege.sources.services import fulltext
 from florilege.sources.services.fetch import (
@@ -39,6 +40,60 @@ from florilege.suggestions.services import SUGGEST_BATCH, suggest_pending
 
 log = logging.getLogger("florilege.worker")
 ClientFactory = Callable[[], GuardedClient]
+T = TypeVar("T")
+Work = Callable[[GuardedClient], Awaitable[T]]
+
+
+class Network(Protocol):
+    """Where a stage's network work runs: ``run(work)`` calls ``work(client)`` in an event
+    loop and returns its result."""
+
+    def run(self, work: Work[T]) -> T: ...
+
+
+class PerCycle:
+    """A fresh event loop and client for each call (tests, one-off commands)."""
+
+    def __init__(self, factory: ClientFactory) -> None:
+        self.factory = factory
+
+    def run(self, work: Work[T]) -> T:
+        async def once() -> T:
+            async with self.factory() as client:
+                return await work(client)
+
+        return asyncio.run(once())
+
+
+class WorkerRuntime:
+    """One event loop and one guarded client for the life of a worker process, so
+    connections stay open between cycles and pools and TLS set-up are built once. The
+    client is rebuilt when the settings change its policy."""
+
+    def __init__(self) -> None:
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._client: GuardedClient | None = None
+        self._policy: FetchPolicy | None = None
+
+    def run(self, work: Work[T]) -> T:
+        if self._loop is None:
+            self._loop = asyncio.new_event_loop()
+        policy = policy_from_settings()
+        if self._client is None or policy != self._policy:
+            self.close_client()
+            self._client, self._policy = GuardedClient(policy), policy
+        return self._loop.run_until_complete(work(self._client))
+
+    def close_client(self) -> None:
+        if self._client is not None and self._loop is not None:
+            self._loop.run_until_complete(self._client.__aexit__(None, None, None))
+        self._client = None
+
+    def close(self) -> None:
+        self.close_client()
+        if self._loop is not None:
+            self._loop.close()
+            self._loop = None
 
 
 @dataclass
@@ -79,6 +134,7 @@ def run_cycle(
     *,
     client_factory: ClientFactory | None = None,
     limit: int | None = None,
+    runtime: Network | None = None,
 ) -> CycleReport:
     """Fetch one batch of due sources. Returns what happened; never raises for a bad feed."""
     now = now or timezone.now()
@@ -88,11 +144,12 @@ def run_cycle(
     except Exception:
         # Push is an optimisation over polling: its failure must not stop the fetching.
         log.exception("event=websub_cycle_failed")
-    report = fetch_cycle(now, factory, limit)
+    net = runtime or PerCycle(factory)
+    report = fetch_cycle(now, net, limit)
     # Each later stage stands alone: a failure in one is logged and retried next cycle,
     # and never keeps the other from running.
     try:
-        report.full_texts = full_text_cycle(now, factory)
+        report.full_texts = full_text_cycle(now, net)
     except Exception:
         log.exception("event=full_text_cycle_failed")
     try:
@@ -102,14 +159,14 @@ def run_cycle(
     return report
 
 
-def fetch_cycle(now: datetime, factory: ClientFactory, limit: int | None = None) -> CycleReport:
+def fetch_cycle(now: datetime, net: Network, limit: int | None = None) -> CycleReport:
     """Ingest: lease due sources, fetch them concurrently, store new entries (sanitised,
     language-tagged, fingerprinted) and the sources' next fetch."""
     owner = worker_id()
     batch = lease_due(now, limit or settings.CONFIG.WORKER_BATCH, owner)
     report = CycleReport(fetched=len(batch))
     if batch:
-        _fetch_and_record(batch, factory, now, report, owner)
+        _fetch_and_record(batch, net, now, report, owner)
     return report
 
 
@@ -123,27 +180,20 @@ def suggest_cycle(now: datetime) -> int:
             return total
 
 
-def full_text_cycle(now: datetime, factory: ClientFactory) -> int:
+def full_text_cycle(now: datetime, net: Network) -> int:
     """Fetch article pages for full-text sources (a bounded number per cycle)."""
     entries = fulltext.pending(settings.CONFIG.FULL_TEXT_BATCH)
     if not entries:
         return 0
 
-    async def fetch() -> list[fulltext.PageOutcome]:
-        async with factory() as client:
-            return await fulltext.fetch_pages(client, entries)
-
-    return sum(fulltext.apply_page(outcome, now) for outcome in asyncio.run(fetch()))
+    outcomes = net.run(lambda client: fulltext.fetch_pages(client, entries))
+    return sum(fulltext.apply_page(outcome, now) for outcome in outcomes)
 
 
 def _fetch_and_record(
-    batch: list[Source], factory: ClientFactory, now: datetime, report: CycleReport, owner: str
+    batch: list[Source], net: Network, now: datetime, report: CycleReport, owner: str
 ) -> None:
-    async def fetch() -> list[FetchOutcome]:
-        async with factory() as client:
-            return await fetch_many(client, batch)
-
-    outcomes = asyncio.run(fetch())
+    outcomes = net.run(lambda client: fetch_many(client, batch))
     by_id = {s.pk: s for s in batch}
     for outcome in outcomes:
         source = by_id[outcome.source_id]

@@ -13,7 +13,13 @@ from florilege.lib.http import FetchResponse
 from florilege.sources.models import Entry, Source
 from florilege.sources.services.fetch import FetchOutcome
 from florilege.sources.tests.feeds import three_items
-from florilege.sources.worker import CycleReport, lease_due, record_fetched, run_cycle
+from florilege.sources.worker import (
+    CycleReport,
+    WorkerRuntime,
+    lease_due,
+    record_fetched,
+    run_cycle,
+)
 from florilege.suggestions.models import Suggestion
 from florilege.testing import LoopbackServer, Reply
 
@@ -236,3 +242,29 @@ def test_a_worker_whose_lease_was_taken_over_records_nothing() -> None:
     source.refresh_from_db()
     assert source.lease_owner == "second" and source.last_fetched_at is None
     assert not Entry.objects.exists()
+
+
+def test_worker_runtime_keeps_connections_between_cycles(
+    loopback: LoopbackServer, settings
+) -> None:
+    ports: list[int] = []
+
+    def answer(request) -> Reply:
+        ports.append(request.client_address[1])
+        return Reply(304, b"")
+
+    loopback.routes["/feed.xml"] = answer
+    source = add(loopback.url("/feed.xml"))
+    runtime = WorkerRuntime()
+    try:
+        for minutes in (0, 10, 20):
+            Source.objects.filter(pk=source.pk).update(next_fetch_at=NOW)
+            run_cycle(NOW + timedelta(minutes=minutes), runtime=runtime)
+        assert len(ports) == 3 and len(set(ports)) == 1  # one kept-alive connection
+        # New settings, new client (and connection).
+        settings.CONFIG = type(settings.CONFIG)({**settings.CONFIG.values, "FETCH_TIMEOUT": 9.0})
+        Source.objects.filter(pk=source.pk).update(next_fetch_at=NOW)
+        run_cycle(NOW + timedelta(minutes=30), runtime=runtime)
+        assert len(ports) == 4 and ports[3] != ports[0]
+    finally:
+        runtime.close()

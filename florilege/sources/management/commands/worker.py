@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from florilege.sources.worker import run_cycle
+from florilege.sources.worker import WorkerRuntime, run_cycle
 
 log = logging.getLogger("florilege.worker")
 
@@ -25,9 +25,10 @@ class Command(BaseCommand):
         stop = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
+        runtime = WorkerRuntime()
         while not stop.is_set():
             try:
-                report = run_cycle()
+                report = run_cycle(runtime=runtime)
             except Exception:
                 # The database went away or a bug escaped: say so, wait, and try again;
                 # leases expire, so nothing taken by the failed cycle is lost.
