@@ -19,6 +19,7 @@ from email.utils import format_datetime
 from lxml import etree
 
 from florilege.lib.urls import MAX_URL_LENGTH, is_http_url
+from florilege.lib.xml import safe_parser
 from florilege.sources.parsing.xmlload import repair_bytes
 
 __all__ = [
@@ -70,19 +71,6 @@ class OpmlDocument:
     repaired: bool = False
 
 
-def _parser(recover: bool) -> etree.XMLParser:
-    # A fresh parser per call: lxml parsers are not thread-safe, and imports are rare.
-    return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        huge_tree=False,
-        recover=recover,
-        remove_comments=True,
-        remove_pis=True,
-    )
-
-
 def _clean(text: str | None, limit: int = MAX_TITLE) -> str:
     return _SPACE_RE.sub(" ", _CONTROL_RE.sub("", text or "")).strip()[:limit]
 
@@ -108,7 +96,7 @@ def _load(data: bytes) -> tuple[etree._Element, bool]:
     """Strict parse, then strict after cheap repairs (bare "&" in URLs is the usual flaw of
     hand-made OPML), then libxml2's recover mode."""
     try:
-        return etree.fromstring(data, parser=_parser(False)), False
+        return etree.fromstring(data, parser=safe_parser(False)), False
     except (etree.XMLSyntaxError, ValueError, LookupError) as exc:
         first_error = str(exc).strip() or exc.__class__.__name__
     if "entit" in first_error.lower() and b"<!ENTITY" in data:
@@ -116,7 +104,7 @@ def _load(data: bytes) -> tuple[etree._Element, bool]:
         raise OpmlError("This file declares XML entities, which OPML never uses; refused.")
     for candidate, recover in ((repair_bytes(data), False), (data, True)):
         try:
-            root = etree.fromstring(candidate, parser=_parser(recover))
+            root = etree.fromstring(candidate, parser=safe_parser(recover))
         except (etree.XMLSyntaxError, ValueError, LookupError):
             continue
         if root is not None:

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import html.entities
 import re
-import threading
 
 from lxml import etree
 
+from florilege.lib.xml import safe_parser
 from florilege.sources.parsing.model import FeedParseError
-
-_local = threading.local()
 
 # Named entities that XML itself knows; everything else from HTML must become a char ref.
 _XML_ENTITIES = {"amp", "lt", "gt", "quot", "apos"}
@@ -32,28 +30,9 @@ _LATIN = frozenset({"iso-8859-1", "iso8859-1", "latin-1", "latin1", "windows-125
 _ENCODING_WORDS = ("encoding", "utf-8", "bytes:", "char 0x", "invalid char")
 
 
-def _parser(recover: bool) -> etree.XMLParser:
-    """A per-thread parser (lxml parsers must not be shared between threads)."""
-    attr = "recover" if recover else "strict"
-    parser = getattr(_local, attr, None)
-    if parser is None:
-        # Security: no entity expansion, no DTD loading, no network, bounded tree size.
-        parser = etree.XMLParser(
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-            huge_tree=False,
-            recover=recover,
-            remove_comments=True,
-            remove_pis=True,
-        )
-        setattr(_local, attr, parser)
-    return parser
-
-
 def _try(data: bytes | str, recover: bool) -> etree._Element | None:
     try:
-        return etree.fromstring(data, parser=_parser(recover))
+        return etree.fromstring(data, parser=safe_parser(recover))
     except (etree.XMLSyntaxError, ValueError, LookupError):
         return None
 
@@ -160,7 +139,7 @@ def load_xml(data: bytes, content_type: str = "") -> tuple[etree._Element, str]:
         if root is not None:
             return root, bozo
     try:
-        return etree.fromstring(data, parser=_parser(False)), ""
+        return etree.fromstring(data, parser=safe_parser(False)), ""
     except (etree.XMLSyntaxError, ValueError, LookupError) as exc:
         bozo = _error(exc)
 
