@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -38,7 +39,9 @@ class Command(BaseCommand):
             "--workers", str(options["workers"]), "--blocking-threads", "8", "--no-ws",
             "florilege.wsgi:application",
         ]  # fmt: skip
-        web = subprocess.Popen(server)
+        # Each child leads its own process group, so stopping it reaches the processes it
+        # started too (granian's workers); nothing is left running after Ctrl-C.
+        web = subprocess.Popen(server, start_new_session=True)
         worker_cmd = [*manage, "worker"]
         self.stdout.write(f"Serving on http://{cfg.HOST}:{cfg.PORT}/ (Ctrl-C stops everything)")
         self._supervise(web, worker_cmd)
@@ -54,21 +57,25 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
-        worker = subprocess.Popen(worker_cmd)
+        worker = subprocess.Popen(worker_cmd, start_new_session=True)
         try:
             while not stopping and web.poll() is None:
                 if worker.poll() is not None:
                     self.stderr.write(f"The worker exited ({worker.returncode}); restarting it.")
                     time.sleep(RESTART_PAUSE)
-                    worker = subprocess.Popen(worker_cmd)
+                    worker = subprocess.Popen(worker_cmd, start_new_session=True)
                 time.sleep(0.5)
         finally:
             for proc in (web, worker):
-                if proc.poll() is None:
-                    proc.send_signal(signal.SIGINT)
+                _signal_group(proc, signal.SIGINT)
             for proc in (web, worker):
-                try:
+                with contextlib.suppress(subprocess.TimeoutExpired):
                     proc.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+                # Whatever is left in the group (a worker process that hung) goes now.
+                _signal_group(proc, signal.SIGKILL)
         self.stdout.write("Stopped.")
+
+
+def _signal_group(proc: subprocess.Popen, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError):  # the group has already exited
+        os.killpg(proc.pid, sig)
