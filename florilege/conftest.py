@@ -31,3 +31,10 @@ def topic(curator):
         keywords=["mastodon", "fediverse", "modération"],
         owner=curator,
     )
+
+
+@pytest.fixture
+def client_in(client, curator):
+    """The test client, logged in as the topic's curator."""
+    client.force_login(curator)
+    return client

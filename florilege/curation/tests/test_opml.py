@@ -221,12 +221,6 @@ def test_export_then_import_round_trip(topic, curator, other_topic) -> None:
 # Views
 
 
-@pytest.fixture
-def client_in(client, curator):
-    client.force_login(curator)
-    return client
-
-
 def upload(client, topic: Topic, data: bytes, name: str = "feeds.opml"):
     return client.post(
         reverse("curation:opml_import", args=[topic.slug]),

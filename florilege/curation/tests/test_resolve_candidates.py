@@ -1,7 +1,7 @@
 import pytest
-from django.urls import reverse
 
 from florilege.curation.models import TopicSource
+from florilege.curation.tests.test_sources import add
 from florilege.sources.models import Source
 from florilege.sources.tests.feeds import three_items
 from florilege.testing import LoopbackServer, Reply
@@ -10,16 +10,6 @@ pytestmark = pytest.mark.django_db
 
 RSS = {"Content-Type": "application/rss+xml"}
 HTML = {"Content-Type": "text/html"}
-
-
-@pytest.fixture
-def client_in(client, curator):
-    client.force_login(curator)
-    return client
-
-
-def add(client, topic, url: str):
-    return client.post(reverse("curation:sources", args=[topic.slug]), {"url": url})
 
 
 def paths(loopback: LoopbackServer) -> list[str]:

@@ -32,12 +32,6 @@ def suggestion(topic) -> Suggestion:
     return Suggestion.objects.create(topic=topic, entry=entry, score=1.0)
 
 
-@pytest.fixture
-def client_in(client, curator):
-    client.force_login(curator)
-    return client
-
-
 def form_data(**overrides: str) -> dict[str, str]:
     return {
         "url": "https://news.example/a",

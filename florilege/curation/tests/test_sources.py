@@ -10,12 +10,6 @@ from florilege.testing import LoopbackServer, Reply
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def client_in(client, curator):
-    client.force_login(curator)
-    return client
-
-
 def add(client, topic, url: str):
     return client.post(reverse("curation:sources", args=[topic.slug]), {"url": url})
 

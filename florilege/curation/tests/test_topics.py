@@ -6,12 +6,6 @@ from florilege.curation.models import Topic
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def client_in(client, curator):
-    client.force_login(curator)
-    return client
-
-
 def test_create_topic(client_in) -> None:
     response = client_in.post(
         reverse("curation:topic_create"),
