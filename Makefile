@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLORILEGE_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test install lint check clean bench-ingest
+.PHONY: run test install lint check clean chromium bench-ingest
 
 # Debian ships venv separately (python3-venv); install it when we can, else say so.
 $(BIN)/python:
@@ -31,7 +31,13 @@ run: install
 		"import secrets; print(secrets.token_urlsafe(50))" > "$(FLORILEGE_DATA_DIR)/secret_key")
 	$(BIN)/python manage.py serve --demo
 
-test: install
+# Browser tests drive Debian's Chromium; as root we install it, otherwise they skip.
+chromium:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium \
+		>/dev/null; } || echo "chromium not installed: browser tests will be skipped"
+
+test: install chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install

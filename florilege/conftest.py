@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 
 import pytest
 
-from florilege.testing import LoopbackServer
+from florilege.testing import CHROMIUM, CHROMIUM_ARGS, LoopbackServer, SmtpSink, artifacts_dir
 
 
 @pytest.fixture
@@ -38,3 +39,50 @@ def client_in(client, curator):
     """The test client, logged in as the topic's curator."""
     client.force_login(curator)
     return client
+
+
+@pytest.fixture
+def smtp_sink(settings) -> Iterator[SmtpSink]:
+    """Django's SMTP backend pointed at a real SMTP server on loopback."""
+    sink = SmtpSink().start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = sink.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium driven by Playwright. Off CI a machine without it skips; CI fails."""
+    import os
+    from pathlib import Path
+
+    if not Path(CHROMIUM).exists():
+        message = f"browser tests need Debian's chromium at {CHROMIUM}"
+        if os.environ.get("CI"):
+            pytest.fail(message + " (make test installs it when run as root)")
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop running in this thread, which makes Django
+    # refuse database calls from the test body; the test is synchronous, so allow them.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium, request):
+    """A fresh browser page; a screenshot of where it ended is kept in test-artifacts/."""
+    context = chromium.new_context()
+    page = context.new_page()
+    yield page
+    name = request.node.name.replace("/", "_")[:100]
+    with contextlib.suppress(Exception):
+        page.screenshot(path=str(artifacts_dir() / f"{name}-last.png"), full_page=True)
+    context.close()

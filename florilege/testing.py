@@ -89,3 +89,75 @@ def skip_or_fail_without(path: object, what: str) -> None:
     if os.environ.get("CI"):
         pytest.fail(message + " (CI must have ../shared/data)")
     pytest.skip(message)
+
+
+# Debian's Chromium; Playwright drives it, no downloaded browser.
+CHROMIUM = "/usr/bin/chromium"
+# Without the background-networking flags Chromium keeps calling home, which a closed
+# network refuses many times a second.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def artifacts_dir() -> object:
+    """Where browser tests leave screenshots: ``test-artifacts/`` at the checkout's root."""
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "test-artifacts"
+    path.mkdir(exist_ok=True)
+    return path
+
+
+@dataclass
+class CapturedMail:
+    mail_from: str
+    recipients: list[str]
+    raw: bytes
+
+    def message(self) -> object:
+        """The parsed message (``email.message.EmailMessage``)."""
+        import email
+        import email.policy
+
+        return email.message_from_bytes(self.raw, policy=email.policy.default)
+
+
+class SmtpSink:
+    """A real SMTP server on 127.0.0.1 (aiosmtpd) that keeps every message it receives."""
+
+    def __init__(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.messages: list[CapturedMail] = []
+        sink = self
+
+        class _Handler:
+            async def handle_DATA(self, server, session, envelope):  # aiosmtpd names it
+                sink.messages.append(
+                    CapturedMail(envelope.mail_from, list(envelope.rcpt_tos), envelope.content)
+                )
+                return "250 OK"
+
+        # The controller checks readiness by connecting to its port, so port 0 will not do:
+        # ask the kernel for a free one first.
+        import socket
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self._controller = Controller(_Handler(), hostname="127.0.0.1", port=self.port)
+
+    def start(self) -> SmtpSink:
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        self._controller.stop()
