@@ -54,9 +54,14 @@ def smtp_sink(settings) -> Iterator[SmtpSink]:
     sink.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def chromium():
-    """Debian's Chromium driven by Playwright. Off CI a machine without it skips; CI fails."""
+    """Debian's Chromium driven by Playwright. Off CI a machine without it skips; CI fails.
+
+    One browser per test, not per session: Playwright's sync API runs an event loop in the
+    main thread for as long as it lives, and pytest-django runs transactional (browser)
+    tests first, so a session-wide browser would break every later test that uses asyncio.
+    """
     import os
     from pathlib import Path
 

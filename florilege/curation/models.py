@@ -54,6 +54,17 @@ class TopicSource(models.Model):
         return f"{self.topic_id} follows {self.source_id}"
 
 
+class ScoopQuerySet(models.QuerySet):
+    def visible(self, now=None):
+        """What readers may see: scoops of public topics whose publication time has come.
+
+        Every public surface (pages, feeds out, digests, embeds, federation) goes through this
+        one filter, so a new state of a scoop (draft, awaiting approval, scheduled) is hidden
+        everywhere by changing it here.
+        """
+        return self.filter(topic__is_public=True, published_at__lte=now or timezone.now())
+
+
 class Scoop(models.Model):
     """A published piece: a link with the curator's insight, on a topic's page."""
 
@@ -77,6 +88,8 @@ class Scoop(models.Model):
     published_at = models.DateTimeField(default=timezone.now, db_index=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScoopQuerySet.as_manager()
 
     class Meta:
         ordering = ["-published_at", "-id"]

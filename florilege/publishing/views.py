@@ -8,7 +8,7 @@ from datetime import datetime
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import OperationalError
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -46,7 +46,12 @@ def _count_view(request: HttpRequest, topic: Topic) -> None:
 def home(request: HttpRequest) -> HttpResponse:
     topics = (
         Topic.objects.filter(is_public=True)
-        .annotate(scoop_count=Count("scoops"), last_scoop=Max("scoops__published_at"))
+        .annotate(
+            scoop_count=Count("scoops", filter=Q(scoops__published_at__lte=timezone.now())),
+            last_scoop=Max(
+                "scoops__published_at", filter=Q(scoops__published_at__lte=timezone.now())
+            ),
+        )
         .select_related("owner")
         .order_by("-last_scoop", "title")
     )
@@ -56,7 +61,12 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_safe
 def topic(request: HttpRequest, slug: str) -> HttpResponse:
     topic = _public_topic(slug)
-    scoops = topic.scoops.select_related("curator").order_by("-published_at", "-id")
+    scoops = (
+        Scoop.objects.visible()
+        .filter(topic=topic)
+        .select_related("curator", "topic")
+        .order_by("-published_at", "-id")
+    )
     page = Paginator(scoops, TOPIC_PAGE).get_page(request.GET.get("page"))
     _count_view(request, topic)
     context = {
@@ -71,7 +81,9 @@ def topic(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 def scoop(request: HttpRequest, slug: str, pk: int, scoop_slug: str = "") -> HttpResponse:
     topic = _public_topic(slug)
-    item = get_object_or_404(Scoop.objects.select_related("curator", "topic"), pk=pk, topic=topic)
+    item = get_object_or_404(
+        Scoop.objects.visible().select_related("curator", "topic"), pk=pk, topic=topic
+    )
     if scoop_slug != item.slug:
         return redirect(item.get_absolute_url(), permanent=True)
     context = {"topic": topic, "scoop": item, "canonical": absolute(item.get_absolute_url())}
@@ -79,16 +91,20 @@ def scoop(request: HttpRequest, slug: str, pk: int, scoop_slug: str = "") -> Htt
 
 
 def _feed_last_modified(request: HttpRequest, slug: str, kind: str) -> datetime | None:
-    latest = Scoop.objects.filter(topic__slug=slug, topic__is_public=True).aggregate(
-        changed=Max("updated_at"), published=Max("published_at")
+    latest = (
+        Scoop.objects.visible()
+        .filter(topic__slug=slug)
+        .aggregate(changed=Max("updated_at"), published=Max("published_at"))
     )
     stamps = [s for s in (latest["changed"], latest["published"]) if s is not None]
     return max(stamps) if stamps else None
 
 
 def _feed_etag(request: HttpRequest, slug: str, kind: str) -> str | None:
-    stats = Scoop.objects.filter(topic__slug=slug, topic__is_public=True).aggregate(
-        n=Count("id"), changed=Max("updated_at"), top=Max("id")
+    stats = (
+        Scoop.objects.visible()
+        .filter(topic__slug=slug)
+        .aggregate(n=Count("id"), changed=Max("updated_at"), top=Max("id"))
     )
     changed = stats["changed"].isoformat() if stats["changed"] else ""
     return f"{kind}-{stats['n']}-{stats['top']}-{changed}"
@@ -101,7 +117,8 @@ def feed(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
     if kind not in FEED_TYPES:
         raise Http404("Unknown feed format.")
     topic = _public_topic(slug)
-    scoops = topic.scoops.select_related("curator").order_by("-published_at", "-id")[:FEED_ITEMS]
+    scoops = Scoop.objects.visible().filter(topic=topic).select_related("curator", "topic")
+    scoops = scoops.order_by("-published_at", "-id")[:FEED_ITEMS]
     generated = build_feed(topic, scoops, kind)
     response = HttpResponse(content_type=FEED_TYPES[kind])
     response["Cache-Control"] = "public, max-age=300"

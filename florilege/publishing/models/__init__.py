@@ -1,0 +1,3 @@
+from florilege.publishing.models.comment import Comment
+
+__all__ = ["Comment"]
