@@ -39,3 +39,19 @@ class Suggestion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entry} → {self.topic} ({self.score:.2f})"
+
+
+class EntryVector(models.Model):
+    """An entry's sentence embedding (see ``suggestions/embedding.py``), computed once in a
+    batched background stage and read by clustering and ranking."""
+
+    entry = models.OneToOneField(
+        "sources.Entry", on_delete=models.CASCADE, primary_key=True, related_name="vector"
+    )
+    encoder = models.CharField(max_length=40)
+    # float16 x 512, L2-normalised.
+    vector = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"vector of {self.entry_id} ({self.encoder})"
