@@ -31,9 +31,11 @@ import contextvars
 import functools
 import ipaddress
 import re
+import select
 import socket
 import ssl
 import zlib
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -199,6 +201,52 @@ _PINS: contextvars.ContextVar[Mapping[tuple[str, int], tuple[str, ...]]] = conte
 )
 
 
+class _QuickStream(httpcore.AsyncNetworkStream):
+    """A connection whose "is the server gone?" check is one poll of a socket found once.
+
+    httpcore asks every pooled connection that question each time it places a request, and
+    the stock stream answers by building anyio's whole attribute table; with a pool of a
+    few dozen connections that was most of the CPU of a refresh of unchanged feeds.
+    """
+
+    def __init__(self, inner: httpcore.AsyncNetworkStream) -> None:
+        self._inner = inner
+        self._socket: socket.socket | None = inner.get_extra_info("socket")
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return await self._inner.read(max_bytes, timeout)
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        await self._inner.write(buffer, timeout)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+    async def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        return _QuickStream(await self._inner.start_tls(ssl_context, server_hostname, timeout))
+
+    def get_extra_info(self, info: str) -> object:
+        if info == "is_readable":
+            return _readable(self._socket)
+        return self._inner.get_extra_info(info)
+
+
+def _readable(sock: socket.socket | None) -> bool:
+    """Data (or the end of the stream) waiting to be read; a closed socket counts as readable,
+    so the pool drops it."""
+    fd = -1 if sock is None else sock.fileno()
+    if fd < 0:
+        return True
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    return bool(poller.poll(0))
+
+
 class PinnedBackend(httpcore.AsyncNetworkBackend):
     """Connects to the checked address pinned for (host, port), never to a fresh lookup.
 
@@ -224,13 +272,14 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
         failure: Exception | None = None
         for address in addresses:  # every one of them passed the check
             try:
-                return await self._inner.connect_tcp(
+                stream = await self._inner.connect_tcp(
                     address,
                     port,
                     timeout=timeout,
                     local_address=local_address,
                     socket_options=socket_options,
                 )
+                return _QuickStream(stream)
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 failure = exc
         assert failure is not None
@@ -271,6 +320,101 @@ class PinnedTransport(httpx.AsyncHTTPTransport):
             keepalive_expiry=limits.keepalive_expiry,
             network_backend=PinnedBackend(),
         )
+
+
+class _Lane:
+    """A few connections to one origin, in a pool of their own, and how busy they are."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.busy = 0
+        limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
+        self.transport = PinnedTransport(limits)
+
+
+class _Counted(httpx.AsyncByteStream):
+    """A response body that gives its lane's slot back when it is closed."""
+
+    def __init__(self, inner: httpx.AsyncByteStream, lane: _Lane) -> None:
+        self._inner = inner
+        self._lane: _Lane | None = lane
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self._inner:
+            yield chunk
+
+    async def aclose(self) -> None:
+        try:
+            await self._inner.aclose()
+        finally:
+            if self._lane is not None:
+                self._lane.busy -= 1
+                self._lane = None
+
+
+class LaneTransport(httpx.AsyncBaseTransport):
+    """Connection pools of at most ``LANE_SIZE`` connections, per origin.
+
+    httpcore's pool looks at each of its connections, and at each pair of idle ones, every
+    time it places or finishes a request: cheap for a handful, most of the CPU of a fetch
+    cycle for the few dozen a worker keeps open. So each origin gets its own small pools
+    ("lanes") and a request goes to the first lane of its origin with a free connection,
+    opening another lane when all are full. Beyond ``max_origins``, the pools of the
+    origins unused for the longest are closed.
+    """
+
+    LANE_SIZE = 4
+
+    def __init__(self, max_origins: int = 256) -> None:
+        self._origins: OrderedDict[tuple[str, str, int | None], list[_Lane]] = OrderedDict()
+        self._max_origins = max_origins
+
+    def _lane(self, origin: tuple[str, str, int | None]) -> _Lane:
+        lanes = self._origins.get(origin)
+        if lanes is None:
+            lanes = self._origins[origin] = []
+        self._origins.move_to_end(origin)
+        # First fit, not least busy: filling the first lanes reuses their open connections
+        # instead of opening new ones in emptier lanes.
+        for lane in lanes:
+            if lane.busy < lane.size:
+                return lane
+        lane = _Lane(self.LANE_SIZE)
+        lanes.append(lane)
+        return lane
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        lane = self._lane((request.url.scheme, request.url.host, request.url.port))
+        lane.busy += 1
+        try:
+            await self._forget_old_origins()
+            response = await lane.transport.handle_async_request(request)
+        except BaseException:
+            lane.busy -= 1
+            raise
+        assert isinstance(response.stream, httpx.AsyncByteStream)
+        return httpx.Response(
+            response.status_code,
+            headers=response.headers,
+            stream=_Counted(response.stream, lane),
+            extensions=response.extensions,
+        )
+
+    async def _forget_old_origins(self) -> None:
+        while len(self._origins) > self._max_origins:
+            origin, lanes = next(iter(self._origins.items()))
+            if any(lane.busy for lane in lanes):
+                self._origins.move_to_end(origin)
+                return
+            del self._origins[origin]
+            for lane in lanes:
+                await lane.transport.aclose()
+
+    async def aclose(self) -> None:
+        origins, self._origins = self._origins, OrderedDict()
+        for lanes in origins.values():
+            for lane in lanes:
+                await lane.transport.aclose()
 
 
 # --- decompression with a ceiling -----------------------------------------------------------
@@ -388,16 +532,14 @@ class GuardedClient:
         *,
         resolver: Resolver = system_resolver,
         transport: httpx.AsyncBaseTransport | None = None,
-        max_connections: int = 50,
     ) -> None:
         self.policy = policy
         self._resolve = resolver
-        limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=20)
         self._client = httpx.AsyncClient(
             follow_redirects=False,
             timeout=httpx.Timeout(policy.timeout, connect=policy.connect_timeout),
             headers={"User-Agent": policy.user_agent, "Accept-Encoding": ACCEPTED_ENCODINGS},
-            transport=transport or PinnedTransport(limits),
+            transport=transport or LaneTransport(),
             trust_env=False,
         )
         self._slots: dict[str, asyncio.Semaphore] = {}

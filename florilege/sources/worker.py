@@ -34,6 +34,7 @@ from florilege.sources.services.fetch import (
     record_failure,
     record_outcome,
     save_fetch_state,
+    stores_entries,
 )
 from florilege.sources.services.websub import websub_cycle
 from florilege.suggestions.services import SUGGEST_BATCH, suggest_pending
@@ -206,6 +207,14 @@ def record_fetched(
     """Store one fetch outcome; never raises (a failure is recorded on the source)."""
     try:
         prepared = prepare(source, outcome, now)
+        if not stores_entries(outcome):
+            # An unchanged feed (304) or a failure writes one row: a single UPDATE that
+            # also checks the lease is atomic on its own, with no transaction to hold.
+            record_outcome(source, outcome, now, prepared)
+            if not save_fetch_state(source, lease_owner=owner):
+                return 0
+            _report(source, report, new=0)
+            return 0
         with transaction.atomic():
             mine = Source.objects.select_for_update().filter(pk=source.pk, lease_owner=owner)
             if not mine.exists():
@@ -221,10 +230,14 @@ def record_fetched(
         _record_crash(source.pk, exc, now, owner)
         report.errors.append(f"{source.url}: {exc}")
         return 0
+    _report(source, report, new=len(new))
+    return len(new)
+
+
+def _report(source: Source, report: CycleReport, new: int) -> None:
     if source.last_error:
         report.errors.append(f"{source.url}: {source.last_error}")
-    log.info("source=%s status=%s new=%d", source.pk, source.last_status, len(new))
-    return len(new)
+    log.info("source=%s status=%s new=%d", source.pk, source.last_status, new)
 
 
 def _record_crash(source_id: int, exc: Exception, now: datetime, owner: str) -> None:

@@ -191,3 +191,54 @@ def test_post_sends_the_form_and_does_not_follow_redirects() -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_connections_to_one_origin_are_spread_over_small_pools_and_kept(
+    loopback: LoopbackServer,
+) -> None:
+    import threading
+    import time
+
+    ports: list[int] = []
+    lock = threading.Lock()
+
+    def slow(request) -> Reply:
+        with lock:
+            ports.append(request.client_address[1])
+        time.sleep(0.05)  # long enough for all ten to be in flight together
+        return Reply(200, b"ok")
+
+    loopback.routes["/slow"] = slow
+    policy = FetchPolicy(allow_networks=(ipaddress.ip_network("127.0.0.0/8"),), per_host=10)
+
+    async def go() -> tuple[int, int]:
+        async with GuardedClient(policy) as client:
+            transport = client._client._transport
+            await asyncio.gather(*(client.get(loopback.url("/slow")) for _ in range(10)))
+            await asyncio.gather(*(client.get(loopback.url("/slow")) for _ in range(10)))
+            lanes = next(iter(transport._origins.values()))
+            return len(lanes), max(lane.size for lane in lanes)
+
+    lanes, size = asyncio.run(go())
+    assert lanes == 3 and size == 4  # ten at once: 4 + 4 + 2 connections
+    assert len(ports) == 20 and len(set(ports)) == 10  # the second round reuses all ten
+
+
+def test_pools_of_origins_unused_for_longest_are_closed(loopback: LoopbackServer) -> None:
+    other = LoopbackServer().start()
+    try:
+        loopback.routes["/a"] = Reply(200, b"a")
+        other.routes["/b"] = Reply(200, b"b")
+
+        async def go() -> list[int | None]:
+            async with GuardedClient(FetchPolicy(allow_networks=LOOPBACK)) as client:
+                transport = client._client._transport
+                transport._max_origins = 1
+                first = await client.get(loopback.url("/a"))
+                second = await client.get(other.url("/b"))
+                assert (first.content, second.content) == (b"a", b"b")
+                return [port for _, _, port in transport._origins]
+
+        assert asyncio.run(go()) == [other.port]
+    finally:
+        other.stop()

@@ -43,15 +43,20 @@ FETCH_STATE_FIELDS = (
 )  # fmt: skip
 
 
-def save_fetch_state(source: Source) -> bool:
-    """Save the fetch state and release the lease; False if the source was deleted meanwhile."""
+def save_fetch_state(source: Source, lease_owner: str | None = None) -> bool:
+    """Save the fetch state and release the lease; False if the source was deleted meanwhile
+    or, when ``lease_owner`` is given, if that worker no longer holds its lease."""
+    mine = Source.objects.filter(pk=source.pk)
+    if lease_owner is not None:
+        mine = mine.filter(lease_owner=lease_owner)
     source.leased_until = None
     source.lease_owner = ""
-    return bool(
-        Source.objects.filter(pk=source.pk).update(
-            **{name: getattr(source, name) for name in FETCH_STATE_FIELDS}
-        )
-    )
+    return bool(mine.update(**{name: getattr(source, name) for name in FETCH_STATE_FIELDS}))
+
+
+def stores_entries(outcome: FetchOutcome) -> bool:
+    """Whether recording ``outcome`` writes entries, or only the source's own row."""
+    return outcome.error is None and outcome.response is not None and outcome.response.status == 200
 
 
 def conditional_headers(source: Source) -> dict[str, str]:

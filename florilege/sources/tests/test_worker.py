@@ -244,6 +244,30 @@ def test_a_worker_whose_lease_was_taken_over_records_nothing() -> None:
     assert not Entry.objects.exists()
 
 
+@pytest.mark.parametrize("status", [304, 404, 503])
+def test_a_taken_lease_also_guards_outcomes_that_store_no_entries(status: int) -> None:
+    # Unchanged feeds and failures are recorded by one conditional UPDATE, not a transaction.
+    source = add("https://slow.example/feed.xml")
+    [leased] = lease_due(NOW, 10, "first")
+    Source.objects.filter(pk=source.pk).update(lease_owner="second")
+    outcome = FetchOutcome(leased.pk, response=FetchResponse(source.url, status, {}, b""))
+    assert record_fetched(leased, outcome, NOW, CycleReport(), owner="first") == 0
+    source.refresh_from_db()
+    assert source.lease_owner == "second" and source.last_fetched_at is None
+    assert source.error_count == 0
+
+
+def test_an_unchanged_feed_is_recorded_and_released_by_its_lease_holder() -> None:
+    source = add("https://calm.example/feed.xml")
+    [leased] = lease_due(NOW, 10, "first")
+    outcome = FetchOutcome(leased.pk, response=FetchResponse(source.url, 304, {}, b""))
+    assert record_fetched(leased, outcome, NOW, CycleReport(), owner="first") == 0
+    source.refresh_from_db()
+    assert source.last_status == 304 and source.last_fetched_at == NOW
+    assert source.lease_owner == "" and source.leased_until is None
+    assert source.next_fetch_at is not None and source.next_fetch_at > NOW
+
+
 def test_worker_runtime_keeps_connections_between_cycles(
     loopback: LoopbackServer, settings
 ) -> None:
