@@ -71,9 +71,9 @@ def with_credits(scoops: QuerySet[Scoop], now: datetime | None = None) -> QueryS
     from (its topic and curator) and how many visible rescoops they have."""
     now = now or timezone.now()
     visible = Q(rescoops__topic__is_public=True, rescoops__published_at__lte=now)
-    return scoops.select_related(
-        "rescooped_from__topic", "rescooped_from__curator"
-    ).annotate(rescoop_count=Count("rescoops", filter=visible, distinct=True))
+    return scoops.select_related("rescooped_from__topic", "rescooped_from__curator").annotate(
+        rescoop_count=Count("rescoops", filter=visible, distinct=True)
+    )
 
 
 def curated_topics(user) -> list[Topic]:

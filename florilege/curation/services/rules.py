@@ -75,6 +75,7 @@ def save_rule(
     insight_template: str,
     now: datetime,
     rule: AutomationRule | None = None,
+    enabled: bool = True,
 ) -> AutomationRule:
     """Create (or update ``rule``); nothing is written unless every check passes."""
     require_curator(user, topic)
@@ -95,6 +96,7 @@ def save_rule(
     rule.min_score = spec.min_score
     rule.tag = spec.tag.strip()[:50]
     rule.insight_template = template
+    rule.enabled = enabled
     rule.updated_at = now
     rule.save()
     return rule
@@ -181,7 +183,9 @@ def apply_rules(topic: Topic, rows: list[Suggestion], now: datetime) -> RuleOutc
     outcome = RuleOutcome()
     if not rows:
         return outcome
-    rules = list(AutomationRule.objects.filter(topic=topic, enabled=True).select_related("created_by"))
+    rules = list(
+        AutomationRule.objects.filter(topic=topic, enabled=True).select_related("created_by")
+    )
     if not rules:
         return outcome
     outcome.rules = {r.pk: r for r in rules}
