@@ -86,7 +86,7 @@ def test_no_rule_matching_decides_nothing() -> None:
     ],
 )
 def test_refused_patterns_say_why(pattern: str, reason: str) -> None:
-    with pytest.raises(RuleError, match="refused|too long") as caught:
+    with pytest.raises(RuleError, match=r"refused|too long") as caught:
         compile_regex(pattern)
     assert reason in str(caught.value)
 

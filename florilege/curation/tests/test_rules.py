@@ -99,9 +99,7 @@ def test_save_and_edit_through_the_page(client_in, topic, feeds) -> None:
     assert rule.source_ids == [feeds[0].pk] and rule.action == SCOOP and rule.enabled
     edit = reverse("curation:rule_edit", args=[topic.slug, rule.pk])
     assert "Internal news" in client_in.get(edit).content.decode()
-    client_in.post(
-        edit, rule_form(save="1", action="discard", keywords="crypto, nft", enabled="")
-    )
+    client_in.post(edit, rule_form(save="1", action="discard", keywords="crypto, nft", enabled=""))
     rule.refresh_from_db()
     assert (rule.action, rule.keywords, rule.enabled) == (DISCARD, ["crypto", "nft"], False)
     client_in.post(reverse("curation:rule_delete", args=[topic.slug, rule.pk]))
