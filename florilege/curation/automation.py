@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import re2
 
@@ -119,18 +119,38 @@ def validate(rule: RuleSpec) -> None:
         compile_regex(rule.regex)
 
 
+class _Subject:
+    """An item's text, joined and folded once however many rules read it."""
+
+    def __init__(self, item: Item) -> None:
+        self.item = item
+
+    @cached_property
+    def text(self) -> str:
+        return f"{self.item.title}\n{self.item.text[:TEXT_CHARS]}"
+
+    @cached_property
+    def folded(self) -> str:
+        return fold(self.text)
+
+
 def matches(rule: RuleSpec, item: Item) -> bool:
     """Every condition that is set holds (keywords and languages: any one of them)."""
+    return _matches(rule, _Subject(item))
+
+
+def _matches(rule: RuleSpec, subject: _Subject) -> bool:
+    item = subject.item
+    # Cheapest conditions first: most rules are decided before any text is read.
     if rule.source_ids and item.source_id not in rule.source_ids:
         return False
     if rule.languages and item.language not in rule.languages:
         return False
     if rule.min_score is not None and item.score < rule.min_score:
         return False
-    text = f"{item.title}\n{item.text[:TEXT_CHARS]}"
-    if rule.keywords and not _any_keyword(rule.keywords, fold(text)):
+    if rule.keywords and not _any_keyword(rule.keywords, subject.folded):
         return False
-    return not (rule.regex and compile_regex(rule.regex).search(text) is None)
+    return not (rule.regex and compile_regex(rule.regex).search(subject.text) is None)
 
 
 def _any_keyword(keywords: Iterable[str], folded: str) -> bool:
@@ -145,8 +165,9 @@ def decide(rules: Sequence[RuleSpec], item: Item) -> Decision:
     """Apply ``rules`` in order: the tags of every matching tag rule add up; the first
     matching auto-scoop or discard rule decides, and later scoop or discard rules do not."""
     decision = Decision()
+    subject = _Subject(item)
     for rule in rules:
-        if not matches(rule, item):
+        if not _matches(rule, subject):
             continue
         decision.matched.append(rule)
         if rule.action == TAG:

@@ -8,6 +8,7 @@ the HTML fragment that replaces the card).
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from florilege.curation.forms_flow import (
@@ -143,16 +145,22 @@ def reader_discard(request: HttpRequest, slug: str, suggestion_id: int) -> HttpR
     return back_to_queue(request, topic, request.POST.get("next", ""))
 
 
+@csrf_exempt
 @require_POST
 def reader_suggest(request: HttpRequest, slug: str) -> HttpResponse:
-    """The public "suggest a page" form on a topic page. Nothing is fetched here."""
+    """The public "suggest a page" form on a topic page. Nothing is fetched here.
+
+    Exempt from CSRF on purpose: a token would give every reader of the public page a
+    cookie and make the page differ per visitor (no shared cache). A forged cross-site post
+    could only do what the visitor can do anyway, anonymously: suggest a link, within the
+    same per-visitor limit. For the same reason the thanks is in the address, not a message
+    stored in a cookie.
+    """
     topic = get_object_or_404(Topic, slug=slug, is_public=True)
     form = ReaderSuggestForm(request.POST)
     status = 400
     if form.is_valid():
-        visitor = reader.Visitor(
-            request.META.get("REMOTE_ADDR", ""), request.META.get("HTTP_USER_AGENT", "")
-        )
+        visitor = reader.Visitor(_client_address(request), request.META.get("HTTP_USER_AGENT", ""))
         try:
             reader.suggest_page(
                 topic,
@@ -167,11 +175,20 @@ def reader_suggest(request: HttpRequest, slug: str) -> HttpResponse:
             for message in exc.messages:
                 form.add_error(None, message)
         else:
-            messages.success(request, _("Thank you: the curators will look at your suggestion."))
-            return redirect(topic.get_absolute_url() + "#suggest")
+            return redirect(topic.get_absolute_url() + "?suggested=1#suggest")
     return render(
         request, "curation/reader_suggest.html", {"topic": topic, "form": form}, status=status
     )
+
+
+def _client_address(request: HttpRequest) -> str:
+    # As for view counts: behind our own proxy only the last X-Forwarded-For hop is trusted;
+    # otherwise every reader would share the proxy's address, and so one rate limit.
+    address = request.META.get("REMOTE_ADDR", "")
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if forwarded and settings.CONFIG.TRUST_X_FORWARDED_FOR:
+        address = forwarded.rsplit(",", 1)[-1].strip()
+    return address
 
 
 @login_required

@@ -31,7 +31,9 @@ def test_topic_page_has_the_form_and_a_suggestion_lands_in_the_queue(
     url = loopback.url("/post")
     response = post(client, topic, url=url, note="  A fine   read  ")
     assert response.status_code == 302
-    assert response["Location"].endswith(topic.get_absolute_url() + "#suggest")
+    assert response["Location"].endswith(topic.get_absolute_url() + "?suggested=1#suggest")
+    thanks = client.get(response["Location"], **UA)
+    assert "Thank you" in thanks.content.decode()
     item = ReaderSuggestion.objects.get()
     assert (item.url, item.note, item.status) == (url, "A fine read", "pending")
     # The visitor is a hash, never the address.
@@ -42,6 +44,17 @@ def test_topic_page_has_the_form_and_a_suggestion_lands_in_the_queue(
     queue = client_in.get(reverse("curation:queue", args=[topic.slug])).content.decode()
     assert "Reader suggestion" in queue and "A fine read" in queue
     assert reverse("curation:scoop_url", args=[topic.slug]) + "?url=" in queue
+
+
+def test_public_page_and_form_set_no_cookie(topic) -> None:
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    page = browser.get(topic.get_absolute_url(), **UA)
+    assert not page.cookies and "csrfmiddlewaretoken" not in page.content.decode()
+    response = post(browser, topic)
+    assert response.status_code == 302 and not response.cookies
+    assert ReaderSuggestion.objects.count() == 1
 
 
 def test_honeypot_stores_nothing_and_says_thanks(client, topic) -> None:
@@ -129,3 +142,15 @@ def test_only_curators_discard(client, topic, django_user_model) -> None:
     assert response.status_code == 403
     item.refresh_from_db()
     assert item.status == "pending"
+
+
+def test_behind_a_trusted_proxy_each_reader_has_their_own_limit(client, topic, settings) -> None:
+    settings.CONFIG = type(settings.CONFIG)(
+        {**settings.CONFIG.values, "READER_SUGGESTIONS_PER_HOUR": 1, "TRUST_X_FORWARDED_FOR": True}
+    )
+    url = reverse("flow:reader_suggest", args=[topic.slug])
+    for n, forwarded in enumerate(["1.2.3.4, 203.0.113.1", "203.0.113.2", "203.0.113.1"]):
+        data = {"url": f"https://a.example/{n}", "note": "", "website": ""}
+        response = client.post(url, data, HTTP_X_FORWARDED_FOR=forwarded, **UA)
+        assert response.status_code == (429 if n == 2 else 302)
+    assert ReaderSuggestion.objects.count() == 2
