@@ -26,8 +26,19 @@ REGEX_MAX_MEM = 1 << 20
 TEXT_CHARS = 2000
 
 
+def gettext_noop(message: str) -> str:
+    """Marks a message for translation (``makemessages`` finds it) without importing Django;
+    the service that shows it translates it."""
+    return message
+
+
 class RuleError(ValueError):
-    """A rule that cannot be saved; the message is for the curator."""
+    """A rule that cannot be saved. ``template % params`` is the message for the curator;
+    the template is marked for translation, the parameters are not translated."""
+
+    def __init__(self, template: str, **params: object) -> None:
+        self.template, self.params = template, params
+        super().__init__(template % params if params else template)
 
 
 @dataclass(frozen=True)
@@ -86,8 +97,11 @@ def compile_regex(pattern: str):
     """The compiled pattern, or RuleError saying why it is refused."""
     if len(pattern) > MAX_REGEX_LENGTH:
         raise RuleError(
-            f"The regular expression is too long ({len(pattern)} characters, "
-            f"at most {MAX_REGEX_LENGTH})."
+            gettext_noop(
+                "The regular expression is too long (%(length)d characters, at most %(limit)d)."
+            ),
+            length=len(pattern),
+            limit=MAX_REGEX_LENGTH,
         )
     try:
         return re2.compile(pattern, _options())
@@ -96,25 +110,30 @@ def compile_regex(pattern: str):
         if isinstance(reason, bytes):
             reason = reason.decode("utf-8", "replace")
         raise RuleError(
-            f"This regular expression is refused: {reason}. Rules use RE2 syntax, which runs "
-            "in linear time: backreferences, look-arounds and repetitions over 1000 are not "
-            "available."
+            gettext_noop(
+                "This regular expression is refused: %(reason)s. Rules use RE2 syntax, which "
+                "runs in linear time: backreferences, look-arounds and repetitions over 1000 "
+                "are not available."
+            ),
+            reason=reason,
         ) from exc
 
 
 def validate(rule: RuleSpec) -> None:
     """Raise RuleError for a rule that must not be saved."""
     if not rule.name.strip():
-        raise RuleError("Give the rule a name.")
+        raise RuleError(gettext_noop("Give the rule a name."))
     if rule.action not in (SCOOP, DISCARD, TAG):
-        raise RuleError("Choose what the rule does: auto-scoop, discard or tag.")
+        raise RuleError(gettext_noop("Choose what the rule does: auto-scoop, discard or tag."))
     if not rule.has_condition:
         raise RuleError(
-            "Set at least one condition (source, keywords, regular expression, language or "
-            "minimum score): a rule without one would act on every suggestion."
+            gettext_noop(
+                "Set at least one condition (source, keywords, regular expression, language "
+                "or minimum score): a rule without one would act on every suggestion."
+            )
         )
     if rule.action == TAG and not rule.tag.strip():
-        raise RuleError("A tagging rule needs the tag to add.")
+        raise RuleError(gettext_noop("A tagging rule needs the tag to add."))
     if rule.regex:
         compile_regex(rule.regex)
 

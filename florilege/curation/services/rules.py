@@ -53,7 +53,8 @@ def check_rule(topic: Topic, spec: RuleSpec, insight_template: str) -> str:
     try:
         automation.validate(spec)
     except RuleError as exc:
-        raise ValidationError(str(exc)) from exc
+        message = _(exc.template)
+        raise ValidationError(message % exc.params if exc.params else message) from exc
     followed = set(TopicSource.objects.filter(topic=topic).values_list("source_id", flat=True))
     if not spec.source_ids <= followed:
         raise ValidationError(_("A rule can only name sources this topic follows."))
