@@ -118,6 +118,12 @@ OPTIONS: tuple[Option, ...] = (
         "entry (the one the proxy added) when counting views.",
     ),
     Option("LOG_LEVEL", str, "INFO", "Log level for the florilege loggers."),
+    Option(
+        "READER_SUGGESTIONS_PER_HOUR",
+        int,
+        "5",
+        "Pages one visitor (hashed, no address stored) may suggest to topics per hour.",
+    ),
 )
 
 

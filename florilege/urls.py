@@ -9,5 +9,7 @@ urlpatterns = [
     path("curate/", include("florilege.curation.urls")),
     path("demo/", include("florilege.demo.urls")),
     path("websub/", include("florilege.sources.urls")),
+    # Share target (/scoop?url=) and readers' suggestions: before the public pages.
+    path("", include("florilege.curation.urls_flow")),
     path("", include("florilege.publishing.urls")),
 ]

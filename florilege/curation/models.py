@@ -88,6 +88,20 @@ class Scoop(models.Model):
     published_at = models.DateTimeField(default=timezone.now, db_index=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    # --- teams-flow: rescoop credit and automation (see models_flow.py) ---
+    # The scoop this one was taken from (credited on both pages); kept null if it goes.
+    rescooped_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="rescoops"
+    )
+    # The automation rule that published this scoop without review, if one did.
+    auto_rule = models.ForeignKey(
+        "curation.AutomationRule",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="scoops",
+    )
+    # --- end teams-flow ---
 
     objects = ScoopQuerySet.as_manager()
 
@@ -113,3 +127,9 @@ class Scoop(models.Model):
     @property
     def slug(self) -> str:
         return slugify(self.title)[:60] or "scoop"
+
+
+# --- teams-flow: automation rules and reader suggestions live in their own module ---
+from florilege.curation.models_flow import AutomationRule, ReaderSuggestion  # noqa: E402
+
+__all__ = ["AutomationRule", "ReaderSuggestion", "Scoop", "Topic", "TopicSource"]

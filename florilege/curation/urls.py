@@ -1,6 +1,6 @@
 from django.urls import path
 
-from florilege.curation import views, views_opml
+from florilege.curation import views, views_flow, views_opml
 
 app_name = "curation"
 urlpatterns = [
@@ -22,4 +22,20 @@ urlpatterns = [
     path("t/<slug:slug>/scoop/<int:suggestion_id>/", views.scoop_suggestion, name="scoop"),
     path("t/<slug:slug>/discard/<int:suggestion_id>/", views.discard, name="discard"),
     path("t/<slug:slug>/scoop-url/", views.scoop_url, name="scoop_url"),
+    # --- teams-flow: quick queue actions, reader suggestions, rules, rescoop ---
+    path(
+        "t/<slug:slug>/quick-scoop/<int:suggestion_id>/",
+        views_flow.quick_scoop,
+        name="quick_scoop",
+    ),
+    path("t/<slug:slug>/discard-many/", views_flow.bulk_discard, name="bulk_discard"),
+    path(
+        "t/<slug:slug>/reader/<int:suggestion_id>/discard/",
+        views_flow.reader_discard,
+        name="reader_discard",
+    ),
+    path("t/<slug:slug>/rules/", views_flow.rule_list, name="rules"),
+    path("t/<slug:slug>/rules/<int:rule_id>/", views_flow.rule_list, name="rule_edit"),
+    path("t/<slug:slug>/rules/<int:rule_id>/delete/", views_flow.rule_delete, name="rule_delete"),
+    path("rescoop/<int:scoop_id>/", views_flow.rescoop_view, name="rescoop"),
 ]

@@ -11,10 +11,11 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
+from florilege.curation import views_flow
 from florilege.curation.forms import ScoopForm, ScoopUrlForm, SourceForm, TopicForm
 from florilege.curation.models import Topic, TopicSource
 from florilege.curation.services import scooping
@@ -128,8 +129,11 @@ def queue(request: HttpRequest, slug: str) -> HttpResponse:
         .select_related("entry", "entry__source")
         .order_by("-score", "-id")
     )
-    page = Paginator(pending, QUEUE_PAGE).get_page(request.GET.get("page"))
-    return render(request, "curation/queue.html", {"topic": topic, "page": page})
+    # Filters, reader suggestions and keyboard-friendly actions: views_flow.
+    filters = views_flow.QueueFilters.from_request(request)
+    page = Paginator(filters.apply(pending), QUEUE_PAGE).get_page(request.GET.get("page"))
+    extras = views_flow.queue_extras(request, topic, page, filters)
+    return render(request, "curation/queue.html", {"topic": topic, "page": page, **extras})
 
 
 @login_required
@@ -162,10 +166,13 @@ def discard(request: HttpRequest, slug: str, suggestion_id: int) -> HttpResponse
     try:
         scooping.discard_suggestion(suggestion, request.user, timezone.now())
     except ValidationError as exc:
+        if views_flow.wants_fragment(request):
+            return views_flow.refused(request, topic, exc)
         messages.error(request, " ".join(exc.messages))
-    page = request.POST.get("page", "1")
-    target = reverse("curation:queue", args=[topic.slug])
-    return redirect(f"{target}?page={page}" if page.isdigit() else target)
+    if views_flow.wants_fragment(request):
+        return views_flow.done(request, gettext("Discarded."))
+    # Back to the same place: same filters and page, at the card after this one.
+    return views_flow.back_to_queue(request, topic, request.POST.get("next", ""))
 
 
 @login_required

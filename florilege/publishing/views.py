@@ -16,6 +16,7 @@ from django.views.decorators.http import condition, require_safe
 
 from florilege.analytics.services import record_view, view_counts
 from florilege.curation.models import Scoop, Topic
+from florilege.curation.services.rescoop import with_credits
 from florilege.publishing.feeds import FEED_ITEMS, absolute, build_feed
 
 log = logging.getLogger("florilege.publishing")
@@ -61,7 +62,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_safe
 def topic(request: HttpRequest, slug: str) -> HttpResponse:
     topic = _public_topic(slug)
-    scoops = (
+    scoops = with_credits(
         Scoop.objects.visible()
         .filter(topic=topic)
         .select_related("curator", "topic")
@@ -82,7 +83,7 @@ def topic(request: HttpRequest, slug: str) -> HttpResponse:
 def scoop(request: HttpRequest, slug: str, pk: int, scoop_slug: str = "") -> HttpResponse:
     topic = _public_topic(slug)
     item = get_object_or_404(
-        Scoop.objects.visible().select_related("curator", "topic"), pk=pk, topic=topic
+        with_credits(Scoop.objects.visible().select_related("curator", "topic")), pk=pk, topic=topic
     )
     if scoop_slug != item.slug:
         return redirect(item.get_absolute_url(), permanent=True)

@@ -10,6 +10,7 @@ import numpy as np
 from django.db import connection, transaction
 
 from florilege.curation.models import Scoop, Topic, TopicSource
+from florilege.curation.services.rules import apply_rules, publish_auto_scoops
 from florilege.lib.html import html_to_text
 from florilege.sources.models import Entry
 from florilege.suggestions import embedding
@@ -70,7 +71,10 @@ def suggest_to_topic(topic: Topic, entries: Sequence[Entry], now: datetime) -> i
         if entry.canonical_url:
             taken.add(entry.canonical_url)
         rows.append(score_suggestion(topic, entry, now))
+    # Automation rules (curation/services/rules.py): tag, discard, or publish without review.
+    outcome = apply_rules(topic, rows, now)
     Suggestion.objects.bulk_create(rows, ignore_conflicts=True)
+    publish_auto_scoops(topic, outcome, now)
     return len(rows)
 
 

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from florilege.curation.models import Scoop, Topic
+from florilege.curation.services import reader
 from florilege.curation.services.topics import require_curator
 from florilege.lib.html import html_to_text
 from florilege.lib.markdown import render_markdown
@@ -92,6 +93,8 @@ def _create(topic: Topic, curator, draft: ScoopDraft, now: datetime, entry=None)
             scoop.save()
     except IntegrityError as exc:  # a concurrent scoop of the same page won the race
         raise ValidationError("This page is already scooped in this topic.") from exc
+    # Readers who suggested this page to the topic are answered by any scoop of it.
+    reader.settle_scooped(scoop, curator, now)
     return scoop
 
 
@@ -105,7 +108,8 @@ def draft_from_suggestion(suggestion: Suggestion) -> ScoopDraft:
         image_url=entry.image_url,
         source_name=entry.source.display_name,
         language=entry.language,
-        tags=list(entry.categories[:3]),
+        # Tags an automation rule added come first: the curator asked for them.
+        tags=clean_tags(list(suggestion.reasons.get("tags", [])) + list(entry.categories[:3])),
     )
 
 

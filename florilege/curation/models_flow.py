@@ -1,0 +1,92 @@
+"""Automation rules and reader suggestions: how a topic's queue fills and empties itself.
+
+Kept apart from ``models.py`` (which imports them) so that each concept reads on its own.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class AutomationRule(models.Model):
+    """Per topic: when a new suggestion meets every condition set, act on it.
+
+    Conditions left empty do not constrain; at least one must be set (the service checks).
+    Keywords match as whole words with case and accents folded, like the topic's keywords;
+    the regular expression runs on RE2 (linear time), never on a backtracking engine.
+    """
+
+    class Action(models.TextChoices):
+        SCOOP = "scoop", "Publish it (auto-scoop)"
+        DISCARD = "discard", "Discard it"
+        TAG = "tag", "Add a tag"
+
+    topic = models.ForeignKey(
+        "curation.Topic", on_delete=models.CASCADE, related_name="automation_rules"
+    )
+    name = models.CharField(max_length=100)
+    # Rules run in this order; the first auto-scoop or discard that matches wins, tags add up.
+    position = models.PositiveSmallIntegerField(default=0)
+    enabled = models.BooleanField(default=True)
+    # Conditions. Source ids (of the topic's sources), phrases (any), language codes (any).
+    source_ids = models.JSONField(default=list, blank=True)
+    keywords = models.JSONField(default=list, blank=True)
+    regex = models.CharField(max_length=300, blank=True)
+    languages = models.JSONField(default=list, blank=True)
+    # On the suggestion's relevance (keyword strength, 0.1 when nothing matched).
+    min_score = models.FloatField(null=True, blank=True)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    tag = models.CharField(max_length=50, blank=True)
+    # Markdown; the insight of scoops this rule publishes.
+    insight_template = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["topic", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ReaderSuggestion(models.Model):
+    """A page a visitor proposed to a topic, waiting in the curators' queue.
+
+    Its own model rather than an Entry of a made-up Source: a reader's link is untrusted,
+    so it must never be auto-published by a rule, scored as a feed item, or leased by the
+    fetching worker; the page is read through the guarded client only when a curator scoops
+    it. ``visitor`` is the analytics visitor hash under the day's salt (no address stored).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SCOOPED = "scooped", "Scooped"
+        DISCARDED = "discarded", "Discarded"
+
+    topic = models.ForeignKey(
+        "curation.Topic", on_delete=models.CASCADE, related_name="reader_suggestions"
+    )
+    url = models.URLField(max_length=2000)
+    canonical_url = models.CharField(max_length=2000)
+    note = models.TextField(blank=True)
+    visitor = models.CharField(max_length=64)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["topic", "status", "-created_at"], name="readersugg_queue"),
+            models.Index(fields=["visitor", "created_at"], name="readersugg_rate"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.url} for {self.topic_id}"

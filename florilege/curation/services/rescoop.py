@@ -1,0 +1,84 @@
+"""Rescoop: take a public scoop into a topic you curate, with your own insight and tags.
+
+Both pages credit it: the new scoop says where it came from, the original counts its
+rescoops (visible ones only, so a private topic's rescoops are not revealed by the count).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from florilege.curation.models import Scoop, Topic
+from florilege.curation.services import scooping
+from florilege.curation.services.topics import can_curate, require_curator
+
+
+def rescoop(
+    user,
+    source_scoop: Scoop | int,
+    target_topic: Topic,
+    insight: str,
+    tags: str | list[str],
+    now: datetime,
+) -> Scoop:
+    """Publish ``source_scoop`` in ``target_topic`` with ``insight``; credit the original.
+
+    Refused with ValidationError (nothing written) when the original is gone or not public,
+    is already in the target topic, or the insight is empty; PermissionDenied when ``user``
+    does not curate the target.
+    """
+    require_curator(user, target_topic)
+    source_id = source_scoop.pk if isinstance(source_scoop, Scoop) else source_scoop
+    # Read again through the public filter: a scoop deleted, unpublished or made private
+    # since the form was shown must not be copied.
+    original = (
+        Scoop.objects.visible(now).select_related("topic", "curator").filter(pk=source_id).first()
+    )
+    if original is None:
+        raise ValidationError(
+            _(
+                "This scoop is no longer public (deleted, or its topic is private): "
+                "nothing was rescooped."
+            )
+        )
+    if original.topic_id == target_topic.pk:
+        raise ValidationError(_("This scoop is already in that topic."))
+    draft = scooping.ScoopDraft(
+        url=original.url,
+        title=original.title,
+        insight=insight,
+        excerpt=original.excerpt,
+        image_url=original.image_url,
+        source_name=original.source_name,
+        language=original.language,
+        tags=scooping.clean_tags(tags),
+    )
+    with transaction.atomic():
+        scoop = scooping.scoop_url(target_topic, user, draft, now)
+        scoop.rescooped_from = original
+        scoop.save(update_fields=["rescooped_from"])
+    return scoop
+
+
+def with_credits(scoops: QuerySet[Scoop], now: datetime | None = None) -> QuerySet[Scoop]:
+    """Scoops with what their cards credit, in the same query: the scoop they were taken
+    from (its topic and curator) and how many visible rescoops they have."""
+    now = now or timezone.now()
+    visible = Q(rescoops__topic__is_public=True, rescoops__published_at__lte=now)
+    return scoops.select_related("rescooped_from__topic", "rescooped_from__curator").annotate(
+        rescoop_count=Count("rescoops", filter=visible, distinct=True)
+    )
+
+
+def curated_topics(user) -> list[Topic]:
+    """Topics ``user`` may scoop into (the permission itself is ``can_curate``)."""
+    if not user.is_authenticated:
+        return []
+    candidates = Topic.objects.all() if user.is_superuser else Topic.objects.filter(owner=user)
+    return [t for t in candidates.order_by("title") if can_curate(user, t)]
