@@ -1,6 +1,7 @@
 from django.urls import path
 
 from florilege.curation import views, views_opml
+from florilege.publishing import views_moderation
 
 app_name = "curation"
 urlpatterns = [
@@ -22,4 +23,12 @@ urlpatterns = [
     path("t/<slug:slug>/scoop/<int:suggestion_id>/", views.scoop_suggestion, name="scoop"),
     path("t/<slug:slug>/discard/<int:suggestion_id>/", views.discard, name="discard"),
     path("t/<slug:slug>/scoop-url/", views.scoop_url, name="scoop_url"),
+    # Readers' engagement (publishing): comments to review, newsletter settings, embed.
+    path("t/<slug:slug>/readers/", views_moderation.readers, name="readers"),
+    path(
+        "t/<slug:slug>/comments/<int:comment_id>/moderate/",
+        views_moderation.moderate,
+        name="comment_moderate",
+    ),
+    path("t/<slug:slug>/digest/", views_moderation.digest_schedule, name="digest_schedule"),
 ]

@@ -17,6 +17,7 @@ from django.views.decorators.http import condition, require_safe
 from florilege.analytics.services import record_view, view_counts
 from florilege.curation.models import Scoop, Topic
 from florilege.publishing.feeds import FEED_ITEMS, absolute, build_feed
+from florilege.publishing.services.reactions import with_engagement
 
 log = logging.getLogger("florilege.publishing")
 TOPIC_PAGE = 12
@@ -67,6 +68,7 @@ def topic(request: HttpRequest, slug: str) -> HttpResponse:
         .select_related("curator", "topic")
         .order_by("-published_at", "-id")
     )
+    scoops = with_engagement(scoops)  # "useful" and comment counts, in the same query
     page = Paginator(scoops, TOPIC_PAGE).get_page(request.GET.get("page"))
     _count_view(request, topic)
     context = {
