@@ -100,7 +100,8 @@ def follow_topic(request: HttpRequest, slug: str) -> HttpResponse:
 
 def follow_confirm(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows a button, POST confirms: a link scanner opening the link confirms nothing."""
-    subscriber = follow.pending_from_token(token)
+    now = timezone.now()
+    subscriber = follow.pending_from_token(token, now)
     if subscriber is None:
         return _notice(
             request,
@@ -112,7 +113,7 @@ def follow_confirm(request: HttpRequest, token: str) -> HttpResponse:
             status=400,
         )
     if request.method == "POST":
-        follow.confirm(token, timezone.now())
+        follow.confirm(token, now)
         messages.success(request, _("Confirmed: you follow this topic by email."))
         return redirect(subscriber.topic.get_absolute_url())
     return render(request, "publishing/engage/confirm.html", {"subscriber": subscriber})

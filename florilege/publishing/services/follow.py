@@ -13,12 +13,7 @@ from florilege.curation.models import Topic
 from florilege.publishing.models import Subscriber
 from florilege.publishing.services import throttle
 from florilege.publishing.services.mail import confirmation_email
-from florilege.publishing.services.tokens import (
-    CONFIRM_MAX_AGE,
-    CONFIRM_SALT,
-    UNSUBSCRIBE_SALT,
-    subscriber_from,
-)
+from florilege.publishing.services.tokens import confirming, unsubscribing
 
 log = logging.getLogger("florilege.publishing")
 # A pending address gets at most one confirmation email in this time, whoever asks.
@@ -69,13 +64,13 @@ def subscribe(topic: Topic, email: str, frequency: str, visitor: str, now: datet
     return Outcome(True)
 
 
-def pending_from_token(token: str) -> Subscriber | None:
-    return subscriber_from(token, salt=CONFIRM_SALT, max_age=CONFIRM_MAX_AGE)
+def pending_from_token(token: str, now: datetime) -> Subscriber | None:
+    return confirming(token, now)
 
 
 def confirm(token: str, now: datetime) -> Subscriber | None:
     """Confirm the subscription a valid, unexpired token names; None otherwise."""
-    subscriber = pending_from_token(token)
+    subscriber = confirming(token, now)
     if subscriber is None:
         return None
     if subscriber.status != Subscriber.Status.CONFIRMED:
@@ -87,7 +82,7 @@ def confirm(token: str, now: datetime) -> Subscriber | None:
 
 
 def subscriber_for_unsubscribe(token: str) -> Subscriber | None:
-    return subscriber_from(token, salt=UNSUBSCRIBE_SALT)
+    return unsubscribing(token)
 
 
 def unsubscribe(token: str, now: datetime) -> Subscriber | None:

@@ -3,7 +3,7 @@ salt) makes them unforgeable; a confirmation link also expires."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
@@ -22,7 +22,10 @@ def absolute(path: str) -> str:
 
 def confirm_token(subscriber: Subscriber) -> str:
     # The address is signed too: a link sent to an old address of a reused row is void.
-    return signing.dumps([subscriber.pk, subscriber.email], salt=CONFIRM_SALT, compress=True)
+    # The issue time is in the signed payload, so expiry is decided with a clock passed in.
+    issued = int((subscriber.confirmation_sent_at or subscriber.created_at).timestamp())
+    payload = [subscriber.pk, subscriber.email, issued]
+    return signing.dumps(payload, salt=CONFIRM_SALT, compress=True)
 
 
 def unsubscribe_token(subscriber: Subscriber) -> str:
@@ -38,12 +41,31 @@ def unsubscribe_url(subscriber: Subscriber) -> str:
     return absolute(reverse("publishing:unsubscribe", args=[unsubscribe_token(subscriber)]))
 
 
-def subscriber_from(
-    token: str, *, salt: str, max_age: timedelta | None = None
-) -> Subscriber | None:
-    """The subscriber a token names, or None for a forged, altered or expired token."""
+def _payload(token: str, salt: str) -> list | None:
     try:
-        pk, email = signing.loads(token, salt=salt, max_age=max_age)
+        payload = signing.loads(token, salt=salt)
     except (signing.BadSignature, ValueError, TypeError):
+        return None
+    return payload if isinstance(payload, list) and len(payload) >= 2 else None
+
+
+def confirming(token: str, now: datetime) -> Subscriber | None:
+    """The subscriber a confirmation token names, or None if forged, altered or expired."""
+    payload = _payload(token, CONFIRM_SALT)
+    if payload is None or len(payload) != 3 or not isinstance(payload[2], int):
+        return None
+    if now.timestamp() - payload[2] > CONFIRM_MAX_AGE.total_seconds():
+        return None
+    return _subscriber(payload[0], payload[1])
+
+
+def unsubscribing(token: str) -> Subscriber | None:
+    """The subscriber an unsubscribe token names, or None if forged or altered."""
+    payload = _payload(token, UNSUBSCRIBE_SALT)
+    return None if payload is None else _subscriber(payload[0], payload[1])
+
+
+def _subscriber(pk: object, email: object) -> Subscriber | None:
+    if not isinstance(pk, int) or not isinstance(email, str):
         return None
     return Subscriber.objects.select_related("topic").filter(pk=pk, email=email).first()
