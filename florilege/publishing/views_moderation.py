@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -45,7 +46,7 @@ def readers(
         "followers": digest_settings.follower_counts(request.user, topic),
         "script_snippet": f'<script src="{script}" data-count="5" async></script>',
         "iframe_snippet": (
-            f'<iframe src="{frame}?n=5" title="{topic.title}" width="100%" height="480" '
+            f'<iframe src="{frame}?n=5" title="{escape(topic.title)}" width="100%" height="480" '
             'style="border:0" loading="lazy"></iframe>'
         ),
         "json_url": absolute(reverse("publishing:embed_json", args=[topic.slug])),
