@@ -84,7 +84,9 @@ def topic(request: HttpRequest, slug: str) -> HttpResponse:
 def scoop(request: HttpRequest, slug: str, pk: int, scoop_slug: str = "") -> HttpResponse:
     topic = _public_topic(slug)
     item = get_object_or_404(
-        Scoop.objects.visible().select_related("curator", "topic"), pk=pk, topic=topic
+        with_engagement(Scoop.objects.visible().select_related("curator", "topic")),
+        pk=pk,
+        topic=topic,
     )
     if scoop_slug != item.slug:
         return redirect(item.get_absolute_url(), permanent=True)

@@ -171,13 +171,10 @@ def comment(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("Thank you: your comment will appear once approved."))
             return redirect(item.get_absolute_url() + "#comments")
-    context = {
-        "topic": item.topic,
-        "scoop": item,
-        "canonical": absolute(item.get_absolute_url()),
-        "comment_form": form,
-    }
-    return render(request, "publishing/scoop.html", context, status=400)
+    # Its own small page (the scoop's title, the comments, the form with what was written),
+    # so the permalink's template stays the permalink view's business.
+    context = {"topic": item.topic, "scoop": item, "comment_form": form}
+    return render(request, "publishing/engage/comment_form.html", context, status=400)
 
 
 @csrf_exempt

@@ -6,7 +6,6 @@ from django import template
 
 from florilege.curation.models import Scoop, Topic
 from florilege.publishing.forms_engage import CommentForm, FollowForm
-from florilege.publishing.models import Reaction
 from florilege.publishing.services import comments
 
 register = template.Library()
@@ -14,18 +13,17 @@ register = template.Library()
 
 @register.inclusion_tag("publishing/engage/_bar.html", takes_context=True)
 def engage_bar(context: template.Context, scoop: Scoop) -> dict:
-    """The "useful" button and the counts. List pages annotate the counts in their query
-    (``services.reactions.with_engagement``); a single scoop counts them here."""
-    useful = getattr(scoop, "useful_count", None)
-    if useful is None:
-        useful = Reaction.objects.filter(scoop=scoop).count()
-    count = getattr(scoop, "comment_count", None)
-    if count is None:
-        count = comments.shown(scoop).count()
+    """The "useful" button and the counts. The counts come from the page's own query
+    (``services.reactions.with_engagement``); a list that did not ask for them shows the
+    button alone rather than spending two queries per card."""
     request = context.get("request")
     here = request.get_full_path() if request is not None else scoop.get_absolute_url()
-    return {"scoop": scoop, "useful": useful, "comment_count": count,
-            "next": f"{here.split('#')[0]}#scoop-{scoop.pk}"}  # fmt: skip
+    return {
+        "scoop": scoop,
+        "useful": getattr(scoop, "useful_count", None),
+        "comment_count": getattr(scoop, "comment_count", None),
+        "next": f"{here.split('#')[0]}#scoop-{scoop.pk}",
+    }
 
 
 @register.inclusion_tag("publishing/engage/_comments.html", takes_context=True)

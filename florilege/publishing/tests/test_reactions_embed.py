@@ -104,3 +104,15 @@ def test_embed_script_writes_an_iframe_of_this_site(client, topic):
     assert 'createElement("iframe")' in script and "http" not in script.replace(
         "http://127.0.0.1:8000/embed/social-networks/", ""
     )  # no third-party code or address
+
+
+def test_permalink_shows_the_counts(client, topic, scoops, django_assert_max_num_queries):
+    target = scoops[-1]
+    useful(client, target)
+    shown = {"author_name": "a", "body": "b", "body_html": "b", "status": "approved"}
+    Comment.objects.create(scoop=target, **shown)
+    Comment.objects.create(scoop=target, author_name="c", body="d", body_html="d")  # held
+    client.get(target.get_absolute_url())  # the day's salt
+    with django_assert_max_num_queries(4):  # scoop with counts, comments, session-less page
+        body = client.get(target.get_absolute_url()).content.decode()
+    assert 'class="count">1<' in body and "1 comment<" in body
