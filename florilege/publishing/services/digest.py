@@ -28,7 +28,7 @@ from django.db.models import Q
 from florilege.curation.models import Scoop, Topic
 from florilege.publishing.digest_schedule import DAILY, WEEKLY, Period, due_period
 from florilege.publishing.models import DigestRun, DigestSchedule, DigestSend, Subscriber
-from florilege.publishing.services.mail import digest_email
+from florilege.publishing.services.mail import Edition, digest_email, render_edition
 
 log = logging.getLogger("florilege.digest")
 MAX_SCOOPS = 20
@@ -134,10 +134,10 @@ def lease(now: datetime, limit: int, owner: str) -> list[int]:
 def send_leased(ids: list[int], owner: str, now: datetime, report: DigestReport) -> None:
     rows = (
         DigestSend.objects.filter(pk__in=ids, lease_owner=owner, status=DigestSend.Status.SENDING)
-        .select_related("run", "subscriber", "subscriber__topic")
+        .select_related("run", "run__topic", "subscriber", "subscriber__topic")
         .order_by("id")
     )
-    scoops_of: dict[int, list[Scoop]] = {}
+    editions: dict[int, Edition | None] = {}
     smtp = get_connection()
     try:
         # One SMTP session for the batch; if the server is down, each send below fails
@@ -147,32 +147,31 @@ def send_leased(ids: list[int], owner: str, now: datetime, report: DigestReport)
         log.warning("event=smtp_unavailable", exc_info=True)
     try:
         for row in rows:
-            if row.run_id not in scoops_of:
-                scoops_of[row.run_id] = _scoops(row.run, now)
-            _send_one(row, scoops_of[row.run_id], owner, now, smtp, report)
+            if row.run_id not in editions:
+                editions[row.run_id] = _edition(row.run, now)
+            _send_one(row, editions[row.run_id], owner, now, smtp, report)
     finally:
         smtp.close()
 
 
-def _scoops(run: DigestRun, now: datetime) -> list[Scoop]:
-    # Visible at send time: a scoop unpublished since planning is left out.
+def _edition(run: DigestRun, now: datetime) -> Edition | None:
+    """The edition's emails, rendered once; None when none of its scoops is still visible
+    (a scoop unpublished since planning is left out)."""
     found = Scoop.objects.visible(now).filter(pk__in=run.scoop_ids).select_related("topic")
     by_id = {s.pk: s for s in found}
-    return [by_id[pk] for pk in run.scoop_ids if pk in by_id]
+    scoops = [by_id[pk] for pk in run.scoop_ids if pk in by_id]
+    return render_edition(run.topic, scoops, run.period) if scoops else None
 
 
-def _send_one(row: DigestSend, scoops: list[Scoop], owner: str, now: datetime, smtp, report):
+def _send_one(row: DigestSend, edition: Edition | None, owner: str, now: datetime, smtp, report):
     mine = DigestSend.objects.filter(pk=row.pk, lease_owner=owner)
-    if row.subscriber.status != Subscriber.Status.CONFIRMED or not scoops:
+    if row.subscriber.status != Subscriber.Status.CONFIRMED or edition is None:
         mine.update(status=DigestSend.Status.SKIPPED, leased_until=None)
         report.skipped += 1
         return
     host = urlsplit(settings.BASE_URL).hostname or "localhost"
     message = digest_email(
-        row.subscriber,
-        scoops,
-        period=row.run.period,
-        message_id=f"<digest-{row.run_id}-{row.subscriber_id}@{host}>",
+        row.subscriber, edition, message_id=f"<digest-{row.run_id}-{row.subscriber_id}@{host}>"
     )
     message.connection = smtp
     try:

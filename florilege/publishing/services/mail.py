@@ -3,18 +3,23 @@ anything sent repeatedly, one-click unsubscribe headers (RFC 2369 and RFC 8058).
 
 from __future__ import annotations
 
+import secrets
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, override
 
+from florilege.curation.models import Scoop, Topic
 from florilege.publishing.models import Subscriber
 from florilege.publishing.services.tokens import absolute, confirm_url, unsubscribe_url
 
 
-def _language(subscriber: Subscriber) -> str:
-    languages = subscriber.topic.languages or []
+def _language(topic: Topic) -> str:
+    languages = topic.languages or []
     return languages[0] if languages and languages[0] in dict(settings.LANGUAGES) else "en"
 
 
@@ -25,7 +30,7 @@ def confirmation_email(subscriber: Subscriber) -> EmailMultiAlternatives:
         "confirm_url": confirm_url(subscriber),
         "subscriber": subscriber,
     }
-    with override(_language(subscriber)):
+    with override(_language(subscriber.topic)):
         subject = _("Confirm that you follow %(topic)s") % {
             "topic": _one_line(subscriber.topic.title)
         }
@@ -36,25 +41,42 @@ def confirmation_email(subscriber: Subscriber) -> EmailMultiAlternatives:
     return message
 
 
-def digest_email(
-    subscriber: Subscriber, scoops: list, *, period: str, message_id: str
-) -> EmailMultiAlternatives:
-    unsubscribe = unsubscribe_url(subscriber)
-    topic = subscriber.topic
+@dataclass(frozen=True)
+class Edition:
+    """A digest rendered once for all its followers; only the unsubscribe link differs,
+    and it is put in place of ``MARK`` for each email."""
+
+    subject: str
+    text: str
+    html: str
+
+
+# Random per process, so no scoop title or insight can contain it by chance.
+MARK = f"unsubscribe-{secrets.token_hex(12)}"
+
+
+def render_edition(topic: Topic, scoops: list[Scoop], period: str) -> Edition:
     context = {
         "topic": topic,
         "topic_url": absolute(topic.get_absolute_url()),
         "scoops": [(s, absolute(s.get_absolute_url())) for s in scoops],
-        "unsubscribe_url": unsubscribe,
-        "subscriber": subscriber,
+        "unsubscribe_url": MARK,
         "period": period,
     }
-    with override(_language(subscriber)):
+    with override(_language(topic)):
         subject = ngettext(
             "%(topic)s: %(count)d new scoop", "%(topic)s: %(count)d new scoops", len(scoops)
         ) % {"topic": _one_line(topic.title), "count": len(scoops)}
         text = render_to_string("publishing/email/digest.txt", context)
         html = render_to_string("publishing/email/digest.html", context)
+    return Edition(subject, text, html)
+
+
+def digest_email(
+    subscriber: Subscriber, edition: Edition, *, message_id: str
+) -> EmailMultiAlternatives:
+    unsubscribe = unsubscribe_url(subscriber)
+    topic = subscriber.topic
     headers = {
         "List-Unsubscribe": f"<{unsubscribe}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
@@ -63,8 +85,9 @@ def digest_email(
         # The same id on a retry, so a mailbox that already has the message drops the copy.
         "Message-ID": message_id,
     }
-    message = EmailMultiAlternatives(subject, text, to=[subscriber.email], headers=headers)
-    message.attach_alternative(html, "text/html")
+    text = edition.text.replace(MARK, unsubscribe)
+    message = EmailMultiAlternatives(edition.subject, text, to=[subscriber.email], headers=headers)
+    message.attach_alternative(edition.html.replace(MARK, escape(unsubscribe)), "text/html")
     return message
 
 
