@@ -70,27 +70,41 @@ def select_scoops(topic: Topic, period: Period, now: datetime) -> list[int]:
 
 
 def plan(now: datetime) -> int:
-    """Create the due editions and their send rows; returns how many rows were added."""
+    """Create the due editions and their send rows; returns how many rows were added.
+
+    A fixed handful of queries when nothing is due, however many topics there are: the
+    editions already planned this week and the followers per topic and frequency are read
+    once, and only a topic with an unplanned edition and followers for it goes further."""
+    # Any due edition's send time is within the last week.
+    planned = set(
+        DigestRun.objects.filter(until__gte=now - timedelta(days=8)).values_list(
+            "topic_id", "frequency", "period"
+        )
+    )
+    followed = set(
+        Subscriber.objects.filter(status=Subscriber.Status.CONFIRMED)
+        .values_list("topic_id", "frequency")
+        .distinct()
+    )
     added = 0
     for schedule in schedules(now):
         for frequency in (DAILY, WEEKLY):
             period = due_period(now, frequency, schedule.hour, schedule.weekday, schedule.time_zone)
+            key = (schedule.topic_id, frequency, period.key)
+            if key in planned or (schedule.topic_id, frequency) not in followed:
+                continue  # a follower confirming later in the period still gets it
             added += _plan_one(schedule.topic, period, now)
     return added
 
 
 def _plan_one(topic: Topic, period: Period, now: datetime) -> int:
-    if DigestRun.objects.filter(
-        topic=topic, frequency=period.frequency, period=period.key
-    ).exists():
-        return 0
     followers = list(
         Subscriber.objects.filter(
             topic=topic, status=Subscriber.Status.CONFIRMED, frequency=period.frequency
         ).values_list("pk", flat=True)
     )
     if not followers:
-        return 0  # no edition yet: a follower confirming later today still gets it
+        return 0
     scoop_ids = select_scoops(topic, period, now)
     try:
         with transaction.atomic():

@@ -158,3 +158,18 @@ def test_private_topic_gets_no_digest(topic, edition, smtp_sink) -> None:
     topic.is_public = False
     topic.save()
     assert digest.digest_cycle(NOW, "w").planned == 0 and smtp_sink.messages == []
+
+
+def test_an_idle_cycle_costs_a_few_queries_whatever_the_topics(
+    topic, curator, edition, django_assert_max_num_queries
+) -> None:
+    from florilege.curation.models import Topic
+
+    for i in range(20):
+        other = Topic.objects.create(title=f"T{i}", slug=f"t{i}", owner=curator)
+        follower(other, f"f{i}@example.org")
+    digest.digest_cycle(NOW, "w")  # plans and "sends" (empty editions: nothing to send)
+    # Planning reads runs, followers, schedules, topics; leasing is one select in a savepoint.
+    with django_assert_max_num_queries(7):
+        report = digest.digest_cycle(NOW + timedelta(minutes=5), "w")
+    assert report.planned == 0
