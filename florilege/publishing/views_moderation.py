@@ -44,6 +44,7 @@ def readers(
         "review": review,
         "schedule_form": form or _schedule_form(request, topic),
         "followers": digest_settings.follower_counts(request.user, topic),
+        "editions": digest_settings.recent_editions(request.user, topic),
         "script_snippet": f'<script src="{script}" data-count="5" async></script>',
         "iframe_snippet": (
             f'<iframe src="{frame}?n=5" title="{escape(topic.title)}" width="100%" height="480" '

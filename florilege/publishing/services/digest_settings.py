@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import Count
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Max
 
 from florilege.curation.models import Topic
 from florilege.curation.services.topics import require_curator
-from florilege.publishing.models import DigestSchedule, Subscriber
+from florilege.publishing.models import DigestRun, DigestSchedule, DigestSend, Subscriber
 
 
 def schedule_for(user, topic: Topic) -> DigestSchedule:
@@ -40,3 +42,42 @@ def follower_counts(user, topic: Topic) -> dict[str, int]:
         if row["status"] == Subscriber.Status.CONFIRMED:
             counts[row["frequency"]] += row["n"]
     return counts
+
+
+@dataclass
+class EditionStatus:
+    run: DigestRun
+    counts: dict[str, int] = field(default_factory=dict)
+    last_error: str = ""
+
+    @property
+    def sent(self) -> int:
+        return self.counts.get("sent", 0)
+
+    @property
+    def waiting(self) -> int:
+        return self.counts.get("pending", 0) + self.counts.get("sending", 0)
+
+    @property
+    def failed(self) -> int:
+        return self.counts.get("failed", 0)
+
+
+def recent_editions(user, topic: Topic, limit: int = 5) -> list[EditionStatus]:
+    """The latest editions with how many emails were sent, wait or failed, and the last
+    error, so a curator sees a delivery problem instead of silence."""
+    require_curator(user, topic)
+    runs = list(DigestRun.objects.filter(topic=topic).order_by("-until", "-id")[:limit])
+    out = {r.pk: EditionStatus(r) for r in runs}
+    rows = (
+        DigestSend.objects.filter(run__in=runs)
+        .values("run_id", "status")
+        .annotate(n=Count("id"), error=Max("last_error"))
+        .order_by()
+    )
+    for row in rows:
+        status = out[row["run_id"]]
+        status.counts[row["status"]] = row["n"]
+        if row["error"]:
+            status.last_error = row["error"]
+    return [out[r.pk] for r in runs]

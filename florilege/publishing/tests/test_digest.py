@@ -173,3 +173,15 @@ def test_an_idle_cycle_costs_a_few_queries_whatever_the_topics(
     with django_assert_max_num_queries(7):
         report = digest.digest_cycle(NOW + timedelta(minutes=5), "w")
     assert report.planned == 0
+
+
+def test_curator_sees_delivery_problems(client_in, topic, edition, settings) -> None:
+    from django.urls import reverse
+
+    follower(topic, "a@example.org")
+    follower(topic, "b@example.org", frequency="weekly")
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 1  # nothing listens there
+    digest.digest_cycle(NOW, "w")
+    body = client_in.get(reverse("curation:readers", args=[topic.slug])).content.decode()
+    assert "2026-03-04 (Daily)" in body and "Refused" in body  # ConnectionRefusedError
