@@ -124,6 +124,36 @@ OPTIONS: tuple[Option, ...] = (
         "5",
         "Pages one visitor (hashed, no address stored) may suggest to topics per hour.",
     ),
+    # Readers' engagement: email, comments, reactions.
+    Option("EMAIL_HOST", str, "localhost", "SMTP server for confirmations and digests."),
+    Option("EMAIL_PORT", int, "25", "SMTP port."),
+    Option("EMAIL_HOST_USER", str, "", "SMTP user name; empty sends without logging in."),
+    Option("EMAIL_HOST_PASSWORD", str, "", "SMTP password."),
+    Option("EMAIL_USE_TLS", _bool, "0", "Use STARTTLS with the SMTP server."),
+    Option(
+        "EMAIL_FROM",
+        str,
+        "Florilège <noreply@localhost>",
+        "Sender of confirmations and digests (`Name <address>`).",
+    ),
+    Option(
+        "COMMENTS_PER_HOUR",
+        int,
+        "5",
+        "Comments one address may post in an hour; more are refused with a message.",
+    ),
+    Option(
+        "SUBSCRIBES_PER_HOUR",
+        int,
+        "5",
+        "Follow requests one address may send in an hour (each sends a confirmation email).",
+    ),
+    Option(
+        "COMMENT_REPORTS_TO_HIDE",
+        int,
+        "3",
+        "Readers' reports that hide an approved comment until a curator reviews it.",
+    ),
 )
 
 

@@ -18,6 +18,7 @@ from florilege.analytics.services import record_view, view_counts
 from florilege.curation.models import Scoop, Topic
 from florilege.curation.services.rescoop import with_credits
 from florilege.publishing.feeds import FEED_ITEMS, absolute, build_feed
+from florilege.publishing.services.reactions import with_engagement
 
 log = logging.getLogger("florilege.publishing")
 TOPIC_PAGE = 12
@@ -68,6 +69,7 @@ def topic(request: HttpRequest, slug: str) -> HttpResponse:
         .select_related("curator", "topic")
         .order_by("-published_at", "-id")
     )
+    scoops = with_engagement(scoops)  # "useful" and comment counts, in the same query
     page = Paginator(scoops, TOPIC_PAGE).get_page(request.GET.get("page"))
     _count_view(request, topic)
     context = {
@@ -83,7 +85,9 @@ def topic(request: HttpRequest, slug: str) -> HttpResponse:
 def scoop(request: HttpRequest, slug: str, pk: int, scoop_slug: str = "") -> HttpResponse:
     topic = _public_topic(slug)
     item = get_object_or_404(
-        with_credits(Scoop.objects.visible().select_related("curator", "topic")), pk=pk, topic=topic
+        with_credits(with_engagement(Scoop.objects.visible().select_related("curator", "topic"))),
+        pk=pk,
+        topic=topic,
     )
     if scoop_slug != item.slug:
         return redirect(item.get_absolute_url(), permanent=True)

@@ -25,6 +25,7 @@ from django.utils import timezone
 from florilege.curation.models import TopicSource
 from florilege.lib.fetching import policy_from_settings
 from florilege.lib.http import FetchPolicy, GuardedClient
+from florilege.publishing.services.digest import digest_cycle
 from florilege.sources.models import Source
 from florilege.sources.services import fulltext
 from florilege.sources.services.fetch import (
@@ -157,7 +158,19 @@ def run_cycle(
         report.suggested = suggest_cycle(now)
     except Exception:
         log.exception("event=suggest_cycle_failed")
+    _digest_stage(now)
     return report
+
+
+def _digest_stage(now: datetime) -> None:
+    """Newsletter editions: planned and sent as leased rows (publishing.services.digest)."""
+    try:
+        sent = digest_cycle(now, worker_id())
+        if sent.planned or sent.sent or sent.failed:
+            log.info("event=digest_cycle planned=%d sent=%d failed=%d", sent.planned, sent.sent,
+                     sent.failed)  # fmt: skip
+    except Exception:
+        log.exception("event=digest_cycle_failed")
 
 
 def fetch_cycle(now: datetime, net: Network, limit: int | None = None) -> CycleReport:

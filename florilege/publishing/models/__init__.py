@@ -1,3 +1,14 @@
 from florilege.publishing.models.comment import Comment
+from florilege.publishing.models.follow import DigestRun, DigestSchedule, DigestSend, Subscriber
+from florilege.publishing.models.reaction import CommentReport, RateEvent, Reaction
 
-__all__ = ["Comment"]
+__all__ = [
+    "Comment",
+    "CommentReport",
+    "DigestRun",
+    "DigestSchedule",
+    "DigestSend",
+    "RateEvent",
+    "Reaction",
+    "Subscriber",
+]

@@ -40,6 +40,12 @@ class Comment(models.Model):
     moderated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Site comments: the address the reader gave (never shown), and a keyed hash of name and
+    # address that recognises an author whose earlier comment a curator approved.
+    email = models.EmailField(max_length=254, blank=True)
+    author_key = models.CharField(max_length=64, blank=True, db_index=True)
+    # Readers' reports since the last review; enough of them hide the comment until reviewed.
+    report_count = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["created_at", "id"]

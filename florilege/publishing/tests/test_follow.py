@@ -1,0 +1,163 @@
+"""Following a topic by email: double opt-in through a real SMTP server, and bad input."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+from django.core import signing
+from django.urls import reverse
+
+from florilege.publishing.models import RateEvent, Subscriber
+from florilege.publishing.services.tokens import UNSUBSCRIBE_SALT, unsubscribe_url
+from florilege.publishing.tests.helpers import link_in, text_part
+
+pytestmark = pytest.mark.django_db
+
+
+def follow(client, topic, email="reader@example.org", **extra):
+    data = {"email": email, "frequency": "daily", "website": "", **extra}
+    return client.post(reverse("publishing:follow", args=[topic.slug]), data,
+                       REMOTE_ADDR=extra.pop("addr", "203.0.113.9"))  # fmt: skip
+
+
+def test_topic_page_offers_to_follow(client, topic) -> None:
+    body = client.get(topic.get_absolute_url()).content.decode()
+    assert 'action="/t/social-networks/follow/"' in body and 'name="website"' in body
+
+
+def test_subscribe_confirm_and_unsubscribe(client, topic, smtp_sink) -> None:
+    response = follow(client, topic)
+    assert response.status_code == 302 and response["Location"] == topic.get_absolute_url()
+    subscriber = Subscriber.objects.get()
+    assert subscriber.status == "pending" and subscriber.frequency == "daily"
+
+    assert len(smtp_sink.messages) == 1
+    mail = smtp_sink.messages[0].message()
+    assert smtp_sink.messages[0].recipients == ["reader@example.org"]
+    assert "Social networks" in mail["Subject"]
+    confirm = link_in(text_part(mail), "/follow/confirm/")
+    assert confirm in mail.get_body(preferencelist=("html",)).get_content()
+
+    path = urlsplit(confirm).path
+    page = client.get(path)
+    assert page.status_code == 200 and "reader@example.org" in page.content.decode()
+    subscriber.refresh_from_db()
+    assert subscriber.status == "pending"  # opening the link alone confirms nothing
+    assert client.post(path).status_code == 302
+    subscriber.refresh_from_db()
+    assert subscriber.status == "confirmed" and subscriber.confirmed_at is not None
+
+    # Subscribing again: same answer, no new email, nothing changed.
+    follow(client, topic, frequency="weekly")
+    subscriber.refresh_from_db()
+    assert len(smtp_sink.messages) == 1 and subscriber.frequency == "daily"
+
+    # RFC 8058 one-click: a mail client POSTs the body without any token of ours.
+    target = urlsplit(unsubscribe_url(subscriber)).path
+    assert "Unsubscribe" in client.get(target).content.decode()
+    subscriber.refresh_from_db()
+    assert subscriber.status == "confirmed"
+    client.handler.enforce_csrf_checks = True
+    response = client.post(target, "List-Unsubscribe=One-Click",
+                           content_type="application/x-www-form-urlencoded")  # fmt: skip
+    assert response.status_code == 200
+    subscriber.refresh_from_db()
+    assert subscriber.status == "unsubscribed"
+
+
+def test_forged_expired_and_tampered_tokens_change_nothing(client, topic, smtp_sink) -> None:
+    follow(client, topic)
+    subscriber = Subscriber.objects.get()
+    forged_confirm = signing.dumps([subscriber.pk, subscriber.email], key="x" * 50,
+                                   salt="florilege.publishing.follow.confirm")  # fmt: skip
+    for token in (forged_confirm, "nonsense", forged_confirm[:-2] + "AA"):
+        response = client.post(reverse("publishing:follow_confirm", args=[token]))
+        assert response.status_code == 400
+        assert "not valid" in response.content.decode()
+    # An unsubscribe token is not a confirmation token (different salts).
+    unsub = signing.dumps([subscriber.pk, subscriber.email], salt=UNSUBSCRIBE_SALT)
+    assert client.post(reverse("publishing:follow_confirm", args=[unsub])).status_code == 400
+    # Another subscriber's id with this signature does not verify.
+    other = signing.dumps(
+        [subscriber.pk + 1, subscriber.email], key="y" * 50, salt=UNSUBSCRIBE_SALT
+    )
+    response = client.post(reverse("publishing:unsubscribe", args=[other]))
+    assert response.status_code == 400 and "not valid" in response.content.decode()
+    subscriber.refresh_from_db()
+    assert subscriber.status == "pending"
+
+
+def test_confirmation_link_expires(client, topic, smtp_sink) -> None:
+    from datetime import timedelta
+
+    from florilege.publishing.services import follow as follow_service
+    from florilege.publishing.services.tokens import CONFIRM_SALT
+
+    follow(client, topic)
+    subscriber = Subscriber.objects.get()
+    link = link_in(text_part(smtp_sink.messages[0].message()), "/follow/confirm/")
+    token = urlsplit(link).path.rstrip("/").rsplit("/", 1)[1]
+    sent = subscriber.confirmation_sent_at
+    assert follow_service.confirm(token, sent + timedelta(days=3, seconds=1)) is None
+    # Through the page: a correctly signed token issued four days ago.
+    old = int((sent - timedelta(days=4)).timestamp())
+    stale = signing.dumps([subscriber.pk, subscriber.email, old], salt=CONFIRM_SALT)
+    response = client.post(reverse("publishing:follow_confirm", args=[stale]))
+    assert response.status_code == 400 and "expired" in response.content.decode()
+    subscriber.refresh_from_db()
+    assert subscriber.status == "pending"
+    assert follow_service.confirm(token, sent + timedelta(days=2)) is not None
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "reader@example.org\r\nBcc: victim@example.net",
+        "reader@example.org\nBcc: victim@example.net",
+        "reader@example.org\n",
+        "reader@example.org%0d%0aBcc:victim@example.net",
+        "not an address",
+        "a" * 300 + "@example.org",
+    ],
+)
+def test_header_injection_and_bad_addresses_are_refused(client, topic, smtp_sink, email) -> None:
+    response = follow(client, topic, email=email)
+    assert response.status_code == 400
+    assert 'class="error"' in response.content.decode()
+    assert not Subscriber.objects.exists() and smtp_sink.messages == []
+
+
+def test_honeypot_is_told_the_same_and_nothing_is_stored(client, topic, smtp_sink) -> None:
+    response = follow(client, topic, website="http://spam.example")
+    assert response.status_code == 302
+    assert not Subscriber.objects.exists() and smtp_sink.messages == []
+
+
+def test_rate_limit_per_address(client, topic, smtp_sink, settings) -> None:
+    from florilege import config
+
+    values = dict(settings.CONFIG.values, SUBSCRIBES_PER_HOUR=2)
+    settings.CONFIG = config.Config(values)
+    for i in range(2):
+        assert follow(client, topic, email=f"r{i}@example.org").status_code == 302
+    refused = follow(client, topic, email="r3@example.org")
+    assert refused.status_code == 400 and "Too many requests" in refused.content.decode()
+    assert Subscriber.objects.count() == 2 and len(smtp_sink.messages) == 2
+    # Another address is not limited; the events store only a hash, never the address.
+    assert follow(client, topic, email="r4@example.org", addr="198.51.100.1").status_code == 302
+    assert not RateEvent.objects.filter(visitor__contains="203.0.113").exists()
+
+
+def test_cross_site_post_is_refused(client, topic, smtp_sink) -> None:
+    response = client.post(reverse("publishing:follow", args=[topic.slug]),
+                           {"email": "r@example.org", "frequency": "daily"},
+                           HTTP_ORIGIN="https://evil.example")  # fmt: skip
+    assert response.status_code == 403 and not Subscriber.objects.exists()
+
+
+def test_private_topic_cannot_be_followed(client, topic, smtp_sink) -> None:
+    topic.is_public = False
+    topic.save()
+    assert follow(client, topic).status_code == 404
+    assert not Subscriber.objects.exists()

@@ -1,0 +1,272 @@
+"""Readers' engagement: follow by email, comments, reactions, embeds. Thin views over
+``publishing.services``.
+
+The readers' forms carry no CSRF token: they are anonymous (nothing is done in a
+signed-in user's name), so a forged request can do nothing a direct one could not, and
+pages with these forms stay cacheable. A browser's cross-site POST is still refused by
+its Origin header; honeypots and rate limits handle robots.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST, require_safe
+
+from florilege.curation.models import Scoop, Topic
+from florilege.publishing.feeds import absolute
+from florilege.publishing.forms_engage import CommentForm, FollowForm
+from florilege.publishing.models import Comment
+from florilege.publishing.services import comments, follow, reactions
+from florilege.publishing.services.visitors import address_hash, reader_hash
+
+EMBED_DEFAULT = 5
+EMBED_MAX = 20
+
+
+def _topic(slug: str) -> Topic:
+    return get_object_or_404(Topic.objects.select_related("owner"), slug=slug, is_public=True)
+
+
+def _scoop(slug: str, pk: int) -> Scoop:
+    return get_object_or_404(
+        Scoop.objects.visible().select_related("topic", "curator"), pk=pk, topic__slug=slug
+    )
+
+
+def _cross_site(request: HttpRequest) -> bool:
+    origin = request.META.get("HTTP_ORIGIN")
+    return bool(origin) and origin != f"{request.scheme}://{request.get_host()}"
+
+
+def _notice(request: HttpRequest, title: str, text: str, status: int = 200) -> HttpResponse:
+    context = {"title": title, "text": text}
+    return render(request, "publishing/engage/notice.html", context, status=status)
+
+
+def _refused_cross_site(request: HttpRequest) -> HttpResponse:
+    return _notice(
+        request,
+        _("Not sent"),
+        _("This form can only be sent from this site's own pages."),
+        status=403,
+    )
+
+
+# Follow by email ---------------------------------------------------------------------------
+
+
+@csrf_exempt
+@require_POST
+def follow_topic(request: HttpRequest, slug: str) -> HttpResponse:
+    topic = _topic(slug)
+    if _cross_site(request):
+        return _refused_cross_site(request)
+    form = FollowForm(request.POST)
+    if form.is_valid() and not form.is_bot:
+        now = timezone.now()
+        outcome = follow.subscribe(
+            topic,
+            form.cleaned_data["email"],
+            form.cleaned_data["frequency"],
+            address_hash(request, now),
+            now,
+        )
+        if outcome.reason == "rate_limited":
+            form.add_error(None, _("Too many requests from your address; try again in an hour."))
+        elif outcome.reason == "mail_failed":
+            form.add_error(None, _("The confirmation email could not be sent; try again later."))
+    if form.is_valid():  # also a bot: told the same, nothing stored
+        messages.success(
+            request,
+            _(
+                "Almost done: open the link in the email we sent to confirm that you follow "
+                "this topic."
+            ),
+        )
+        return redirect(topic.get_absolute_url())
+    return render(request, "publishing/engage/follow.html", {"topic": topic, "form": form},
+                  status=400)  # fmt: skip
+
+
+def follow_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a button, POST confirms: a link scanner opening the link confirms nothing."""
+    now = timezone.now()
+    subscriber = follow.pending_from_token(token, now)
+    if subscriber is None:
+        return _notice(
+            request,
+            _("Link not valid"),
+            _(
+                "This confirmation link is not valid or has expired. Subscribe again from the "
+                "topic's page to get a new one."
+            ),
+            status=400,
+        )
+    if request.method == "POST":
+        follow.confirm(token, now)
+        messages.success(request, _("Confirmed: you follow this topic by email."))
+        return redirect(subscriber.topic.get_absolute_url())
+    return render(request, "publishing/engage/confirm.html", {"subscriber": subscriber})
+
+
+@csrf_exempt  # RFC 8058: mail clients POST the one-click body with no token of ours
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    subscriber = follow.subscriber_for_unsubscribe(token)
+    if subscriber is None:
+        return _notice(
+            request,
+            _("Link not valid"),
+            _("This unsubscribe link is not valid. Use the link at the bottom of the email."),
+            status=400,
+        )
+    if request.method == "POST":
+        follow.unsubscribe(token, timezone.now())
+        return _notice(
+            request,
+            _("Unsubscribed"),
+            _("You will receive no more emails about %(topic)s.")
+            % {"topic": subscriber.topic.title},
+        )
+    return render(request, "publishing/engage/unsubscribe.html", {"subscriber": subscriber})
+
+
+# Comments, reports, reactions -----------------------------------------------------------------
+
+
+@csrf_exempt
+@require_POST
+def comment(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    item = _scoop(slug, pk)
+    if _cross_site(request):
+        return _refused_cross_site(request)
+    form = CommentForm(request.POST)
+    if form.is_valid() and form.is_bot:
+        messages.success(request, _("Thank you: your comment will appear once approved."))
+        return redirect(item.get_absolute_url() + "#comments")
+    if form.is_valid():
+        now = timezone.now()
+        posted = comments.post_comment(
+            item,
+            name=form.cleaned_data["name"],
+            email=form.cleaned_data["email"],
+            body=form.cleaned_data["body"],
+            visitor=address_hash(request, now),
+            now=now,
+        )
+        if posted.comment is None:
+            form.add_error(None, _("Too many comments from your address; try again in an hour."))
+        else:
+            if posted.comment.status == Comment.Status.APPROVED:
+                messages.success(request, _("Thank you: your comment is published."))
+            else:
+                messages.success(request, _("Thank you: your comment will appear once approved."))
+            return redirect(item.get_absolute_url() + "#comments")
+    # Its own small page (the scoop's title, the comments, the form with what was written),
+    # so the permalink's template stays the permalink view's business.
+    context = {"topic": item.topic, "scoop": item, "comment_form": form}
+    return render(request, "publishing/engage/comment_form.html", context, status=400)
+
+
+@csrf_exempt
+@require_POST
+def report_comment(request: HttpRequest, slug: str, comment_id: int) -> HttpResponse:
+    target = get_object_or_404(
+        comments.shown_on_topic(slug).select_related("scoop__topic"), pk=comment_id
+    )
+    item = target.scoop
+    if _cross_site(request):
+        return _refused_cross_site(request)
+    now = timezone.now()
+    comments.report(target, reader_hash(request, now), now)
+    messages.success(request, _("Thank you: a curator will look at this comment."))
+    return redirect(item.get_absolute_url() + "#comments")
+
+
+@csrf_exempt
+@require_POST
+def useful(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    item = _scoop(slug, pk)
+    if _cross_site(request):
+        return _refused_cross_site(request)
+    now = timezone.now()
+    reactions.mark_useful(item, reader_hash(request, now), now)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = item.get_absolute_url() + f"#scoop-{item.pk}"
+    return redirect(back)
+
+
+# Embeds ------------------------------------------------------------------------------------
+
+
+def _embed_count(request: HttpRequest) -> int:
+    try:
+        return max(1, min(EMBED_MAX, int(request.GET.get("n", EMBED_DEFAULT))))
+    except ValueError:
+        return EMBED_DEFAULT
+
+
+def _latest(topic: Topic, n: int) -> list[Scoop]:
+    scoops = Scoop.objects.visible().filter(topic=topic).select_related("topic", "curator")
+    return list(scoops.order_by("-published_at", "-id")[:n])
+
+
+@require_safe
+@xframe_options_exempt
+def embed_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """A minimal page meant for an iframe on another site (the only page that may be framed)."""
+    topic = _topic(slug)
+    context = {"topic": topic, "scoops": _latest(topic, _embed_count(request))}
+    response = render(request, "publishing/engage/embed.html", context)
+    response["Content-Security-Policy"] = "frame-ancestors *"
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@require_safe
+def embed_script(request: HttpRequest, slug: str) -> HttpResponse:
+    topic = _topic(slug)
+    frame = absolute(reverse("publishing:embed", args=[topic.slug]))
+    body = render(request, "publishing/engage/embed.js", {"frame_url": json.dumps(frame)})
+    response = HttpResponse(body.content, content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=3600"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_safe
+def embed_json(request: HttpRequest, slug: str) -> HttpResponse:
+    """Read-only: the latest scoops of a public topic, for any site to show (CORS *)."""
+    topic = _topic(slug)
+    items = [
+        {
+            "title": s.title,
+            "url": s.url,
+            "insight_html": s.insight_html,
+            "image": s.image_url or None,
+            "permalink": absolute(s.get_absolute_url()),
+            "published": s.published_at.isoformat(),
+            "source": s.source_name or s.domain,
+        }
+        for s in _latest(topic, _embed_count(request))
+    ]
+    payload = {
+        "topic": {"title": topic.title, "url": absolute(topic.get_absolute_url())},
+        "items": items,
+    }
+    response = HttpResponse(
+        json.dumps(payload, ensure_ascii=False), content_type="application/json; charset=utf-8"
+    )
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Cache-Control"] = "public, max-age=300"
+    return response
