@@ -118,6 +118,7 @@ OPTIONS: tuple[Option, ...] = (
         "entry (the one the proxy added) when counting views.",
     ),
     Option("LOG_LEVEL", str, "INFO", "Log level for the florilege loggers."),
+    Option("INVITATION_DAYS", int, "7", "Days an invitation link to join a topic stays valid."),
 )
 
 

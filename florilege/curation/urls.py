@@ -1,6 +1,6 @@
 from django.urls import path
 
-from florilege.curation import views, views_opml
+from florilege.curation import views, views_opml, views_team
 
 app_name = "curation"
 urlpatterns = [
@@ -22,4 +22,21 @@ urlpatterns = [
     path("t/<slug:slug>/scoop/<int:suggestion_id>/", views.scoop_suggestion, name="scoop"),
     path("t/<slug:slug>/discard/<int:suggestion_id>/", views.discard, name="discard"),
     path("t/<slug:slug>/scoop-url/", views.scoop_url, name="scoop_url"),
+    # --- teams: review, scoops by state, edit/history, members, schedule, audit ---
+    path("t/<slug:slug>/review/", views_team.review, name="review"),
+    path("t/<slug:slug>/scoops/", views_team.scoops, name="scoops"),
+    path("t/<slug:slug>/scoops/<int:pk>/", views_team.scoop_edit, name="scoop_edit"),
+    path(
+        "t/<slug:slug>/scoops/<int:pk>/<slug:action>/",
+        views_team.scoop_action,
+        name="scoop_action",
+    ),
+    path("t/<slug:slug>/team/", views_team.members, name="members"),
+    path(
+        "t/<slug:slug>/team/<int:user_id>/<slug:action>/",
+        views_team.member_action,
+        name="member_action",
+    ),
+    path("t/<slug:slug>/schedule/", views_team.schedule, name="schedule"),
+    path("t/<slug:slug>/audit/", views_team.audit_log, name="audit"),
 ]

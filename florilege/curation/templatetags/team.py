@@ -1,0 +1,13 @@
+from django import template
+
+from florilege.curation.services.notify import unread_count
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def unread_notifications(context) -> int:
+    """Unread notifications of the visitor (0 when logged out): one count query."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    return unread_count(user) if user is not None else 0
