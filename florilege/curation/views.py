@@ -16,11 +16,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from florilege.curation.forms import ScoopForm, ScoopUrlForm, SourceForm, TopicForm
+from florilege.curation.forms_team import PlanForm
 from florilege.curation.models import Topic, TopicSource
+from florilege.curation.permissions import Action, require
 from florilege.curation.services import scooping
 from florilege.curation.services.sources import add_source, remove_source, set_full_text
-from florilege.curation.forms_team import PlanForm
-from florilege.curation.permissions import Action, require
 from florilege.curation.services.team import topics_of
 from florilege.lib.fetching import fetch_one
 from florilege.lib.http import FetchError

@@ -91,9 +91,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
                 if message:
                     form.add_error(None, message)
         else:
-            messages.success(
-                request, _("Welcome to %(topic)s.") % {"topic": invited.topic.title}
-            )
+            messages.success(request, _("Welcome to %(topic)s.") % {"topic": invited.topic.title})
             return redirect("curation:queue", slug=invited.topic.slug)
     context = {"invitation": invited, "form": form}
     return render(request, "curation/invitation.html", context)
