@@ -288,3 +288,25 @@ def test_dashboard_lists_topics_of_every_role(client, team, topic) -> None:
     assert topic.title in client.get(reverse("curation:dashboard")).content.decode()
     client.force_login(team["outsider"])
     assert topic.title not in client.get(reverse("curation:dashboard")).content.decode()
+
+
+def test_home_counts_only_public_scoops(client, team, topic) -> None:
+    make_scoop(topic, team["editor"], "published", 1)
+    make_scoop(topic, team["editor"], "unpublished", 2, published_at=NOW)
+    make_scoop(topic, team["editor"], "draft", 3)
+    home = client.get(reverse("publishing:home"))
+    assert [t.scoop_count for t in home.context["topics"]] == [1]
+
+
+def test_queue_shows_only_the_buttons_a_role_may_use(client, team, topic) -> None:
+    make_suggestion(topic)
+    url = reverse("curation:queue", args=[topic.slug])
+    client.force_login(team["viewer"])
+    page = client.get(url).content.decode()
+    assert ">Scoop</a>" not in page and ">Discard<" not in page and ">Sources<" not in page
+    client.force_login(team["contributor"])
+    page = client.get(url).content.decode()
+    assert ">Scoop</a>" in page and ">Discard<" not in page
+    client.force_login(team["editor"])
+    page = client.get(url).content.decode()
+    assert ">Scoop</a>" in page and ">Discard<" in page and ">Sources<" in page
