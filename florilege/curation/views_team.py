@@ -199,6 +199,8 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def member_action(request: HttpRequest, slug: str, user_id: int, action: str) -> HttpResponse:
+    """role and remove act on a member (``user_id``); revoke on an open invitation, whose
+    id the same path segment carries."""
     topic = get_object_or_404(Topic, slug=slug)
     now = timezone.now()
     try:
