@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from florilege.curation.models import Membership, Role, Scoop
+from florilege.curation.models import Membership, Role
 from florilege.curation.tests.team_fixtures import PASSWORD, make_suggestion
 from florilege.testing import artifacts_dir
 
@@ -20,12 +20,34 @@ def _login(page, base: str, username: str) -> None:
     page.wait_for_url(base + "/curate/")
 
 
-def test_contributor_editor_published(page, chromium, live_server, topic, django_user_model):
-    base = live_server.url
-    shots = artifacts_dir()
+@pytest.fixture
+def other_page(chromium):
+    """Pages in their own browser contexts (other people), closed before the live server
+    stops, so no keep-alive request holds a database connection at teardown."""
+    contexts = []
+
+    def make():
+        contexts.append(chromium.new_context())
+        return contexts[-1].new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def team_topic(topic, django_user_model):
+    """Set up before the browser starts: database calls made while Playwright's event loop
+    runs land in a context of their own, whose connection outlives the test on PostgreSQL."""
     editor = django_user_model.objects.create_user("edith", password=PASSWORD)
     Membership.objects.create(topic=topic, user=editor, role=Role.EDITOR)
     make_suggestion(topic)
+    return topic
+
+
+def test_contributor_editor_published(live_server, team_topic, page, other_page):
+    base, topic = live_server.url, team_topic
+    shots = artifacts_dir()
 
     # The owner invites a contributor by link.
     _login(page, base, "curator")
@@ -36,7 +58,7 @@ def test_contributor_editor_published(page, chromium, live_server, topic, django
     assert "/invite/" in link
 
     # The contributor opens it in another browser, creates an account, joins.
-    contributor = chromium.new_context().new_page()
+    contributor = other_page()
     contributor.goto(base + link[link.index("/invite/") :])
     contributor.fill("input[name=username]", "cora")
     contributor.fill("input[name=password]", PASSWORD)
@@ -51,10 +73,11 @@ def test_contributor_editor_published(page, chromium, live_server, topic, django
     contributor.click("button:has-text('Send')")
     assert "Proposed for approval" in contributor.inner_text("main")
     contributor.screenshot(path=str(shots / "team-1-proposed.png"), full_page=True)
-    assert Scoop.objects.get().status == "awaiting"
+    page.goto(f"{base}/t/{topic.slug}/")
+    assert "Mastodon news 1" not in page.inner_text("main")  # not public before approval
 
     # The editor sees it in the review queue (and a notification) and approves it.
-    editor_page = chromium.new_context().new_page()
+    editor_page = other_page()
     _login(editor_page, base, "edith")
     assert editor_page.inner_text("a.notifications .count") == "1"
     editor_page.goto(f"{base}/curate/t/{topic.slug}/review/")
