@@ -207,7 +207,10 @@ def open_invitations(topic: Topic, user, now: datetime) -> QuerySet[Invitation]:
 
 def topics_of(user) -> QuerySet[Topic]:
     """The topics a user works on, in any role."""
-    return Topic.objects.filter(Q(owner=user) | Q(memberships__user=user)).distinct()
+    # A subquery, not a join: callers annotate counts over scoops and suggestions, which a
+    # join on memberships would multiply.
+    joined = Membership.objects.filter(user=user).values("topic_id")
+    return Topic.objects.filter(Q(owner=user) | Q(pk__in=joined))
 
 
 def my_role(user, topic: Topic) -> str:

@@ -310,3 +310,37 @@ def test_queue_shows_only_the_buttons_a_role_may_use(client, team, topic) -> Non
     client.force_login(team["editor"])
     page = client.get(url).content.decode()
     assert ">Scoop</a>" in page and ">Discard<" in page and ">Sources<" in page
+
+
+def test_visible_shows_only_published_scoops_whose_time_came(team, topic) -> None:
+    editor = team["editor"]
+    shown = make_scoop(topic, editor, "published", 1)
+    make_scoop(topic, editor, "published", 2, published_at=NOW + timedelta(hours=1))
+    for n, status in enumerate(["draft", "awaiting", "unpublished"], start=3):
+        make_scoop(topic, editor, status, n, published_at=NOW - timedelta(hours=1))
+    make_scoop(topic, editor, "scheduled", 9, published_at=NOW - timedelta(minutes=1))
+    assert list(Scoop.objects.visible(now=NOW)) == [shown]
+
+
+def test_schedule_page(client, team, topic) -> None:
+    url = reverse("curation:schedule", args=[topic.slug])
+    client.force_login(team["owner_member"])
+    response = client.post(url, {"time_zone": "Mars/Olympus", "weekdays": ["0"], "times": "09:00"})
+    assert "Unknown time zone" in response.content.decode()
+    response = client.post(url, {"time_zone": "Europe/Paris", "weekdays": ["0"], "times": "25:00"})
+    assert "Not a time of day" in response.content.decode()
+    topic.refresh_from_db()
+    assert (topic.time_zone, topic.slot_times) == ("UTC", [])
+    client.post(url, {"time_zone": "Europe/Paris", "weekdays": ["0", "4"], "times": "17:00, 9:00"})
+    topic.refresh_from_db()
+    assert (topic.time_zone, topic.slot_weekdays, topic.slot_times) == (
+        "Europe/Paris",
+        [0, 4],
+        ["09:00", "17:00"],
+    )
+    # An editor sees the schedule but cannot change it.
+    client.force_login(team["editor"])
+    assert 'name="time_zone"' not in client.get(url).content.decode()
+    assert client.post(url, {"time_zone": "UTC", "times": ""}).status_code == 403
+    topic.refresh_from_db()
+    assert topic.time_zone == "Europe/Paris"
