@@ -34,7 +34,7 @@ class Membership(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user_id} is {self.role} of {self.topic_id}"
+        return f"{self.user} ({self.role})"
 
 
 class Invitation(models.Model):
@@ -58,7 +58,7 @@ class Invitation(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
-        return f"invitation {self.pk} to {self.topic_id} as {self.role}"
+        return f"invitation #{self.pk} as {self.role}"
 
 
 class Notification(models.Model):

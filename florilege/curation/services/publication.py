@@ -381,4 +381,4 @@ def _author_url(scoop: Scoop) -> str:
 
 
 def _iso(moment: datetime | None) -> str:
-    return moment.isoformat() if moment else ""
+    return moment.isoformat(timespec="seconds") if moment else ""

@@ -220,6 +220,8 @@ def test_edit_keeps_history_unpublish_and_republish(client, team, topic) -> None
     assert titles == ["Better title", "A published scoop 1"]  # newest first
     page = client.get(edit).content.decode()
     assert "Better title" in page and "A published scoop 1" in page
+    # A published scoop offers unpublishing, not publishing again.
+    assert ">Unpublish</button>" in page and ">Publish</button>" not in page
 
     client.post(reverse("curation:scoop_action", args=[topic.slug, scoop.pk, "unpublish"]))
     scoop.refresh_from_db()

@@ -94,3 +94,20 @@ def test_contributor_editor_published(live_server, team_topic, page, other_page)
     contributor.goto(base + "/notifications/")
     assert "edith approved" in contributor.inner_text("main")
     contributor.screenshot(path=str(shots / "team-4-notified.png"), full_page=True)
+
+    # The editor corrects the published scoop; the first version stays in its history.
+    editor_page.goto(f"{base}/curate/t/{topic.slug}/scoops/?status=published")
+    editor_page.click("main h3 a")
+    editor_page.fill("textarea[name=insight]", "Worth a read for the **new** numbers.")
+    editor_page.click("button:has-text('Save changes')")
+    editor_page.click("details summary")
+    assert "Worth a **read** for the numbers." in editor_page.inner_text("details")
+    editor_page.screenshot(path=str(shots / "team-5-history.png"), full_page=True)
+
+    # The owner reads the audit log.
+    page.goto(f"{base}/curate/t/{topic.slug}/audit/")
+    log = page.inner_text("main table")
+    for line in ("curator\tinvited", "cora\tjoined", "cora\tscooped", "edith\tapproved",
+                 "edith\tedited"):  # fmt: skip
+        assert line in log
+    page.screenshot(path=str(shots / "team-6-audit.png"), full_page=True)
