@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -120,7 +121,8 @@ def scoop_action(request: HttpRequest, slug: str, pk: int, action: str) -> HttpR
     scoop = _scoop(topic, pk)
     user, now = request.user, timezone.now()
     back = request.POST.get("back") or ""
-    target = back if back.startswith("/curate/") else f"/curate/t/{topic.slug}/review/"
+    # Only our own pages: "back" comes from the form and must not send anyone elsewhere.
+    target = back if back.startswith("/curate/") else reverse("curation:review", args=[slug])
     try:
         if action in {"approve", "publish"}:
             form = PlanForm(request.POST, topic=topic, user=user, approving=True)
@@ -145,7 +147,7 @@ def scoop_action(request: HttpRequest, slug: str, pk: int, action: str) -> HttpR
             publication.delete(scoop, user, now)
             done = _("Scoop deleted.")
             if f"/scoops/{pk}/" in target:
-                target = f"/curate/t/{topic.slug}/scoops/"
+                target = reverse("curation:scoops", args=[slug])
         else:
             return HttpResponse(status=404)
     except ValidationError as exc:
