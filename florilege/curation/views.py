@@ -69,6 +69,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         .annotate(
             pending=Count("suggestions", filter=Q(suggestions__status="pending"), distinct=True),
             scoop_count=Count("scoops", distinct=True),
+            proposals=Count("scoops", filter=Q(scoops__status="awaiting"), distinct=True),
         )
         .order_by("title")
     )
