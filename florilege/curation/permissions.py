@@ -14,7 +14,7 @@ want that flag to grant editorial power silently.
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from florilege.curation.models_team import Membership, Role
 
@@ -67,20 +67,20 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
 assert all(actions <= Action.ALL for actions in ROLE_ACTIONS.values())
 
 _DENIED = {
-    Action.VIEW_QUEUE: "You are not a member of this topic.",
-    Action.SCOOP_PROPOSE: "Viewers cannot scoop; ask an owner for the contributor role.",
-    Action.PUBLISH: "Only editors and owners publish. Propose the scoop for approval instead.",
-    Action.APPROVE: "Only editors and owners approve or send back proposals.",
-    Action.EDIT_SCOOP: "Only editors and owners edit this scoop.",
-    Action.UNPUBLISH: "Only editors and owners unpublish scoops.",
-    Action.DELETE_SCOOP: "Only editors and owners delete scoops.",
-    Action.DISCARD: "Only editors and owners discard suggestions.",
-    Action.CURATE: "You do not curate this topic.",
-    Action.MANAGE_SOURCES: "Only editors and owners manage the sources.",
-    Action.MANAGE_MEMBERS: "Only owners manage the team.",
-    Action.MANAGE_TOPIC: "Only owners change the topic's settings.",
-    Action.VIEW_AUDIT: "Only owners see the audit log.",
-    Action.MODERATE: "Only editors and owners moderate.",
+    Action.VIEW_QUEUE: _("You are not a member of this topic."),
+    Action.SCOOP_PROPOSE: _("Only contributors, editors and owners scoop in this topic."),
+    Action.PUBLISH: _("Only editors and owners publish. Propose the scoop for approval instead."),
+    Action.APPROVE: _("Only editors and owners approve or send back proposals."),
+    Action.EDIT_SCOOP: _("Only editors and owners edit this scoop."),
+    Action.UNPUBLISH: _("Only editors and owners unpublish scoops."),
+    Action.DELETE_SCOOP: _("Only editors and owners delete scoops."),
+    Action.DISCARD: _("Only editors and owners discard suggestions."),
+    Action.CURATE: _("You do not curate this topic."),
+    Action.MANAGE_SOURCES: _("Only editors and owners manage the sources."),
+    Action.MANAGE_MEMBERS: _("Only owners manage the team."),
+    Action.MANAGE_TOPIC: _("Only owners change the topic's settings."),
+    Action.VIEW_AUDIT: _("Only owners see the audit log."),
+    Action.MODERATE: _("Only editors and owners moderate."),
 }
 
 
@@ -126,4 +126,4 @@ def can(user, topic, action: str) -> bool:
 def require(user, topic, action: str) -> None:
     """Raise PermissionDenied, with a message the user can act on, unless allowed."""
     if not can(user, topic, action):
-        raise PermissionDenied(_(_DENIED[action]))
+        raise PermissionDenied(str(_DENIED[action]))
