@@ -154,6 +154,7 @@ OPTIONS: tuple[Option, ...] = (
         "3",
         "Readers' reports that hide an approved comment until a curator reviews it.",
     ),
+    Option("INVITATION_DAYS", int, "7", "Days an invitation link to join a topic stays valid."),
 )
 
 

@@ -9,6 +9,10 @@ from django.utils.text import slugify
 from florilege.lib.urls import domain_of
 
 
+def _working_days() -> list[int]:
+    return [0, 1, 2, 3, 4]
+
+
 class Topic(models.Model):
     """A curated subject: its sources feed a suggestion queue, its scoops make its page."""
 
@@ -26,6 +30,12 @@ class Topic(models.Model):
     )
     is_public = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # --- teams: publishing schedule (curation/scheduling.py) ---
+    time_zone = models.CharField(max_length=60, default="UTC")
+    # Weekdays (Monday = 0) and "HH:MM" times at which queued scoops go out.
+    slot_weekdays = models.JSONField(default=_working_days, blank=True)
+    slot_times = models.JSONField(default=list, blank=True)
+    # --- end teams ---
 
     class Meta:
         ordering = ["title"]
@@ -54,6 +64,17 @@ class TopicSource(models.Model):
         return f"{self.topic_id} follows {self.source_id}"
 
 
+class ScoopStatus(models.TextChoices):
+    """A scoop's life: a draft (kept, or returned by an editor with a comment), proposed by a
+    contributor, scheduled for a time, published, or taken down."""
+
+    DRAFT = "draft", "Draft"
+    AWAITING = "awaiting", "Awaiting approval"
+    SCHEDULED = "scheduled", "Scheduled"
+    PUBLISHED = "published", "Published"
+    UNPUBLISHED = "unpublished", "Unpublished"
+
+
 class ScoopQuerySet(models.QuerySet):
     def visible(self, now=None):
         """What readers may see: scoops of public topics whose publication time has come.
@@ -62,7 +83,11 @@ class ScoopQuerySet(models.QuerySet):
         one filter, so a new state of a scoop (draft, awaiting approval, scheduled) is hidden
         everywhere by changing it here.
         """
-        return self.filter(topic__is_public=True, published_at__lte=now or timezone.now())
+        return self.filter(
+            topic__is_public=True,
+            status=ScoopStatus.PUBLISHED,
+            published_at__lte=now or timezone.now(),
+        )
 
 
 class Scoop(models.Model):
@@ -85,7 +110,8 @@ class Scoop(models.Model):
     insight = models.TextField(help_text="Markdown")
     insight_html = models.TextField()
     tags = models.JSONField(default=list, blank=True)
-    published_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Empty for drafts and proposals; the time it goes out for scheduled scoops.
+    published_at = models.DateTimeField(default=timezone.now, db_index=True, null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     # --- teams-flow: rescoop credit and automation (see models_flow.py) ---
@@ -102,6 +128,13 @@ class Scoop(models.Model):
         related_name="scoops",
     )
     # --- end teams-flow ---
+    # --- teams: approval state ---
+    status = models.CharField(
+        max_length=12, choices=ScoopStatus.choices, default=ScoopStatus.PUBLISHED, db_index=True
+    )
+    # The editor's comment when a proposal is sent back.
+    review_comment = models.TextField(blank=True)
+    # --- end teams ---
 
     objects = ScoopQuerySet.as_manager()
 
@@ -132,4 +165,30 @@ class Scoop(models.Model):
 # --- teams-flow: automation rules and reader suggestions live in their own module ---
 from florilege.curation.models_flow import AutomationRule, ReaderSuggestion  # noqa: E402
 
-__all__ = ["AutomationRule", "ReaderSuggestion", "Scoop", "Topic", "TopicSource"]
+# Teams (memberships, invitations, notifications, revisions, audit log, two-factor) live in
+# their own module; importing them here registers them with the app.
+from florilege.curation.models_team import (  # noqa: E402
+    AuditEvent,
+    Invitation,
+    Membership,
+    Notification,
+    Role,
+    ScoopRevision,
+    TwoFactor,
+)
+
+__all__ = [
+    "AuditEvent",
+    "AutomationRule",
+    "Invitation",
+    "Membership",
+    "Notification",
+    "ReaderSuggestion",
+    "Role",
+    "Scoop",
+    "ScoopRevision",
+    "ScoopStatus",
+    "Topic",
+    "TopicSource",
+    "TwoFactor",
+]

@@ -6,21 +6,24 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from florilege.curation import views_flow
 from florilege.curation.forms import ScoopForm, ScoopUrlForm, SourceForm, TopicForm
+from florilege.curation.forms_team import PlanForm
 from florilege.curation.models import Topic, TopicSource
+from florilege.curation.permissions import Action, require
 from florilege.curation.services import scooping
 from florilege.curation.services.sources import add_source, remove_source, set_full_text
-from florilege.curation.services.topics import can_curate
+from florilege.curation.services.team import topics_of
 from florilege.lib.fetching import fetch_one
 from florilege.lib.http import FetchError
 from florilege.lib.urls import domain_of, is_http_url
@@ -30,11 +33,30 @@ from florilege.suggestions.models import Suggestion
 QUEUE_PAGE = 25
 
 
-def _topic_for(request: HttpRequest, slug: str) -> Topic:
+def _topic_for(request: HttpRequest, slug: str, action: str = Action.CURATE) -> Topic:
     topic = get_object_or_404(Topic, slug=slug)
-    if not can_curate(request.user, topic):
-        raise PermissionDenied("You do not curate this topic.")
+    require(request.user, topic, action)
     return topic
+
+
+def _plan_form(request: HttpRequest, topic: Topic) -> PlanForm:
+    return PlanForm(request.POST or None, topic=topic, user=request.user)
+
+
+def _scooped(request: HttpRequest, scoop) -> HttpResponse:
+    """Where to go after scooping: the permalink when it is out, else the scoops in its
+    state (drafts, proposals, scheduled)."""
+    if scoop.status == "published":
+        messages.success(request, "Scooped. It is on your topic page.")
+        return redirect(scoop.get_absolute_url())
+    notes = {
+        "awaiting": "Proposed for approval; the editors are notified.",
+        "draft": "Saved as a draft.",
+        "scheduled": "Scheduled.",
+    }
+    messages.success(request, notes.get(scoop.status, "Saved."))
+    target = reverse("curation:scoops", args=[scoop.topic.slug])
+    return redirect(f"{target}?status={scoop.status}")
 
 
 def _form_error(form, exc: ValidationError) -> None:
@@ -45,10 +67,11 @@ def _form_error(form, exc: ValidationError) -> None:
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     topics = (
-        Topic.objects.filter(owner=request.user)
+        topics_of(request.user)
         .annotate(
             pending=Count("suggestions", filter=Q(suggestions__status="pending"), distinct=True),
             scoop_count=Count("scoops", distinct=True),
+            proposals=Count("scoops", filter=Q(scoops__status="awaiting"), distinct=True),
         )
         .order_by("title")
     )
@@ -69,7 +92,7 @@ def topic_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def topic_edit(request: HttpRequest, slug: str) -> HttpResponse:
-    topic = _topic_for(request, slug)
+    topic = _topic_for(request, slug, Action.MANAGE_TOPIC)
     form = TopicForm(request.POST or None, instance=topic)
     if request.method == "POST" and form.is_valid():
         topic = form.save()
@@ -80,7 +103,7 @@ def topic_edit(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def sources(request: HttpRequest, slug: str) -> HttpResponse:
-    topic = _topic_for(request, slug)
+    topic = _topic_for(request, slug, Action.MANAGE_SOURCES)
     form = SourceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -105,7 +128,7 @@ def sources(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def source_options(request: HttpRequest, slug: str, source_id: int) -> HttpResponse:
-    topic = _topic_for(request, slug)
+    topic = _topic_for(request, slug, Action.MANAGE_SOURCES)
     enabled = request.POST.get("full_text") == "on"
     set_full_text(topic, source_id, enabled, request.user, timezone.now())
     messages.success(request, "Source options saved.")
@@ -115,7 +138,7 @@ def source_options(request: HttpRequest, slug: str, source_id: int) -> HttpRespo
 @login_required
 @require_POST
 def source_remove(request: HttpRequest, slug: str, source_id: int) -> HttpResponse:
-    topic = _topic_for(request, slug)
+    topic = _topic_for(request, slug, Action.MANAGE_SOURCES)
     remove_source(topic, source_id, request.user)
     messages.success(request, "Source removed from this topic.")
     return redirect("curation:sources", slug=topic.slug)
@@ -123,7 +146,7 @@ def source_remove(request: HttpRequest, slug: str, source_id: int) -> HttpRespon
 
 @login_required
 def queue(request: HttpRequest, slug: str) -> HttpResponse:
-    topic = _topic_for(request, slug)
+    topic = _topic_for(request, slug, Action.VIEW_QUEUE)
     pending = (
         Suggestion.objects.filter(topic=topic, status=Suggestion.Status.PENDING)
         .select_related("entry", "entry__source")
@@ -138,30 +161,36 @@ def queue(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def scoop_suggestion(request: HttpRequest, slug: str, suggestion_id: int) -> HttpResponse:
-    topic = _topic_for(request, slug)
+    topic = _topic_for(request, slug, Action.SCOOP_PROPOSE)
     suggestion = get_object_or_404(
         Suggestion.objects.select_related("entry", "entry__source"), pk=suggestion_id, topic=topic
     )
     initial = ScoopForm.initial_from(scooping.draft_from_suggestion(suggestion))
     form = ScoopForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    plan = _plan_form(request, topic)
+    if request.method == "POST" and form.is_valid() and plan.is_valid():
         try:
             scoop = scooping.scoop_suggestion(
-                suggestion, request.user, form.draft(), timezone.now()
+                suggestion, request.user, form.draft(), timezone.now(), plan.plan()
             )
         except ValidationError as exc:
             _form_error(form, exc)
         else:
-            messages.success(request, "Scooped. It is on your topic page.")
-            return redirect(scoop.get_absolute_url())
-    context = {"topic": topic, "form": form, "suggestion": suggestion, "preview": initial}
+            return _scooped(request, scoop)
+    context = {
+        "topic": topic,
+        "form": form,
+        "suggestion": suggestion,
+        "preview": initial,
+        "plan_form": plan,
+    }
     return render(request, "curation/scoop_form.html", context)
 
 
 @login_required
 @require_POST
 def discard(request: HttpRequest, slug: str, suggestion_id: int) -> HttpResponse:
-    topic = _topic_for(request, slug)
+    topic = _topic_for(request, slug, Action.DISCARD)
     suggestion = get_object_or_404(Suggestion, pk=suggestion_id, topic=topic)
     try:
         scooping.discard_suggestion(suggestion, request.user, timezone.now())
@@ -178,22 +207,26 @@ def discard(request: HttpRequest, slug: str, suggestion_id: int) -> HttpResponse
 @login_required
 def scoop_url(request: HttpRequest, slug: str) -> HttpResponse:
     """Step 1 (GET ?url=): fetch the page and prefill; step 2 (POST): publish."""
-    topic = _topic_for(request, slug)
+    topic = _topic_for(request, slug, Action.SCOOP_PROPOSE)
+    plan = _plan_form(request, topic)
     if request.method == "POST":
         form = ScoopForm(request.POST)
-        if form.is_valid():
+        if form.is_valid() and plan.is_valid():
             try:
-                scoop = scooping.scoop_url(topic, request.user, form.draft(), timezone.now())
+                scoop = scooping.scoop_url(
+                    topic, request.user, form.draft(), timezone.now(), plan.plan()
+                )
             except ValidationError as exc:
                 _form_error(form, exc)
             else:
-                messages.success(request, "Scooped. It is on your topic page.")
-                return redirect(scoop.get_absolute_url())
-        return render(
-            request,
-            "curation/scoop_form.html",
-            {"topic": topic, "form": form, "preview": _safe_preview(form.data)},
-        )
+                return _scooped(request, scoop)
+        context = {
+            "topic": topic,
+            "form": form,
+            "preview": _safe_preview(form.data),
+            "plan_form": plan,
+        }
+        return render(request, "curation/scoop_form.html", context)
     url_form = ScoopUrlForm(request.GET or None)
     if url_form.is_bound and url_form.is_valid():
         try:
@@ -203,11 +236,8 @@ def scoop_url(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             initial = ScoopForm.initial_from(draft)
             form = ScoopForm(initial=initial)
-            return render(
-                request,
-                "curation/scoop_form.html",
-                {"topic": topic, "form": form, "preview": initial},
-            )
+            context = {"topic": topic, "form": form, "preview": initial, "plan_form": plan}
+            return render(request, "curation/scoop_form.html", context)
     return render(request, "curation/scoop_url.html", {"topic": topic, "url_form": url_form})
 
 

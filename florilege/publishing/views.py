@@ -44,15 +44,19 @@ def _count_view(request: HttpRequest, topic: Topic) -> None:
         log.warning("event=view_not_counted topic=%s", topic.pk, exc_info=True)
 
 
+def _public_scoops() -> Q:
+    # The same rule as Scoop.objects.visible(), seen from the topic: drafts, proposals,
+    # scheduled and unpublished scoops are not counted.
+    return Q(scoops__status="published", scoops__published_at__lte=timezone.now())
+
+
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     topics = (
         Topic.objects.filter(is_public=True)
         .annotate(
-            scoop_count=Count("scoops", filter=Q(scoops__published_at__lte=timezone.now())),
-            last_scoop=Max(
-                "scoops__published_at", filter=Q(scoops__published_at__lte=timezone.now())
-            ),
+            scoop_count=Count("scoops", filter=_public_scoops()),
+            last_scoop=Max("scoops__published_at", filter=_public_scoops()),
         )
         .select_related("owner")
         .order_by("-last_scoop", "title")

@@ -23,6 +23,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from florilege.curation.models import TopicSource
+from florilege.curation.services.publication import publish_due
 from florilege.lib.fetching import policy_from_settings
 from florilege.lib.http import FetchPolicy, GuardedClient
 from florilege.publishing.services.digest import digest_cycle
@@ -104,6 +105,7 @@ class CycleReport:
     new_entries: int = 0
     full_texts: int = 0
     suggested: int = 0
+    published: int = 0  # scheduled scoops whose time came
     errors: list[str] = field(default_factory=list)
 
 
@@ -159,6 +161,10 @@ def run_cycle(
     except Exception:
         log.exception("event=suggest_cycle_failed")
     _digest_stage(now)
+    try:
+        report.published = publish_due(now)
+    except Exception:
+        log.exception("event=publish_due_failed")
     return report
 
 

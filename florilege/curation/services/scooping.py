@@ -10,8 +10,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from florilege.curation.models import Scoop, Topic
-from florilege.curation.services import reader
-from florilege.curation.services.topics import require_curator
+from florilege.curation.permissions import Action, require
+from florilege.curation.services import publication, reader
+from florilege.curation.services.publication import PublishPlan
 from florilege.lib.html import html_to_text
 from florilege.lib.markdown import render_markdown
 from florilege.lib.urls import canonical_url, domain_of, is_http_url
@@ -65,8 +66,14 @@ def _validate(draft: ScoopDraft) -> None:
     draft.tags = clean_tags(draft.tags)
 
 
-def _create(topic: Topic, curator, draft: ScoopDraft, now: datetime, entry=None) -> Scoop:
+def _create(
+    topic: Topic, curator, draft: ScoopDraft, now: datetime, plan: PublishPlan | None, entry=None
+) -> Scoop:
     _validate(draft)
+    # Who may publish, and when, is decided before anything is written.
+    status, published_at = publication.placement(
+        topic, curator, plan or publication.default_plan(curator, topic), now
+    )
     canonical = canonical_url(draft.url)
     if Scoop.objects.filter(topic=topic, canonical_url=canonical).exists():
         raise ValidationError("This page is already scooped in this topic.")
@@ -84,7 +91,8 @@ def _create(topic: Topic, curator, draft: ScoopDraft, now: datetime, entry=None)
         insight=draft.insight,
         insight_html=render_markdown(draft.insight),
         tags=draft.tags,
-        published_at=now,
+        status=status,
+        published_at=published_at,
         created_at=now,
         updated_at=now,
     )
@@ -95,6 +103,7 @@ def _create(topic: Topic, curator, draft: ScoopDraft, now: datetime, entry=None)
         raise ValidationError("This page is already scooped in this topic.") from exc
     # Readers who suggested this page to the topic are answered by any scoop of it.
     reader.settle_scooped(scoop, curator, now)
+    publication.after_create(scoop, curator, now)
     return scoop
 
 
@@ -113,29 +122,40 @@ def draft_from_suggestion(suggestion: Suggestion) -> ScoopDraft:
     )
 
 
-def scoop_suggestion(suggestion: Suggestion, curator, draft: ScoopDraft, now: datetime) -> Scoop:
-    """Publish a suggestion with the curator's insight; the suggestion leaves the queue."""
-    require_curator(curator, suggestion.topic)
+def scoop_suggestion(
+    suggestion: Suggestion,
+    curator,
+    draft: ScoopDraft,
+    now: datetime,
+    plan: PublishPlan | None = None,
+) -> Scoop:
+    """Scoop a suggestion with the curator's insight; the suggestion leaves the queue.
+
+    ``plan`` says when it goes out (``publication.PublishPlan``); by default editors
+    publish now and contributors propose it for approval."""
+    require(curator, suggestion.topic, Action.SCOOP_PROPOSE)
     if suggestion.status != Suggestion.Status.PENDING:
         raise ValidationError("This suggestion has already been decided.")
     with transaction.atomic():
-        scoop = _create(suggestion.topic, curator, draft, now, entry=suggestion.entry)
+        scoop = _create(suggestion.topic, curator, draft, now, plan, entry=suggestion.entry)
         _decide(suggestion, Suggestion.Status.SCOOPED, curator, now)
     return scoop
 
 
 def discard_suggestion(suggestion: Suggestion, curator, now: datetime) -> None:
-    require_curator(curator, suggestion.topic)
+    require(curator, suggestion.topic, Action.DISCARD)
     if suggestion.status != Suggestion.Status.PENDING:
         raise ValidationError("This suggestion has already been decided.")
     _decide(suggestion, Suggestion.Status.DISCARDED, curator, now)
 
 
-def scoop_url(topic: Topic, curator, draft: ScoopDraft, now: datetime) -> Scoop:
-    """Publish any page (not from the queue); a pending suggestion of it is marked scooped."""
-    require_curator(curator, topic)
+def scoop_url(
+    topic: Topic, curator, draft: ScoopDraft, now: datetime, plan: PublishPlan | None = None
+) -> Scoop:
+    """Scoop any page (not from the queue); a pending suggestion of it is marked scooped."""
+    require(curator, topic, Action.SCOOP_PROPOSE)
     with transaction.atomic():
-        scoop = _create(topic, curator, draft, now)
+        scoop = _create(topic, curator, draft, now, plan)
         pending = Suggestion.objects.filter(
             topic=topic, status=Suggestion.Status.PENDING, entry__canonical_url=scoop.canonical_url
         )

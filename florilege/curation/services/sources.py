@@ -7,8 +7,10 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from florilege.curation.models import Topic, TopicSource
+from florilege.curation.services import audit
 from florilege.curation.services.topics import require_curator
 from florilege.lib.fetching import fetch_one
 from florilege.lib.http import FetchError, FetchResponse
@@ -111,6 +113,7 @@ def add_source(topic: Topic, url: str, user, now: datetime) -> Source:
         if TopicSource.objects.filter(topic=topic, source=source).exists():
             raise ValidationError("This topic already follows that feed.")
         TopicSource.objects.create(topic=topic, source=source, added_by=user, added_at=now)
+        audit.record(topic, user, "source_added", now, source, url=source.url)
         if created or not source.enabled:
             # New, or disabled earlier (410 Gone) but answering again: read what we fetched.
             source.enabled, source.disabled_reason = True, ""
@@ -130,7 +133,9 @@ def remove_source(topic: Topic, source_id: int, user) -> None:
     and scoops, stay). A source nobody follows is no longer fetched."""
     require_curator(user, topic)
     with transaction.atomic():
-        TopicSource.objects.filter(topic=topic, source_id=source_id).delete()
+        removed, _ = TopicSource.objects.filter(topic=topic, source_id=source_id).delete()
+        if removed:
+            audit.record(topic, user, "source_removed", timezone.now(), source_id=source_id)
         Suggestion.objects.filter(
             topic=topic, entry__source_id=source_id, status=Suggestion.Status.PENDING
         ).delete()

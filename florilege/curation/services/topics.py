@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 
 from florilege.curation.models import Topic
+from florilege.curation.permissions import Action, can, require
 
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
 
@@ -32,11 +33,16 @@ def parse_languages(raw: str | list[str]) -> list[str]:
 
 
 def can_curate(user, topic: Topic) -> bool:
-    """Until team roles exist, the owner (or a site administrator) curates a topic."""
-    return bool(user.is_authenticated and (topic.owner_id == user.pk or user.is_superuser))
+    """Owners and editors (and site administrators) curate: the ``curate`` action of
+    ``curation/permissions.py``. Contributors and viewers do not; code that contributors may
+    use checks a finer action there (``scoop_propose``, ``view_queue``)."""
+    return can(user, topic, Action.CURATE)
 
 
 def require_curator(user, topic: Topic) -> None:
-    """Services check permissions themselves, so no view (or script) can skip the check."""
-    if not can_curate(user, topic):
-        raise PermissionDenied("You do not curate this topic.")
+    """Services check permissions themselves, so no view (or script) can skip the check.
+
+    Kept for the callers written before roles: it is ``require(user, topic, "curate")``,
+    i.e. editor level.
+    """
+    require(user, topic, Action.CURATE)

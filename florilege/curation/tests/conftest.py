@@ -1,0 +1,1 @@
+from florilege.curation.tests.team_fixtures import team  # noqa: F401 - the team fixture

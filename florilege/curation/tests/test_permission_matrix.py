@@ -1,0 +1,241 @@
+"""Every role x action pair: through ``can`` and through the services themselves.
+
+The expected table is written out here, independently of ``permissions.ROLE_ACTIONS``: a
+change to the module's table that is not also made here fails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import time
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+
+from florilege.curation.models import AuditEvent, Invitation, Scoop, Topic, TopicSource
+from florilege.curation.permissions import Action, can
+from florilege.curation.services import audit, publication
+from florilege.curation.services import team as team_service
+from florilege.curation.services.opml import export_opml
+from florilege.curation.services.publication import PublishPlan
+from florilege.curation.services.scooping import ScoopDraft, discard_suggestion, scoop_url
+from florilege.curation.services.sources import remove_source
+from florilege.curation.tests.team_fixtures import (
+    NOW,
+    ROLES,
+    make_scoop,
+    make_suggestion,
+)
+from florilege.suggestions.models import Suggestion
+
+pytestmark = pytest.mark.django_db
+
+EVERYONE = {"owner", "owner_member", "editor", "contributor", "viewer", "admin"}
+PROPOSERS = {"owner", "owner_member", "editor", "contributor", "admin"}
+EDITORS = {"owner", "owner_member", "editor", "admin"}
+OWNERS = {"owner", "owner_member", "admin"}
+
+EXPECTED: dict[str, set[str]] = {
+    Action.VIEW_QUEUE: EVERYONE,
+    Action.SCOOP_PROPOSE: PROPOSERS,
+    Action.PUBLISH: EDITORS,
+    Action.APPROVE: EDITORS,
+    Action.EDIT_SCOOP: EDITORS,
+    Action.UNPUBLISH: EDITORS,
+    Action.DELETE_SCOOP: EDITORS,
+    Action.DISCARD: EDITORS,
+    Action.CURATE: EDITORS,
+    Action.MANAGE_SOURCES: EDITORS,
+    Action.MODERATE: EDITORS,
+    Action.MANAGE_MEMBERS: OWNERS,
+    Action.MANAGE_TOPIC: OWNERS,
+    Action.VIEW_AUDIT: OWNERS,
+}
+
+
+def test_expected_table_covers_every_action() -> None:
+    assert set(EXPECTED) == Action.ALL
+
+
+@pytest.mark.parametrize("action", sorted(Action.ALL))
+@pytest.mark.parametrize("role", [*ROLES, "anonymous", "inactive_editor"])
+def test_can(team, topic, role: str, action: str) -> None:
+    if role == "anonymous":
+        user = AnonymousUser()
+    elif role == "inactive_editor":
+        user = team["editor"]
+        user.is_active = False
+        user.save()
+    else:
+        user = team[role]
+    assert can(user, topic, action) is (role in EXPECTED[action])
+
+
+def test_unknown_action_is_a_bug(team, topic) -> None:
+    with pytest.raises(ValueError, match="unknown action"):
+        can(team["owner"], topic, "fly")
+
+
+# One call per action into the service that guards it. Each returns a function that tells
+# whether the target changed, so a refusal is checked to have changed nothing.
+def _view_queue(topic, user, people):
+    make_scoop(topic, people["contributor"], "awaiting")
+    list(publication.review_queue(topic, user))
+    return lambda: False
+
+
+def _propose(topic, user, people):
+    draft = ScoopDraft(url="https://news.example/p", title="P", insight="Why.")
+    scoop_url(topic, user, draft, NOW, PublishPlan("propose"))
+    return lambda: Scoop.objects.filter(status="awaiting").exists()
+
+
+def _publish(topic, user, people):
+    draft = ScoopDraft(url="https://news.example/n", title="N", insight="Why.")
+    scoop_url(topic, user, draft, NOW, PublishPlan("now"))
+    return lambda: Scoop.objects.filter(status="published").exists()
+
+
+def _approve(topic, user, people):
+    scoop = make_scoop(topic, people["contributor"], "awaiting")
+    publication.approve(scoop, user, NOW)
+    return lambda: Scoop.objects.get(pk=scoop.pk).status == "published"
+
+
+def _edit(topic, user, people):
+    scoop = make_scoop(topic, people["editor"], "published")
+    changes = publication.ScoopEdit("New title", "", "New insight.", [])
+    publication.edit(scoop, user, changes, NOW)
+    return lambda: Scoop.objects.get(pk=scoop.pk).title == "New title"
+
+
+def _unpublish(topic, user, people):
+    scoop = make_scoop(topic, people["editor"], "published")
+    publication.unpublish(scoop, user, NOW)
+    return lambda: Scoop.objects.get(pk=scoop.pk).status == "unpublished"
+
+
+def _delete(topic, user, people):
+    scoop = make_scoop(topic, people["editor"], "published")
+    publication.delete(scoop, user, NOW)
+    return lambda: not Scoop.objects.filter(pk=scoop.pk).exists()
+
+
+def _discard(topic, user, people):
+    suggestion = make_suggestion(topic)
+    discard_suggestion(suggestion, user, NOW)
+    return lambda: Suggestion.objects.get(pk=suggestion.pk).status == "discarded"
+
+
+def _curate(topic, user, people):
+    export_opml(topic, user, NOW)
+    return lambda: False
+
+
+def _manage_sources(topic, user, people):
+    suggestion = make_suggestion(topic)
+    remove_source(topic, suggestion.entry.source_id, user)
+    return lambda: not TopicSource.objects.exists()
+
+
+def _manage_members(topic, user, people):
+    team_service.invite(topic, user, "viewer", "", NOW)
+    return lambda: Invitation.objects.exists()
+
+
+def _manage_topic(topic, user, people):
+    publication.update_schedule(topic, user, "Europe/Paris", [0], [time(9)], NOW)
+    return lambda: Topic.objects.get(pk=topic.pk).time_zone == "Europe/Paris"
+
+
+def _view_audit(topic, user, people):
+    list(audit.events(topic, user))
+    return lambda: False
+
+
+SERVICES: dict[str, Callable] = {
+    Action.VIEW_QUEUE: _view_queue,
+    Action.SCOOP_PROPOSE: _propose,
+    Action.PUBLISH: _publish,
+    Action.APPROVE: _approve,
+    Action.EDIT_SCOOP: _edit,
+    Action.UNPUBLISH: _unpublish,
+    Action.DELETE_SCOOP: _delete,
+    Action.DISCARD: _discard,
+    Action.CURATE: _curate,
+    Action.MANAGE_SOURCES: _manage_sources,
+    Action.MANAGE_MEMBERS: _manage_members,
+    Action.MANAGE_TOPIC: _manage_topic,
+    Action.VIEW_AUDIT: _view_audit,
+}
+# Comment moderation's services belong to publishing; its rule is checked through ``can``.
+NO_SERVICE_HERE = {Action.MODERATE}
+
+
+def test_every_action_has_a_service_case() -> None:
+    assert set(SERVICES) | NO_SERVICE_HERE == Action.ALL
+
+
+@pytest.mark.parametrize("action", sorted(SERVICES))
+@pytest.mark.parametrize("role", ROLES)
+def test_services_enforce(team, topic, role: str, action: str) -> None:
+    user = team[role]
+    audit_before = AuditEvent.objects.count()
+    if role in EXPECTED[action]:
+        changed = SERVICES[action](topic, user, team)
+        if action not in {Action.VIEW_QUEUE, Action.CURATE, Action.VIEW_AUDIT}:
+            assert changed()
+    else:
+        # The setup (fixtures made by the test) may write; the refused call must not.
+        with pytest.raises(PermissionDenied) as refused:
+            SERVICES[action](topic, user, team)
+        assert str(refused.value)  # a message the user can read
+        assert AuditEvent.objects.count() == audit_before
+        assert not Scoop.objects.exclude(status__in=["awaiting", "published"]).exists()
+        assert not Invitation.objects.exists()
+        assert Topic.objects.get(pk=topic.pk).time_zone == "UTC"
+        assert not Scoop.objects.filter(status="unpublished").exists()
+
+
+# A sample through the views: the same refusals reach the browser as a 403 with the reason.
+@pytest.mark.parametrize(
+    ("role", "name", "status"),
+    [
+        ("viewer", "curation:queue", 200),
+        ("outsider", "curation:queue", 403),
+        ("contributor", "curation:review", 200),
+        ("contributor", "curation:sources", 403),
+        ("editor", "curation:sources", 200),
+        ("editor", "curation:topic_edit", 403),
+        ("owner_member", "curation:topic_edit", 200),
+        ("editor", "curation:audit", 403),
+        ("owner_member", "curation:audit", 200),
+        ("admin", "curation:audit", 200),
+        ("viewer", "curation:scoop_url", 403),
+        ("contributor", "curation:scoop_url", 200),
+        ("outsider", "curation:members", 403),
+        ("viewer", "curation:members", 200),
+    ],
+)
+def test_views_follow_roles(client, team, topic, role, name, status) -> None:
+    client.force_login(team[role])
+    response = client.get(reverse(name, args=[topic.slug]))
+    assert response.status_code == status
+    if status == 403:
+        assert "Nothing was changed" in response.content.decode()
+
+
+def test_contributor_cannot_publish_through_the_endpoint(client, team, topic) -> None:
+    draft = make_scoop(topic, team["contributor"], "draft")
+    client.force_login(team["contributor"])
+    url = reverse("curation:scoop_action", args=[topic.slug, draft.pk, "publish"])
+    response = client.post(url, {"mode": "now"})
+    assert response.status_code == 403
+    assert "Only editors and owners publish" in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.status == "draft" and draft.published_at is None
+    assert not AuditEvent.objects.exists()
+    approve = reverse("curation:scoop_action", args=[topic.slug, draft.pk, "approve"])
+    assert client.post(approve, {"mode": "now"}).status_code == 403

@@ -1,0 +1,272 @@
+"""Team pages: review queue, scoops by state, scoop editing and history, members and
+invitations, schedule, audit log, notifications. Thin: services decide and check roles."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from florilege.curation.forms_team import (
+    InviteForm,
+    PlanForm,
+    ReturnForm,
+    RoleForm,
+    ScheduleForm,
+    ScoopEditForm,
+)
+from florilege.curation.models import Notification, Scoop, ScoopStatus, Topic
+from florilege.curation.permissions import Action, actions_for, require
+from florilege.curation.services import audit, notify, publication, team
+from florilege.curation.services.scooping import clean_tags
+
+LIST_PAGE = 30
+
+
+def _topic(request: HttpRequest, slug: str, action: str) -> Topic:
+    topic = get_object_or_404(Topic, slug=slug)
+    require(request.user, topic, action)
+    return topic
+
+
+def _scoop(topic: Topic, pk: int) -> Scoop:
+    return get_object_or_404(Scoop.objects.select_related("topic", "curator"), pk=pk, topic=topic)
+
+
+def _errors(request: HttpRequest, exc: ValidationError) -> None:
+    messages.error(request, " ".join(exc.messages))
+
+
+def _context(request: HttpRequest, topic: Topic, **extra) -> dict:
+    return {"topic": topic, "allowed": actions_for(request.user, topic), **extra}
+
+
+@login_required
+def review(request: HttpRequest, slug: str) -> HttpResponse:
+    """Proposals waiting for an editor, oldest first."""
+    topic = get_object_or_404(Topic, slug=slug)
+    waiting = publication.review_queue(topic, request.user)
+    page = Paginator(waiting, LIST_PAGE).get_page(request.GET.get("page"))
+    approve_form = PlanForm(topic=topic, user=request.user, approving=True)
+    context = _context(
+        request, topic, page=page, approve_form=approve_form, return_form=ReturnForm()
+    )
+    return render(request, "curation/review.html", context)
+
+
+@login_required
+def scoops(request: HttpRequest, slug: str) -> HttpResponse:
+    """The topic's scoops in one state: drafts are kept here, scheduled ones wait here."""
+    topic = _topic(request, slug, Action.VIEW_QUEUE)
+    status = request.GET.get("status", ScoopStatus.DRAFT)
+    if status not in ScoopStatus.values:
+        status = ScoopStatus.DRAFT
+    rows = Scoop.objects.filter(topic=topic, status=status).select_related("curator", "topic")
+    order = ("published_at", "id") if status == ScoopStatus.SCHEDULED else ("-updated_at", "-id")
+    page = Paginator(rows.order_by(*order), LIST_PAGE).get_page(request.GET.get("page"))
+    context = _context(request, topic, page=page, status=status, statuses=ScoopStatus.choices)
+    return render(request, "curation/scoops.html", context)
+
+
+@login_required
+def scoop_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    topic = _topic(request, slug, Action.VIEW_QUEUE)
+    scoop = _scoop(topic, pk)
+    initial = {
+        "title": scoop.title,
+        "excerpt": scoop.excerpt,
+        "insight": scoop.insight,
+        "tags": ", ".join(scoop.tags),
+    }
+    form = ScoopEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        changes = publication.ScoopEdit(
+            data["title"], data["excerpt"], data["insight"], clean_tags(data["tags"])
+        )
+        try:
+            publication.edit(scoop, request.user, changes, timezone.now())
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("Scoop saved; the previous version is in its history."))
+            return redirect("curation:scoop_edit", slug=topic.slug, pk=scoop.pk)
+    context = _context(
+        request,
+        topic,
+        scoop=scoop,
+        form=form,
+        may_edit=publication.may_edit(scoop, request.user),
+        revisions=scoop.revisions.select_related("editor")[:50],
+        plan_form=PlanForm(topic=topic, user=request.user, approving=True),
+        return_form=ReturnForm(),
+    )
+    return render(request, "curation/scoop_edit.html", context)
+
+
+@login_required
+@require_POST
+def scoop_action(request: HttpRequest, slug: str, pk: int, action: str) -> HttpResponse:
+    """approve, return, publish, submit, unpublish, delete. The service checks the role:
+    a contributor posting to publish is refused (403, with the reason) and nothing changes."""
+    topic = get_object_or_404(Topic, slug=slug)
+    scoop = _scoop(topic, pk)
+    user, now = request.user, timezone.now()
+    back = request.POST.get("back") or ""
+    # Only our own pages: "back" comes from the form and must not send anyone elsewhere.
+    target = back if back.startswith("/curate/") else reverse("curation:review", args=[slug])
+    try:
+        if action in {"approve", "publish"}:
+            form = PlanForm(request.POST, topic=topic, user=user, approving=True)
+            if not form.is_valid():
+                raise ValidationError([m for errs in form.errors.values() for m in errs])
+            plan = form.plan()
+            if action == "approve":
+                publication.approve(scoop, user, now, plan)
+            else:
+                publication.publish(scoop, user, now, plan)
+            done = _published_message(scoop)
+        elif action == "return":
+            publication.send_back(scoop, user, request.POST.get("comment", ""), now)
+            done = _("Sent back to %(user)s with your comment.") % {"user": scoop.curator}
+        elif action == "submit":
+            publication.submit(scoop, user, now)
+            done = _("Proposed for approval; the editors are notified.")
+        elif action == "unpublish":
+            publication.unpublish(scoop, user, now)
+            done = _("Unpublished: it is no longer on the public page or in the feeds.")
+        elif action == "delete":
+            publication.delete(scoop, user, now)
+            done = _("Scoop deleted.")
+            if f"/scoops/{pk}/" in target:
+                target = reverse("curation:scoops", args=[slug])
+        else:
+            return HttpResponse(status=404)
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, done)
+    return redirect(target)
+
+
+def _published_message(scoop: Scoop) -> str:
+    if scoop.status == ScoopStatus.PUBLISHED:
+        return _("Published: it is on the topic page.")
+    local = timezone.localtime(scoop.published_at, publication.slots_of(scoop.topic).zone)
+    return _("Scheduled for %(when)s (%(zone)s).") % {
+        "when": local.strftime("%Y-%m-%d %H:%M"),
+        "zone": scoop.topic.time_zone,
+    }
+
+
+@login_required
+def members(request: HttpRequest, slug: str) -> HttpResponse:
+    topic = _topic(request, slug, Action.VIEW_QUEUE)
+    now = timezone.now()
+    form = InviteForm(request.POST or None)
+    invited = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            invited = team.invite(
+                topic, request.user, form.cleaned_data["role"], form.cleaned_data["email"], now
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            form = InviteForm()
+    allowed = actions_for(request.user, topic)
+    context = _context(
+        request,
+        topic,
+        form=form,
+        invited=invited,
+        members=team.members(topic, request.user),
+        invitations=team.open_invitations(topic, request.user, now)
+        if Action.MANAGE_MEMBERS in allowed
+        else [],
+        role_form=RoleForm(),
+    )
+    return render(request, "curation/members.html", context)
+
+
+@login_required
+@require_POST
+def member_action(request: HttpRequest, slug: str, user_id: int, action: str) -> HttpResponse:
+    """role and remove act on a member (``user_id``); revoke on an open invitation, whose
+    id the same path segment carries."""
+    topic = get_object_or_404(Topic, slug=slug)
+    now = timezone.now()
+    try:
+        if action == "role":
+            team.set_role(topic, request.user, user_id, request.POST.get("role", ""), now)
+            messages.success(request, _("Role changed."))
+        elif action == "remove":
+            team.remove(topic, request.user, user_id, now)
+            messages.success(request, _("Removed from the team."))
+        elif action == "revoke":
+            team.revoke(topic, request.user, user_id, now)
+            messages.success(request, _("Invitation withdrawn."))
+        else:
+            return HttpResponse(status=404)
+    except ValidationError as exc:
+        _errors(request, exc)
+    return redirect("curation:members", slug=topic.slug)
+
+
+@login_required
+def schedule(request: HttpRequest, slug: str) -> HttpResponse:
+    topic = _topic(request, slug, Action.VIEW_QUEUE)
+    initial = {
+        "time_zone": topic.time_zone,
+        "weekdays": topic.slot_weekdays,
+        "times": ", ".join(topic.slot_times),
+    }
+    form = ScheduleForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            publication.update_schedule(
+                topic, request.user, data["time_zone"], data["weekdays"], list(data["times"]),
+                timezone.now(),
+            )  # fmt: skip
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("Publishing schedule saved."))
+            return redirect("curation:schedule", slug=topic.slug)
+    upcoming = (
+        Scoop.objects.filter(topic=topic, status=ScoopStatus.SCHEDULED)
+        .select_related("topic")
+        .order_by("published_at", "id")[:20]
+    )
+    return render(
+        request, "curation/schedule.html", _context(request, topic, form=form, upcoming=upcoming)
+    )
+
+
+@login_required
+def audit_log(request: HttpRequest, slug: str) -> HttpResponse:
+    topic = get_object_or_404(Topic, slug=slug)
+    events = audit.events(topic, request.user)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "curation/audit.html", _context(request, topic, page=page))
+
+
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        notify.mark_all_read(request.user, timezone.now())
+        return redirect("notifications")
+    rows = Notification.objects.filter(recipient=request.user).select_related("topic")
+    page = Paginator(rows, LIST_PAGE).get_page(request.GET.get("page"))
+    return render(request, "curation/notifications.html", {"page": page})
