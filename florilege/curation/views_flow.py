@@ -28,6 +28,7 @@ from florilege.curation.forms_flow import (
     RuleForm,
 )
 from florilege.curation.models import AutomationRule, ReaderSuggestion, Scoop, Topic
+from florilege.curation.permissions import Action
 from florilege.curation.services import reader, rescoop, rules, scooping
 from florilege.curation.services.topics import can_curate
 from florilege.lib.urls import is_http_url
@@ -276,7 +277,7 @@ def share(request: HttpRequest) -> HttpResponse:
     """``/scoop?url=...`` (the bookmarklet's target): pick a topic, then the usual scoop form
     with the page's title, image and excerpt read through the guarded client."""
     url = request.GET.get("url", "").strip()
-    topics = rescoop.curated_topics(request.user)
+    topics = rescoop.curated_topics(request.user, Action.SCOOP_PROPOSE)
     error = ""
     if not is_http_url(url):
         error = _("This link has no page address to scoop (http:// or https://).")

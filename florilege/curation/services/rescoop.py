@@ -15,8 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from florilege.curation.models import Scoop, Topic
+from florilege.curation.permissions import Action, can
 from florilege.curation.services import scooping
-from florilege.curation.services.topics import can_curate, require_curator
+from florilege.curation.services.topics import require_curator
 
 
 def rescoop(
@@ -76,9 +77,14 @@ def with_credits(scoops: QuerySet[Scoop], now: datetime | None = None) -> QueryS
     )
 
 
-def curated_topics(user) -> list[Topic]:
-    """Topics ``user`` may scoop into (the permission itself is ``can_curate``)."""
+def curated_topics(user, action: str = Action.CURATE) -> list[Topic]:
+    """Topics where ``user`` may do ``action``: by default curate (rescoop into them); the
+    share link asks for ``scoop_propose``, so contributors can send pages for approval."""
     if not user.is_authenticated:
         return []
-    candidates = Topic.objects.all() if user.is_superuser else Topic.objects.filter(owner=user)
-    return [t for t in candidates.order_by("title") if can_curate(user, t)]
+    candidates = (
+        Topic.objects.all()
+        if user.is_superuser
+        else Topic.objects.filter(Q(owner=user) | Q(memberships__user=user)).distinct()
+    )
+    return [t for t in candidates.order_by("title") if can(user, t, action)]

@@ -138,3 +138,20 @@ def test_topic_page_credits_cost_no_extra_query_per_scoop(
     with django_assert_max_num_queries(3):  # topic, the scoop with its credits, comments
         body = client.get(permalink).content.decode()
     assert "rescooped from" in body
+
+
+@pytest.mark.parametrize(
+    ("role", "rescoop_into", "share_into"),
+    [("editor", True, True), ("contributor", False, True), ("viewer", False, False)],
+)
+def test_team_members_get_the_topics_their_role_allows(
+    django_user_model, alices_topic, role, rescoop_into, share_into
+) -> None:
+    from florilege.curation.models import Membership
+    from florilege.curation.permissions import Action
+    from florilege.curation.services.rescoop import curated_topics
+
+    bob = django_user_model.objects.create_user("bob", password="a-long-test-password")
+    Membership.objects.create(topic=alices_topic, user=bob, role=role)
+    assert (alices_topic in curated_topics(bob)) is rescoop_into
+    assert (alices_topic in curated_topics(bob, Action.SCOOP_PROPOSE)) is share_into
