@@ -9,5 +9,6 @@ urlpatterns = [
     path("curate/", include("florilege.curation.urls")),
     path("demo/", include("florilege.demo.urls")),
     path("websub/", include("florilege.sources.urls")),
+    path("", include("florilege.federation.urls")),
     path("", include("florilege.publishing.urls")),
 ]

@@ -23,6 +23,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from florilege.curation.models import TopicSource
+from florilege.federation.worker import federation_cycle
 from florilege.lib.fetching import policy_from_settings
 from florilege.lib.http import FetchPolicy, GuardedClient
 from florilege.sources.models import Source
@@ -156,6 +157,10 @@ def run_cycle(
         report.suggested = suggest_cycle(now)
     except Exception:
         log.exception("event=suggest_cycle_failed")
+    try:
+        federation_cycle(now)
+    except Exception:
+        log.exception("event=federation_cycle_failed")
     return report
 
 

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 
 from florilege.curation.models import Scoop, Topic
 from florilege.curation.services.topics import require_curator
+from florilege.federation.services.outbox import on_scoop_published
 from florilege.lib.html import html_to_text
 from florilege.lib.markdown import render_markdown
 from florilege.lib.urls import canonical_url, domain_of, is_http_url
@@ -92,6 +93,7 @@ def _create(topic: Topic, curator, draft: ScoopDraft, now: datetime, entry=None)
             scoop.save()
     except IntegrityError as exc:  # a concurrent scoop of the same page won the race
         raise ValidationError("This page is already scooped in this topic.") from exc
+    on_scoop_published(scoop)  # federation: the Create leaves once this commits
     return scoop
 
 

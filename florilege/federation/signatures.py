@@ -1,0 +1,229 @@
+"""HTTP Signatures (draft-cavage-http-signatures-12, rsa-sha256) and the Digest header.
+
+Mastodon and most of the fediverse still speak the cavage draft: a ``Signature`` header
+with ``keyId``, ``algorithm``, ``headers`` and ``signature``; POSTs sign ``digest`` too.
+This module signs and verifies; it never fetches a key (the caller finds the key for a
+``keyId`` and passes its PEM in) and imports nothing from Django: a leaf module.
+
+Sharp edges handled here, because real servers trip over them:
+
+* the ``keyId`` is usually the actor URL with a ``#main-key`` fragment: :func:`key_owner`
+  strips the fragment so the caller can compare origins;
+* the ``Host`` that is signed must be byte-for-byte the one sent: no ``:443`` / ``:80``
+  for default ports (Mastodon drops them), the port otherwise;
+* every POST carries ``Digest: SHA-256=...`` and signs it; a verifier refuses a POST whose
+  signature does not cover ``digest`` or whose digest does not match the body.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime, parsedate_to_datetime
+from urllib.parse import urlsplit
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+# Older than this (or this far in the future) and a signed request is a replay.
+MAX_SKEW = timedelta(hours=12)
+_PARAM = re.compile(r'\s*([a-zA-Z]+)\s*=\s*"([^"]*)"\s*(?:,|$)')
+
+
+class SignatureError(Exception):
+    """A request whose signature is missing, malformed, stale or wrong."""
+
+
+@dataclass(frozen=True)
+class ParsedSignature:
+    key_id: str
+    algorithm: str
+    headers: tuple[str, ...]
+    signature: bytes
+
+
+def generate_key_pair(bits: int = 2048) -> tuple[str, str]:
+    """(private PEM, public PEM) of a new RSA key."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
+    private = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode("ascii")
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode("ascii")
+    )
+    return private, public
+
+
+def load_private_key(pem: str) -> rsa.RSAPrivateKey:
+    key = serialization.load_pem_private_key(pem.encode("ascii"), password=None)
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise SignatureError("Only RSA keys are supported.")
+    return key
+
+
+def load_public_key(pem: str) -> rsa.RSAPublicKey:
+    try:
+        key = serialization.load_pem_public_key(pem.encode("ascii"))
+    except (ValueError, TypeError) as exc:
+        raise SignatureError("The actor's public key cannot be read.") from exc
+    if not isinstance(key, rsa.RSAPublicKey):
+        raise SignatureError("Only RSA keys (rsa-sha256) are supported.")
+    return key
+
+
+def digest_header(body: bytes) -> str:
+    return "SHA-256=" + base64.b64encode(hashlib.sha256(body).digest()).decode("ascii")
+
+
+def host_header(url: str) -> str:
+    """The Host value a client sends for ``url``: the port only when it is not the default."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if ":" in host:  # an IPv6 literal keeps its brackets
+        host = f"[{host}]"
+    default = 443 if parts.scheme == "https" else 80
+    return host if parts.port in (None, default) else f"{host}:{parts.port}"
+
+
+def http_date(now: datetime) -> str:
+    return format_datetime(now.astimezone(UTC), usegmt=True)
+
+
+def key_owner(key_id: str) -> str:
+    """The actor a ``keyId`` belongs to, by convention: the URL without its fragment."""
+    return key_id.split("#", 1)[0]
+
+
+def same_origin(a: str, b: str) -> bool:
+    pa, pb = urlsplit(a), urlsplit(b)
+    return bool(pa.hostname) and (pa.scheme, pa.hostname, pa.port) == (
+        pb.scheme,
+        pb.hostname,
+        pb.port,
+    )
+
+
+def _request_target(method: str, url_or_path: str) -> str:
+    parts = urlsplit(url_or_path)
+    path = parts.path or "/"
+    if parts.query:
+        path += "?" + parts.query
+    return f"{method.lower()} {path}"
+
+
+def signing_string(
+    method: str, path: str, headers: Mapping[str, str], names: tuple[str, ...]
+) -> str:
+    lower = {k.lower(): v for k, v in headers.items()}
+    lines = []
+    for name in names:
+        if name == "(request-target)":
+            lines.append(f"(request-target): {_request_target(method, path)}")
+        elif name in lower:
+            lines.append(f"{name}: {lower[name].strip()}")
+        else:
+            raise SignatureError(f"The signed header {name!r} is missing from the request.")
+    return "\n".join(lines)
+
+
+def sign_request(
+    method: str,
+    url: str,
+    *,
+    key_id: str,
+    private_key: rsa.RSAPrivateKey,
+    now: datetime,
+    body: bytes | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """The headers to send for a signed request: Host, Date, Digest (with a body) and
+    Signature, plus the ``headers`` given."""
+    out = dict(headers or {})
+    out["Host"] = host_header(url)
+    out["Date"] = http_date(now)
+    names = ["(request-target)", "host", "date"]
+    if body is not None:
+        out["Digest"] = digest_header(body)
+        names.append("digest")
+        out.setdefault("Content-Type", "application/activity+json")
+        names.append("content-type")
+    text = signing_string(method, url, out, tuple(names))
+    raw = private_key.sign(text.encode("utf-8"), padding.PKCS1v15(), hashes.SHA256())
+    out["Signature"] = (
+        f'keyId="{key_id}",algorithm="rsa-sha256",headers="{" ".join(names)}",'
+        f'signature="{base64.b64encode(raw).decode("ascii")}"'
+    )
+    return out
+
+
+def parse_signature(value: str) -> ParsedSignature:
+    params: dict[str, str] = {}
+    pos = 0
+    value = value.strip()
+    while pos < len(value):
+        match = _PARAM.match(value, pos)
+        if match is None:
+            raise SignatureError("The Signature header is malformed.")
+        params[match.group(1).lower()] = match.group(2)
+        pos = match.end()
+    if "keyid" not in params or "signature" not in params:
+        raise SignatureError("The Signature header has no keyId or no signature.")
+    try:
+        raw = base64.b64decode(params["signature"], validate=True)
+    except ValueError as exc:
+        raise SignatureError("The signature is not valid base64.") from exc
+    names = tuple(params.get("headers", "date").lower().split())
+    return ParsedSignature(params["keyid"], params.get("algorithm", "rsa-sha256"), names, raw)
+
+
+def check_freshness(headers: Mapping[str, str], now: datetime) -> None:
+    lower = {k.lower(): v for k, v in headers.items()}
+    raw = lower.get("date", "")
+    try:
+        sent = parsedate_to_datetime(raw)
+    except (TypeError, ValueError) as exc:
+        raise SignatureError("The request has no valid Date header.") from exc
+    if sent.tzinfo is None:
+        sent = sent.replace(tzinfo=UTC)
+    if abs(now - sent) > MAX_SKEW:
+        raise SignatureError("The request's Date is more than 12 hours away: a replay?")
+
+
+def verify_request(
+    method: str,
+    path: str,
+    headers: Mapping[str, str],
+    body: bytes | None,
+    signature: ParsedSignature,
+    public_key_pem: str,
+    now: datetime,
+) -> None:
+    """Raise :class:`SignatureError` unless the request is signed by ``public_key_pem``,
+    fresh, and (for a body) carries a signed, matching Digest."""
+    if signature.algorithm.lower() not in {"rsa-sha256", "hs2019"}:
+        raise SignatureError(f"The algorithm {signature.algorithm!r} is not supported.")
+    if "date" not in signature.headers and "(created)" not in signature.headers:
+        raise SignatureError("The signature does not cover the Date header.")
+    check_freshness(headers, now)
+    lower = {k.lower(): v for k, v in headers.items()}
+    if body is not None and method.upper() == "POST":
+        if "digest" not in signature.headers:
+            raise SignatureError("A POST signature must cover the Digest header.")
+        if lower.get("digest", "").strip() != digest_header(body):
+            # Only SHA-256 is accepted: it is what every implementation sends.
+            raise SignatureError("The Digest header does not match the body.")
+    text = signing_string(method, path, headers, signature.headers)
+    key = load_public_key(public_key_pem)
+    try:
+        key.verify(signature.signature, text.encode("utf-8"), padding.PKCS1v15(), hashes.SHA256())
+    except InvalidSignature as exc:
+        raise SignatureError("The signature does not match the actor's key.") from exc
