@@ -30,7 +30,7 @@ from florilege.federation.models import Delivery, Instance, LocalActor, OutboxAc
 from florilege.federation.services.actors import actor_uri, ensure_keys
 from florilege.federation.signatures import load_private_key, sign_request
 from florilege.lib.fetching import policy_from_settings
-from florilege.lib.http import FetchError, GuardedClient
+from florilege.lib.http import FetchError, FetchPolicy, GuardedClient
 
 log = logging.getLogger("florilege.federation")
 LEASE = timedelta(minutes=5)
@@ -137,15 +137,19 @@ async def post_all(
     return await asyncio.gather(*(one(job) for job in jobs))
 
 
-def delivery_client() -> GuardedClient:
+def delivery_policy() -> FetchPolicy:
     cfg = settings.CONFIG
-    policy = replace(
+    return replace(
         policy_from_settings(),
         timeout=cfg.FEDERATION_DELIVERY_TIMEOUT,
         connect_timeout=min(cfg.FEDERATION_DELIVERY_TIMEOUT, 10.0),
         max_bytes=64 * 1024,  # an inbox's answer is short; we read it only for errors
     )
-    return GuardedClient(policy, max_connections=max(1, cfg.FEDERATION_DELIVERY_CONCURRENCY))
+
+
+def delivery_client() -> GuardedClient:
+    concurrency = max(1, settings.CONFIG.FEDERATION_DELIVERY_CONCURRENCY)
+    return GuardedClient(delivery_policy(), max_connections=concurrency)
 
 
 def record(
