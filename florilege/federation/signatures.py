@@ -84,6 +84,18 @@ def digest_header(body: bytes) -> str:
     return "SHA-256=" + base64.b64encode(hashlib.sha256(body).digest()).decode("ascii")
 
 
+def digest_matches(header: str, body: bytes) -> bool:
+    """The SHA-256 value of a Digest header matches ``body``. The algorithm name is read
+    case-insensitively (Mastodon sends ``SHA-256``, bovine ``sha-256``); only SHA-256 is
+    accepted, as every implementation sends it."""
+    expected = digest_header(body).split("=", 1)[1]
+    for part in header.split(","):
+        name, _, value = part.strip().partition("=")
+        if name.lower() == "sha-256" and value == expected:
+            return True
+    return False
+
+
 def host_header(url: str) -> str:
     """The Host value a client sends for ``url``: the port only when it is not the default."""
     parts = urlsplit(url)
@@ -218,8 +230,7 @@ def verify_request(
     if body is not None and method.upper() == "POST":
         if "digest" not in signature.headers:
             raise SignatureError("A POST signature must cover the Digest header.")
-        if lower.get("digest", "").strip() != digest_header(body):
-            # Only SHA-256 is accepted: it is what every implementation sends.
+        if not digest_matches(lower.get("digest", ""), body):
             raise SignatureError("The Digest header does not match the body.")
     text = signing_string(method, path, headers, signature.headers)
     key = load_public_key(public_key_pem)

@@ -162,3 +162,12 @@ def test_within_twelve_hours_is_accepted():
 def test_malformed_signature_header(value):
     with pytest.raises(sig.SignatureError):
         sig.parse_signature(value)
+
+
+@pytest.mark.parametrize("name", ["SHA-256", "sha-256"])
+def test_digest_algorithm_name_is_case_insensitive(name):
+    value = sig.digest_header(BODY).split("=", 1)[1]
+    assert sig.digest_matches(f"{name}={value}", BODY)
+    assert sig.digest_matches(f"SHA-512=abc, {name}={value}", BODY)
+    assert not sig.digest_matches(f"{name}={value}", BODY + b" ")
+    assert not sig.digest_matches(f"MD5={value}", BODY)
