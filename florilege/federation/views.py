@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import (
     Http404,
     HttpRequest,
@@ -240,23 +240,28 @@ def manage(request: HttpRequest, slug: str) -> HttpResponse:
             _manage_action(request, topic)
             return redirect("federation:manage", slug=topic.slug)
         context = management.overview(request.user, topic)
-    except PermissionDenied:
-        raise
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
         return redirect("federation:manage", slug=topic.slug)
     return render(request, "federation/manage.html", {"topic": topic, **context})
 
 
+def _follower_id(request: HttpRequest) -> int:
+    raw = request.POST.get("follower", "")
+    if not raw.isdigit():
+        raise ValidationError(_("This follower does not exist (any more)."))
+    return int(raw)
+
+
 def _manage_action(request: HttpRequest, topic: Topic) -> None:
     action = request.POST.get("action", "")
     now = timezone.now()
     if action == "remove":
-        management.remove_follower(request.user, topic, int(request.POST.get("follower", 0)), now)
+        management.remove_follower(request.user, topic, _follower_id(request), now)
         messages.success(request, _("The follower was removed."))
     elif action in {"approve", "reject"}:
         management.decide_follower(
-            request.user, topic, int(request.POST.get("follower", 0)), action == "approve", now
+            request.user, topic, _follower_id(request), action == "approve", now
         )
     elif action == "approval":
         management.set_approval(request.user, topic, request.POST.get("value") == "1")

@@ -104,10 +104,28 @@ def test_curator_removes_a_follower_and_their_server_is_told(client_in, client, 
     assert [r.activity["type"] for r in peer.received] == ["Accept", "Reject"]
 
 
-def test_another_user_cannot_manage_followers(client, django_user_model, topic):
+def test_another_user_cannot_manage_followers(client, django_user_model, topic, peer, alice):
+    follow(peer, client, topic, alice)
+    process_cycle()
+    follower = Follower.objects.get()
     other = django_user_model.objects.create_user("mallory", password="pw")
     client.force_login(other)
-    assert client.get(f"/curate/{topic.slug}/fediverse/").status_code == 403
+    page = f"/curate/{topic.slug}/fediverse/"
+    assert client.get(page).status_code == 403
+    for action in ("remove", "reject", "approve"):
+        assert client.post(page, {"action": action, "follower": follower.pk}).status_code == 403
+    assert client.post(page, {"action": "block", "target": "x.example"}).status_code == 403
+    assert client.post(page, {"action": "approval", "value": "1"}).status_code == 403
+    assert Follower.objects.filter(status="accepted").count() == 1
+
+
+def test_bad_manage_input_is_a_message_not_an_error(client_in, topic):
+    page = f"/curate/{topic.slug}/fediverse/"
+    for data in ({"action": "remove", "follower": "abc"}, {"action": "nope"},
+                 {"action": "block", "target": "not a domain"}):  # fmt: skip
+        response = client_in.post(page, data, follow=True)
+        assert response.status_code == 200
+        assert response.context["messages"]
 
 
 def test_undo_follow_and_block_remove_the_follower(client, topic, peer, alice):
