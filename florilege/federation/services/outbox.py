@@ -104,8 +104,10 @@ def publish_scoop(scoop_id: int, now: datetime | None = None) -> OutboxActivity 
         return None
     actor = topic_actor(scoop.topic)
     uri = actor_uri(actor)
-    # Rescoops come from another branch: when the field exists and points at a scoop of
-    # another topic of ours, the original Note is boosted instead of copied.
+    # NOTE(rescoop): the rescoop model (Scoop.rescooped_from) comes from another branch and
+    # does not exist here yet. When the field exists and points at a scoop of another of
+    # our topics, the original Note is boosted (Announce) instead of copied; add a test
+    # with a rescoop fixture once the field lands.
     original = getattr(scoop, "rescooped_from", None)
     if original is not None and getattr(original, "pk", None):
         activity = activities.wrap(
