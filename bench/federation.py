@@ -168,10 +168,15 @@ def setup(followers: int, instances: int, port: int) -> Any:
             )
         )
     RemoteActor.objects.bulk_create(remotes, batch_size=1000)
-    # A running worker has built its TLS context long before a scoop is published.
+    # A running worker has built its TLS context and loaded the URL configuration (which
+    # imports every view, and the language model with them) long before a scoop is
+    # published: do it here so the first run does not time those 4-6 s of start-up.
+    from django.urls import reverse
+
     from florilege.lib.http import _ssl_context
 
     _ssl_context()
+    reverse("publishing:home")
     Follower.objects.bulk_create(
         [Follower(actor=actor, remote=r) for r in RemoteActor.objects.all()], batch_size=1000
     )
@@ -205,6 +210,7 @@ def run_once(topic: Any, user: Any, n: int) -> dict[str, Any]:
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.monotonic()
     publish_scoop(scoop.pk, now)
+    queued = time.monotonic() - t0
     activity_rows = Delivery.objects.filter(activity__scoop=scoop).count()
     finished: list[float] = []
     statuses: list[int | None] = []
@@ -225,6 +231,7 @@ def run_once(topic: Any, user: Any, n: int) -> dict[str, Any]:
     finished.sort()
     return {
         "inboxes": activity_rows,
+        "queued": queued,
         "delivered": len(finished),
         "timeouts": sum(1 for s in statuses if s is None),
         "wall": wall,
@@ -247,6 +254,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--concurrency", type=int, default=200)
     parser.add_argument("--quick", action="store_true", help="1,000 followers, 100 instances")
     parser.add_argument("--seed", type=int, default=4)
+    parser.add_argument("--profile", action="store_true", help="cProfile our side (stderr)")
     args = parser.parse_args(argv)
     if args.quick:
         args.followers, args.instances = 1_000, 100
@@ -277,7 +285,15 @@ def main(argv: list[str] | None = None) -> None:
     for label, dead in (("all up", set()), (f"{args.down:.0%} down", down)):
         receiver = Receiver(work, port, actor.public_key_pem, dead)
         try:
-            result = run_once(topic, user, len(results))
+            if args.profile:
+                import cProfile
+                import pstats
+
+                profiler = cProfile.Profile()
+                result = profiler.runcall(run_once, topic, user, len(results))
+                pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(30)
+            else:
+                result = run_once(topic, user, len(results))
             result["receiver"] = receiver.stats()
         finally:
             receiver.stop()

@@ -228,7 +228,9 @@ def deliver_cycle(
     batch = lease_due(now, limit or cfg.FEDERATION_DELIVERY_BATCH, owner)
     if not batch:
         return DeliveryReport()
+    t0 = time.monotonic()
     jobs = build_jobs(batch)
+    log.debug("event=jobs_built n=%d seconds=%.3f", len(jobs), time.monotonic() - t0)
     factory = client_factory or delivery_client
 
     async def go() -> list[Outcome]:
