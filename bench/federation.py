@@ -18,6 +18,7 @@ import json
 import os
 import random
 import resource
+import secrets
 import socket
 import subprocess
 import sys
@@ -150,8 +151,10 @@ def setup(followers: int, instances: int, port: int) -> Any:
     from florilege.federation.models import Follower, RemoteActor
     from florilege.federation.services.actors import ensure_keys, topic_actor
 
-    user = get_user_model().objects.create_user("bench", password="x")
-    topic = Topic.objects.create(title="Bench", slug="bench", owner=user)
+    # A tag per run, so a run on a kept database (BENCH_DATABASE_URL) never collides.
+    tag = secrets.token_hex(4)
+    user = get_user_model().objects.create_user(f"bench-{tag}", password="x")
+    topic = Topic.objects.create(title="Bench", slug=f"bench-{tag}", owner=user)
     actor = ensure_keys(topic_actor(topic))
     remotes = []
     for n in range(followers):
@@ -159,10 +162,10 @@ def setup(followers: int, instances: int, port: int) -> Any:
         base = f"http://{host(i)}:{port}"
         remotes.append(
             RemoteActor(
-                uri=f"{base}/users/u{n}",
+                uri=f"{base}/users/{tag}-{n}",
                 domain=host(i),
                 username=f"u{n}",
-                inbox=f"{base}/users/u{n}/inbox",
+                inbox=f"{base}/users/{tag}-{n}/inbox",
                 shared_inbox=f"{base}/inbox",
                 public_key_pem="-",
             )
@@ -178,7 +181,8 @@ def setup(followers: int, instances: int, port: int) -> Any:
     _ssl_context()
     reverse("publishing:home")
     Follower.objects.bulk_create(
-        [Follower(actor=actor, remote=r) for r in RemoteActor.objects.all()], batch_size=1000
+        [Follower(actor=actor, remote=r) for r in RemoteActor.objects.filter(uri__contains=tag)],
+        batch_size=1000,
     )
     return topic, user, actor
 
@@ -203,8 +207,8 @@ def run_once(topic: Any, user: Any, n: int) -> dict[str, Any]:
 
     now = timezone.now()
     scoop = Scoop.objects.create(
-        topic=topic, curator=user, url=f"https://news.example/{n}",
-        canonical_url=f"https://news.example/{n}", title=f"Story {n}", insight="Why.",
+        topic=topic, curator=user, url=f"https://news.example/{topic.slug}/{n}",
+        canonical_url=f"https://news.example/{topic.slug}/{n}", title=f"Story {n}", insight="Why.",
         insight_html="<p>Why.</p>", tags=["bench"], published_at=now,
     )  # fmt: skip
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)
