@@ -238,3 +238,154 @@ def verify_request(
         key.verify(signature.signature, text.encode("utf-8"), padding.PKCS1v15(), hashes.SHA256())
     except InvalidSignature as exc:
         raise SignatureError("The signature does not match the actor's key.") from exc
+
+
+# --- RFC 9421 (HTTP Message Signatures), accepted on input --------------------------------
+
+_LABELLED = re.compile(r"\s*([a-zA-Z0-9_*-]+)=(.*)$", re.S)
+_COMPONENT = re.compile(r'"([^"]+)"(?:;[a-z]+)*')
+_SF_PARAM = re.compile(r';([a-z]+)=("(?:[^"\\]|\\.)*"|-?\d+)')
+
+
+@dataclass(frozen=True)
+class Rfc9421Signature:
+    key_id: str
+    label: str
+    components: tuple[str, ...]
+    params: dict[str, str | int]
+    # The signature parameters exactly as received: they are part of what was signed.
+    raw_params: str
+    signature: bytes
+
+
+def parse_rfc9421(headers: Mapping[str, str]) -> Rfc9421Signature:
+    """The first signature of a ``Signature-Input`` / ``Signature`` pair (RFC 9421)."""
+    lower = {k.lower(): v for k, v in headers.items()}
+    value = lower.get("signature-input", "").strip()
+    match = _LABELLED.match(value)
+    close = value.find(")")
+    if match is None or not match.group(2).startswith("(") or close < 0:
+        raise SignatureError("The Signature-Input header is malformed.")
+    label = match.group(1)
+    raw = match.group(2)
+    close = raw.find(")")
+    end = _end_of_member(raw, close + 1)
+    raw = raw[:end].strip()
+    components = tuple(_COMPONENT.findall(raw[1:close]))
+    params: dict[str, str | int] = {}
+    for name, param in _SF_PARAM.findall(raw[close + 1 :]):
+        params[name] = param[1:-1] if param.startswith('"') else int(param)
+    key_id = params.get("keyid")
+    if not isinstance(key_id, str) or not key_id:
+        raise SignatureError("The signature has no keyid.")
+    signature = _labelled_signature(lower.get("signature", ""), label)
+    return Rfc9421Signature(key_id, label, components, params, raw, signature)
+
+
+def _end_of_member(text: str, start: int) -> int:
+    """Where a dictionary member's parameters end: the first comma outside quotes."""
+    quoted = False
+    for index in range(start, len(text)):
+        char = text[index]
+        if char == '"' and text[index - 1] != "\\":
+            quoted = not quoted
+        elif char == "," and not quoted:
+            return index
+    return len(text)
+
+
+def _labelled_signature(header: str, label: str) -> bytes:
+    for part in header.split(","):
+        name, _, value = part.strip().partition("=")
+        if name == label and value.startswith(":") and value.endswith(":"):
+            try:
+                return base64.b64decode(value[1:-1], validate=True)
+            except ValueError as exc:
+                raise SignatureError("The signature is not valid base64.") from exc
+    raise SignatureError("The Signature header has no signature for the Signature-Input.")
+
+
+def content_digest_matches(header: str, body: bytes) -> bool:
+    """``Content-Digest: sha-256=:...:`` (or sha-512) matches ``body`` (RFC 9530)."""
+    for part in header.split(","):
+        name, _, value = part.strip().partition("=")
+        algorithm = {"sha-256": hashlib.sha256, "sha-512": hashlib.sha512}.get(name.lower())
+        if algorithm and value == ":" + base64.b64encode(algorithm(body).digest()).decode() + ":":
+            return True
+    return False
+
+
+def rfc9421_base(
+    method: str, target_uri: str, headers: Mapping[str, str], signature: Rfc9421Signature
+) -> str:
+    lower = {k.lower(): v for k, v in headers.items()}
+    parts = urlsplit(target_uri)
+    derived = {
+        "@method": method.upper(),
+        "@target-uri": target_uri,
+        "@authority": host_header(target_uri),
+        "@scheme": parts.scheme,
+        "@path": parts.path or "/",
+        "@query": "?" + parts.query,
+        "@request-target": (parts.path or "/") + ("?" + parts.query if parts.query else ""),
+    }
+    lines = []
+    for name in signature.components:
+        if name in derived:
+            value = derived[name]
+        elif name in lower:
+            value = lower[name].strip()
+        else:
+            raise SignatureError(f"The signed component {name!r} is missing from the request.")
+        lines.append(f'"{name}": {value}')
+    lines.append(f'"@signature-params": {signature.raw_params}')
+    return "\n".join(lines)
+
+
+def check_rfc9421_freshness(signature: Rfc9421Signature, now: datetime) -> None:
+    created = signature.params.get("created")
+    if not isinstance(created, int):
+        raise SignatureError("The signature has no creation time.")
+    if abs(now - datetime.fromtimestamp(created, UTC)) > MAX_SKEW:
+        raise SignatureError("The signature was made more than 12 hours away: a replay?")
+    expires = signature.params.get("expires")
+    if isinstance(expires, int) and datetime.fromtimestamp(expires, UTC) < now:
+        raise SignatureError("The signature has expired.")
+
+
+def verify_rfc9421(
+    method: str,
+    target_uri: str,
+    headers: Mapping[str, str],
+    body: bytes | None,
+    signature: Rfc9421Signature,
+    public_key_pem: str,
+    now: datetime,
+) -> None:
+    """Raise :class:`SignatureError` unless an RFC 9421 signature (rsa-v1_5-sha256 or
+    rsa-pss-sha512) by ``public_key_pem`` covers the request, is fresh and, for a POST,
+    covers a matching Content-Digest."""
+    check_rfc9421_freshness(signature, now)
+    if "@method" not in signature.components or not (
+        {"@target-uri", "@path", "@request-target"} & set(signature.components)
+    ):
+        raise SignatureError("The signature must cover the method and the target.")
+    if body is not None and method.upper() == "POST":
+        lower = {k.lower(): v for k, v in headers.items()}
+        if "content-digest" not in signature.components:
+            raise SignatureError("A POST signature must cover the Content-Digest header.")
+        if not content_digest_matches(lower.get("content-digest", ""), body):
+            raise SignatureError("The Content-Digest header does not match the body.")
+    base = rfc9421_base(method, target_uri, headers, signature).encode("utf-8")
+    key = load_public_key(public_key_pem)
+    algorithm = signature.params.get("alg", "rsa-v1_5-sha256")
+    try:
+        if algorithm == "rsa-v1_5-sha256":
+            key.verify(signature.signature, base, padding.PKCS1v15(), hashes.SHA256())
+        elif algorithm == "rsa-pss-sha512":
+            pss = padding.PSS(mgf=padding.MGF1(hashes.SHA512()), salt_length=64)
+            key.verify(signature.signature, base, pss, hashes.SHA512())
+        else:
+            raise SignatureError(f"The algorithm {algorithm!r} is not supported.")
+    except InvalidSignature as exc:
+        raise SignatureError("The signature does not match the actor's key.") from exc
