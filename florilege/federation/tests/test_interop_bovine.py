@@ -43,7 +43,8 @@ def bovine_peer(tmp_path):
     log = (tmp_path / "bovine.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "florilege.federation.tests.bovine_peer", str(port), str(tmp_path)],
-        cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=log, stderr=log,
+        # bovine writes a JSON-LD cache in its working folder: keep it out of the checkout.
+        cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=log, stderr=log,
     )  # fmt: skip
     try:
         deadline = time.monotonic() + 60
