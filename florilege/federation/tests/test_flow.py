@@ -346,3 +346,17 @@ def test_scoop_object_is_served_and_html_readers_go_to_the_permalink(client, top
     assert page.status_code == 302 and page["Location"] == scoop.get_absolute_url()
     Scoop.objects.filter(pk=scoop.pk).update(published_at=timezone.now() + timedelta(days=1))
     assert client.get(f"/ap/scoops/{scoop.pk}").status_code == 404
+
+
+def test_old_processed_activities_and_deliveries_are_purged(client, topic, peer, alice):
+    from florilege.federation.worker import purge
+
+    follow(peer, client, topic, alice)
+    federation_cycle()
+    assert InboxItem.objects.get().status == "done"
+    assert Delivery.objects.get().status == "done"
+    now = timezone.now()
+    assert purge(now + timedelta(days=13)) == (0, 0)
+    assert purge(now + timedelta(days=15)) == (1, 0)
+    assert purge(now + timedelta(days=31)) == (0, 1)
+    assert Follower.objects.count() == 1  # the follow itself is kept
