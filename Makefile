@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLORILEGE_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test install lint check clean chromium bench-ingest
+.PHONY: run test install lint check clean chromium bench-ingest bench-federation
 
 # Debian ships venv separately (python3-venv); install it when we can, else say so.
 $(BIN)/python:
@@ -56,6 +56,11 @@ bench-ingest: $(VENV)/.bench-installed
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; } || \
 		{ echo "bench-ingest needs nginx: sudo apt-get install nginx-light"; exit 1; }
 	$(BIN)/python -m bench.ingest $(BENCH_ARGS)
+
+# One scoop to 10,000 followers on 1,000 simulated instances (a loopback receiver that
+# verifies every signature), then again with 5% of the instances hanging.
+bench-federation: install
+	$(BIN)/python -m bench.federation $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var

@@ -117,6 +117,38 @@ OPTIONS: tuple[Option, ...] = (
         "Behind a reverse proxy: take the visitor's address from the last X-Forwarded-For "
         "entry (the one the proxy added) when counting views.",
     ),
+    Option(
+        "FEDERATION_AUTHORIZED_FETCH",
+        _bool,
+        "0",
+        "Serve ActivityPub objects, outboxes and follower lists only to signed requests from "
+        "instances that are not blocked (actors then show only their name and key).",
+    ),
+    Option(
+        "FEDERATION_DELIVERY_CONCURRENCY",
+        int,
+        "100",
+        "Signed POSTs to remote inboxes a worker sends at the same time.",
+    ),
+    Option("FEDERATION_DELIVERY_BATCH", int, "1000", "Deliveries a worker leases per cycle."),
+    Option(
+        "FEDERATION_DELIVERY_TIMEOUT",
+        float,
+        "10",
+        "Seconds allowed for one delivery to a remote inbox before it counts as failed.",
+    ),
+    Option(
+        "FEDERATION_INBOX_MAX_BYTES",
+        int,
+        "262144",
+        "Largest activity body the inbox accepts (larger: 413).",
+    ),
+    Option(
+        "FEDERATION_INBOX_RATE",
+        int,
+        "300",
+        "Activities accepted from one instance per minute before the inbox answers 429.",
+    ),
     Option("LOG_LEVEL", str, "INFO", "Log level for the florilege loggers."),
     Option(
         "READER_SUGGESTIONS_PER_HOUR",

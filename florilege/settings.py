@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "florilege.publishing",
     "florilege.analytics",
     "florilege.demo",
+    "florilege.federation",
 ]
 
 MIDDLEWARE = [

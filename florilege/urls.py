@@ -14,5 +14,6 @@ urlpatterns = [
     path("websub/", include("florilege.sources.urls")),
     # Share target (/scoop?url=) and readers' suggestions: before the public pages.
     path("", include("florilege.curation.urls_flow")),
+    path("", include("florilege.federation.urls")),
     path("", include("florilege.publishing.urls")),
 ]

@@ -532,6 +532,7 @@ class GuardedClient:
         *,
         resolver: Resolver = system_resolver,
         transport: httpx.AsyncBaseTransport | None = None,
+        max_origins: int = 256,
     ) -> None:
         self.policy = policy
         self._resolve = resolver
@@ -539,7 +540,7 @@ class GuardedClient:
             follow_redirects=False,
             timeout=httpx.Timeout(policy.timeout, connect=policy.connect_timeout),
             headers={"User-Agent": policy.user_agent, "Accept-Encoding": ACCEPTED_ENCODINGS},
-            transport=transport or LaneTransport(),
+            transport=transport or LaneTransport(max_origins),
             trust_env=False,
         )
         self._slots: dict[str, asyncio.Semaphore] = {}
@@ -564,13 +565,19 @@ class GuardedClient:
             ) from exc
 
     async def post(
-        self, url: str, form: Mapping[str, str], headers: dict[str, str] | None = None
+        self,
+        url: str,
+        form: Mapping[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+        *,
+        content: bytes | None = None,
     ) -> FetchResponse:
-        """POST a urlencoded form under every guard; a redirect is returned, not followed."""
+        """POST a urlencoded form (or raw ``content``, e.g. a signed ActivityPub activity)
+        under every guard; a redirect is returned, not followed."""
         try:
             async with asyncio.timeout(self.policy.timeout) as deadline:
                 status, hdrs, body = await self._pinned(
-                    url, headers or {}, deadline, method="POST", form=form
+                    url, headers or {}, deadline, method="POST", form=form, content=content
                 )
         except TimeoutError as exc:
             raise FetchError(
@@ -585,6 +592,7 @@ class GuardedClient:
         deadline: asyncio.Timeout,
         method: str = "GET",
         form: Mapping[str, str] | None = None,
+        content: bytes | None = None,
     ) -> tuple[int, dict[str, str], bytes]:
         """One request, connected only to the addresses checked for its host."""
         target = _parse_target(url)
@@ -594,7 +602,7 @@ class GuardedClient:
                 MappingProxyType({**_PINS.get(), (target.host, target.port): addresses})
             )
             try:
-                return await self._one(url, headers, method, form)
+                return await self._one(url, headers, method, form, content)
             finally:
                 _PINS.reset(token)
 
@@ -663,11 +671,14 @@ class GuardedClient:
         headers: dict[str, str],
         method: str = "GET",
         form: Mapping[str, str] | None = None,
+        content: bytes | None = None,
     ) -> tuple[int, dict[str, str], bytes]:
         limit = self.policy.max_bytes
         data = dict(form) if form is not None else None
         try:
-            async with self._client.stream(method, url, headers=headers, data=data) as response:
+            async with self._client.stream(
+                method, url, headers=headers, data=data, content=content
+            ) as response:
                 declared = response.headers.get("content-length", "").strip()
                 if declared.isdigit() and int(declared) > limit:
                     raise FetchError("too_large", _too_large(limit))

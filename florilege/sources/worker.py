@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from florilege.curation.models import TopicSource
 from florilege.curation.services.publication import publish_due
+from florilege.federation.worker import federation_cycle
 from florilege.lib.fetching import policy_from_settings
 from florilege.lib.http import FetchPolicy, GuardedClient
 from florilege.publishing.services.digest import digest_cycle
@@ -165,6 +166,10 @@ def run_cycle(
         report.published = publish_due(now)
     except Exception:
         log.exception("event=publish_due_failed")
+    try:
+        federation_cycle(now)
+    except Exception:
+        log.exception("event=federation_cycle_failed")
     return report
 
 

@@ -33,6 +33,8 @@ log = logging.getLogger("florilege.curation")
 scoop_published = Signal()
 # Sent after a public scoop was taken down (sender=Scoop, scoop=..., now=...).
 scoop_unpublished = Signal()
+# Sent after a public scoop's text changed (federation sends an Update).
+scoop_edited = Signal()
 
 NOW, AT, QUEUE, PROPOSE, DRAFT = "now", "at", "queue", "propose", "draft"
 GOING_OUT = {NOW, AT, QUEUE}
@@ -303,6 +305,8 @@ def edit(scoop: Scoop, user, changes: ScoopEdit, now: datetime) -> Scoop:
         scoop.updated_at = now
         scoop.save(update_fields=[*new, "insight_html", "updated_at"])
         audit.record(scoop.topic, user, "edited", now, scoop, fields=changed)
+        if scoop.status == ScoopStatus.PUBLISHED:
+            scoop_edited.send(sender=Scoop, scoop=scoop, now=now)
     return scoop
 
 

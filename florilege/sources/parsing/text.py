@@ -68,7 +68,12 @@ def _local_copy(el: etree._Element) -> etree._Element:
     for node in dup.iter():
         tag = node.tag
         if isinstance(tag, str) and tag[0] == "{":
-            node.tag = tag.split("}", 1)[1]
+            try:
+                node.tag = tag.split("}", 1)[1]
+            except ValueError:
+                # A recovered, broken name (such as ":") is no name in plain HTML; keep the
+                # content in a neutral element rather than fail the whole feed.
+                node.tag = "span"
     etree.cleanup_namespaces(dup)
     return dup
 

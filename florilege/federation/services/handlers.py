@@ -1,0 +1,238 @@
+"""What each received activity does. Called by the inbox stage inside a transaction, once
+per stored activity; every handler is idempotent (a redelivered activity changes nothing
+more) and returns whether the activity concerned us."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from florilege.curation.models import Scoop
+from florilege.federation import activities, ids
+from florilege.federation.models import (
+    Follower,
+    InboxItem,
+    LocalActor,
+    Reaction,
+    RemoteActor,
+    RemoteFollow,
+)
+from florilege.federation.services.actors import actor_uri, local_actor_for_uri, remote_actor
+from florilege.federation.services.outbox import send
+from florilege.lib.html import sanitize_html
+from florilege.publishing.models import Comment
+
+Handler = Callable[[InboxItem, dict[str, Any], datetime], bool]
+
+
+def _id(value: Any) -> str:
+    if isinstance(value, dict):
+        value = value.get("id")
+    return value if isinstance(value, str) else ""
+
+
+def handle(item: InboxItem, now: datetime) -> bool:
+    activity = item.payload
+    handler = HANDLERS.get(activity.get("type", ""))
+    return handler(item, activity, now) if handler else False
+
+
+# --- following us ----------------------------------------------------------------------------
+
+
+def _follow(item: InboxItem, activity: dict[str, Any], now: datetime) -> bool:
+    local = local_actor_for_uri(_id(activity.get("object")))
+    if local is None or local.kind == LocalActor.Kind.INSTANCE:
+        return False
+    remote = remote_actor(item.remote_uri)
+    status = Follower.Status.PENDING if local.approves_followers else Follower.Status.ACCEPTED
+    follower, created = Follower.objects.get_or_create(
+        actor=local,
+        remote=remote,
+        defaults={"status": status, "follow_id": _id(activity)[:2000], "created_at": now},
+    )
+    if not created and follower.follow_id != _id(activity):
+        follower.follow_id = _id(activity)[:2000]
+        follower.save(update_fields=["follow_id"])
+    if follower.status == Follower.Status.ACCEPTED:
+        answer_follow(local, remote, activity, "Accept", now)
+    return True
+
+
+def answer_follow(
+    local: LocalActor, remote: RemoteActor, follow: dict[str, Any], kind: str, now: datetime
+) -> None:
+    """Send Accept or Reject of a Follow to the follower's own inbox."""
+    follow = {k: v for k, v in follow.items() if k != "@context"}
+    activity = activities.wrap(kind, actor_uri(local), follow, now=now, to=[remote.uri])
+    send(local, activity, [remote.inbox or remote.shared_inbox], now)
+
+
+def _undo(item: InboxItem, activity: dict[str, Any], now: datetime) -> bool:
+    inner = activity.get("object")
+    inner_id = _id(inner)
+    kind = inner.get("type") if isinstance(inner, dict) else ""
+    if not kind and inner_id:
+        # Some servers undo by id only: find what that id was.
+        if Follower.objects.filter(follow_id=inner_id).exists():
+            kind = "Follow"
+        elif Reaction.objects.filter(activity_id=inner_id).exists():
+            kind = "Like"
+    if kind == "Follow":
+        target = local_actor_for_uri(_id(inner.get("object")) if isinstance(inner, dict) else "")
+        followers = Follower.objects.filter(remote__uri=item.remote_uri)
+        if target is not None:
+            followers = followers.filter(actor=target)
+        elif inner_id:
+            followers = followers.filter(follow_id=inner_id)
+        return followers.delete()[0] > 0
+    if kind in {"Like", "Announce"}:
+        reactions = Reaction.objects.filter(actor_uri=item.remote_uri)
+        by_id = reactions.filter(activity_id=inner_id) if inner_id else reactions.none()
+        if by_id.exists():
+            return by_id.delete()[0] > 0
+        pk = ids.scoop_pk_from_uri(_id(inner.get("object")) if isinstance(inner, dict) else "")
+        kind_value = Reaction.Kind.LIKE if kind == "Like" else Reaction.Kind.ANNOUNCE
+        return reactions.filter(scoop_id=pk, kind=kind_value).delete()[0] > 0
+    return False
+
+
+def _block(item: InboxItem, activity: dict[str, Any], now: datetime) -> bool:
+    # They blocked one of our actors: stop sending to them.
+    local = local_actor_for_uri(_id(activity.get("object")))
+    if local is None:
+        return False
+    return Follower.objects.filter(actor=local, remote__uri=item.remote_uri).delete()[0] > 0
+
+
+# --- reactions to our scoops -----------------------------------------------------------------
+
+
+def _our_scoop(uri: str) -> Scoop | None:
+    pk = ids.scoop_pk_from_uri(uri)
+    return Scoop.objects.visible().filter(pk=pk).first() if pk else None
+
+
+def _react(kind: str) -> Handler:
+    def handler(item: InboxItem, activity: dict[str, Any], now: datetime) -> bool:
+        scoop = _our_scoop(_id(activity.get("object")))
+        if scoop is None:
+            return False
+        Reaction.objects.get_or_create(
+            scoop=scoop,
+            kind=kind,
+            actor_uri=item.remote_uri,
+            defaults={"activity_id": _id(activity)[:2000], "created_at": now},
+        )
+        return True
+
+    return handler
+
+
+# --- remote objects: replies, edits, deletions -----------------------------------------------
+
+
+def _author(item: InboxItem) -> tuple[str, str]:
+    remote = RemoteActor.objects.filter(uri=item.remote_uri).first()
+    if remote is None:
+        return item.remote_uri[:100], ""
+    handle = f"@{remote.username}@{remote.domain}" if remote.username else remote.uri
+    return (remote.name or handle)[:100], (remote.url or remote.uri)[:2000]
+
+
+def _create(item: InboxItem, activity: dict[str, Any], now: datetime) -> bool:
+    obj = activity.get("object")
+    if not isinstance(obj, dict) or obj.get("type") not in {"Note", "Article", "Page"}:
+        return False
+    scoop = _our_scoop(_id(obj.get("inReplyTo")))
+    if scoop is None:
+        return _from_followed_account(item, obj, now)
+    remote_id = _id(obj)
+    if not remote_id or Comment.objects.filter(remote_id=remote_id).exists():
+        return True  # a redelivery
+    body = obj.get("content") if isinstance(obj.get("content"), str) else ""
+    name, url = _author(item)
+    Comment.objects.create(
+        scoop=scoop,
+        origin=Comment.Origin.FEDIVERSE,
+        author_name=name,
+        author_url=url,
+        remote_id=remote_id[:2000],
+        body=body[:20000],
+        body_html=sanitize_html(body[:20000]),
+        status=Comment.Status.PENDING,
+        created_at=now,
+    )
+    return True
+
+
+def _from_followed_account(item: InboxItem, obj: dict[str, Any], now: datetime) -> bool:
+    """A public post by an account one of our topics follows becomes an entry of that
+    follow's source, and from there a suggestion like any feed item."""
+    follows = RemoteFollow.objects.filter(
+        remote__uri=item.remote_uri, status=RemoteFollow.Status.ACCEPTED, source__isnull=False
+    ).select_related("source")
+    if not follows:
+        return False
+    from florilege.federation.services.following import store_post
+
+    for follow in follows:
+        store_post(follow.source, obj, now)
+    return True
+
+
+def _update(item: InboxItem, activity: dict[str, Any], now: datetime) -> bool:
+    obj = activity.get("object")
+    if not isinstance(obj, dict):
+        return False
+    if obj.get("type") in {"Person", "Service", "Group", "Organization", "Application"}:
+        # A profile or key change: refetch from the source rather than trust the payload.
+        remote_actor(item.remote_uri, refresh=True)
+        return True
+    comment = Comment.objects.filter(remote_id=_id(obj)).first()
+    if comment is None:
+        return False
+    body = obj.get("content") if isinstance(obj.get("content"), str) else ""
+    comment.body = body[:20000]
+    comment.body_html = sanitize_html(body[:20000])
+    comment.save(update_fields=["body", "body_html"])
+    return True
+
+
+def _delete(item: InboxItem, activity: dict[str, Any], now: datetime) -> bool:
+    object_id = _id(activity.get("object"))
+    if object_id == item.remote_uri:
+        # The account itself is gone: forget its follows and reactions.
+        Follower.objects.filter(remote__uri=object_id).delete()
+        Reaction.objects.filter(actor_uri=object_id).delete()
+        return True
+    return Comment.objects.filter(remote_id=object_id).delete()[0] > 0
+
+
+# --- answers to our own Follows --------------------------------------------------------------
+
+
+def _answer(status: str) -> Handler:
+    def handler(item: InboxItem, activity: dict[str, Any], now: datetime) -> bool:
+        inner_id = _id(activity.get("object"))
+        follows = RemoteFollow.objects.filter(remote__uri=item.remote_uri)
+        if inner_id:
+            follows = follows.filter(follow_id=inner_id)
+        return follows.update(status=status) > 0
+
+    return handler
+
+
+HANDLERS: dict[str, Handler] = {
+    "Follow": _follow,
+    "Undo": _undo,
+    "Block": _block,
+    "Like": _react(Reaction.Kind.LIKE),
+    "Announce": _react(Reaction.Kind.ANNOUNCE),
+    "Create": _create,
+    "Update": _update,
+    "Delete": _delete,
+    "Accept": _answer(RemoteFollow.Status.ACCEPTED),
+    "Reject": _answer(RemoteFollow.Status.REJECTED),
+}
