@@ -37,6 +37,7 @@ from florilege.sources.services.fetch import (
 )
 from florilege.sources.services.websub import websub_cycle
 from florilege.suggestions.services import SUGGEST_BATCH, suggest_pending
+from florilege.suggestions.stories import ENRICH_BATCH, enrich_pending
 
 log = logging.getLogger("florilege.worker")
 ClientFactory = Callable[[], GuardedClient]
@@ -101,6 +102,7 @@ class CycleReport:
     fetched: int = 0
     new_entries: int = 0
     full_texts: int = 0
+    enriched: int = 0
     suggested: int = 0
     errors: list[str] = field(default_factory=list)
 
@@ -153,6 +155,10 @@ def run_cycle(
     except Exception:
         log.exception("event=full_text_cycle_failed")
     try:
+        report.enriched = enrich_cycle(now)
+    except Exception:
+        log.exception("event=enrich_cycle_failed")
+    try:
         report.suggested = suggest_cycle(now)
     except Exception:
         log.exception("event=suggest_cycle_failed")
@@ -177,6 +183,17 @@ def suggest_cycle(now: datetime) -> int:
         scored, _ = suggest_pending(now)
         total += scored
         if scored < SUGGEST_BATCH:
+            return total
+
+
+def enrich_cycle(now: datetime) -> int:
+    """Sentence vectors and stories for what ingest stored, in batches, before suggesting
+    (the encoder is too slow for the fetch path; batched, it runs hundreds per second)."""
+    total = 0
+    while True:
+        done = enrich_pending(now)
+        total += done
+        if done < ENRICH_BATCH:
             return total
 
 
