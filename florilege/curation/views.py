@@ -25,6 +25,7 @@ from florilege.lib.http import FetchError
 from florilege.lib.urls import domain_of, is_http_url
 from florilege.sources.extract import extract_page
 from florilege.suggestions.models import Suggestion
+from florilege.suggestions.stories import attach_story_sources, story_entries, story_queue
 
 QUEUE_PAGE = 25
 
@@ -123,12 +124,9 @@ def source_remove(request: HttpRequest, slug: str, source_id: int) -> HttpRespon
 @login_required
 def queue(request: HttpRequest, slug: str) -> HttpResponse:
     topic = _topic_for(request, slug)
-    pending = (
-        Suggestion.objects.filter(topic=topic, status=Suggestion.Status.PENDING)
-        .select_related("entry", "entry__source")
-        .order_by("-score", "-id")
-    )
-    page = Paginator(pending, QUEUE_PAGE).get_page(request.GET.get("page"))
+    # One card per story, with the story's other sources ("also in N sources").
+    page = Paginator(story_queue(topic), QUEUE_PAGE).get_page(request.GET.get("page"))
+    attach_story_sources(page.object_list)
     return render(request, "curation/queue.html", {"topic": topic, "page": page})
 
 
@@ -138,12 +136,15 @@ def scoop_suggestion(request: HttpRequest, slug: str, suggestion_id: int) -> Htt
     suggestion = get_object_or_404(
         Suggestion.objects.select_related("entry", "entry__source"), pk=suggestion_id, topic=topic
     )
-    initial = ScoopForm.initial_from(scooping.draft_from_suggestion(suggestion))
+    # The story's other sources: the curator may scoop one of them instead (?entry=<id>).
+    entries = story_entries(suggestion.entry)
+    chosen = next((e for e in entries if str(e.pk) == request.GET.get("entry")), suggestion.entry)
+    initial = ScoopForm.initial_from(scooping.draft_from_suggestion(suggestion, chosen))
     form = ScoopForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             scoop = scooping.scoop_suggestion(
-                suggestion, request.user, form.draft(), timezone.now()
+                suggestion, request.user, form.draft(), timezone.now(), entry=chosen
             )
         except ValidationError as exc:
             _form_error(form, exc)
@@ -151,6 +152,7 @@ def scoop_suggestion(request: HttpRequest, slug: str, suggestion_id: int) -> Htt
             messages.success(request, "Scooped. It is on your topic page.")
             return redirect(scoop.get_absolute_url())
     context = {"topic": topic, "form": form, "suggestion": suggestion, "preview": initial}
+    context |= {"story_entries": entries, "chosen": chosen}
     return render(request, "curation/scoop_form.html", context)
 
 

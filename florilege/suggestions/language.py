@@ -90,13 +90,20 @@ def _restricted(languages: Iterable[str] | None) -> tuple[str, ...]:
     return wanted or SUPPORTED
 
 
+def _clean(text: str | None) -> str:
+    """The first MAX_CHARS, as valid UTF-8 (a lone surrogate from a broken feed becomes
+    "?" rather than an exception in either model)."""
+    text = (text or "")[:MAX_CHARS]
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
 def detect_language(text: str, languages: Iterable[str] | None = None) -> str:
     """ISO 639-1 code, or "" when there is nothing to tell (no letters, too few).
 
     ``languages``: answer only among these (a topic's languages); unknown codes are ignored.
     Never raises, whatever the input.
     """
-    text = (text or "")[:MAX_CHARS]
+    text = _clean(text)
     letters = _LETTER.findall(text)
     if len(letters) < MIN_LETTERS:
         return ""
@@ -118,7 +125,7 @@ def detect_language(text: str, languages: Iterable[str] | None = None) -> str:
 
 def detect_language_by_model(text: str) -> str:
     """Plain py3langid over all its languages (the baseline the benchmark compares with)."""
-    text = (text or "")[:MAX_CHARS]
+    text = _clean(text)
     if len(_LETTER.findall(text)) < MIN_LETTERS:
         return ""
     code, _ = _identifier.classify(text)

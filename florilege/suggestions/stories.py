@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 import numpy as np
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from threadpoolctl import threadpool_limits
 
+from florilege.curation.models import Topic
 from florilege.sources.models import Entry
 from florilege.suggestions import clustering, embedding
 from florilege.suggestions.clustering import Policy, Signals, StoryState
+from florilege.suggestions.models import Suggestion
 from florilege.suggestions.services import ensure_vectors
 from florilege.suggestions.story_models import Story, StoryMember
 
@@ -274,3 +276,77 @@ def enrich_pending(now: datetime, limit: int = ENRICH_BATCH) -> int:
         entries = list(pending[:limit])
         assign_stories(entries, now)
     return len(entries)
+
+
+# The curation queue: one card per story.
+
+
+def story_queue(topic: Topic) -> QuerySet[Suggestion]:
+    """Pending suggestions of ``topic``, one per story: the best-scored of its story (ties:
+    the newest suggestion), in queue order. Entries without a story yet stand alone.
+
+    The best score, not the earliest entry, picks the card: the card's place in the queue
+    is its score, and the curator can switch to any other source on the scoop form."""
+    pending = Suggestion.objects.filter(topic=topic, status=Suggestion.Status.PENDING)
+    better = pending.filter(
+        entry__story_member__story_id=OuterRef("entry__story_member__story_id")
+    ).filter(Q(score__gt=OuterRef("score")) | Q(score=OuterRef("score"), pk__gt=OuterRef("pk")))
+    return (
+        pending.filter(~Exists(better))
+        .select_related("entry", "entry__source", "entry__story_member")
+        .order_by("-score", "-id")
+    )
+
+
+def attach_story_sources(suggestions: Iterable[Suggestion]) -> None:
+    """Give each suggestion ``story_others``: the entries of its story from other sources
+    (one per source, earliest first). One query for the whole page."""
+    items = list(suggestions)
+    by_story: dict[int, list[Suggestion]] = defaultdict(list)
+    for suggestion in items:
+        suggestion.story_others = []
+        member = getattr(suggestion.entry, "story_member", None)
+        if member is not None:
+            by_story[member.story_id].append(suggestion)
+    if not by_story:
+        return
+    members = (
+        StoryMember.objects.filter(story_id__in=by_story)
+        .select_related("entry", "entry__source")
+        .order_by("seen_at", "entry_id")
+    )
+    for member in members:
+        for suggestion in by_story[member.story_id]:
+            sources = {suggestion.entry.source_id} | {e.source_id for e in suggestion.story_others}
+            if member.entry.source_id not in sources:
+                suggestion.story_others.append(member.entry)
+
+
+def story_entries(entry: Entry) -> list[Entry]:
+    """The entries of ``entry``'s story (itself included), earliest first."""
+    member = StoryMember.objects.filter(entry=entry).first()
+    if member is None:
+        return [entry]
+    return [
+        m.entry
+        for m in StoryMember.objects.filter(story_id=member.story_id)
+        .select_related("entry", "entry__source")
+        .order_by("seen_at", "entry_id")
+    ]
+
+
+def close_story(suggestion: Suggestion, status: str, curator, now: datetime) -> int:
+    """Once a curator decides one suggestion of a story, the topic's other pending
+    suggestions of that story leave the queue with the same decision. Returns how many."""
+    member = StoryMember.objects.filter(entry_id=suggestion.entry_id).first()
+    if member is None:
+        return 0
+    return (
+        Suggestion.objects.filter(
+            topic_id=suggestion.topic_id,
+            status=Suggestion.Status.PENDING,
+            entry__story_member__story_id=member.story_id,
+        )
+        .exclude(pk=suggestion.pk)
+        .update(status=status, decided_at=now, decided_by=curator)
+    )

@@ -15,6 +15,7 @@ from florilege.lib.html import html_to_text
 from florilege.lib.markdown import render_markdown
 from florilege.lib.urls import canonical_url, domain_of, is_http_url
 from florilege.suggestions.models import Suggestion
+from florilege.suggestions.stories import close_story, story_entries
 
 EXCERPT_LENGTH = 500
 _RAW_HTML = re.compile(r"<\s*/?\s*(script|style|iframe|object|embed)\b", re.IGNORECASE)
@@ -95,8 +96,9 @@ def _create(topic: Topic, curator, draft: ScoopDraft, now: datetime, entry=None)
     return scoop
 
 
-def draft_from_suggestion(suggestion: Suggestion) -> ScoopDraft:
-    entry = suggestion.entry
+def draft_from_suggestion(suggestion: Suggestion, entry=None) -> ScoopDraft:
+    """The scoop form's prefill: the suggestion's entry, or another source of its story."""
+    entry = entry or suggestion.entry
     return ScoopDraft(
         url=entry.url,
         title=entry.title,
@@ -109,14 +111,24 @@ def draft_from_suggestion(suggestion: Suggestion) -> ScoopDraft:
     )
 
 
-def scoop_suggestion(suggestion: Suggestion, curator, draft: ScoopDraft, now: datetime) -> Scoop:
-    """Publish a suggestion with the curator's insight; the suggestion leaves the queue."""
+def scoop_suggestion(
+    suggestion: Suggestion, curator, draft: ScoopDraft, now: datetime, entry=None
+) -> Scoop:
+    """Publish a suggestion with the curator's insight; the suggestion, and the other
+    suggestions of its story, leave the queue. ``entry``: another source of the same story
+    the curator chose to scoop instead."""
     require_curator(curator, suggestion.topic)
     if suggestion.status != Suggestion.Status.PENDING:
         raise ValidationError("This suggestion has already been decided.")
+    entry = entry or suggestion.entry
+    if entry.pk != suggestion.entry_id and entry.pk not in {
+        e.pk for e in story_entries(suggestion.entry)
+    }:
+        raise ValidationError("This source does not carry the same story.")
     with transaction.atomic():
-        scoop = _create(suggestion.topic, curator, draft, now, entry=suggestion.entry)
+        scoop = _create(suggestion.topic, curator, draft, now, entry=entry)
         _decide(suggestion, Suggestion.Status.SCOOPED, curator, now)
+        close_story(suggestion, Suggestion.Status.SCOOPED, curator, now)
     return scoop
 
 
@@ -124,7 +136,9 @@ def discard_suggestion(suggestion: Suggestion, curator, now: datetime) -> None:
     require_curator(curator, suggestion.topic)
     if suggestion.status != Suggestion.Status.PENDING:
         raise ValidationError("This suggestion has already been decided.")
-    _decide(suggestion, Suggestion.Status.DISCARDED, curator, now)
+    with transaction.atomic():
+        _decide(suggestion, Suggestion.Status.DISCARDED, curator, now)
+        close_story(suggestion, Suggestion.Status.DISCARDED, curator, now)
 
 
 def scoop_url(topic: Topic, curator, draft: ScoopDraft, now: datetime) -> Scoop:
