@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLORILEGE_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test install lint check clean chromium bench-ingest
+.PHONY: run test install lint check clean chromium bench-ingest bench-language bench-dedup
 
 # Debian ships venv separately (python3-venv); install it when we can, else say so.
 $(BIN)/python:
@@ -56,6 +56,13 @@ bench-ingest: $(VENV)/.bench-installed
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; } || \
 		{ echo "bench-ingest needs nginx: sudo apt-get install nginx-light"; exit 1; }
 	$(BIN)/python -m bench.ingest $(BENCH_ARGS)
+
+# Language identification (Lingua and MasakhaNEWS corpora) and story clustering (BBC News).
+bench-language: install
+	$(BIN)/python -m bench.language $(BENCH_ARGS)
+
+bench-dedup: install
+	$(BIN)/python -m bench.dedup $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var

@@ -39,7 +39,7 @@ OTHER_LANGUAGE_PROBABILITY = 0.9
 SHORT_TEXT_NGRAM_WEIGHT = 0.3
 
 _LETTER = re.compile(r"[^\W\d_]")
-_LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
+_OTHER_SCRIPT_LETTER = re.compile(r"[^\W\d_A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
 _WORD = re.compile(r"[^\W\d_]+")
 _identifier = py3langid.langid.LanguageIdentifier.from_model_file(
     py3langid.langid.MODEL_FILE, norm_probs=True
@@ -104,18 +104,20 @@ def detect_language(text: str, languages: Iterable[str] | None = None) -> str:
     Never raises, whatever the input.
     """
     text = _clean(text)
-    letters = _LETTER.findall(text)
-    if len(letters) < MIN_LETTERS:
+    letters = len(_LETTER.findall(text))
+    if letters < MIN_LETTERS:
         return ""
     allowed = _restricted(languages)
-    latin = sum(1 for ch in letters if _LATIN_LETTER.match(ch))
-    if latin * 2 < len(letters):
+    if len(_OTHER_SCRIPT_LETTER.findall(text)) * 2 > letters:
         # Another script: only the n-gram model knows it, and no restriction applies (a
         # Russian text is not French because a topic wants French).
         code, _ = _identifier.classify(text)
         return code
     if len(_WORD.findall(text)) <= SHORT_WORDS:
         return _short_text(text, allowed)
+    code, probability = _identifier.classify(text)
+    if code in allowed or (code not in SUPPORTED and probability >= OTHER_LANGUAGE_PROBABILITY):
+        return code  # the common case: one pass of the model, no ranking
     scores = _ngram_probabilities(text)
     top = max(scores, key=scores.__getitem__)
     if top not in SUPPORTED and scores[top] >= OTHER_LANGUAGE_PROBABILITY:
