@@ -280,6 +280,8 @@ def enrich_pending(now: datetime, limit: int = ENRICH_BATCH) -> int:
 
 # The curation queue: one card per story.
 
+DECIDED = (Suggestion.Status.SCOOPED, Suggestion.Status.DISCARDED)
+
 
 def story_queue(topic: Topic) -> QuerySet[Suggestion]:
     """Pending suggestions of ``topic``, one per story: the best-scored of its story (ties:
@@ -288,11 +290,14 @@ def story_queue(topic: Topic) -> QuerySet[Suggestion]:
     The best score, not the earliest entry, picks the card: the card's place in the queue
     is its score, and the curator can switch to any other source on the scoop form."""
     pending = Suggestion.objects.filter(topic=topic, status=Suggestion.Status.PENDING)
-    better = pending.filter(
-        entry__story_member__story_id=OuterRef("entry__story_member__story_id")
-    ).filter(Q(score__gt=OuterRef("score")) | Q(score=OuterRef("score"), pk__gt=OuterRef("pk")))
+    same_story = Q(entry__story_member__story_id=OuterRef("entry__story_member__story_id"))
+    better = pending.filter(same_story).filter(
+        Q(score__gt=OuterRef("score")) | Q(score=OuterRef("score"), pk__gt=OuterRef("pk"))
+    )
+    # A source that brings a story after the curator scooped or discarded it adds nothing.
+    decided = Suggestion.objects.filter(topic=topic, status__in=DECIDED).filter(same_story)
     return (
-        pending.filter(~Exists(better))
+        pending.filter(~Exists(better), ~Exists(decided))
         .select_related("entry", "entry__source", "entry__story_member")
         .order_by("-score", "-id")
     )

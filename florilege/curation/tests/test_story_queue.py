@@ -109,3 +109,14 @@ def test_an_entry_outside_the_story_is_refused(curator, topic, story) -> None:
 def test_discarding_the_card_discards_the_story(client_in, topic, story) -> None:
     client_in.post(reverse("curation:discard", args=[topic.slug, story["high"].pk]))
     assert set(Suggestion.objects.values_list("status", flat=True)) == {"discarded"}
+
+
+def test_a_late_source_of_a_decided_story_stays_out_of_the_queue(client_in, topic, story) -> None:
+    client_in.post(reverse("curation:discard", args=[topic.slug, story["high"].pk]))
+    late = _entry(story["entries"][0].source, "late", "Mastodon grows (late copy)")
+    _in_story(story["story"], late)
+    Suggestion.objects.create(topic=topic, entry=late, score=2.0)
+    lonely = _entry(story["entries"][0].source, "lonely", "Another story, no story row yet")
+    Suggestion.objects.create(topic=topic, entry=lonely, score=0.1)
+    body = client_in.get(reverse("curation:queue", args=[topic.slug])).content.decode()
+    assert "late copy" not in body and "Another story" in body
