@@ -9,7 +9,6 @@ candidates plus the stories the batch itself has just made. Nothing rescans the 
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -26,8 +25,6 @@ from florilege.suggestions.clustering import Policy, Signals, StoryState
 from florilege.suggestions.models import Suggestion
 from florilege.suggestions.services import ensure_vectors
 from florilege.suggestions.story_models import Story, StoryMember
-
-log = logging.getLogger("florilege.stories")
 
 ENRICH_BATCH = 200
 # Semantic candidates read per batch: the most recently seen stories of the window.
