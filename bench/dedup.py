@@ -267,7 +267,8 @@ def main() -> int:
         t0 = time.perf_counter()
         placed, seconds, cpu = run_stream(entries, args.batch)
         story_of = [placed[index_of[by_key[d.index]].pk] for d in docs]
-        ours, wrong, missed = score("ours (url, simhash, semantic)", pairs_of(story_of), truth, grey, docs)
+        name = "ours (url, simhash, semantic)"
+        ours, wrong, missed = score(name, pairs_of(story_of), truth, grey, docs)
 
         from florilege.suggestions.story_models import Story, StoryMember
 
@@ -279,7 +280,8 @@ def main() -> int:
         digests = [hashlib.sha256(d.raw).hexdigest() for d in docs]
         first: dict[str, int] = {}
         baseline_labels = [first.setdefault(h, i) for i, h in enumerate(digests)]
-        base, _, _ = score("baseline: exact text hash", pairs_of(baseline_labels), truth, grey, docs)
+        name = "baseline: exact text hash"
+        base, _, _ = score(name, pairs_of(baseline_labels), truth, grey, docs)
 
     print(f"BBC News: {len(docs)} articles; truth built in {truth_seconds:.1f}s from all pairs")
     print(
