@@ -40,6 +40,8 @@ from florilege.suggestions.services import SUGGEST_BATCH, suggest_pending
 from florilege.suggestions.stories import ENRICH_BATCH, enrich_pending
 
 log = logging.getLogger("florilege.worker")
+# Enrichment batches per cycle at most (ENRICH_BATCH entries each).
+ENRICH_ROUNDS = 50
 ClientFactory = Callable[[], GuardedClient]
 T = TypeVar("T")
 Work = Callable[[GuardedClient], Awaitable[T]]
@@ -190,11 +192,13 @@ def enrich_cycle(now: datetime) -> int:
     """Sentence vectors and stories for what ingest stored, in batches, before suggesting
     (the encoder is too slow for the fetch path; batched, it runs hundreds per second)."""
     total = 0
-    while True:
+    # Bounded, so a batch that keeps coming back full (a bug) cannot hold the worker.
+    for _ in range(ENRICH_ROUNDS):
         done = enrich_pending(now)
         total += done
         if done < ENRICH_BATCH:
-            return total
+            break
+    return total
 
 
 def full_text_cycle(now: datetime, net: Network) -> int:
