@@ -9,6 +9,9 @@ Three signals, tried in order of certainty:
    fingerprint is cut into ``bands`` (> max_distance) bands and, by the pigeonhole principle, two
    fingerprints that close agree exactly on at least one band, so an index on the bands
    finds every candidate.
+   Edited copies (a new title, a rewritten lead) are further apart; their MinHash
+   signatures over the whole text (``minhash.py``) estimate the share of shingles in
+   common, and ``min_jaccard`` of it makes a near-duplicate too (found through LSH bands).
 3. **Semantic similarity**: the cosine between the entry's sentence vector and the story's
    centroid reaches ``min_cosine``. This catches the same story rewritten by another
    newsroom, which shares facts but few shingles.
@@ -35,6 +38,8 @@ class Policy:
     # such pair only while max_distance < bands (pigeonhole); the stored index has 4 bands.
     max_distance: int = 3
     bands: int = 4
+    # Estimated Jaccard similarity of word 3-shingles (MinHash) for an edited copy.
+    min_jaccard: float = 0.5
     # Cosine to a story's centroid for a semantic join (see README: measured on BBC).
     min_cosine: float = 0.92
 
@@ -51,6 +56,8 @@ class Signals:
     fingerprint: int | None = None
     # L2-normalised sentence vector, or None (no text, no vector yet).
     vector: np.ndarray | None = None
+    # MinHash signature of the whole text (minhash.signature), or None.
+    minhash: np.ndarray | None = None
 
 
 @dataclass
@@ -65,6 +72,8 @@ class StoryState:
     fingerprints: list[int] = field(default_factory=list)
     # L2-normalised centroid of member vectors, or None.
     centroid: np.ndarray | None = None
+    # MinHash signatures of members (within the window).
+    minhashes: list[np.ndarray] = field(default_factory=list)
 
     def within(self, date: datetime, window: timedelta) -> bool:
         return self.first_seen - window <= date <= self.last_seen + window
@@ -105,7 +114,7 @@ def decide(
         for story in ordered:
             if entry.canonical_url in story.canonical_urls:
                 return Decision(story.story_id, "url", 1.0)
-    near = _nearest_duplicate(entry, ordered, policy)
+    near = _nearest_duplicate(entry, ordered, policy) or _edited_copy(entry, ordered, policy)
     if near is not None:
         return near
     return _most_similar(entry, ordered, policy) or NEW
@@ -126,6 +135,24 @@ def _nearest_duplicate(
     if best is None:
         return None
     return Decision(best[1], "near", 1.0 - best[0] / FINGERPRINT_BITS)
+
+
+def _edited_copy(entry: Signals, stories: Sequence[StoryState], policy: Policy) -> Decision | None:
+    if entry.minhash is None:
+        return None
+    best: tuple[float, int] | None = None
+    for story in stories:
+        if not story.minhashes or not story.within(entry.date, policy.window):
+            continue
+        share = max(
+            float(np.count_nonzero(entry.minhash == other)) / len(other)
+            for other in story.minhashes
+        )
+        if share >= policy.min_jaccard and (best is None or share > best[0]):
+            best = (share, story.story_id)
+    if best is None:
+        return None
+    return Decision(best[1], "near", round(best[0], 4))
 
 
 def _most_similar(entry: Signals, stories: Sequence[StoryState], policy: Policy) -> Decision | None:

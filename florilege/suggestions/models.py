@@ -58,6 +58,6 @@ class EntryVector(models.Model):
 
 
 # Stories live in their own module; imported here so Django registers them with this app.
-from florilege.suggestions.story_models import Story, StoryMember  # noqa: E402
+from florilege.suggestions.story_models import Story, StoryBand, StoryMember  # noqa: E402
 
-__all__ = ["EntryVector", "Story", "StoryMember", "Suggestion"]
+__all__ = ["EntryVector", "Story", "StoryBand", "StoryMember", "Suggestion"]

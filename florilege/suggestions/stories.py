@@ -19,12 +19,13 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from threadpoolctl import threadpool_limits
 
 from florilege.curation.models import Topic
+from florilege.lib.html import html_to_text
 from florilege.sources.models import Entry
-from florilege.suggestions import clustering, embedding
+from florilege.suggestions import clustering, embedding, minhash
 from florilege.suggestions.clustering import Policy, Signals, StoryState
 from florilege.suggestions.models import Suggestion
 from florilege.suggestions.services import ensure_vectors
-from florilege.suggestions.story_models import Story, StoryMember
+from florilege.suggestions.story_models import Story, StoryBand, StoryMember
 
 ENRICH_BATCH = 200
 # Semantic candidates read per batch: the most recently seen stories of the window.
@@ -41,6 +42,7 @@ class _Index:
         self.stories: dict[int, Story] = {}
         self.by_url: dict[str, int] = {}
         self.by_band: dict[tuple[int, int], set[int]] = defaultdict(set)
+        self.by_lsh: dict[int, set[int]] = defaultdict(set)
         # Row ``rows[id]`` of ``matrix`` is the centroid of story ``id`` (semantic
         # candidates); the matrix grows by doubling, so adding a story is amortised O(1).
         self.rows: dict[int, int] = {}
@@ -54,6 +56,9 @@ class _Index:
         if signals.fingerprint is not None:
             for i, band in enumerate(clustering.bands(signals.fingerprint, policy.bands)):
                 found |= self.by_band.get((i, band), set())
+        if signals.minhash is not None:
+            for key in minhash.band_keys(signals.minhash):
+                found |= self.by_lsh.get(key, set())
         if signals.vector is not None and self.ids:
             cosines = self.matrix[: len(self.ids)] @ signals.vector
             found.update(self.ids[i] for i in np.flatnonzero(cosines >= policy.min_cosine))
@@ -75,6 +80,9 @@ class _Index:
         if signals.fingerprint is not None:
             for i, band in enumerate(clustering.bands(signals.fingerprint, policy.bands)):
                 self.by_band[(i, band)].add(story.story_id)
+        if signals.minhash is not None:
+            for key in minhash.band_keys(signals.minhash):
+                self.by_lsh[key].add(story.story_id)
         if story.centroid is not None:
             self.set_centroid(story.story_id, story.centroid)
 
@@ -85,11 +93,13 @@ def entry_date(entry: Entry) -> datetime:
 
 def _signals(entry: Entry, vector: np.ndarray | None) -> Signals:
     usable = vector is not None and bool(np.any(vector))
+    text = html_to_text(entry.content or entry.summary, max_length=minhash.MAX_CHARS)
     return Signals(
         date=entry_date(entry),
         canonical_url=entry.canonical_url,
         fingerprint=entry.fingerprint,
         vector=vector if usable else None,
+        minhash=minhash.signature(f"{entry.title}\n{text}"),
     )
 
 
@@ -114,11 +124,17 @@ def _load_index(signals: Sequence[Signals], policy: Policy) -> _Index:
             "story_id", "canonical_url", "fingerprint", "seen_at"
         )
     )
+    lsh_keys = {k for s in signals if s.minhash is not None for k in minhash.band_keys(s.minhash)}
+    lsh_rows = list(
+        StoryBand.objects.filter(key__in=lsh_keys, seen_at__gte=since, seen_at__lte=until)
+        .values_list("key", "member__story_id", "member_id", "member__minhash")
+        .distinct()
+    ) if lsh_keys else []  # fmt: skip
     recent = Story.objects.filter(
         last_seen__gte=since, first_seen__lte=until, centroid__isnull=False
     ).order_by("-last_seen")
     index = _Index()
-    needed = {r[0] for r in member_rows}
+    needed = {r[0] for r in member_rows} | {r[1] for r in lsh_rows}
     # Stories of URL/band matches may be older than the window (a URL matches any time).
     stories = {s.pk: s for s in recent[:MAX_SEMANTIC_CANDIDATES]}
     missing = needed - stories.keys()
@@ -141,6 +157,12 @@ def _load_index(signals: Sequence[Signals], policy: Policy) -> _Index:
             state.fingerprints.append(fingerprint)
             for i, band in enumerate(clustering.bands(fingerprint, policy.bands)):
                 index.by_band[(i, band)].add(story_id)
+    seen_members: set[int] = set()
+    for key, story_id, member_id, signature in lsh_rows:
+        index.by_lsh[key].add(story_id)
+        if signature and member_id not in seen_members:
+            seen_members.add(member_id)
+            index.states[story_id].minhashes.append(minhash.from_bytes(signature))
     return index
 
 
@@ -185,6 +207,12 @@ def assign_stories(
         for member in members:
             member.story_id = member.story.pk
         StoryMember.objects.bulk_create(members, ignore_conflicts=True)
+        StoryBand.objects.bulk_create(
+            StoryBand(member_id=m.entry_id, key=key, seen_at=m.seen_at)
+            for m, sig in ((m, signals[m.entry_id].minhash) for m in members)
+            if sig is not None
+            for key in minhash.band_keys(sig)
+        )
     return {m.entry_id: m.story_id for m in members}
 
 
@@ -232,6 +260,8 @@ class _Batch:
             state.canonical_urls.add(sig.canonical_url)
         if sig.fingerprint is not None:
             state.fingerprints.append(sig.fingerprint)
+        if sig.minhash is not None:
+            state.minhashes.append(sig.minhash)
         return state, story
 
 
@@ -256,6 +286,7 @@ def _member(
         seen_at=sig.date,
         canonical_url=sig.canonical_url[:2000],
         fingerprint=sig.fingerprint,
+        minhash=minhash.to_bytes(sig.minhash) if sig.minhash is not None else None,
         **dict(zip(BAND_FIELDS, band_values, strict=True)),
         joined_at=now,
     )

@@ -53,6 +53,9 @@ class StoryMember(models.Model):
     band1 = models.IntegerField(null=True, blank=True)
     band2 = models.IntegerField(null=True, blank=True)
     band3 = models.IntegerField(null=True, blank=True)
+    # MinHash signature of title and text (minhash.py), uint32 x 64; its LSH bands are
+    # StoryBand rows.
+    minhash = models.BinaryField(null=True, blank=True)
     joined_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -65,3 +68,18 @@ class StoryMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entry_id} in {self.story_id} ({self.reason})"
+
+
+class StoryBand(models.Model):
+    """One LSH band of a member's MinHash signature: members sharing a band key are
+    candidates for the same story (``minhash.band_keys``)."""
+
+    member = models.ForeignKey(StoryMember, on_delete=models.CASCADE, related_name="bands")
+    key = models.BigIntegerField()
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["key", "seen_at"], name="story_minhash_band")]
+
+    def __str__(self) -> str:
+        return f"band {self.key} of {self.member_id}"
