@@ -267,7 +267,7 @@ def main() -> int:
         t0 = time.perf_counter()
         placed, seconds, cpu = run_stream(entries, args.batch)
         story_of = [placed[index_of[by_key[d.index]].pk] for d in docs]
-        name = "ours (url, simhash, semantic)"
+        name = "ours (url, simhash, minhash, semantic)"
         ours, wrong, missed = score(name, pairs_of(story_of), truth, grey, docs)
 
         from florilege.suggestions.story_models import Story, StoryMember
@@ -294,7 +294,7 @@ def main() -> int:
     print()
     header = ["method", "clustered pairs", "correct", "precision", "prec. grey excl.",
               "recall", "false merges", "cross-class"]  # fmt: skip
-    widths = [32, 15, 7, 9, 16, 6, 12, 11]
+    widths = [38, 15, 7, 9, 16, 6, 12, 11]
     print(row(header, widths))
     for s in (ours, base):
         print(row([s.name, str(s.predicted), str(s.correct), f"{s.precision:.3f}",
