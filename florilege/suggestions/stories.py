@@ -1,8 +1,8 @@
 """The enrichment stage: entries get their sentence vector and their story.
 
 Runs in the worker after fetching and before suggesting, in batches. Incremental: for a
-batch, three indexed queries find the candidate stories (same canonical URL; a fingerprint
-band in common within the window; stories seen within the window, for their centroids),
+batch, indexed queries find the candidate stories (same canonical URL or a SimHash band in
+common; a MinHash LSH band in common; stories seen within the window, for their centroids),
 then each entry is decided in date order by ``clustering.decide`` against those
 candidates plus the stories the batch itself has just made. Nothing rescans the corpus.
 """
