@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLORILEGE_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test install lint check clean chromium bench-ingest bench-federation
+.PHONY: run test install lint check clean chromium bench-ingest bench-federation bench-language bench-dedup
 
 # Debian ships venv separately (python3-venv); install it when we can, else say so.
 $(BIN)/python:
@@ -61,6 +61,13 @@ bench-ingest: $(VENV)/.bench-installed
 # verifies every signature), then again with 5% of the instances hanging.
 bench-federation: install
 	$(BIN)/python -m bench.federation $(BENCH_ARGS)
+
+# Language identification (Lingua and MasakhaNEWS corpora) and story clustering (BBC News).
+bench-language: install
+	$(BIN)/python -m bench.language $(BENCH_ARGS)
+
+bench-dedup: install
+	$(BIN)/python -m bench.dedup $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var

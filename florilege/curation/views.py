@@ -29,6 +29,7 @@ from florilege.lib.http import FetchError
 from florilege.lib.urls import domain_of, is_http_url
 from florilege.sources.extract import extract_page
 from florilege.suggestions.models import Suggestion
+from florilege.suggestions.stories import attach_story_sources, story_entries, story_queue
 
 QUEUE_PAGE = 25
 
@@ -147,14 +148,12 @@ def source_remove(request: HttpRequest, slug: str, source_id: int) -> HttpRespon
 @login_required
 def queue(request: HttpRequest, slug: str) -> HttpResponse:
     topic = _topic_for(request, slug, Action.VIEW_QUEUE)
-    pending = (
-        Suggestion.objects.filter(topic=topic, status=Suggestion.Status.PENDING)
-        .select_related("entry", "entry__source")
-        .order_by("-score", "-id")
-    )
+    # One card per story, with the story's other sources ("also in N sources").
+    pending = story_queue(topic)
     # Filters, reader suggestions and keyboard-friendly actions: views_flow.
     filters = views_flow.QueueFilters.from_request(request)
     page = Paginator(filters.apply(pending), QUEUE_PAGE).get_page(request.GET.get("page"))
+    attach_story_sources(page.object_list)
     extras = views_flow.queue_extras(request, topic, page, filters)
     return render(request, "curation/queue.html", {"topic": topic, "page": page, **extras})
 
@@ -165,13 +164,16 @@ def scoop_suggestion(request: HttpRequest, slug: str, suggestion_id: int) -> Htt
     suggestion = get_object_or_404(
         Suggestion.objects.select_related("entry", "entry__source"), pk=suggestion_id, topic=topic
     )
-    initial = ScoopForm.initial_from(scooping.draft_from_suggestion(suggestion))
+    # The story's other sources: the curator may scoop one of them instead (?entry=<id>).
+    entries = story_entries(suggestion.entry)
+    chosen = next((e for e in entries if str(e.pk) == request.GET.get("entry")), suggestion.entry)
+    initial = ScoopForm.initial_from(scooping.draft_from_suggestion(suggestion, chosen))
     form = ScoopForm(request.POST or None, initial=initial)
     plan = _plan_form(request, topic)
     if request.method == "POST" and form.is_valid() and plan.is_valid():
         try:
             scoop = scooping.scoop_suggestion(
-                suggestion, request.user, form.draft(), timezone.now(), plan.plan()
+                suggestion, request.user, form.draft(), timezone.now(), plan.plan(), entry=chosen
             )
         except ValidationError as exc:
             _form_error(form, exc)
@@ -184,6 +186,7 @@ def scoop_suggestion(request: HttpRequest, slug: str, suggestion_id: int) -> Htt
         "preview": initial,
         "plan_form": plan,
     }
+    context |= {"story_entries": entries, "chosen": chosen}
     return render(request, "curation/scoop_form.html", context)
 
 

@@ -41,8 +41,11 @@ from florilege.sources.services.fetch import (
 )
 from florilege.sources.services.websub import websub_cycle
 from florilege.suggestions.services import SUGGEST_BATCH, suggest_pending
+from florilege.suggestions.stories import ENRICH_BATCH, enrich_pending
 
 log = logging.getLogger("florilege.worker")
+# Enrichment batches per cycle at most (ENRICH_BATCH entries each).
+ENRICH_ROUNDS = 50
 ClientFactory = Callable[[], GuardedClient]
 T = TypeVar("T")
 Work = Callable[[GuardedClient], Awaitable[T]]
@@ -105,6 +108,7 @@ class CycleReport:
     fetched: int = 0
     new_entries: int = 0
     full_texts: int = 0
+    enriched: int = 0
     suggested: int = 0
     published: int = 0  # scheduled scoops whose time came
     errors: list[str] = field(default_factory=list)
@@ -158,6 +162,10 @@ def run_cycle(
     except Exception:
         log.exception("event=full_text_cycle_failed")
     try:
+        report.enriched = enrich_cycle(now)
+    except Exception:
+        log.exception("event=enrich_cycle_failed")
+    try:
         report.suggested = suggest_cycle(now)
     except Exception:
         log.exception("event=suggest_cycle_failed")
@@ -203,6 +211,19 @@ def suggest_cycle(now: datetime) -> int:
         total += scored
         if scored < SUGGEST_BATCH:
             return total
+
+
+def enrich_cycle(now: datetime) -> int:
+    """Sentence vectors and stories for what ingest stored, in batches, before suggesting
+    (the encoder is too slow for the fetch path; batched, it runs hundreds per second)."""
+    total = 0
+    # Bounded, so a batch that keeps coming back full (a bug) cannot hold the worker.
+    for _ in range(ENRICH_ROUNDS):
+        done = enrich_pending(now)
+        total += done
+        if done < ENRICH_BATCH:
+            break
+    return total
 
 
 def full_text_cycle(now: datetime, net: Network) -> int:

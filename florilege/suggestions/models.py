@@ -55,3 +55,9 @@ class EntryVector(models.Model):
 
     def __str__(self) -> str:
         return f"vector of {self.entry_id} ({self.encoder})"
+
+
+# Stories live in their own module; imported here so Django registers them with this app.
+from florilege.suggestions.story_models import Story, StoryBand, StoryMember  # noqa: E402
+
+__all__ = ["EntryVector", "Story", "StoryBand", "StoryMember", "Suggestion"]

@@ -6,15 +6,13 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
-import numpy as np
 from django.db import connection, transaction
 
 from florilege.curation.models import Scoop, Topic, TopicSource
 from florilege.curation.services.rules import apply_rules, publish_auto_scoops
 from florilege.lib.html import html_to_text
 from florilege.sources.models import Entry
-from florilege.suggestions import embedding
-from florilege.suggestions.models import EntryVector, Suggestion
+from florilege.suggestions.models import Suggestion
 from florilege.suggestions.scoring import baseline_score
 
 # Entries per run of the stage; also keeps every IN (...) list under SQLite's limit.
@@ -88,36 +86,3 @@ def score_suggestion(topic: Topic, entry: Entry, now: datetime) -> Suggestion:
         reasons={"keywords": score.matched, "relevance": score.relevance},
         created_at=now,
     )
-
-
-def ensure_vectors(entries: Sequence[Entry], now: datetime) -> dict[int, np.ndarray]:
-    """Embeddings of ``entries`` by entry id: read the stored ones, compute the missing ones
-    in one batch and store them. Idempotent (a second call computes nothing)."""
-    if not entries:
-        return {}
-    stored = {
-        row.entry_id: embedding.from_bytes(row.vector)
-        for row in EntryVector.objects.filter(
-            entry_id__in=[e.pk for e in entries], encoder=embedding.ENCODER
-        )
-    }
-    missing = [e for e in entries if e.pk not in stored]
-    if missing:
-        texts = [
-            embedding.entry_text(e.title, html_to_text(e.summary or e.content, max_length=1000))
-            for e in missing
-        ]
-        vectors = embedding.embed(texts)
-        rows = [
-            EntryVector(
-                entry_id=e.pk,
-                encoder=embedding.ENCODER,
-                vector=embedding.to_bytes(v),
-                created_at=now,
-            )
-            for e, v in zip(missing, vectors, strict=True)
-        ]
-        # Another worker may have stored the same entry meanwhile: same input, same vector.
-        EntryVector.objects.bulk_create(rows, ignore_conflicts=True)
-        stored.update({e.pk: v for e, v in zip(missing, vectors, strict=True)})
-    return stored

@@ -17,6 +17,7 @@ from florilege.lib.html import html_to_text
 from florilege.lib.markdown import render_markdown
 from florilege.lib.urls import canonical_url, domain_of, is_http_url
 from florilege.suggestions.models import Suggestion
+from florilege.suggestions.stories import close_story, story_entries
 
 EXCERPT_LENGTH = 500
 _RAW_HTML = re.compile(r"<\s*/?\s*(script|style|iframe|object|embed)\b", re.IGNORECASE)
@@ -107,8 +108,9 @@ def _create(
     return scoop
 
 
-def draft_from_suggestion(suggestion: Suggestion) -> ScoopDraft:
-    entry = suggestion.entry
+def draft_from_suggestion(suggestion: Suggestion, entry=None) -> ScoopDraft:
+    """The scoop form's prefill: the suggestion's entry, or another source of its story."""
+    entry = entry or suggestion.entry
     return ScoopDraft(
         url=entry.url,
         title=entry.title,
@@ -128,17 +130,26 @@ def scoop_suggestion(
     draft: ScoopDraft,
     now: datetime,
     plan: PublishPlan | None = None,
+    entry=None,
 ) -> Scoop:
-    """Scoop a suggestion with the curator's insight; the suggestion leaves the queue.
+    """Scoop a suggestion with the curator's insight; the suggestion, and the other
+    suggestions of its story, leave the queue.
 
     ``plan`` says when it goes out (``publication.PublishPlan``); by default editors
-    publish now and contributors propose it for approval."""
+    publish now and contributors propose it for approval. ``entry``: another source of the
+    same story the curator chose to scoop instead."""
     require(curator, suggestion.topic, Action.SCOOP_PROPOSE)
     if suggestion.status != Suggestion.Status.PENDING:
         raise ValidationError("This suggestion has already been decided.")
+    entry = entry or suggestion.entry
+    if entry.pk != suggestion.entry_id and entry.pk not in {
+        e.pk for e in story_entries(suggestion.entry)
+    }:
+        raise ValidationError("This source does not carry the same story.")
     with transaction.atomic():
-        scoop = _create(suggestion.topic, curator, draft, now, plan, entry=suggestion.entry)
+        scoop = _create(suggestion.topic, curator, draft, now, plan, entry=entry)
         _decide(suggestion, Suggestion.Status.SCOOPED, curator, now)
+        close_story(suggestion, Suggestion.Status.SCOOPED, curator, now)
     return scoop
 
 
@@ -146,7 +157,9 @@ def discard_suggestion(suggestion: Suggestion, curator, now: datetime) -> None:
     require(curator, suggestion.topic, Action.DISCARD)
     if suggestion.status != Suggestion.Status.PENDING:
         raise ValidationError("This suggestion has already been decided.")
-    _decide(suggestion, Suggestion.Status.DISCARDED, curator, now)
+    with transaction.atomic():
+        _decide(suggestion, Suggestion.Status.DISCARDED, curator, now)
+        close_story(suggestion, Suggestion.Status.DISCARDED, curator, now)
 
 
 def scoop_url(

@@ -87,6 +87,12 @@ def apply_page(outcome: PageOutcome, now: datetime) -> bool:
         if meta.text:
             entry.content = text_to_html(meta.text)
             fields.append("content")
+        # The page's own canonical link (same site only, see extract) names the story's
+        # URL better than the feed's link, which is often a redirect or carries tracking.
+        canonical = meta.canonical_url[:2000]
+        if is_http_url(canonical) and canonical != entry.canonical_url:
+            entry.canonical_url = canonical
+            fields.append("canonical_url")
         if not entry.image_url and is_http_url(meta.image):
             entry.image_url = meta.image[:2000]
             fields.append("image_url")

@@ -60,3 +60,25 @@ def test_sources_without_the_option_fetch_no_pages(loopback: LoopbackServer, top
     run_cycle(NOW)
     assert [path for path, _ in loopback.requests] == ["/feed.xml"]
     assert Entry.objects.get().extracted_at is None
+
+
+def test_the_pages_canonical_link_is_recorded_and_groups_the_story(
+    loopback: LoopbackServer, topic
+) -> None:
+    from florilege.suggestions.models import StoryMember
+
+    page = body(0).replace(b"<title>", b'<link rel="canonical" href="/news/harbour-bridge"><title>')
+    html = {"Content-Type": "text/html; charset=utf-8"}
+    loopback.routes["/r/123?utm_source=feed"] = Reply(200, page, html)
+    wrapped = [("g0", "Bridge closes", loopback.url("/r/123?utm_source=feed"))]
+    direct = [("h0", "Harbour bridge closes", loopback.url("/news/harbour-bridge"))]
+    for path, items in (("/wrapped.xml", wrapped), ("/direct.xml", direct)):
+        loopback.routes[path] = Reply(200, rss(items), {"Content-Type": "application/rss+xml"})
+    follow(topic, loopback.url("/wrapped.xml"), full_text=True)
+    follow(topic, loopback.url("/direct.xml"), full_text=False)
+    assert run_cycle(NOW).full_texts == 1
+    redirected, canonical = Entry.objects.get(guid="g0"), Entry.objects.get(guid="h0")
+    assert redirected.canonical_url == loopback.url("/news/harbour-bridge")
+    members = {m.entry_id: m for m in StoryMember.objects.all()}
+    assert members[redirected.pk].story_id == members[canonical.pk].story_id
+    assert "url" in {members[redirected.pk].reason, members[canonical.pk].reason}

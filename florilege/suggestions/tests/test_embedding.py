@@ -9,7 +9,7 @@ from django.utils import timezone
 from florilege.sources.models import Entry, Source
 from florilege.suggestions import embedding
 from florilege.suggestions.models import EntryVector
-from florilege.suggestions.services import ensure_vectors
+from florilege.suggestions.vectors import ensure_vectors
 
 
 def test_translations_are_closer_than_unrelated_texts():

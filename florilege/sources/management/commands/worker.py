@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from florilege.sources.worker import WorkerRuntime, run_cycle
+from florilege.suggestions import embedding
 
 log = logging.getLogger("florilege.worker")
 
@@ -26,6 +27,10 @@ class Command(BaseCommand):
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
         runtime = WorkerRuntime()
+        if not options["once"]:
+            # Load the sentence encoder (seconds) before leasing anything, so the first
+            # cycle's enrichment stage does not hold leased sources meanwhile.
+            embedding.embed(["warm-up"])
         while not stop.is_set():
             try:
                 report = run_cycle(runtime=runtime)
