@@ -118,6 +118,28 @@ OPTIONS: tuple[Option, ...] = (
         "entry (the one the proxy added) when counting views.",
     ),
     Option("LOG_LEVEL", str, "INFO", "Log level for the florilege loggers."),
+    Option(
+        "PAGE_CACHE_SECONDS",
+        int,
+        "300",
+        "How long a public page or feed is kept in the full-page cache for anonymous readers "
+        "(a change to its topic replaces it at once); 0 turns the cache off.",
+    ),
+    Option(
+        "CACHE_URL",
+        str,
+        "",
+        "Cache backend: empty for memory in each process, `db://` for a database table "
+        "(`manage.py createcachetable`; `serve` runs it), or a `redis://` URL (needs the "
+        "`redis` package).",
+    ),
+    Option(
+        "WEBSUB_HUB",
+        str,
+        "",
+        "WebSub hub advertised in feeds out (rel=hub) and pinged by the worker when a scoop "
+        "is published; empty means no hub and no pings.",
+    ),
 )
 
 

@@ -3,32 +3,27 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import OperationalError
 from django.db.models import Count, Max, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import condition, require_safe
+from django.views.decorators.http import require_safe
 
 from florilege.analytics.services import record_view, view_counts
 from florilege.curation.models import Scoop, Topic
-from florilege.publishing.feeds import FEED_ITEMS, absolute, build_feed
+from florilege.publishing import cache, queries
+from florilege.publishing.feeds import absolute
+from florilege.publishing.presentation import accent_pair, json_ld, share_links
 
 log = logging.getLogger("florilege.publishing")
 TOPIC_PAGE = 12
-FEED_TYPES = {"atom": "application/atom+xml; charset=utf-8",
-              "rss": "application/rss+xml; charset=utf-8"}  # fmt: skip
 
 
-def _public_topic(slug: str) -> Topic:
-    return get_object_or_404(Topic.objects.select_related("owner"), slug=slug, is_public=True)
-
-
-def _count_view(request: HttpRequest, topic: Topic) -> None:
+def count_view(request: HttpRequest, topic: Topic) -> None:
     address = request.META.get("REMOTE_ADDR", "")
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     if forwarded and settings.CONFIG.TRUST_X_FORWARDED_FOR:
@@ -42,85 +37,117 @@ def _count_view(request: HttpRequest, topic: Topic) -> None:
         log.warning("event=view_not_counted topic=%s", topic.pk, exc_info=True)
 
 
+def topic_look(topic: Topic) -> dict:
+    """The topic's own colour (adjusted to stay readable) and banner, for base.html."""
+    return {"accent": accent_pair(topic.accent_color), "header_image": topic.header_image_url}
+
+
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
+    scope = cache.site_scope()
+    now = timezone.now()
     topics = (
         Topic.objects.filter(is_public=True)
         .annotate(
-            scoop_count=Count("scoops", filter=Q(scoops__published_at__lte=timezone.now())),
-            last_scoop=Max(
-                "scoops__published_at", filter=Q(scoops__published_at__lte=timezone.now())
-            ),
+            scoop_count=Count("scoops", filter=Q(scoops__published_at__lte=now)),
+            last_scoop=Max("scoops__published_at", filter=Q(scoops__published_at__lte=now)),
         )
         .select_related("owner")
         .order_by("-last_scoop", "title")
     )
-    return render(request, "publishing/home.html", {"topics": topics})
+    context = {"topics": topics, "canonical": absolute("/")}
+    return cache.mark(render(request, "publishing/home.html", context), scope)
+
+
+def _collection_ld(topic: Topic, canonical: str, scoops) -> dict:
+    return {
+        "@context": "https://schema.org",
+        "@type": "CollectionPage",
+        "name": topic.title,
+        "description": topic.description,
+        "url": canonical,
+        "hasPart": [
+            {
+                "@type": "NewsArticle",
+                "headline": s.title,
+                "url": absolute(s.get_absolute_url()),
+                "datePublished": s.published_at.isoformat(),
+            }
+            for s in scoops
+        ],
+    }
 
 
 @require_safe
 def topic(request: HttpRequest, slug: str) -> HttpResponse:
-    topic = _public_topic(slug)
-    scoops = (
-        Scoop.objects.visible()
-        .filter(topic=topic)
-        .select_related("curator", "topic")
-        .order_by("-published_at", "-id")
-    )
-    page = Paginator(scoops, TOPIC_PAGE).get_page(request.GET.get("page"))
-    _count_view(request, topic)
+    topic = queries.public_topic(slug)
+    scope = cache.topic_scope(topic)
+    page = Paginator(queries.topic_scoops(topic), TOPIC_PAGE).get_page(request.GET.get("page"))
+    count_view(request, topic)
+    canonical = absolute(topic.get_absolute_url())
+    if page.number > 1:
+        canonical += f"?page={page.number}"
     context = {
         "topic": topic,
         "page": page,
         "views": view_counts(topic, timezone.now()),
-        "canonical": absolute(topic.get_absolute_url()),
+        "canonical": canonical,
+        "share": share_links(canonical, topic.title),
+        "share_text": f"{topic.title} {canonical}",
+        "json_ld": json_ld(_collection_ld(topic, canonical, page.object_list)),
+        **topic_look(topic),
     }
-    return render(request, "publishing/topic.html", context)
+    response = render(request, "publishing/topic.html", context)
+    return cache.mark(response, scope, count_view=topic.pk)
+
+
+def _article_ld(item: Scoop, canonical: str) -> dict:
+    curator = item.curator
+    data = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": item.title,
+        "url": canonical,
+        "mainEntityOfPage": canonical,
+        "datePublished": item.published_at.isoformat(),
+        "dateModified": item.updated_at.isoformat(),
+        "description": item.excerpt or item.title,
+        "isBasedOn": item.url,
+        "author": {
+            "@type": "Person",
+            "name": curator.get_full_name() or curator.get_username(),
+            "url": absolute(f"/u/{curator.get_username()}/"),
+        },
+        "isPartOf": {
+            "@type": "CollectionPage",
+            "name": item.topic.title,
+            "url": absolute(item.topic.get_absolute_url()),
+        },
+    }
+    if item.image_url:
+        data["image"] = [item.image_url]
+    if item.language:
+        data["inLanguage"] = item.language
+    return data
 
 
 @require_safe
 def scoop(request: HttpRequest, slug: str, pk: int, scoop_slug: str = "") -> HttpResponse:
-    topic = _public_topic(slug)
+    topic = queries.public_topic(slug)
+    scope = cache.topic_scope(topic)
     item = get_object_or_404(
         Scoop.objects.visible().select_related("curator", "topic"), pk=pk, topic=topic
     )
     if scoop_slug != item.slug:
         return redirect(item.get_absolute_url(), permanent=True)
-    context = {"topic": topic, "scoop": item, "canonical": absolute(item.get_absolute_url())}
-    return render(request, "publishing/scoop.html", context)
-
-
-def _feed_last_modified(request: HttpRequest, slug: str, kind: str) -> datetime | None:
-    latest = (
-        Scoop.objects.visible()
-        .filter(topic__slug=slug)
-        .aggregate(changed=Max("updated_at"), published=Max("published_at"))
-    )
-    stamps = [s for s in (latest["changed"], latest["published"]) if s is not None]
-    return max(stamps) if stamps else None
-
-
-def _feed_etag(request: HttpRequest, slug: str, kind: str) -> str | None:
-    stats = (
-        Scoop.objects.visible()
-        .filter(topic__slug=slug)
-        .aggregate(n=Count("id"), changed=Max("updated_at"), top=Max("id"))
-    )
-    changed = stats["changed"].isoformat() if stats["changed"] else ""
-    return f"{kind}-{stats['n']}-{stats['top']}-{changed}"
-
-
-@require_safe
-@condition(etag_func=_feed_etag, last_modified_func=_feed_last_modified)
-def feed(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
-    """Atom or RSS; answers 304 to a reader that already has the current version."""
-    if kind not in FEED_TYPES:
-        raise Http404("Unknown feed format.")
-    topic = _public_topic(slug)
-    scoops = Scoop.objects.visible().filter(topic=topic).select_related("curator", "topic")
-    scoops = scoops.order_by("-published_at", "-id")[:FEED_ITEMS]
-    generated = build_feed(topic, scoops, kind)
-    response = HttpResponse(content_type=FEED_TYPES[kind])
-    response["Cache-Control"] = "public, max-age=300"
-    generated.write(response, "utf-8")
-    return response
+    canonical = absolute(item.get_absolute_url())
+    context = {
+        "topic": topic,
+        "scoop": item,
+        "canonical": canonical,
+        "share": share_links(canonical, item.title),
+        "share_text": f"{item.title} {canonical}",
+        "json_ld": json_ld(_article_ld(item, canonical)),
+        **topic_look(topic),
+    }
+    return cache.mark(render(request, "publishing/scoop.html", context), scope)

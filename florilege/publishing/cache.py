@@ -1,0 +1,190 @@
+"""Full-page cache for anonymous readers of public pages and feeds.
+
+A cached page is stored with the *version* of what it shows: its topic's ``changed_at``
+stamp (bumped by publishing.signals whenever the topic or one of its scoops is saved or
+deleted), or for site-wide pages (home, curator profiles, sitemap) the newest stamp of all
+topics. A hit is served only while the version is still current, so a change shows on the
+next request in every process, whatever the cache backend; each process re-reads a
+version at most once per ``VERSION_MEMO_SECONDS`` (so another process's change can take
+that long to appear). A page also expires when a scheduled scoop of its scope comes due.
+
+Keys carry the negotiated language, so a French reader never gets the English page;
+signed-in users (any request with a session cookie) are never served from nor stored in
+the cache. Responses carry ``Vary: Accept-Language, Cookie`` for shared caches downstream.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db.models import Count, Max, Min
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone, translation
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.http import parse_http_date_safe
+
+from florilege.curation.models import Scoop, Topic
+
+CACHE_ALIAS = "pages"
+VERSION_MEMO_SECONDS = 1.0
+MAX_PATH = 512
+_memo: dict[str, tuple[float, str]] = {}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a page shows: one topic (``topic_id``) or the whole site (``None``)."""
+
+    topic_id: int | None
+    version: str
+
+    @property
+    def key(self) -> str:
+        return "site" if self.topic_id is None else f"topic:{self.topic_id}"
+
+
+def stamp_topic(topic: Topic) -> None:
+    topic.changed_at = timezone.now()
+
+
+def touch_topic(topic_id: int | None) -> None:
+    """Mark a topic changed (a scoop was added, edited or removed); one UPDATE, no I/O."""
+    if topic_id is not None:
+        Topic.objects.filter(pk=topic_id).update(changed_at=timezone.now())
+    forget_local()
+
+
+def forget_local() -> None:
+    _memo.clear()
+
+
+def site_version() -> str:
+    stats = Topic.objects.aggregate(n=Count("id"), changed=Max("changed_at"))
+    changed = stats["changed"].isoformat() if stats["changed"] else ""
+    return f"{stats['n']}:{changed}"
+
+
+def topic_version(topic: Topic) -> str:
+    return f"{topic.is_public}:{topic.slug}:{topic.changed_at.isoformat()}"
+
+
+def site_scope() -> Scope:
+    return Scope(None, site_version())
+
+
+def topic_scope(topic: Topic) -> Scope:
+    return Scope(topic.pk, topic_version(topic))
+
+
+def current_version(scope_key: str) -> str | None:
+    now = time.monotonic()
+    memo = _memo.get(scope_key)
+    if memo and memo[0] > now:
+        return memo[1]
+    if scope_key == "site":
+        version = site_version()
+    else:
+        topic = Topic.objects.filter(pk=int(scope_key.split(":")[1])).first()
+        version = topic_version(topic) if topic else None
+    if version is not None:
+        _memo[scope_key] = (now + VERSION_MEMO_SECONDS, version)
+    return version
+
+
+def mark(response: HttpResponse, scope: Scope, count_view: int | None = None) -> HttpResponse:
+    """Let the middleware cache ``response`` (if the visitor is anonymous) under ``scope``.
+    ``count_view``: a topic whose view is counted on every hit too, as the view would."""
+    response.florilege_scope = scope  # type: ignore[attr-defined]
+    response.florilege_count_view = count_view  # type: ignore[attr-defined]
+    return response
+
+
+def _seconds_until_next_scheduled(scope: Scope, now: datetime) -> float | None:
+    upcoming = Scoop.objects.filter(published_at__gt=now)
+    if scope.topic_id is not None:
+        upcoming = upcoming.filter(topic_id=scope.topic_id)
+    soonest = upcoming.aggregate(at=Min("published_at"))["at"]
+    return (soonest - now).total_seconds() if soonest else None
+
+
+def _cache_key(request: HttpRequest, language: str) -> str | None:
+    path = request.get_full_path()
+    if len(path) > MAX_PATH:
+        return None
+    digest = hashlib.sha256(path.encode("utf-8", "replace")).hexdigest()[:32]
+    return f"page:{language}:{digest}"
+
+
+def _anonymous(request: HttpRequest) -> bool:
+    return settings.SESSION_COOKIE_NAME not in request.COOKIES
+
+
+class PageCacheMiddleware:
+    """Placed before the session middleware: a hit skips everything after it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        seconds = settings.CONFIG.PAGE_CACHE_SECONDS
+        if seconds <= 0 or request.method not in ("GET", "HEAD") or not _anonymous(request):
+            return self.get_response(request)
+        language = translation.get_language_from_request(request)
+        key = _cache_key(request, language)
+        if key is None:
+            return self.get_response(request)
+        store = caches[CACHE_ALIAS]
+        entry = store.get(key)
+        if entry is not None and current_version(entry["scope"]) == entry["version"]:
+            return self._hit(request, entry)
+        response = self.get_response(request)
+        self._store(request, response, store, key, seconds)
+        return response
+
+    def _hit(self, request: HttpRequest, entry: dict) -> HttpResponse:
+        if entry.get("count_view"):
+            from florilege.publishing.views import count_view
+
+            count_view(request, Topic(pk=entry["count_view"]))
+        response = HttpResponse(entry["content"], status=entry["status"])
+        for name, value in entry["headers"]:
+            response[name] = value
+        response["X-Page-Cache"] = "hit"
+        last_modified = parse_http_date_safe(response.get("Last-Modified", ""))
+        return get_conditional_response(
+            request, etag=response.get("ETag"), last_modified=last_modified, response=response
+        )
+
+    def _store(self, request, response, store, key: str, seconds: float) -> None:
+        scope: Scope | None = getattr(response, "florilege_scope", None)
+        user = getattr(request, "user", None)
+        if (
+            scope is None
+            or response.status_code != 200
+            or response.streaming
+            or response.cookies
+            or (user is not None and user.is_authenticated)
+        ):
+            return
+        patch_vary_headers(response, ("Accept-Language", "Cookie"))
+        if not response.has_header("ETag"):
+            response["ETag"] = f'"{hashlib.md5(response.content).hexdigest()}"'
+        response["X-Page-Cache"] = "miss"
+        until_scheduled = _seconds_until_next_scheduled(scope, timezone.now())
+        if until_scheduled is not None:
+            seconds = min(seconds, until_scheduled)
+        entry = {
+            "scope": scope.key,
+            "version": scope.version,
+            "count_view": getattr(response, "florilege_count_view", None),
+            "status": response.status_code,
+            "content": response.content,
+            "headers": [(k, v) for k, v in response.items() if k.lower() != "x-page-cache"],
+        }
+        store.set(key, entry, timeout=seconds)
