@@ -126,14 +126,20 @@ def _anonymous(request: HttpRequest) -> bool:
 
 
 class PageCacheMiddleware:
-    """Placed before the session middleware: a hit skips everything after it."""
+    """The outermost middleware: a hit skips everything after it."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+        self.static_prefix = "/" + settings.STATIC_URL.lstrip("/")
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         seconds = settings.CONFIG.PAGE_CACHE_SECONDS
-        if seconds <= 0 or request.method not in ("GET", "HEAD") or not _anonymous(request):
+        if (
+            seconds <= 0
+            or request.method not in ("GET", "HEAD")
+            or request.path_info.startswith(self.static_prefix)
+            or not _anonymous(request)
+        ):
             return self.get_response(request)
         language = translation.get_language_from_request(request)
         key = _cache_key(request, language)
@@ -156,6 +162,9 @@ class PageCacheMiddleware:
         for name, value in entry["headers"]:
             response[name] = value
         response["X-Page-Cache"] = "hit"
+        meta = request.META
+        if "HTTP_IF_NONE_MATCH" not in meta and "HTTP_IF_MODIFIED_SINCE" not in meta:
+            return response
         last_modified = parse_http_date_safe(response.get("Last-Modified", ""))
         return get_conditional_response(
             request, etag=response.get("ETag"), last_modified=last_modified, response=response

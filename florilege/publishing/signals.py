@@ -3,6 +3,7 @@ newly published scoop owes the WebSub hub a ping. Both are database writes only.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
@@ -25,7 +26,7 @@ def topic_changed(sender, instance: Topic, **kwargs) -> None:
 @receiver(post_save, sender=Scoop)
 def scoop_saved(sender, instance: Scoop, created: bool, **kwargs) -> None:
     cache.touch_topic(instance.topic_id)
-    if created:
+    if created and settings.WEBSUB_HUB:
         HubPing.objects.create(scoop=instance, due_at=instance.published_at)
 
 

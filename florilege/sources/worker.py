@@ -156,6 +156,12 @@ def run_cycle(
         report.suggested = suggest_cycle(now)
     except Exception:
         log.exception("event=suggest_cycle_failed")
+    try:
+        from florilege.publishing.hub import ping_cycle
+
+        ping_cycle(now, factory)
+    except Exception:
+        log.exception("event=hub_ping_cycle_failed")
     return report
 
 
