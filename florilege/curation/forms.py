@@ -36,7 +36,12 @@ class TopicForm(forms.ModelForm):
             "accent_color", "header_image_url",
         ]  # fmt: skip
         widgets = {"accent_color": forms.TextInput(attrs={"placeholder": "#9b2c55"})}
-        help_texts = {"slug": "The address of the topic page: letters, digits and hyphens."}
+        labels = {"accent_color": _("Accent colour")}
+        help_texts = {
+            "slug": "The address of the topic page: letters, digits and hyphens.",
+            "accent_color": _("Colour of links on the public page, as #rrggbb; empty for the "
+                              "default. It is darkened or lightened as needed to stay readable."),
+        }  # fmt: skip
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

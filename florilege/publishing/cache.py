@@ -197,3 +197,4 @@ class PageCacheMiddleware:
             "headers": [(k, v) for k, v in response.items() if k.lower() != "x-page-cache"],
         }
         store.set(key, entry, timeout=seconds)
+        _memo.setdefault(scope.key, (time.monotonic() + VERSION_MEMO_SECONDS, scope.version))
