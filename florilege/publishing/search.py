@@ -25,6 +25,12 @@ MAX_QUERY = 200
 MAX_TERMS = 8
 MAX_RESULTS = 100
 _WORD = re.compile(r"\w+", re.UNICODE)
+# Words every query may hold and no reader means to require: dropped, unless nothing else
+# is left. Includes FTS operators spelt as words, which readers type as plain English.
+STOP_WORDS = frozenset(
+    "a an and are as at be by for from in is it of on or not near the to with "
+    "au aux de des du en et est la le les ou par pour sur un une".split()
+)
 
 # Must stay the expression the GIN index of migration publishing 0002 is built on, or
 # PostgreSQL scans every row instead of using the index.
@@ -54,7 +60,8 @@ def parse_query(raw: str | None) -> Query:
     words = _WORD.findall((raw or "")[:MAX_QUERY])
     # "_" is a word character for \w but means nothing to readers.
     terms = [w.strip("_") for w in words if w.strip("_")]
-    return Query(tuple(terms[:MAX_TERMS]))
+    meaningful = [t for t in terms if t.casefold() not in STOP_WORDS]
+    return Query(tuple((meaningful or terms)[:MAX_TERMS]))
 
 
 def light_stem(term: str) -> str:
