@@ -27,10 +27,10 @@ MAX_RESULTS = 100
 _WORD = re.compile(r"\w+", re.UNICODE)
 # Words every query may hold and no reader means to require: dropped, unless nothing else
 # is left. Includes FTS operators spelt as words, which readers type as plain English.
-STOP_WORDS = frozenset(
-    "a an and are as at be by for from in is it of on or not near the to with "
-    "au aux de des du en et est la le les ou par pour sur un une".split()
+_STOP = "a an and are as at be by for from in is it of on or not near the to with " + (
+    "au aux de des du en et est la le les ou par pour sur un une"
 )
+STOP_WORDS = frozenset(_STOP.split(" "))
 
 # Must stay the expression the GIN index of migration publishing 0002 is built on, or
 # PostgreSQL scans every row instead of using the index.

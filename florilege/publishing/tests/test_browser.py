@@ -45,7 +45,8 @@ AUDIT = r"""
     if (!labelled) add("label", el.outerHTML.slice(0, 80));
   });
   document.querySelectorAll("a").forEach(a => {
-    if (!a.textContent.trim() && !a.getAttribute("aria-label") && a.getAttribute("aria-hidden") !== "true")
+    const hidden = a.getAttribute("aria-hidden") === "true";
+    if (!a.textContent.trim() && !a.getAttribute("aria-label") && !hidden)
       add("link-name", a.outerHTML.slice(0, 80));
   });
   const ids = {};
@@ -60,7 +61,8 @@ AUDIT = r"""
     if (last && level > last + 1) add("heading-order", h.tagName + " after h" + last);
     last = level;
   });
-  if (document.querySelectorAll("h1").length !== 1) add("page-has-heading-one", "not exactly one h1");
+  if (document.querySelectorAll("h1").length !== 1)
+    add("page-has-heading-one", "not exactly one h1");
   // Colour contrast of every element that holds text, against its painted background.
   const rgb = s => (s.match(/[\d.]+/g) || []).map(Number);
   const lum = ([r, g, b]) => {
