@@ -33,12 +33,15 @@ SQLITE_BACKWARD = [
     "DROP TABLE IF EXISTS publishing_scoop_fts",
 ]
 # PostgreSQL: a GIN index on the same expression the search service queries
-# (publishing/search.py PG_DOCUMENT): French stemming for French scoops, English otherwise.
+# (publishing/search.py PG_DOCUMENT): French stemming for French scoops, English otherwise,
+# accents folded with translate() (built in and immutable, unlike the unaccent extension,
+# which needs installing and cannot be indexed as is), so "reseau" finds "réseaux".
 PG_FORWARD = [
     """CREATE INDEX scoop_fulltext ON curation_scoop USING gin (to_tsvector(
         CASE WHEN left("language", 2) = 'fr' THEN 'french'::regconfig ELSE 'english'::regconfig END,
-        coalesce("title", '') || ' ' || coalesce("excerpt", '') || ' ' || coalesce("insight", '')
-        || ' ' || coalesce("tags"::text, '')))""",
+        translate(coalesce("title", '') || ' ' || coalesce("excerpt", '') || ' '
+        || coalesce("insight", '') || ' ' || coalesce("tags"::text, ''),
+        'àâäáãåçéèêëíìîïñóòôöõúùûüýÿÀÂÄÁÃÅÇÉÈÊËÍÌÎÏÑÓÒÔÖÕÚÙÛÜÝ', 'aaaaaaceeeeiiiinooooouuuuyyAAAAAACEEEEIIIINOOOOOUUUUY')))""",
 ]
 PG_BACKWARD = ["DROP INDEX IF EXISTS scoop_fulltext"]
 
