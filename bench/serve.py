@@ -34,6 +34,10 @@ from urllib.parse import urljoin, urlsplit
 from bench.nginx import Nginx, free_port
 
 REPO = Path(__file__).resolve().parent.parent
+# Requests look like a reader's browser (a French one): the page is negotiated and the
+# view is counted (once; later requests of the same visitor skip the write), not served
+# as to a robot, which is never counted.
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 
 
 @dataclass
@@ -93,7 +97,8 @@ def parse_wrk(output: str) -> Load:
 def run_wrk(url: str, args: argparse.Namespace) -> Load:
     cmd = [
         wrk_binary(), f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s",
-        "--latency", "--timeout", "5s", url,
+        "--latency", "--timeout", "5s", "-H", f"User-Agent: {BROWSER}",
+        "-H", "Accept-Language: fr-FR,fr;q=0.9,en;q=0.8", url,
     ]  # fmt: skip
     print(f"  wrk -c{args.connections} {args.duration}s: {url}", file=sys.stderr, flush=True)
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
@@ -131,7 +136,8 @@ def wait_listening(port: int, proc: subprocess.Popen, seconds: float = 30) -> No
 
 
 def fetch(url: str) -> tuple[bytes, dict[str, str]]:
-    request = urllib.request.Request(url, headers={"Accept-Language": "en"})
+    headers = {"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.8", "User-Agent": BROWSER}
+    request = urllib.request.Request(url, headers=headers)
     with urllib.request.urlopen(request, timeout=30) as response:
         return response.read(), {k.lower(): v for k, v in response.headers.items()}
 

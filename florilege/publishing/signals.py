@@ -21,6 +21,11 @@ def topic_changing(sender, instance: Topic, **kwargs) -> None:
 @receiver(post_delete, sender=Topic)
 def topic_changed(sender, instance: Topic, **kwargs) -> None:
     cache.forget_local()
+    # A topic saved or deleted (rare) also resets the per-process "visitor already counted"
+    # memo, so a recreated topic with a reused id is counted afresh.
+    from florilege.publishing.views import forget_counted
+
+    forget_counted()
 
 
 @receiver(post_save, sender=Scoop)

@@ -7,9 +7,9 @@ from urllib.parse import parse_qs
 
 import feedparser
 import pytest
-from django.core.cache import caches
 
 from florilege.curation.models import Scoop
+from florilege.publishing.cache import clear_all
 from florilege.publishing.hub import MAX_ATTEMPTS, ping_cycle, retry_delay
 from florilege.publishing.models import HubPing
 
@@ -55,7 +55,7 @@ class Hub:
 def hub(settings):
     server = Hub()
     settings.WEBSUB_HUB = server.url
-    caches["pages"].clear()
+    clear_all()
     yield server
     server.stop()
 

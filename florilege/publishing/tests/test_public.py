@@ -6,13 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import feedparser
 import pytest
-from django.core.cache import caches
 from django.urls import reverse
 from django.utils import timezone
 
 from florilege.curation.models import Scoop, Topic
 from florilege.lib.markdown import render_markdown
 from florilege.publishing import search
+from florilege.publishing.cache import clear_all
 from florilege.sources.parsing import parse_feed
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +21,7 @@ NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
 @pytest.fixture(autouse=True)
 def empty_page_cache():
-    caches["pages"].clear()
+    clear_all()
 
 
 def add(topic, curator, title, *, insight="A note.", excerpt="", language="en", tags=(), **kw):
