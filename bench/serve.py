@@ -56,6 +56,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=50, help="concurrent connections")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (2)")
     parser.add_argument("--workers", type=int, default=2, help="granian workers (2)")
+    parser.add_argument(
+        "--blocking-threads",
+        type=int,
+        default=4,
+        help="granian threads per worker (4, as manage.py serve)",
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     return parser.parse_args(argv)
@@ -175,7 +181,8 @@ def main(argv: list[str] | None = None) -> None:
             [
                 sys.executable, "-m", "granian", "--interface", "wsgi",
                 "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers),
-                "--blocking-threads", "8", "--no-ws", "--log-level", "warning",
+                "--blocking-threads", str(args.blocking_threads), "--no-ws",
+                "--log-level", "warning",
                 "florilege.wsgi:application",
             ],
             cwd=REPO, env=env, start_new_session=True,
@@ -219,7 +226,7 @@ def report(args: argparse.Namespace, tmp: Path, base: str, topic_path: str) -> N
     rows = [
         ["side", "requests/s", "p50 ms", "p99 ms", "requests", "errors"],
         None,
-        ["florilege (granian, 2 workers)", f"{ours.rps:,.0f}", f"{ours.p50_ms:.2f}",
+        [f"florilege (granian {args.workers}x{args.blocking_threads})", f"{ours.rps:,.0f}", f"{ours.p50_ms:.2f}",
          f"{ours.p99_ms:.2f}", f"{ours.requests:,}", str(ours.errors)],
         ["nginx, same page as a file", f"{static.rps:,.0f}", f"{static.p50_ms:.2f}",
          f"{static.p99_ms:.2f}", f"{static.requests:,}", str(static.errors)],
