@@ -223,10 +223,11 @@ def report(args: argparse.Namespace, tmp: Path, base: str, topic_path: str) -> N
         static = run_wrk(static_base + "/topic.html", args)
     first_kb = (len(html) + len(css)) / 1024
     ratio = ours.rps / static.rps if static.rps else 0.0
+    side = f"florilege (granian {args.workers}x{args.blocking_threads})"
     rows = [
         ["side", "requests/s", "p50 ms", "p99 ms", "requests", "errors"],
         None,
-        [f"florilege (granian {args.workers}x{args.blocking_threads})", f"{ours.rps:,.0f}", f"{ours.p50_ms:.2f}",
+        [side, f"{ours.rps:,.0f}", f"{ours.p50_ms:.2f}",
          f"{ours.p99_ms:.2f}", f"{ours.requests:,}", str(ours.errors)],
         ["nginx, same page as a file", f"{static.rps:,.0f}", f"{static.p50_ms:.2f}",
          f"{static.p99_ms:.2f}", f"{static.requests:,}", str(static.errors)],
