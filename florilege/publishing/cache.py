@@ -138,8 +138,18 @@ def _key(path: str, language: str) -> str | None:
     return f"page:{language}:{digest}"
 
 
+# A session (signed in, or a form in progress) or a message waiting to be shown: the page
+# is this visitor's own, never a shared copy.
+PRIVATE_COOKIES = ("SESSION_COOKIE_NAME", "MESSAGE_COOKIE_NAME")
+
+
+def _private(cookies: dict[str, str]) -> bool:
+    names = {getattr(settings, n, "messages") for n in PRIVATE_COOKIES}
+    return any(name in cookies for name in names)
+
+
 def _anonymous(request: HttpRequest) -> bool:
-    return settings.SESSION_COOKIE_NAME not in request.COOKIES
+    return not _private(request.COOKIES)
 
 
 def _local_get(key: str) -> tuple[dict, HttpResponse] | None:
@@ -292,7 +302,7 @@ class FastPath:
         if environ.get("SCRIPT_NAME") or raw_path.startswith(self.static_prefix):
             return None
         cookies = parse_cookie(environ["HTTP_COOKIE"]) if "HTTP_COOKIE" in environ else {}
-        if settings.SESSION_COOKIE_NAME in cookies:
+        if _private(cookies):
             return None
         domain, _port = split_domain_port(environ.get("HTTP_HOST", ""))
         if not domain or not validate_host(domain, settings.ALLOWED_HOSTS):

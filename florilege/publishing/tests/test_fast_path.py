@@ -69,6 +69,7 @@ def test_what_the_fast_path_leaves_to_django(app, topic, curator) -> None:
     get(app)
     cases = [
         {"HTTP_COOKIE": "sessionid=abc"},  # signed in (or may be)
+        {"HTTP_COOKIE": "messages=abc"},  # a message waits to be shown
         {"HTTP_ACCEPT_LANGUAGE": "fr"},  # another language: never the English copy
         {"HTTP_IF_NONE_MATCH": '"x"'},  # conditional: Django answers 304 or 200
         {"HTTP_HOST": "evil.example"},  # not an allowed host: Django refuses it
