@@ -34,6 +34,8 @@ class Command(BaseCommand):
         cfg.DATA_DIR.mkdir(parents=True, exist_ok=True)
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
+        # Only does something when FLORILEGE_CACHE_URL points the page cache at the database.
+        call_command("createcachetable", verbosity=0)
         if options["demo"]:
             call_command("load_demo")
         manage = [sys.executable, os.path.join(settings.BASE_DIR.parent, "manage.py")]
