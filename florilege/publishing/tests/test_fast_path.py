@@ -4,7 +4,9 @@ import io
 import sys
 
 import pytest
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 
 from florilege.curation.models import Scoop
 from florilege.publishing.cache import FastPath, clear_all
@@ -27,8 +29,14 @@ class Recorder:
 
 @pytest.fixture
 def app():
+    # Django's handler closes database connections when a request ends; inside a test's
+    # transaction that would close the test's own (the test client disconnects it too).
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
     clear_all()
-    return FastPath(Recorder())
+    yield FastPath(Recorder())
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 def get(app, path="/t/social-networks/", **extra):
