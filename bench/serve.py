@@ -47,6 +47,7 @@ class Load:
     p99_ms: float
     requests: int
     errors: int
+    error_detail: str = ""
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -97,7 +98,10 @@ def parse_wrk(output: str) -> Load:
         errors += sum(int(n) for n in found.groups())
     if found := re.search(r"Non-2xx or 3xx responses: (\d+)", output):
         errors += int(found.group(1))
-    return Load(rps, p50, p99, requests, errors)
+    detail = "; ".join(
+        line.strip() for line in output.splitlines() if "errors" in line or "Non-2xx" in line
+    )
+    return Load(rps, p50, p99, requests, errors, detail)
 
 
 def run_wrk(url: str, args: argparse.Namespace) -> Load:
