@@ -405,3 +405,19 @@ def test_postgres_search_expression_is_the_indexed_one(topic) -> None:
         )
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "scoop_fulltext" in plan, plan
+
+
+def test_tags_with_accents_spaces_and_slashes(client, topic, curator) -> None:
+    add(topic, curator, "Accented", tags=["modération", "open source", "a/b"])
+    body = client.get(topic.get_absolute_url()).content.decode()
+    assert 'href="/t/social-networks/tag/mod%C3%A9ration/"' in body
+    assert 'href="/t/social-networks/tag/open%20source/"' in body
+    assert "#a/b" in body and "/tag/a/b/" not in body  # shown, not linked
+    for path in (
+        "/t/social-networks/tag/mod%C3%A9ration/",
+        "/t/social-networks/tag/open%20source/",
+    ):
+        page = client.get(path)
+        assert page.status_code == 200 and "Accented" in page.content.decode()
+    feed = feedparser.parse(client.get("/t/social-networks/tag/mod%C3%A9ration/feed.atom").content)
+    assert [e.title for e in feed.entries] == ["Accented"]
