@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLORILEGE_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test install lint check clean chromium bench-ingest bench-federation bench-language bench-dedup
+.PHONY: run test install lint check clean chromium bench-ingest bench-federation bench-language bench-dedup bench-serve
 
 # Debian ships venv separately (python3-venv); install it when we can, else say so.
 $(BIN)/python:
@@ -68,6 +68,15 @@ bench-language: install
 
 bench-dedup: install
 	$(BIN)/python -m bench.dedup $(BENCH_ARGS)
+
+# The page served by Florilège (granian, as `make run` serves it) beside the same page as
+# a file served by nginx, both under wrk; wrk and nginx come from Debian.
+bench-serve: $(VENV)/.bench-installed
+	@{ command -v nginx >/dev/null && command -v wrk >/dev/null; } || { [ "$$(id -u)" = 0 ] && \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk \
+		nginx-light >/dev/null; } || \
+		{ echo "bench-serve needs wrk and nginx: sudo apt-get install wrk nginx-light"; exit 1; }
+	$(BIN)/python -m bench.serve $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var

@@ -187,6 +187,28 @@ OPTIONS: tuple[Option, ...] = (
         "Readers' reports that hide an approved comment until a curator reviews it.",
     ),
     Option("INVITATION_DAYS", int, "7", "Days an invitation link to join a topic stays valid."),
+    Option(
+        "PAGE_CACHE_SECONDS",
+        int,
+        "300",
+        "How long a public page or feed is kept in the full-page cache for anonymous readers "
+        "(a change to its topic replaces it at once); 0 turns the cache off.",
+    ),
+    Option(
+        "CACHE_URL",
+        str,
+        "",
+        "Cache backend: empty for memory in each process, `db://` for a database table "
+        "(`manage.py createcachetable`; `serve` runs it), or a `redis://` URL (needs the "
+        "`redis` package).",
+    ),
+    Option(
+        "WEBSUB_HUB",
+        str,
+        "",
+        "WebSub hub advertised in feeds out (rel=hub) and pinged by the worker when a scoop "
+        "is published; empty means no hub and no pings.",
+    ),
 )
 
 

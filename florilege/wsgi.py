@@ -6,3 +6,8 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "florilege.settings")
 application = get_wsgi_application()
+
+# Cached pages for anonymous readers are answered in front of Django's handler.
+from florilege.publishing.cache import FastPath  # noqa: E402
+
+application = FastPath(application)

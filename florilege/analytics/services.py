@@ -49,6 +49,11 @@ def daily_salt(day: date) -> str:
     return daily_salt(day)
 
 
+def known_salt(day: date) -> str | None:
+    """The day's salt if this process already holds it (never touches the database)."""
+    return _salts.get(day)
+
+
 def visitor_hash(address: str, user_agent: str, salt: str) -> str:
     message = f"{address}\n{user_agent}".encode("utf-8", "replace")
     return hmac.new(salt.encode(), message, hashlib.sha256).hexdigest()

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from florilege.curation.models import Topic
 from florilege.curation.services.scooping import ScoopDraft, clean_insight, clean_tags
@@ -20,11 +21,27 @@ class TopicForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Words or phrases that make an item relevant, separated by commas.",
     )
+    header_image_url = forms.URLField(
+        required=False,
+        max_length=2000,
+        assume_scheme="https",
+        label=_("Header image URL"),
+        help_text=_("Banner image shown at the top of the public page."),
+    )
 
     class Meta:
         model = Topic
-        fields = ["title", "slug", "description", "languages", "keywords"]
-        help_texts = {"slug": "The address of the topic page: letters, digits and hyphens."}
+        fields = [
+            "title", "slug", "description", "languages", "keywords",
+            "accent_color", "header_image_url",
+        ]  # fmt: skip
+        widgets = {"accent_color": forms.TextInput(attrs={"placeholder": "#9b2c55"})}
+        labels = {"accent_color": _("Accent colour")}
+        help_texts = {
+            "slug": "The address of the topic page: letters, digits and hyphens.",
+            "accent_color": _("Colour of links on the public page, as #rrggbb; empty for the "
+                              "default. It is darkened or lightened as needed to stay readable."),
+        }  # fmt: skip
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -46,6 +63,15 @@ class TopicForm(forms.ModelForm):
 
     def clean_keywords(self) -> list[str]:
         return parse_list(self.cleaned_data.get("keywords", ""))
+
+    def clean_accent_color(self) -> str:
+        return self.cleaned_data.get("accent_color", "").strip().lower()
+
+    def clean_header_image_url(self) -> str:
+        url = self.cleaned_data.get("header_image_url", "").strip()
+        if url and not is_http_url(url):
+            raise ValidationError(_("Enter a full web address starting with http:// or https://."))
+        return url
 
 
 class SourceForm(forms.Form):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -36,6 +37,19 @@ class Topic(models.Model):
     slot_weekdays = models.JSONField(default=_working_days, blank=True)
     slot_times = models.JSONField(default=list, blank=True)
     # --- end teams ---
+    # The public page's look: a #rrggbb accent (links, insight rule) and a banner image.
+    accent_color = models.CharField(
+        max_length=7,
+        blank=True,
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour as #rrggbb.")],
+        help_text="Accent colour of the public page, as #rrggbb; empty for the default.",
+    )
+    header_image_url = models.URLField(
+        max_length=2000, blank=True, help_text="Banner image shown at the top of the public page."
+    )
+    # Bumped whenever the topic or one of its scoops changes: cached public pages are keyed
+    # on it, so every process sees the change on its next request.
+    changed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["title"]

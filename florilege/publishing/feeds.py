@@ -1,27 +1,111 @@
-"""Atom and RSS 2.0 feeds of a topic's scoops, the insight leading the content."""
+"""Feeds out: Atom, RSS 2.0 and JSON Feed 1.1 of a topic, a tag or a curator.
+
+The insight leads each item's content; links are absolute; item ids are ``tag:`` URIs
+keyed on the scoop's primary key, so an edited title never looks like a new item. When a
+WebSub hub is configured (FLORILEGE_WEBSUB_HUB) every feed advertises it (rel=hub) and
+its own address (rel=self), as WebSub requires.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import feedgenerator
 from django.utils.html import escape
 
 from florilege.curation.models import Scoop, Topic
 
 FEED_ITEMS = 30
+FEED_KINDS = ("atom", "rss", "json")
+CONTENT_TYPES = {
+    "atom": "application/atom+xml; charset=utf-8",
+    "rss": "application/rss+xml; charset=utf-8",
+    "json": "application/feed+json; charset=utf-8",
+}
 
 
-class AtomWithContent(feedgenerator.Atom1Feed):
+@dataclass(frozen=True)
+class FeedSubject:
+    """What a feed is about: its title, page and the address of its feed (without kind)."""
+
+    title: str
+    description: str
+    page_path: str
+    feed_path: str  # "/t/slug/feed" -> "/t/slug/feed.atom", ".rss", ".json"
+    language: str | None = None
+
+    def feed_url(self, kind: str) -> str:
+        return absolute(f"{self.feed_path}.{kind}")
+
+
+def topic_subject(topic: Topic) -> FeedSubject:
+    return FeedSubject(
+        title=topic.title,
+        description=topic.description or topic.title,
+        page_path=topic.get_absolute_url(),
+        feed_path=f"/t/{topic.slug}/feed",
+        language=topic.languages[0] if len(topic.languages) == 1 else None,
+    )
+
+
+def tag_subject(topic: Topic, tag: str) -> FeedSubject:
+    page = reverse("publishing:tag", args=[topic.slug, tag])
+    return FeedSubject(
+        title=f"{topic.title}: #{tag}",
+        description=topic.description or topic.title,
+        page_path=page,
+        feed_path=page + "feed",
+        language=topic.languages[0] if len(topic.languages) == 1 else None,
+    )
+
+
+def curator_subject(user) -> FeedSubject:
+    page = reverse("publishing:curator", args=[user.get_username()])
+    name = user.get_full_name() or user.get_username()
+    return FeedSubject(title=name, description=name, page_path=page, feed_path=page + "feed")
+
+
+def feed_paths_of(scoop: Scoop) -> list[str]:
+    """Every feed a newly published scoop appears in (what the hub is told about)."""
+    topic = scoop.topic
+    paths = [topic_subject(topic).feed_path, curator_subject(scoop.curator).feed_path]
+    paths += [tag_subject(topic, tag).feed_path for tag in scoop.tags if "/" not in tag]
+    return [absolute(f"{path}.{kind}") for path in paths for kind in FEED_KINDS]
+
+
+class _HubLinks:
+    """rel=hub and rel=self links, for the XML writers."""
+
+    def add_root_elements(self, handler) -> None:
+        super().add_root_elements(handler)  # type: ignore[misc]
+        hub = settings.WEBSUB_HUB
+        if hub:
+            ns = "atom:" if isinstance(self, feedgenerator.Rss201rev2Feed) else ""
+            handler.addQuickElement(f"{ns}link", "", {"rel": "hub", "href": hub})
+            if ns:  # Django's Atom writer already has rel=self
+                handler.addQuickElement(
+                    f"{ns}link", "", {"rel": "self", "href": self.feed["feed_url"]}
+                )
+
+
+class AtomWithContent(_HubLinks, feedgenerator.Atom1Feed):
     """Django's Atom writer puts the description in <summary>; readers show <content>."""
 
     def add_item_elements(self, handler, item) -> None:
         super().add_item_elements(handler, item)
         if item.get("content_html"):
             handler.addQuickElement("content", item["content_html"], {"type": "html"})
+
+
+class Rss(_HubLinks, feedgenerator.Rss201rev2Feed):
+    def rss_attributes(self) -> dict[str, str]:
+        return {**super().rss_attributes(), "xmlns:atom": "http://www.w3.org/2005/Atom"}
 
 
 def absolute(path: str) -> str:
@@ -35,14 +119,20 @@ def scoop_id(scoop: Scoop) -> str:
     return f"tag:{host},2025:scoop:{scoop.pk}"
 
 
-def build_feed(topic: Topic, scoops: Iterable[Scoop], kind: str) -> feedgenerator.SyndicationFeed:
-    cls = AtomWithContent if kind == "atom" else feedgenerator.Rss201rev2Feed
-    feed_url = absolute(f"/t/{topic.slug}/feed.{kind}")
+def _author(scoop: Scoop) -> str:
+    return scoop.curator.get_full_name() or scoop.curator.get_username()
+
+
+def build_feed(subject: FeedSubject, scoops: Iterable[Scoop], kind: str) -> bytes:
+    if kind == "json":
+        return build_json_feed(subject, scoops)
+    cls = AtomWithContent if kind == "atom" else Rss
+    feed_url = subject.feed_url(kind)
     feed = cls(
-        title=topic.title,
-        link=absolute(topic.get_absolute_url()),
-        description=topic.description or topic.title,
-        language=(topic.languages[0] if len(topic.languages) == 1 else None),
+        title=subject.title,
+        link=absolute(subject.page_path),
+        description=subject.description,
+        language=subject.language,
         feed_url=feed_url,
         feed_guid=feed_url,
     )
@@ -58,7 +148,42 @@ def build_feed(topic: Topic, scoops: Iterable[Scoop], kind: str) -> feedgenerato
             unique_id_is_permalink=False,
             pubdate=scoop.published_at,
             updateddate=scoop.updated_at,
-            author_name=scoop.curator.get_full_name() or scoop.curator.get_username(),
+            author_name=_author(scoop),
             categories=scoop.tags,
         )
-    return feed
+    return feed.writeString("utf-8").encode("utf-8")
+
+
+def build_json_feed(subject: FeedSubject, scoops: Iterable[Scoop]) -> bytes:
+    """JSON Feed 1.1 (https://jsonfeed.org/version/1.1)."""
+    document: dict = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": subject.title,
+        "home_page_url": absolute(subject.page_path),
+        "feed_url": subject.feed_url("json"),
+        "description": subject.description,
+        "items": [],
+    }
+    if subject.language:
+        document["language"] = subject.language
+    if settings.WEBSUB_HUB:
+        document["hubs"] = [{"type": "WebSub", "url": settings.WEBSUB_HUB}]
+    for scoop in scoops:
+        item = {
+            "id": scoop_id(scoop),
+            "url": absolute(scoop.get_absolute_url()),
+            "external_url": scoop.url,
+            "title": scoop.title,
+            "content_html": render_to_string("publishing/feed_item.html", {"scoop": scoop}),
+            "summary": scoop.excerpt or scoop.title,
+            "date_published": scoop.published_at.isoformat(),
+            "date_modified": scoop.updated_at.isoformat(),
+            "authors": [{"name": _author(scoop)}],
+            "tags": list(scoop.tags),
+        }
+        if scoop.image_url:
+            item["image"] = scoop.image_url
+        if scoop.language:
+            item["language"] = scoop.language
+        document["items"].append(item)
+    return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")

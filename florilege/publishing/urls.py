@@ -1,12 +1,14 @@
 from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.i18n import set_language
 
-from florilege.publishing import views, views_engage
+from florilege.publishing import views, views_engage, views_feeds, views_pages
 
 app_name = "publishing"
 urlpatterns = [
     path("", views.home, name="home"),
     path("t/<slug:slug>/", views.topic, name="topic"),
-    path("t/<slug:slug>/feed.<str:kind>", views.feed, name="feed"),
+    path("t/<slug:slug>/feed.<str:kind>", views_feeds.topic_feed, name="feed"),
     path("t/<slug:slug>/s/<int:pk>/", views.scoop, name="scoop_short"),
     path("t/<slug:slug>/s/<int:pk>/<slug:scoop_slug>/", views.scoop, name="scoop"),
     # Readers' engagement: follow by email, comments, reactions, embeds.
@@ -21,4 +23,17 @@ urlpatterns = [
     path("embed/<slug:slug>/", views_engage.embed_page, name="embed"),
     path("embed/<slug:slug>.js", views_engage.embed_script, name="embed_js"),
     path("api/embed/<slug:slug>.json", views_engage.embed_json, name="embed_json"),
+    # Readers' pages, search, sharing and feeds per tag and curator.
+    path("t/<slug:slug>/tag/<str:tag>/", views_pages.tag, name="tag"),
+    path("t/<slug:slug>/tag/<str:tag>/feed.<str:kind>", views_feeds.tag_feed, name="tag_feed"),
+    path("t/<slug:slug>/search/", views_pages.topic_search, name="topic_search"),
+    path("search/", views_pages.site_search, name="search"),
+    path("u/<str:username>/", views_pages.curator, name="curator"),
+    path("u/<str:username>/feed.<str:kind>", views_feeds.curator_feed, name="curator_feed"),
+    path("share/mastodon/", views_pages.share_mastodon, name="share_mastodon"),
+    path("sitemap.xml", views_pages.sitemap, name="sitemap"),
+    path("robots.txt", views_pages.robots, name="robots"),
+    # The language switcher posts here from cached pages, which carry no CSRF token:
+    # changing the display language is harmless, so the check is waived for this view only.
+    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
 ]

@@ -178,6 +178,12 @@ def run_cycle(
         federation_cycle(now)
     except Exception:
         log.exception("event=federation_cycle_failed")
+    try:
+        from florilege.publishing.hub import ping_cycle
+
+        ping_cycle(now, factory)
+    except Exception:
+        log.exception("event=hub_ping_cycle_failed")
     return report
 
 

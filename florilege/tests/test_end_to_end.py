@@ -77,7 +77,7 @@ def test_sources_to_public_page(client, curator, loopback: LoopbackServer) -> No
     body = page.content.decode()
     assert "Mastodon 5 ships quote posts" in body
     assert "<strong>most requested</strong>" in body
-    assert "Scooped by curator" in body
+    assert 'Scooped by <a href="/u/curator/">curator</a>' in body
     assert "1 view | +1 today" in body
 
     atom = feedparser.parse(

@@ -1,5 +1,6 @@
 from florilege.publishing.models.comment import Comment
 from florilege.publishing.models.follow import DigestRun, DigestSchedule, DigestSend, Subscriber
+from florilege.publishing.models.hub_ping import HubPing
 from florilege.publishing.models.reaction import CommentReport, RateEvent, Reaction
 
 __all__ = [
@@ -8,6 +9,7 @@ __all__ = [
     "DigestRun",
     "DigestSchedule",
     "DigestSend",
+    "HubPing",
     "RateEvent",
     "Reaction",
     "Subscriber",

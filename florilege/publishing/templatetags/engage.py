@@ -7,6 +7,7 @@ from django import template
 from florilege.curation.models import Scoop, Topic
 from florilege.publishing.forms_engage import CommentForm, FollowForm
 from florilege.publishing.services import comments
+from florilege.publishing.templatetags.paths import return_path
 
 register = template.Library()
 
@@ -17,7 +18,7 @@ def engage_bar(context: template.Context, scoop: Scoop) -> dict:
     (``services.reactions.with_engagement``); a list that did not ask for them shows the
     button alone rather than spending two queries per card."""
     request = context.get("request")
-    here = request.get_full_path() if request is not None else scoop.get_absolute_url()
+    here = return_path(request, scoop.get_absolute_url())
     return {
         "scoop": scoop,
         "useful": getattr(scoop, "useful_count", None),

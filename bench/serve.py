@@ -1,0 +1,272 @@
+"""Serving benchmark: the topic page from Florilège (granian, 2 workers, as ``make run``
+serves it) beside the same page saved as a file and served by Debian's nginx, both under
+the same load from wrk in the same run.
+
+    python -m bench.serve [--scoops 1000] [--duration 10] [--connections 50]
+
+Builds a topic with N scoops in a temporary SQLite database, fetches its first page once
+(what a first visitor gets: it also fills the page cache), saves those bytes under nginx's
+root, then runs ``wrk -c50`` against each. Prints rps, p50 and p99 for both, the size of
+the first page (HTML + CSS) and whether any render-blocking resource comes from another
+host; last, ``summary rps_ratio_vs_static=<x> p99_ms=<y> first_page_kb=<z>``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+from bench.nginx import Nginx, free_port
+
+REPO = Path(__file__).resolve().parent.parent
+# Requests look like a reader's browser (a French one): the page is negotiated and the
+# view is counted (once; later requests of the same visitor skip the write), not served
+# as to a robot, which is never counted.
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+
+
+@dataclass
+class Load:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    errors: int
+    error_detail: str = ""
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.serve", description=__doc__)
+    parser.add_argument("--scoops", type=int, default=1000, help="scoops in the topic (1000)")
+    parser.add_argument("--duration", type=int, default=10, help="seconds of load per side")
+    parser.add_argument("--connections", type=int, default=50, help="concurrent connections")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads (2)")
+    parser.add_argument("--workers", type=int, default=2, help="granian workers (2)")
+    parser.add_argument(
+        "--blocking-threads",
+        type=int,
+        default=4,
+        help="granian threads per worker (4, as manage.py serve)",
+    )
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    return parser.parse_args(argv)
+
+
+def wrk_binary() -> str:
+    found = shutil.which("wrk")
+    if not found:
+        raise SystemExit("bench-serve needs wrk: sudo apt-get install wrk")
+    return found
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def _ms(text: str) -> float:
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text.strip())
+    if not match:
+        raise ValueError(f"unreadable wrk latency {text!r}")
+    return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+def parse_wrk(output: str) -> Load:
+    """Read wrk's --latency report: Requests/sec, the 50% and 99% lines, errors."""
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", output, re.M).group(1))
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1))
+    requests = int(re.search(r"(\d+) requests in", output).group(1))
+    errors = 0
+    if found := re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    ):
+        errors += sum(int(n) for n in found.groups())
+    if found := re.search(r"Non-2xx or 3xx responses: (\d+)", output):
+        errors += int(found.group(1))
+    detail = "; ".join(
+        line.strip() for line in output.splitlines() if "errors" in line or "Non-2xx" in line
+    )
+    return Load(rps, p50, p99, requests, errors, detail)
+
+
+def run_wrk(url: str, args: argparse.Namespace) -> Load:
+    cmd = [
+        wrk_binary(), f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s",
+        "--latency", "--timeout", "5s", "-H", f"User-Agent: {BROWSER}",
+        "-H", "Accept-Language: fr-FR,fr;q=0.9,en;q=0.8", url,
+    ]  # fmt: skip
+    print(f"  wrk -c{args.connections} {args.duration}s: {url}", file=sys.stderr, flush=True)
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    return parse_wrk(out)
+
+
+def app_env(data_dir: Path, port: int) -> dict[str, str]:
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "FLORILEGE_DATABASE_URL")
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="florilege.settings",
+        FLORILEGE_DATA_DIR=str(data_dir),
+        FLORILEGE_SECRET_KEY=secrets.token_urlsafe(48),
+        FLORILEGE_DEBUG="0",
+        FLORILEGE_BASE_URL=f"http://127.0.0.1:{port}",
+        FLORILEGE_ALLOWED_HOSTS="127.0.0.1,localhost",
+        FLORILEGE_LOG_LEVEL="WARNING",
+        PYTHONPATH=str(REPO),
+    )
+    return env
+
+
+def wait_listening(port: int, proc: subprocess.Popen, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit("granian exited before listening")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit("granian did not listen in time")
+
+
+def fetch(url: str) -> tuple[bytes, dict[str, str]]:
+    headers = {"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.8", "User-Agent": BROWSER}
+    request = urllib.request.Request(url, headers=headers)
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return response.read(), {k.lower(): v for k, v in response.headers.items()}
+
+
+class Resources(HTMLParser):
+    """Render-blocking resources of a page: stylesheets and scripts without async/defer."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.blocking: list[str] = []
+        self.stylesheets: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "link" and "stylesheet" in (a.get("rel") or "").split():
+            self.stylesheets.append(a.get("href") or "")
+            self.blocking.append(a.get("href") or "")
+        if tag == "script" and a.get("src") and "async" not in a and "defer" not in a:
+            self.blocking.append(a["src"] or "")
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    tmp = Path(tempfile.mkdtemp(prefix="florilege-bench-serve-"))
+    port = free_port()
+    env = app_env(tmp / "data", port)
+    try:
+        print(f"  building a topic with {args.scoops:,} scoops …", file=sys.stderr, flush=True)
+        built = subprocess.run(
+            [sys.executable, "-m", "bench.serve_build", json.dumps(vars(args))],
+            cwd=REPO, env=env, capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        topic_path = json.loads(built.strip().splitlines()[-1])["topic"]
+        server = subprocess.Popen(
+            [
+                sys.executable, "-m", "granian", "--interface", "wsgi",
+                "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers),
+                "--blocking-threads", str(args.blocking_threads), "--no-ws",
+                "--log-level", "warning",
+                "florilege.wsgi:application",
+            ],
+            cwd=REPO, env=env, start_new_session=True,
+        )  # fmt: skip
+        try:
+            wait_listening(port, server)
+            report(args, tmp, f"http://127.0.0.1:{port}", topic_path)
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+    finally:
+        if args.keep:
+            print(f"  kept {tmp}", file=sys.stderr)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def report(args: argparse.Namespace, tmp: Path, base: str, topic_path: str) -> None:
+    page_url = base + topic_path
+    html, headers = fetch(page_url)
+    parser = Resources()
+    parser.feed(html.decode("utf-8"))
+    css = b"".join(fetch(urljoin(page_url, href))[0] for href in parser.stylesheets)
+    own_host = urlsplit(base).netloc
+    third_party = [u for u in parser.blocking if urlsplit(urljoin(page_url, u)).netloc != own_host]
+    root = tmp / "static-root"
+    root.mkdir()
+    (root / "topic.html").write_bytes(html)
+    # Warm both (the app's cache fills on the first request, as for any first visitor).
+    for _ in range(3):
+        fetch(page_url)
+    ours = run_wrk(page_url, args)
+    with Nginx(root, tmp / "nginx") as static_base:
+        fetch(static_base + "/topic.html")
+        static = run_wrk(static_base + "/topic.html", args)
+    first_kb = (len(html) + len(css)) / 1024
+    ratio = ours.rps / static.rps if static.rps else 0.0
+    side = f"florilege (granian {args.workers}x{args.blocking_threads})"
+    rows = [
+        ["side", "requests/s", "p50 ms", "p99 ms", "requests", "errors"],
+        None,
+        [side, f"{ours.rps:,.0f}", f"{ours.p50_ms:.2f}",
+         f"{ours.p99_ms:.2f}", f"{ours.requests:,}", str(ours.errors)],
+        ["nginx, same page as a file", f"{static.rps:,.0f}", f"{static.p50_ms:.2f}",
+         f"{static.p99_ms:.2f}", f"{static.requests:,}", str(static.errors)],
+    ]  # fmt: skip
+    print()
+    print(f"topic page with {args.scoops:,} scoops, wrk -c{args.connections} {args.duration}s each")
+    widths = [max(len(r[i]) for r in rows if r) for i in range(len(rows[0]))]
+    for row in rows:
+        if row is None:
+            print("  ".join("-" * w for w in widths))
+            continue
+        print(
+            "  ".join(
+                c.ljust(w) if i == 0 else c.rjust(w)
+                for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            )
+        )
+    print()
+    print(
+        f"first page: HTML {len(html) / 1024:.1f} KB + CSS {len(css) / 1024:.1f} KB "
+        f"= {first_kb:.1f} KB (uncompressed); page cache: {headers.get('x-page-cache', '-')}"
+    )
+    print(
+        f"render-blocking resources: {len(parser.blocking)}, from another host: {len(third_party)}"
+    )
+    targets = ratio >= 0.30 and ours.p99_ms < 50 and first_kb < 40 and not third_party
+    print(
+        "targets (>=30% of static rps, p99 < 50 ms, < 40 KB, no third party): "
+        + ["miss", "met"][targets]
+    )
+    print(
+        f"summary rps_ratio_vs_static={ratio:.2f} p99_ms={ours.p99_ms:.1f} "
+        f"first_page_kb={first_kb:.1f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,326 @@
+"""Full-page cache for anonymous readers of public pages and feeds.
+
+A cached page is stored with the *version* of what it shows: its topic's ``changed_at``
+stamp (bumped by publishing.signals whenever the topic or one of its scoops is saved or
+deleted), or for site-wide pages (home, curator profiles, sitemap) the newest stamp of all
+topics. A hit is served only while the version is still current, so a change shows on the
+next request in every process, whatever the cache backend; each process re-reads a
+version at most once per ``VERSION_MEMO_SECONDS`` (so another process's change can take
+that long to appear). A page also expires when a scheduled scoop of its scope comes due.
+
+Keys carry the negotiated language, so a French reader never gets the English page;
+signed-in users (any request with a session cookie) are never served from nor stored in
+the cache. Responses carry ``Vary: Accept-Language, Cookie`` for shared caches downstream.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db.models import Count, Max, Min
+from django.http import HttpRequest, HttpResponse, parse_cookie
+from django.http.request import split_domain_port, validate_host
+from django.utils import timezone, translation
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.encoding import escape_uri_path, iri_to_uri
+from django.utils.http import parse_http_date_safe
+
+from florilege.curation.models import Scoop, Topic
+
+CACHE_ALIAS = "pages"
+VERSION_MEMO_SECONDS = 1.0
+MAX_PATH = 512
+LOCAL_ENTRIES = 512
+_memo: dict[str, tuple[float, str]] = {}
+# Ready-made responses per process, in front of the shared cache: a hit costs no
+# unpickling and no header encoding. Each holds its entry's expiry and version.
+_local: dict[str, tuple[float, dict, HttpResponse]] = {}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a page shows: one topic (``topic_id``) or the whole site (``None``)."""
+
+    topic_id: int | None
+    version: str
+
+    @property
+    def key(self) -> str:
+        return "site" if self.topic_id is None else f"topic:{self.topic_id}"
+
+
+def stamp_topic(topic: Topic) -> None:
+    topic.changed_at = timezone.now()
+
+
+def touch_topic(topic_id: int | None) -> None:
+    """Mark a topic changed (a scoop was added, edited or removed); one UPDATE, no I/O."""
+    if topic_id is not None:
+        Topic.objects.filter(pk=topic_id).update(changed_at=timezone.now())
+    forget_local()
+
+
+def forget_local() -> None:
+    _memo.clear()
+
+
+def clear_all() -> None:
+    """Empty the shared cache and this process's copies (tests, and after a deploy)."""
+    caches[CACHE_ALIAS].clear()
+    _local.clear()
+    _memo.clear()
+
+
+def site_version() -> str:
+    stats = Topic.objects.aggregate(n=Count("id"), changed=Max("changed_at"))
+    changed = stats["changed"].isoformat() if stats["changed"] else ""
+    return f"{stats['n']}:{changed}"
+
+
+def topic_version(topic: Topic) -> str:
+    return f"{topic.is_public}:{topic.slug}:{topic.changed_at.isoformat()}"
+
+
+def site_scope() -> Scope:
+    return Scope(None, site_version())
+
+
+def topic_scope(topic: Topic) -> Scope:
+    return Scope(topic.pk, topic_version(topic))
+
+
+def current_version(scope_key: str) -> str | None:
+    now = time.monotonic()
+    memo = _memo.get(scope_key)
+    if memo and memo[0] > now:
+        return memo[1]
+    if scope_key == "site":
+        version = site_version()
+    else:
+        topic = Topic.objects.filter(pk=int(scope_key.split(":")[1])).first()
+        version = topic_version(topic) if topic else None
+    if version is not None:
+        _memo[scope_key] = (now + VERSION_MEMO_SECONDS, version)
+    return version
+
+
+def mark(response: HttpResponse, scope: Scope, count_view: int | None = None) -> HttpResponse:
+    """Let the middleware cache ``response`` (if the visitor is anonymous) under ``scope``.
+    ``count_view``: a topic whose view is counted on every hit too, as the view would."""
+    response.florilege_scope = scope  # type: ignore[attr-defined]
+    response.florilege_count_view = count_view  # type: ignore[attr-defined]
+    return response
+
+
+def _seconds_until_next_scheduled(scope: Scope, now: datetime) -> float | None:
+    upcoming = Scoop.objects.filter(published_at__gt=now)
+    if scope.topic_id is not None:
+        upcoming = upcoming.filter(topic_id=scope.topic_id)
+    soonest = upcoming.aggregate(at=Min("published_at"))["at"]
+    return (soonest - now).total_seconds() if soonest else None
+
+
+def _cache_key(request: HttpRequest, language: str) -> str | None:
+    return _key(request.get_full_path(), language)
+
+
+def _key(path: str, language: str) -> str | None:
+    if len(path) > MAX_PATH:
+        return None
+    digest = hashlib.sha256(path.encode("utf-8", "replace")).hexdigest()[:32]
+    return f"page:{language}:{digest}"
+
+
+# A session (signed in, or a form in progress) or a message waiting to be shown: the page
+# is this visitor's own, never a shared copy.
+PRIVATE_COOKIES = ("SESSION_COOKIE_NAME", "MESSAGE_COOKIE_NAME")
+
+
+def _private(cookies: dict[str, str]) -> bool:
+    names = {getattr(settings, n, "messages") for n in PRIVATE_COOKIES}
+    return any(name in cookies for name in names)
+
+
+def _anonymous(request: HttpRequest) -> bool:
+    return not _private(request.COOKIES)
+
+
+def _local_get(key: str) -> tuple[dict, HttpResponse] | None:
+    found = _local.get(key)
+    if found is None:
+        return None
+    if found[0] < time.monotonic():
+        _local.pop(key, None)
+        return None
+    return found[1], found[2]
+
+
+def _local_put(key: str, entry: dict) -> tuple[dict, HttpResponse] | None:
+    left = entry.get("expires", 0) - time.time()
+    if left <= 0:
+        return None
+    prototype = HttpResponse(entry["content"], status=entry["status"])
+    for name, value in entry["headers"]:
+        prototype[name] = value
+    prototype["X-Page-Cache"] = "hit"
+    entry = {**entry, "wsgi": (
+        f"{prototype.status_code} {prototype.reason_phrase}",
+        list(prototype.items()),
+        prototype.content,
+    )}  # fmt: skip
+    if len(_local) >= LOCAL_ENTRIES:
+        _local.clear()  # crude but bounded; the shared cache still has them
+    _local[key] = (time.monotonic() + left, entry, prototype)
+    return entry, prototype
+
+
+class PageCacheMiddleware:
+    """The outermost middleware: a hit skips everything after it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.static_prefix = "/" + settings.STATIC_URL.lstrip("/")
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        seconds = settings.CONFIG.PAGE_CACHE_SECONDS
+        if (
+            seconds <= 0
+            or request.method not in ("GET", "HEAD")
+            or request.path_info.startswith(self.static_prefix)
+            or not _anonymous(request)
+        ):
+            return self.get_response(request)
+        language = translation.get_language_from_request(request)
+        key = _cache_key(request, language)
+        if key is None:
+            return self.get_response(request)
+        store = caches[CACHE_ALIAS]
+        found = _local_get(key)
+        if found is None:
+            entry = store.get(key)
+            found = _local_put(key, entry) if entry is not None else None
+        if found is not None and current_version(found[0]["scope"]) == found[0]["version"]:
+            return self._hit(request, *found)
+        response = self.get_response(request)
+        self._store(request, response, store, key, seconds)
+        return response
+
+    def _hit(self, request: HttpRequest, entry: dict, prototype: HttpResponse) -> HttpResponse:
+        if entry.get("count_view"):
+            from florilege.publishing.views import count_view_of
+
+            count_view_of(request, entry["count_view"])
+        # A shallow copy shares the (never modified) content and headers; the handler
+        # appends its own closers to the list, which must not be shared.
+        response = copy.copy(prototype)
+        response._resource_closers = []
+        meta = request.META
+        if "HTTP_IF_NONE_MATCH" not in meta and "HTTP_IF_MODIFIED_SINCE" not in meta:
+            return response
+        last_modified = parse_http_date_safe(response.get("Last-Modified", ""))
+        return get_conditional_response(
+            request, etag=response.get("ETag"), last_modified=last_modified, response=response
+        )
+
+    def _store(self, request, response, store, key: str, seconds: float) -> None:
+        scope: Scope | None = getattr(response, "florilege_scope", None)
+        user = getattr(request, "user", None)
+        if (
+            scope is None
+            or response.status_code != 200
+            or response.streaming
+            or response.cookies
+            or (user is not None and user.is_authenticated)
+        ):
+            return
+        patch_vary_headers(response, ("Accept-Language", "Cookie"))
+        if not response.has_header("ETag"):
+            response["ETag"] = f'"{hashlib.md5(response.content).hexdigest()}"'
+        response["X-Page-Cache"] = "miss"
+        until_scheduled = _seconds_until_next_scheduled(scope, timezone.now())
+        if until_scheduled is not None:
+            seconds = min(seconds, until_scheduled)
+        entry = {
+            "scope": scope.key,
+            "version": scope.version,
+            "count_view": getattr(response, "florilege_count_view", None),
+            "status": response.status_code,
+            "expires": time.time() + seconds,
+            "content": response.content,
+            "headers": [(k, v) for k, v in response.items() if k.lower() != "x-page-cache"],
+        }
+        store.set(key, entry, timeout=seconds)
+        _local_put(key, entry)
+        _memo.setdefault(scope.key, (time.monotonic() + VERSION_MEMO_SECONDS, scope.version))
+
+
+class _Environ:
+    """Just enough of a request for Django's language negotiation."""
+
+    def __init__(self, environ: dict, cookies: dict[str, str]) -> None:
+        self.META = environ
+        self.COOKIES = cookies
+
+
+class FastPath:
+    """A WSGI front for the commonest request of all: an anonymous reader asking for a page
+    this process already holds, still current, whose view needs no counting. It answers
+    without building a Django request (no handler, signals or middleware); anything else
+    (a first visit, a session, a conditional request, a stale version) goes to Django,
+    whose PageCacheMiddleware does the same job with every check."""
+
+    def __init__(self, app: Callable) -> None:
+        self.app = app
+        self.static_prefix = "/" + settings.STATIC_URL.lstrip("/")
+
+    def __call__(self, environ: dict, start_response: Callable) -> object:
+        try:
+            served = self._serve(environ)
+        except Exception:  # the fast path must never cost a reader the page
+            served = None
+        if served is None:
+            return self.app(environ, start_response)
+        status, headers, body = served
+        start_response(status, headers)
+        return [body]
+
+    def _serve(self, environ: dict) -> tuple[str, list, bytes] | None:
+        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+            return None
+        if settings.CONFIG.PAGE_CACHE_SECONDS <= 0 or not _local:
+            return None
+        if "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ:
+            return None
+        raw_path = environ.get("PATH_INFO", "")
+        if environ.get("SCRIPT_NAME") or raw_path.startswith(self.static_prefix):
+            return None
+        cookies = parse_cookie(environ["HTTP_COOKIE"]) if "HTTP_COOKIE" in environ else {}
+        if _private(cookies):
+            return None
+        domain, _port = split_domain_port(environ.get("HTTP_HOST", ""))
+        if not domain or not validate_host(domain, settings.ALLOWED_HOSTS):
+            return None
+        language = translation.get_language_from_request(_Environ(environ, cookies))
+        path = escape_uri_path(raw_path.encode("latin-1").decode("utf-8", "replace"))
+        query = environ.get("QUERY_STRING", "")
+        key = _key(path + ("?" + iri_to_uri(query) if query else ""), language)
+        found = _local_get(key) if key else None
+        if found is None:
+            return None
+        entry = found[0]
+        memo = _memo.get(entry["scope"])
+        if memo is None or memo[0] < time.monotonic() or memo[1] != entry["version"]:
+            return None
+        if entry.get("count_view"):
+            from florilege.publishing.views import already_counted
+
+            if not already_counted(environ, entry["count_view"], timezone.now()):
+                return None
+        return entry["wsgi"]

@@ -1,0 +1,72 @@
+"""What publishing must know when topics and scoops change: cached pages go stale, and a
+newly published scoop owes the WebSub hub a ping. Both are database writes only."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db.models.signals import post_delete, post_save, pre_save
+from django.dispatch import receiver
+
+from florilege.curation.models import Scoop, Topic
+from florilege.curation.services import publication
+from florilege.federation.models import Reaction as FediverseReaction
+from florilege.publishing import cache
+from florilege.publishing.models import Comment, HubPing, Reaction
+
+
+@receiver(pre_save, sender=Topic)
+def topic_changing(sender, instance: Topic, **kwargs) -> None:
+    cache.stamp_topic(instance)
+
+
+@receiver(post_save, sender=Topic)
+@receiver(post_delete, sender=Topic)
+def topic_changed(sender, instance: Topic, **kwargs) -> None:
+    cache.forget_local()
+    # A topic saved or deleted (rare) also resets the per-process "visitor already counted"
+    # memo, so a recreated topic with a reused id is counted afresh.
+    from florilege.publishing.views import forget_counted
+
+    forget_counted()
+
+
+@receiver(post_save, sender=Scoop)
+@receiver(post_delete, sender=Scoop)
+def scoop_changed(sender, instance: Scoop, **kwargs) -> None:
+    cache.touch_topic(instance.topic_id)
+    original = (
+        instance.rescooped_from_id
+        and Scoop.objects.filter(pk=instance.rescooped_from_id)
+        .values_list("topic_id", flat=True)
+        .first()
+    )
+    if original:
+        # The original's page counts its rescoops.
+        cache.touch_topic(original)
+
+
+@receiver(publication.scoop_published)
+def scoop_published(sender, scoop: Scoop, now, **kwargs) -> None:
+    # Only a scoop that readers can now see changes the feeds the hub relays (not a draft,
+    # a proposal or a scoop scheduled for later).
+    if settings.WEBSUB_HUB:
+        # A scoop published with a future date (rather than scheduled) pings when it shows.
+        due = max(now, scoop.published_at) if scoop.published_at else now
+        HubPing.objects.create(scoop=scoop, due_at=due)
+
+
+def _touch_scoops_topic(scoop_id: int) -> None:
+    topic_id = Scoop.objects.filter(pk=scoop_id).values_list("topic_id", flat=True).first()
+    cache.touch_topic(topic_id)
+
+
+# Readers' counts are on the cached cards and permalinks: a comment approved, a reaction
+# (site or fediverse) makes the topic's pages stale.
+@receiver(post_save, sender=Comment)
+@receiver(post_delete, sender=Comment)
+@receiver(post_save, sender=Reaction)
+@receiver(post_delete, sender=Reaction)
+@receiver(post_save, sender=FediverseReaction)
+@receiver(post_delete, sender=FediverseReaction)
+def readers_counts_changed(sender, instance, **kwargs) -> None:
+    _touch_scoops_topic(instance.scoop_id)

@@ -1,0 +1,107 @@
+"""The WSGI front that answers cached pages before Django's handler (florilege.wsgi)."""
+
+import io
+import sys
+
+import pytest
+from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
+
+from florilege.curation.models import Scoop
+from florilege.publishing.cache import FastPath, clear_all
+
+pytestmark = pytest.mark.django_db
+FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+
+
+class Recorder:
+    """Wraps Django's handler to see which requests reached it."""
+
+    def __init__(self) -> None:
+        self.django = get_wsgi_application()
+        self.calls = 0
+
+    def __call__(self, environ, start_response):
+        self.calls += 1
+        return self.django(environ, start_response)
+
+
+@pytest.fixture
+def app():
+    # Django's handler closes database connections when a request ends; inside a test's
+    # transaction that would close the test's own (the test client disconnects it too).
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    clear_all()
+    yield FastPath(Recorder())
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+def get(app, path="/t/social-networks/", **extra):
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000",
+        "HTTP_HOST": "127.0.0.1",
+        "REMOTE_ADDR": "203.0.113.9",
+        "HTTP_USER_AGENT": FIREFOX,
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.errors": sys.stderr,
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        **extra,
+    }
+    answer = {}
+
+    def start_response(status, headers, exc_info=None):
+        answer["status"], answer["headers"] = status, dict(headers)
+
+    body = b"".join(app(environ, start_response))
+    return answer["status"], answer["headers"], body.decode()
+
+
+def test_second_visit_is_answered_in_front_of_django(app, topic) -> None:
+    status, headers, body = get(app)
+    assert status.startswith("200") and app.app.calls == 1
+    status, headers, again = get(app)
+    assert status.startswith("200") and app.app.calls == 1  # Django not reached
+    assert headers["X-Page-Cache"] == "hit" and again == body
+    assert headers["X-Frame-Options"] == "DENY"  # the security headers came along
+
+
+def test_what_the_fast_path_leaves_to_django(app, topic, curator) -> None:
+    get(app)
+    cases = [
+        {"HTTP_COOKIE": "sessionid=abc"},  # signed in (or may be)
+        {"HTTP_COOKIE": "messages=abc"},  # a message waits to be shown
+        {"HTTP_ACCEPT_LANGUAGE": "fr"},  # another language: never the English copy
+        {"HTTP_IF_NONE_MATCH": '"x"'},  # conditional: Django answers 304 or 200
+        {"HTTP_HOST": "evil.example"},  # not an allowed host: Django refuses it
+        {"REQUEST_METHOD": "POST"},
+        {"REMOTE_ADDR": "198.51.100.4"},  # a visitor not counted yet
+    ]
+    for extra in cases:
+        before = app.app.calls
+        get(app, **extra)
+        assert app.app.calls == before + 1, extra
+    body = get(app, HTTP_ACCEPT_LANGUAGE="fr")[2]
+    assert '<html lang="fr">' in body
+
+
+def test_a_change_is_seen_at_once_in_this_process(app, topic, curator) -> None:
+    get(app)
+    get(app)
+    Scoop.objects.create(
+        topic=topic,
+        curator=curator,
+        url="https://n.example/x",
+        canonical_url="https://n.example/x",
+        title="Just published",
+        insight="i",
+        insight_html="<p>i</p>",
+    )
+    assert "Just published" in get(app)[2]
