@@ -118,6 +118,20 @@ OPTIONS: tuple[Option, ...] = (
         "entry (the one the proxy added) when counting views.",
     ),
     Option("LOG_LEVEL", str, "INFO", "Log level for the florilege loggers."),
+    Option(
+        "RANKING_TOPICS_PER_CYCLE",
+        int,
+        "20",
+        "Topics whose ranking model a worker retrains per cycle (those with new decisions or "
+        "edited rules).",
+    ),
+    Option(
+        "RANKING_RESCORE_LIMIT",
+        int,
+        "5000",
+        "Pending suggestions of a topic rescored after each retraining (the most recent); "
+        "older ones keep their score and sink with age.",
+    ),
 )
 
 

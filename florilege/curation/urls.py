@@ -1,6 +1,6 @@
 from django.urls import path
 
-from florilege.curation import views, views_opml
+from florilege.curation import views, views_opml, views_ranking
 
 app_name = "curation"
 urlpatterns = [
@@ -22,4 +22,5 @@ urlpatterns = [
     path("t/<slug:slug>/scoop/<int:suggestion_id>/", views.scoop_suggestion, name="scoop"),
     path("t/<slug:slug>/discard/<int:suggestion_id>/", views.discard, name="discard"),
     path("t/<slug:slug>/scoop-url/", views.scoop_url, name="scoop_url"),
+    path("t/<slug:slug>/ranking/reset/", views_ranking.reset_ranking, name="ranking_reset"),
 ]

@@ -24,7 +24,8 @@ from florilege.lib.fetching import fetch_one
 from florilege.lib.http import FetchError
 from florilege.lib.urls import domain_of, is_http_url
 from florilege.sources.extract import extract_page
-from florilege.suggestions.models import Suggestion
+from florilege.suggestions.learning import preview_rules
+from florilege.suggestions.models import Suggestion, TopicRanker
 
 QUEUE_PAGE = 25
 
@@ -70,6 +71,15 @@ def topic_create(request: HttpRequest) -> HttpResponse:
 def topic_edit(request: HttpRequest, slug: str) -> HttpResponse:
     topic = _topic_for(request, slug)
     form = TopicForm(request.POST or None, instance=topic)
+    if request.method == "POST" and "preview" in request.POST:
+        # Preview: show what the keywords would match; save nothing.
+        preview = None
+        if form.is_valid():
+            data = form.cleaned_data
+            preview = preview_rules(topic, data["keywords"], data["languages"])
+        topic.refresh_from_db()
+        context = {"form": form, "topic": topic, "preview": preview}
+        return render(request, "curation/topic_form.html", context)
     if request.method == "POST" and form.is_valid():
         topic = form.save()
         messages.success(request, "Topic saved.")
@@ -129,7 +139,8 @@ def queue(request: HttpRequest, slug: str) -> HttpResponse:
         .order_by("-score", "-id")
     )
     page = Paginator(pending, QUEUE_PAGE).get_page(request.GET.get("page"))
-    return render(request, "curation/queue.html", {"topic": topic, "page": page})
+    ranker = TopicRanker.objects.filter(topic=topic).defer("state", "meta").first()
+    return render(request, "curation/queue.html", {"topic": topic, "page": page, "ranker": ranker})
 
 
 @login_required

@@ -36,6 +36,7 @@ from florilege.sources.services.fetch import (
     save_fetch_state,
 )
 from florilege.sources.services.websub import websub_cycle
+from florilege.suggestions.learning import ranking_cycle
 from florilege.suggestions.services import SUGGEST_BATCH, suggest_pending
 
 log = logging.getLogger("florilege.worker")
@@ -102,6 +103,7 @@ class CycleReport:
     new_entries: int = 0
     full_texts: int = 0
     suggested: int = 0
+    retrained: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -156,6 +158,10 @@ def run_cycle(
         report.suggested = suggest_cycle(now)
     except Exception:
         log.exception("event=suggest_cycle_failed")
+    try:
+        report.retrained = ranking_cycle(now).trained
+    except Exception:
+        log.exception("event=ranking_cycle_failed")
     return report
 
 

@@ -12,7 +12,7 @@ from django.db import connection, transaction
 from florilege.curation.models import Scoop, Topic, TopicSource
 from florilege.lib.html import html_to_text
 from florilege.sources.models import Entry
-from florilege.suggestions import embedding
+from florilege.suggestions import embedding, learning
 from florilege.suggestions.models import EntryVector, Suggestion
 from florilege.suggestions.scoring import baseline_score
 
@@ -46,6 +46,8 @@ def suggest_pending(now: datetime, limit: int = SUGGEST_BATCH) -> tuple[int, int
             # Several workers share the stage without scoring the same entries.
             pending = pending.select_for_update(skip_locked=True)
         entries = list(pending[:limit])
+        # The worker computes the sentence vectors the ranker reads, in one batch.
+        ensure_vectors(entries, now)
         return len(entries), suggest_entries(entries, now)
 
 
@@ -61,7 +63,7 @@ def suggest_to_topic(topic: Topic, entries: Sequence[Entry], now: datetime) -> i
             "canonical_url", flat=True
         )
     )
-    rows = []
+    kept = []
     for entry in entries:
         if topic.languages and entry.language and entry.language not in topic.languages:
             continue
@@ -69,9 +71,24 @@ def suggest_to_topic(topic: Topic, entries: Sequence[Entry], now: datetime) -> i
             continue
         if entry.canonical_url:
             taken.add(entry.canonical_url)
-        rows.append(score_suggestion(topic, entry, now))
+        kept.append(entry)
+    rows = ranked_suggestions(topic, kept, now)
     Suggestion.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
+
+
+def ranked_suggestions(topic: Topic, entries: Sequence[Entry], now: datetime) -> list[Suggestion]:
+    """Suggestions scored by the topic's stored model (features computed once for the
+    batch, one product per topic); never trains (the worker's ranking stage does)."""
+    if not entries:
+        return []
+    model = learning.load_model(topic)
+    features = learning.features_of(entries)
+    scored = learning.score_entries(topic, model, entries, features, now)
+    return [
+        Suggestion(topic=topic, entry=entry, score=value, reasons=why, created_at=now)
+        for entry, (value, why) in zip(entries, scored, strict=True)
+    ]
 
 
 def score_suggestion(topic: Topic, entry: Entry, now: datetime) -> Suggestion:
