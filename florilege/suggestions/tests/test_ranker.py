@@ -131,7 +131,9 @@ def test_rules_rule_out_and_fade(pool) -> None:
     tennis = next(i for i, it in enumerate(features.items) if "Tennis" in it.title)
     assert scored.rules[tennis] == RULED_OUT
     assert ranker.reasons(model, features, scored, tennis)["excluded"] == ["tennis"]
-    assert ranker.rule_weight(0) > ranker.rule_weight(20) > ranker.rule_weight(200) > 0
+    assert model.rule_coef > 0
+    match = next(i for i, it in enumerate(features.items) if "match" in it.title)
+    assert scored.rules[match] == pytest.approx(scored.matches[match].strength * model.rule_coef)
 
 
 def test_source_prior_and_reasons(pool) -> None:
