@@ -18,6 +18,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
@@ -78,6 +79,43 @@ class Features:
 
     def __len__(self) -> int:
         return len(self.items)
+
+    @cached_property
+    def words(self) -> list[list[str]]:
+        """Distinct folded words of each item (computed once, shared by every topic)."""
+        return [words_of(item) for item in self.items]
+
+    @cached_property
+    def word_columns(self) -> list[np.ndarray]:
+        """The text column of each of those words (for the "words that count" reason)."""
+        return [np.array([word_column(w) for w in ws], dtype=np.int64) for ws in self.words]
+
+    @cached_property
+    def postings(self) -> dict[str, np.ndarray]:
+        """Folded word -> rows holding it: a topic's rules are matched only against rows
+        that hold every word of one of its terms."""
+        rows: dict[str, list[int]] = {}
+        for i, ws in enumerate(self.words):
+            for w in ws:
+                rows.setdefault(w, []).append(i)
+        return {w: np.array(r, dtype=np.int64) for w, r in rows.items()}
+
+    def candidates(self, terms: Sequence[str]) -> np.ndarray:
+        """Rows that may match one of ``terms`` (a superset: each row holds every word of
+        some term). A term with no word of two letters (e.g. "c++") makes every row one."""
+        mask = np.zeros(len(self.items), dtype=bool)
+        for term in terms:
+            words = _TOKEN_RE.findall(fold(term))
+            if not words:
+                mask[:] = True
+                return mask
+            hit = np.ones(len(self.items), dtype=bool)
+            for w in words:
+                only = np.zeros(len(self.items), dtype=bool)
+                only[self.postings.get(w, np.zeros(0, np.int64))] = True
+                hit &= only
+            mask |= hit
+        return mask
 
     def subset(self, rows: Sequence[int] | np.ndarray) -> Features:
         rows = np.asarray(rows, dtype=np.int64)

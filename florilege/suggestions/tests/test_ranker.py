@@ -9,7 +9,7 @@ import pytest
 
 from florilege.suggestions import embedding, ranker
 from florilege.suggestions.features import Features, Item, featurize
-from florilege.suggestions.rules import RULED_OUT, parse_rules
+from florilege.suggestions.rules import RULED_OUT, match_rules, parse_rules
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
@@ -131,9 +131,9 @@ def test_rules_rule_out_and_fade(pool) -> None:
     tennis = next(i for i, it in enumerate(features.items) if "Tennis" in it.title)
     assert scored.rules[tennis] == RULED_OUT
     assert ranker.reasons(model, features, scored, tennis)["excluded"] == ["tennis"]
-    assert model.rule_coef > 0
     match = next(i for i, it in enumerate(features.items) if "match" in it.title)
-    assert scored.rules[match] == pytest.approx(scored.matches[match].strength * model.rule_coef)
+    assert scored.rules[match] == pytest.approx(scored.matches[match].strength)
+    assert ranker.rule_weight(0) > ranker.rule_weight(20) > ranker.rule_weight(200) > 0
 
 
 def test_source_prior_and_reasons(pool) -> None:
@@ -164,3 +164,20 @@ def test_freshness_keeps_stored_order_over_time() -> None:
     assert values[1] > values[0]
     later = ranker.ranking_values(ranker.score(model, features), features, NOW + timedelta(days=9))
     assert np.allclose(later, values)
+
+
+@pytest.mark.parametrize(
+    "keywords",
+    [
+        ["match", "+rugby", "-tennis"],
+        ['"le gouvernement"', "l'immigration", "élection"],
+        ["c++", "cup"],
+        [],
+        ["+absent"],
+    ],
+)
+def test_match_all_agrees_with_match_rules(pool, keywords) -> None:
+    features, _ = pool
+    rules = parse_rules(keywords, ["en", "fr"])
+    expected = [match_rules(rules, i.title, i.text, i.language) for i in features.items]
+    assert ranker.match_all(rules, features) == expected
