@@ -183,18 +183,19 @@ def train(
 def source_prior(model: Model, sources: Sequence[int | None]) -> np.ndarray:
     """Log-odds of keeping an entry of this source, relative to the topic's overall rate,
     shrunk towards zero for sources with few decisions."""
-    out = np.zeros(len(sources), dtype=np.float64)
     if not model.sources:
-        return out
+        return np.zeros(len(sources), dtype=np.float64)
     base = (model.kept + 1.0) / (model.decisions + 2.0)
     base_logit = math.log(base / (1.0 - base))
-    for i, source in enumerate(sources):
-        counts = model.sources.get(int(source)) if source is not None else None
-        if counts:
-            kept, discarded = counts
-            rate = (kept + SOURCE_SMOOTHING * base) / (kept + discarded + SOURCE_SMOOTHING)
-            out[i] = SOURCE_WEIGHT * (math.log(rate / (1.0 - rate)) - base_logit)
-    return out
+    prior: dict[int, float] = {}
+    for source, (kept, discarded) in model.sources.items():
+        rate = (kept + SOURCE_SMOOTHING * base) / (kept + discarded + SOURCE_SMOOTHING)
+        prior[source] = SOURCE_WEIGHT * (math.log(rate / (1.0 - rate)) - base_logit)
+    return np.fromiter(
+        (prior.get(s, 0.0) if s is not None else 0.0 for s in sources),
+        dtype=np.float64,
+        count=len(sources),
+    )
 
 
 @dataclass
@@ -215,17 +216,13 @@ def match_all(rules: Rules, features: Features) -> list[RuleMatch]:
     """``match_rules`` for every row; rows that hold none of the rules' words share one
     precomputed answer per language, so a topic costs a regex only where a term may be."""
     terms = rules.must + rules.should + rules.exclude
-    mask = features.candidates(terms) if terms else np.zeros(len(features), dtype=bool)
-    no_hit: dict[str, RuleMatch] = {}
-    out = []
-    for i, item in enumerate(features.items):
-        if mask[i]:
-            out.append(match_rules(rules, item.title, item.text, item.language))
-            continue
-        lang = item.language or ""
-        if lang not in no_hit:
-            no_hit[lang] = match_rules(rules, "", "", lang)
-        out.append(no_hit[lang])
+    languages = [item.language or "" for item in features.items]
+    no_hit = {lang: match_rules(rules, "", "", lang) for lang in set(languages)}
+    out = [no_hit[lang] for lang in languages]
+    if terms:
+        for i in np.flatnonzero(features.candidates(terms)):
+            item = features.items[i]
+            out[i] = match_rules(rules, item.title, item.text, item.language)
     return out
 
 
@@ -239,10 +236,19 @@ def score(model: Model, features: Features, matches: list[RuleMatch] | None = No
     if matches is None:
         matches = match_all(model.rules, features)
     weight = rule_weight(model.decisions)
-    prior = np.array(
-        [m.strength * weight if m.allowed else m.prior for m in matches], dtype=np.float64
+    # Most rows share a few match objects (no hit): compute each one's prior once.
+    priors: dict[int, float] = {}
+    prior = np.fromiter(
+        (_prior(m, weight, priors) for m in matches), dtype=np.float64, count=len(matches)
     )
     return Scored(margin, prior, source_prior(model, features.sources), matches)
+
+
+def _prior(match: RuleMatch, weight: float, cache: dict[int, float]) -> float:
+    key = id(match)
+    if key not in cache:
+        cache[key] = match.strength * weight if match.allowed else match.prior
+    return cache[key]
 
 
 def ranking_values(scored: Scored, features: Features, now: datetime) -> np.ndarray:
