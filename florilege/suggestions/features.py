@@ -26,6 +26,7 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.utils import murmurhash3_32
 
 from florilege.suggestions.embedding import DIMENSIONS
+from florilege.suggestions.rules import fold_entry
 from florilege.suggestions.scoring import fold
 
 WORD_FEATURES = 2**18
@@ -86,6 +87,11 @@ class Features:
         return [words_of(item) for item in self.items]
 
     @cached_property
+    def folded(self) -> list[tuple[str, str]]:
+        """Each item's folded title and lead, as the rules read them (folded once)."""
+        return [fold_entry(item.title, item.text) for item in self.items]
+
+    @cached_property
     def word_columns(self) -> list[np.ndarray]:
         """The text column of each of those words (for the "words that count" reason)."""
         return [np.array([word_column(w) for w in ws], dtype=np.int64) for ws in self.words]
@@ -100,21 +106,21 @@ class Features:
                 rows.setdefault(w, []).append(i)
         return {w: np.array(r, dtype=np.int64) for w, r in rows.items()}
 
+    def term_mask(self, term: str) -> np.ndarray:
+        """Rows that may match ``term`` (a superset: rows holding every word of it). A term
+        with no word of two letters (e.g. "c++") may match any row."""
+        hit = np.ones(len(self.items), dtype=bool)
+        for w in _TOKEN_RE.findall(fold(term)):
+            only = np.zeros(len(self.items), dtype=bool)
+            only[self.postings.get(w, np.zeros(0, np.int64))] = True
+            hit &= only
+        return hit
+
     def candidates(self, terms: Sequence[str]) -> np.ndarray:
-        """Rows that may match one of ``terms`` (a superset: each row holds every word of
-        some term). A term with no word of two letters (e.g. "c++") makes every row one."""
+        """Rows that may match one of ``terms``."""
         mask = np.zeros(len(self.items), dtype=bool)
         for term in terms:
-            words = _TOKEN_RE.findall(fold(term))
-            if not words:
-                mask[:] = True
-                return mask
-            hit = np.ones(len(self.items), dtype=bool)
-            for w in words:
-                only = np.zeros(len(self.items), dtype=bool)
-                only[self.postings.get(w, np.zeros(0, np.int64))] = True
-                hit &= only
-            mask |= hit
+            mask |= self.term_mask(term)
         return mask
 
     def subset(self, rows: Sequence[int] | np.ndarray) -> Features:

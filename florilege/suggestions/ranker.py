@@ -42,7 +42,7 @@ from florilege.suggestions.features import (
     Item,
     featurize,
 )
-from florilege.suggestions.rules import RuleMatch, Rules, match_rules
+from florilege.suggestions.rules import RuleMatch, Rules, match_folded, match_rules
 from florilege.suggestions.scoring import effective_date, ranking_value
 
 # Stored with each model: a change of features or format makes every stored model stale.
@@ -219,10 +219,14 @@ def match_all(rules: Rules, features: Features) -> list[RuleMatch]:
     languages = [item.language or "" for item in features.items]
     no_hit = {lang: match_rules(rules, "", "", lang) for lang in set(languages)}
     out = [no_hit[lang] for lang in languages]
-    if terms:
-        for i in np.flatnonzero(features.candidates(terms)):
-            item = features.items[i]
-            out[i] = match_rules(rules, item.title, item.text, item.language)
+    if not terms:
+        return out
+    masks = np.stack([features.term_mask(t) for t in terms])
+    for i in np.flatnonzero(masks.any(axis=0)):
+        item = features.items[i]
+        # Only the terms whose words the row holds can match: skip the others' regexes.
+        maybe = {terms[k] for k in np.flatnonzero(masks[:, i])}
+        out[i] = match_folded(rules, *features.folded[i], item.language, maybe)
     return out
 
 

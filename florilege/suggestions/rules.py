@@ -14,7 +14,7 @@ Matching folds case and accents the way ``scoring.fold`` does, on whole words, s
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass, field
 
 from florilege.suggestions.scoring import (
@@ -90,7 +90,7 @@ def parse_rules(keywords: Sequence[str], languages: Sequence[str] = ()) -> Rules
     return Rules(tuple(should), tuple(must), tuple(exclude), codes)
 
 
-def _hits(term: str, title: str, text: str) -> float:
+def _term_hits(term: str, title: str, text: str) -> float:
     pattern = keyword_pattern(term)
     if pattern is None:
         return 0.0
@@ -99,10 +99,32 @@ def _hits(term: str, title: str, text: str) -> float:
     )
 
 
-def match_rules(rules: Rules, title: str, text: str, language: str = "") -> RuleMatch:
+def match_rules(
+    rules: Rules, title: str, text: str, language: str = "", maybe: Set[str] | None = None
+) -> RuleMatch:
     """How an entry fares against the rules. An entry of unknown language passes the filter
-    (language detection fails on short texts; ruling those out would hide too much)."""
-    folded_title, folded_text = fold(title or ""), fold((text or "")[:SUMMARY_CHARS])
+    (language detection fails on short texts; ruling those out would hide too much).
+    ``maybe``, when given, holds the only terms that can match (the others are not tried)."""
+    return match_folded(rules, *fold_entry(title, text), language, maybe)
+
+
+def fold_entry(title: str, text: str) -> tuple[str, str]:
+    """The folded title and text lead that rules are matched against."""
+    return fold(title or ""), fold((text or "")[:SUMMARY_CHARS])
+
+
+def match_folded(
+    rules: Rules,
+    folded_title: str,
+    folded_text: str,
+    language: str = "",
+    maybe: Set[str] | None = None,
+) -> RuleMatch:
+    """:func:`match_rules` on an entry folded once by :func:`fold_entry`."""
+
+    def _hits(term: str, title: str, text: str) -> float:
+        return 0.0 if maybe is not None and term not in maybe else _term_hits(term, title, text)
+
     matched: list[str] = []
     missing: list[str] = []
     relevance = 0.0
