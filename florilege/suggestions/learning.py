@@ -128,7 +128,8 @@ def stale_topics(limit: int) -> list[Topic]:
     """Topics whose model is missing or older than their decisions or rules."""
     stats = _decision_stats()
     stale = []
-    for topic in Topic.objects.select_related("ranker").order_by("pk"):
+    topics = Topic.objects.select_related("ranker").defer("ranker__state", "ranker__meta")
+    for topic in topics.order_by("pk"):
         row = getattr(topic, "ranker", None)
         reset_at = row.reset_at if row else None
         expected = fingerprint(topic, stats.get(topic.pk, (0, "")), reset_at)
