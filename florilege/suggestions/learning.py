@@ -67,6 +67,18 @@ def features_of(entries: Sequence[Entry]) -> Features:
     return featurize([item_of(e) for e in entries], stored_vectors(entries))
 
 
+class FeatureBatch:
+    """Features of a batch of entries, computed once and shared by every topic scoring some
+    of them (a topic takes the rows of the entries it follows)."""
+
+    def __init__(self, entries: Sequence[Entry]) -> None:
+        self.rows = {e.pk: i for i, e in enumerate(entries)}
+        self.features = features_of(entries)
+
+    def of(self, entries: Sequence[Entry]) -> Features:
+        return self.features.subset([self.rows[e.pk] for e in entries])
+
+
 def topic_rules(topic: Topic) -> Rules:
     return parse_rules(topic.keywords, topic.languages)
 
@@ -155,6 +167,7 @@ def decision_history(topic: Topic, reset_at: datetime | None) -> list[Suggestion
 
 def build_model(topic: Topic, reset_at: datetime | None, now: datetime) -> ranker.Model:
     """Fit the topic's model from its decision history (deterministic)."""
+    # services imports this module for scoring; import back at call time.
     from florilege.suggestions.services import ensure_vectors
 
     history = decision_history(topic, reset_at)

@@ -29,9 +29,11 @@ def suggest_entries(entries: Sequence[Entry], now: datetime) -> int:
     for entry in entries:
         by_source[entry.source_id].append(entry)
     links = TopicSource.objects.filter(source_id__in=by_source).select_related("topic")
+    # Features once per entry, shared by every topic that follows its source.
+    batch = learning.FeatureBatch(entries)
     created = 0
     for link in links:
-        created += suggest_to_topic(link.topic, by_source[link.source_id], now)
+        created += suggest_to_topic(link.topic, by_source[link.source_id], now, batch)
     Entry.objects.filter(pk__in=[e.pk for e in entries]).update(suggested_at=now)
     return created
 
@@ -51,7 +53,12 @@ def suggest_pending(now: datetime, limit: int = SUGGEST_BATCH) -> tuple[int, int
         return len(entries), suggest_entries(entries, now)
 
 
-def suggest_to_topic(topic: Topic, entries: Sequence[Entry], now: datetime) -> int:
+def suggest_to_topic(
+    topic: Topic,
+    entries: Sequence[Entry],
+    now: datetime,
+    batch: learning.FeatureBatch | None = None,
+) -> int:
     """Create suggestions for ``topic``; skip other languages and stories already there."""
     canonicals = [e.canonical_url for e in entries if e.canonical_url]
     taken = set(
@@ -72,18 +79,23 @@ def suggest_to_topic(topic: Topic, entries: Sequence[Entry], now: datetime) -> i
         if entry.canonical_url:
             taken.add(entry.canonical_url)
         kept.append(entry)
-    rows = ranked_suggestions(topic, kept, now)
+    rows = ranked_suggestions(topic, kept, now, batch)
     Suggestion.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
 
 
-def ranked_suggestions(topic: Topic, entries: Sequence[Entry], now: datetime) -> list[Suggestion]:
+def ranked_suggestions(
+    topic: Topic,
+    entries: Sequence[Entry],
+    now: datetime,
+    batch: learning.FeatureBatch | None = None,
+) -> list[Suggestion]:
     """Suggestions scored by the topic's stored model (features computed once for the
     batch, one product per topic); never trains (the worker's ranking stage does)."""
     if not entries:
         return []
     model = learning.load_model(topic)
-    features = learning.features_of(entries)
+    features = (batch or learning.FeatureBatch(entries)).of(entries)
     scored = learning.score_entries(topic, model, entries, features, now)
     return [
         Suggestion(topic=topic, entry=entry, score=value, reasons=why, created_at=now)
