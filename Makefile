@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLORILEGE_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test install lint check clean chromium bench-ingest bench-federation bench-language bench-dedup bench-serve
+.PHONY: run test install lint check clean chromium bench-ingest bench-federation bench-language bench-dedup bench-serve bench-relevance bench-ranking
 
 # Debian ships venv separately (python3-venv); install it when we can, else say so.
 $(BIN)/python:
@@ -80,3 +80,11 @@ bench-serve: $(VENV)/.bench-installed
 
 clean:
 	rm -rf $(VENV) var
+
+# Ranking: relevance on the news corpora (../shared/data/news), and speed (scoring, queue page;
+# PostgreSQL too when DATABASE_URL is set).
+bench-relevance: install
+	$(BIN)/python -m bench.relevance $(BENCH_ARGS)
+
+bench-ranking: install
+	$(BIN)/python -m bench.ranking $(BENCH_ARGS)

@@ -209,6 +209,20 @@ OPTIONS: tuple[Option, ...] = (
         "WebSub hub advertised in feeds out (rel=hub) and pinged by the worker when a scoop "
         "is published; empty means no hub and no pings.",
     ),
+    Option(
+        "RANKING_TOPICS_PER_CYCLE",
+        int,
+        "20",
+        "Topics whose ranking model a worker retrains per cycle (those with new decisions or "
+        "edited rules).",
+    ),
+    Option(
+        "RANKING_RESCORE_LIMIT",
+        int,
+        "5000",
+        "Pending suggestions of a topic rescored after each retraining (the most recent); "
+        "older ones keep their score and sink with age.",
+    ),
 )
 
 

@@ -19,7 +19,10 @@ class TopicForm(forms.ModelForm):
     keywords = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Words or phrases that make an item relevant, separated by commas.",
+        help_text=(
+            "Words or phrases that make an item relevant, separated by commas. "
+            '+word: required; -word: rules an item out; "a phrase" matches as a whole.'
+        ),
     )
     header_image_url = forms.URLField(
         required=False,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from florilege.curation import views, views_flow, views_opml, views_team
+from florilege.curation import views, views_flow, views_opml, views_ranking, views_team
 from florilege.publishing import views_moderation
 
 app_name = "curation"
@@ -64,4 +64,5 @@ urlpatterns = [
     ),
     path("t/<slug:slug>/schedule/", views_team.schedule, name="schedule"),
     path("t/<slug:slug>/audit/", views_team.audit_log, name="audit"),
+    path("t/<slug:slug>/ranking/reset/", views_ranking.reset_ranking, name="ranking_reset"),
 ]

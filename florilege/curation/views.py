@@ -28,7 +28,8 @@ from florilege.lib.fetching import fetch_one
 from florilege.lib.http import FetchError
 from florilege.lib.urls import domain_of, is_http_url
 from florilege.sources.extract import extract_page
-from florilege.suggestions.models import Suggestion
+from florilege.suggestions.learning import preview_rules
+from florilege.suggestions.models import Suggestion, TopicRanker
 from florilege.suggestions.stories import attach_story_sources, story_entries, story_queue
 
 QUEUE_PAGE = 25
@@ -95,6 +96,15 @@ def topic_create(request: HttpRequest) -> HttpResponse:
 def topic_edit(request: HttpRequest, slug: str) -> HttpResponse:
     topic = _topic_for(request, slug, Action.MANAGE_TOPIC)
     form = TopicForm(request.POST or None, instance=topic)
+    if request.method == "POST" and "preview" in request.POST:
+        # Preview: show what the keywords would match; save nothing.
+        preview = None
+        if form.is_valid():
+            data = form.cleaned_data
+            preview = preview_rules(topic, data["keywords"], data["languages"])
+        topic.refresh_from_db()
+        context = {"form": form, "topic": topic, "preview": preview}
+        return render(request, "curation/topic_form.html", context)
     if request.method == "POST" and form.is_valid():
         topic = form.save()
         messages.success(request, "Topic saved.")
@@ -155,7 +165,9 @@ def queue(request: HttpRequest, slug: str) -> HttpResponse:
     page = Paginator(filters.apply(pending), QUEUE_PAGE).get_page(request.GET.get("page"))
     attach_story_sources(page.object_list)
     extras = views_flow.queue_extras(request, topic, page, filters)
-    return render(request, "curation/queue.html", {"topic": topic, "page": page, **extras})
+    ranker = TopicRanker.objects.filter(topic=topic).defer("state", "meta").first()
+    context = {"topic": topic, "page": page, "ranker": ranker, **extras}
+    return render(request, "curation/queue.html", context)
 
 
 @login_required

@@ -40,6 +40,7 @@ from florilege.sources.services.fetch import (
     stores_entries,
 )
 from florilege.sources.services.websub import websub_cycle
+from florilege.suggestions.learning import ranking_cycle
 from florilege.suggestions.services import SUGGEST_BATCH, suggest_pending
 from florilege.suggestions.stories import ENRICH_BATCH, enrich_pending
 
@@ -111,6 +112,7 @@ class CycleReport:
     enriched: int = 0
     suggested: int = 0
     published: int = 0  # scheduled scoops whose time came
+    retrained: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -184,6 +186,10 @@ def run_cycle(
         ping_cycle(now, factory)
     except Exception:
         log.exception("event=hub_ping_cycle_failed")
+    try:
+        report.retrained = ranking_cycle(now).trained
+    except Exception:
+        log.exception("event=ranking_cycle_failed")
     return report
 
 

@@ -35,6 +35,11 @@ class Suggestion(models.Model):
         ]
         indexes = [
             models.Index(fields=["topic", "status", "-score"], name="suggestion_queue"),
+            # The queue's exact order (ties by newest), so a page is read from the index
+            # instead of sorting every pending row.
+            models.Index(
+                fields=["topic", "status", "-score", "-id"], name="suggestion_queue_order"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -57,7 +62,33 @@ class EntryVector(models.Model):
         return f"vector of {self.entry_id} ({self.encoder})"
 
 
+class TopicRanker(models.Model):
+    """A topic's learned ranking model (``suggestions/ranker.py``), trained by the worker.
+
+    Rebuilt from the topic's decisions whenever they (or the topic's rules) change, so the
+    row is a cache of its decision history: deleting it loses nothing. ``state`` holds numpy
+    arrays as .npz bytes (read without pickle) and ``meta`` the rest as JSON.
+    """
+
+    topic = models.OneToOneField(
+        "curation.Topic", on_delete=models.CASCADE, primary_key=True, related_name="ranker"
+    )
+    # +1 at each training: shown to curators and stored on nothing else.
+    version = models.PositiveIntegerField(default=0)
+    decisions = models.PositiveIntegerField(default=0)
+    trained_at = models.DateTimeField(null=True, blank=True)
+    # Digest of what the model was trained on; the worker retrains when it differs.
+    fingerprint = models.CharField(max_length=64, blank=True)
+    # Decisions up to this moment are forgotten (a curator reset the model).
+    reset_at = models.DateTimeField(null=True, blank=True)
+    state = models.BinaryField(default=b"", blank=True)
+    meta = models.JSONField(default=dict, blank=True)
+
+    def __str__(self) -> str:
+        return f"ranker of {self.topic_id} v{self.version}"
+
+
 # Stories live in their own module; imported here so Django registers them with this app.
 from florilege.suggestions.story_models import Story, StoryBand, StoryMember  # noqa: E402
 
-__all__ = ["EntryVector", "Story", "StoryBand", "StoryMember", "Suggestion"]
+__all__ = ["EntryVector", "Story", "StoryBand", "StoryMember", "Suggestion", "TopicRanker"]

@@ -12,8 +12,10 @@ from florilege.curation.models import Scoop, Topic, TopicSource
 from florilege.curation.services.rules import apply_rules, publish_auto_scoops
 from florilege.lib.html import html_to_text
 from florilege.sources.models import Entry
+from florilege.suggestions import learning
 from florilege.suggestions.models import Suggestion
 from florilege.suggestions.scoring import baseline_score
+from florilege.suggestions.vectors import ensure_vectors
 
 # Entries per run of the stage; also keeps every IN (...) list under SQLite's limit.
 SUGGEST_BATCH = 500
@@ -28,9 +30,11 @@ def suggest_entries(entries: Sequence[Entry], now: datetime) -> int:
     for entry in entries:
         by_source[entry.source_id].append(entry)
     links = TopicSource.objects.filter(source_id__in=by_source).select_related("topic")
+    # Features once per entry, shared by every topic that follows its source.
+    batch = learning.FeatureBatch(entries)
     created = 0
     for link in links:
-        created += suggest_to_topic(link.topic, by_source[link.source_id], now)
+        created += suggest_to_topic(link.topic, by_source[link.source_id], now, batch)
     Entry.objects.filter(pk__in=[e.pk for e in entries]).update(suggested_at=now)
     return created
 
@@ -45,10 +49,17 @@ def suggest_pending(now: datetime, limit: int = SUGGEST_BATCH) -> tuple[int, int
             # Several workers share the stage without scoring the same entries.
             pending = pending.select_for_update(skip_locked=True)
         entries = list(pending[:limit])
+        # The worker computes the sentence vectors the ranker reads, in one batch.
+        ensure_vectors(entries, now)
         return len(entries), suggest_entries(entries, now)
 
 
-def suggest_to_topic(topic: Topic, entries: Sequence[Entry], now: datetime) -> int:
+def suggest_to_topic(
+    topic: Topic,
+    entries: Sequence[Entry],
+    now: datetime,
+    batch: learning.FeatureBatch | None = None,
+) -> int:
     """Create suggestions for ``topic``; skip other languages and stories already there."""
     canonicals = [e.canonical_url for e in entries if e.canonical_url]
     taken = set(
@@ -60,7 +71,7 @@ def suggest_to_topic(topic: Topic, entries: Sequence[Entry], now: datetime) -> i
             "canonical_url", flat=True
         )
     )
-    rows = []
+    kept = []
     for entry in entries:
         if topic.languages and entry.language and entry.language not in topic.languages:
             continue
@@ -68,12 +79,32 @@ def suggest_to_topic(topic: Topic, entries: Sequence[Entry], now: datetime) -> i
             continue
         if entry.canonical_url:
             taken.add(entry.canonical_url)
-        rows.append(score_suggestion(topic, entry, now))
+        kept.append(entry)
+    rows = ranked_suggestions(topic, kept, now, batch)
     # Automation rules (curation/services/rules.py): tag, discard, or publish without review.
     outcome = apply_rules(topic, rows, now)
     Suggestion.objects.bulk_create(rows, ignore_conflicts=True)
     publish_auto_scoops(topic, outcome, now)
     return len(rows)
+
+
+def ranked_suggestions(
+    topic: Topic,
+    entries: Sequence[Entry],
+    now: datetime,
+    batch: learning.FeatureBatch | None = None,
+) -> list[Suggestion]:
+    """Suggestions scored by the topic's stored model (features computed once for the
+    batch, one product per topic); never trains (the worker's ranking stage does)."""
+    if not entries:
+        return []
+    model = learning.load_model(topic)
+    features = (batch or learning.FeatureBatch(entries)).of(entries)
+    scored = learning.score_entries(topic, model, entries, features, now)
+    return [
+        Suggestion(topic=topic, entry=entry, score=value, reasons=why, created_at=now)
+        for entry, (value, why) in zip(entries, scored, strict=True)
+    ]
 
 
 def score_suggestion(topic: Topic, entry: Entry, now: datetime) -> Suggestion:
