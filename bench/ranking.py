@@ -231,23 +231,33 @@ def run_queue(database_url: str | None) -> dict | None:
         return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def reset_postgres(database_url: str) -> None:
-    """The bench owns its database: drop every table so each run starts empty."""
-    import psycopg
+BENCH_DATABASE = "florilege_bench_ranking"
 
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute("DROP SCHEMA public CASCADE")
-        conn.execute("CREATE SCHEMA public")
+
+def bench_postgres(server_url: str) -> str:
+    """A fresh database of the bench's own on the server ``server_url`` points to; returns
+    its URL. The database named in ``server_url`` is only connected to, never changed."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        name = sql.Identifier(BENCH_DATABASE)
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(name))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(name))
+    parts = urlsplit(server_url)
+    return urlunsplit(parts._replace(path="/" + BENCH_DATABASE))
 
 
 def main() -> None:
     rows = scoring_rows()
     figures = {"score_s": float(rows[1][1].split()[0])}
-    database_url = os.environ.get("DATABASE_URL") or os.environ.get("FLORILEGE_DATABASE_URL")
-    backends = [("sqlite", None)] + ([("postgresql", database_url)] if database_url else [])
-    for name, url in backends:
-        if url:
-            reset_postgres(url)
+    # A PostgreSQL server to measure on (the bench makes its own database there).
+    server = os.environ.get("BENCH_POSTGRES_URL") or os.environ.get("DATABASE_URL")
+    backends = [("sqlite", None)] + ([("postgresql", server)] if server else [])
+    for name, server_url in backends:
+        url = bench_postgres(server_url) if server_url else None
         result = run_queue(url)
         if result is None:
             rows.append((f"queue page, {name}", "failed (see stderr)", "-"))

@@ -75,9 +75,15 @@ def chromium():
     # Playwright's sync API keeps an event loop running in this thread, which makes Django
     # refuse database calls from the test body; the test is synchronous, so allow them.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from django.db import connections
+
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
+        # While the loop runs, Django keeps the test body's database connection in a
+        # context-local slot that the test database's teardown never closes (PostgreSQL
+        # then refuses to drop a database in use): close it before the loop stops.
+        connections.close_all()
         browser.close()
 
 

@@ -13,18 +13,6 @@ from florilege.suggestions.models import Suggestion
 from florilege.testing import artifacts_dir
 
 
-@pytest.fixture(autouse=True)
-def _close_connections_made_beside_the_browser(chromium):
-    """While Playwright's event loop runs in this thread, Django keeps the test body's
-    database connection in a context-local slot, apart from the thread's usual one, so the
-    test database's teardown never closes it (PostgreSQL then refuses to drop a database
-    in use). Close it while the browser, and so its loop, is still running."""
-    yield
-    from django.db import connections
-
-    connections.close_all()
-
-
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_keyboard_discard_then_scoop(page, live_server, topic) -> None:
