@@ -14,12 +14,15 @@ RESERVED_SLUGS = {"new", "admin", "feed", "static", "demo", "curate", "login", "
 
 class TopicForm(forms.ModelForm):
     languages = forms.CharField(
-        required=False, help_text="Two-letter codes separated by commas, e.g. fr, en."
+        required=False,
+        label=_("Languages"),
+        help_text=_("Two-letter codes separated by commas, e.g. fr, en."),
     )
     keywords = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=(
+        label=_("Keywords"),
+        help_text=_(
             "Words or phrases that make an item relevant, separated by commas. "
             '+word: required; -word: rules an item out; "a phrase" matches as a whole.'
         ),
@@ -39,9 +42,14 @@ class TopicForm(forms.ModelForm):
             "accent_color", "header_image_url",
         ]  # fmt: skip
         widgets = {"accent_color": forms.TextInput(attrs={"placeholder": "#9b2c55"})}
-        labels = {"accent_color": _("Accent colour")}
+        labels = {
+            "title": _("Title"),
+            "slug": _("Address"),
+            "description": _("Description"),
+            "accent_color": _("Accent colour"),
+        }
         help_texts = {
-            "slug": "The address of the topic page: letters, digits and hyphens.",
+            "slug": _("The address of the topic page: letters, digits and hyphens."),
             "accent_color": _("Colour of links on the public page, as #rrggbb; empty for the "
                               "default. It is darkened or lightened as needed to stay readable."),
         }  # fmt: skip
@@ -55,10 +63,10 @@ class TopicForm(forms.ModelForm):
     def clean_slug(self) -> str:
         slug = self.cleaned_data["slug"].lower()
         if slug in RESERVED_SLUGS:
-            raise ValidationError("This address is reserved; choose another.")
+            raise ValidationError(_("This address is reserved; choose another."))
         clash = Topic.objects.filter(slug=slug).exclude(pk=self.instance.pk)
         if clash.exists():
-            raise ValidationError("Another topic already uses this address; choose another.")
+            raise ValidationError(_("Another topic already uses this address; choose another."))
         return slug
 
     def clean_languages(self) -> list[str]:
@@ -79,7 +87,7 @@ class TopicForm(forms.ModelForm):
 
 class SourceForm(forms.Form):
     url = forms.CharField(
-        label="Feed or site address",
+        label=_("Feed or site address"),
         max_length=2000,
         widget=forms.URLInput(attrs={"placeholder": "https://example.org/feed.xml"}),
     )
@@ -87,20 +95,25 @@ class SourceForm(forms.Form):
     def clean_url(self) -> str:
         url = self.cleaned_data["url"].strip()
         if not is_http_url(url):
-            raise ValidationError("Enter a full web address starting with http:// or https://.")
+            raise ValidationError(_("Enter a full web address starting with http:// or https://."))
         return url
 
 
 class ScoopForm(forms.Form):
     url = forms.CharField(max_length=2000, widget=forms.HiddenInput)
-    title = forms.CharField(max_length=300)
-    excerpt = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    title = forms.CharField(label=_("Title"), max_length=300)
+    excerpt = forms.CharField(
+        label=_("Excerpt"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
     insight = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 5}),
-        error_messages={"required": "Write an insight: say in a few words why this piece matters."},
-        help_text="Your commentary, in Markdown: why this matters to your readers.",
+        label=_("Insight"),
+        error_messages={
+            "required": _("Write an insight: say in a few words why this piece matters.")
+        },
+        help_text=_("Your commentary, in Markdown: why this matters to your readers."),
     )
-    tags = forms.CharField(required=False, help_text="Separated by commas.")
+    tags = forms.CharField(label=_("Tags"), required=False, help_text=_("Separated by commas."))
     image_url = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
     source_name = forms.CharField(required=False, max_length=300, widget=forms.HiddenInput)
     language = forms.CharField(required=False, max_length=10, widget=forms.HiddenInput)
@@ -109,7 +122,7 @@ class ScoopForm(forms.Form):
         url = self.cleaned_data["url"].strip()
         if not is_http_url(url):
             raise ValidationError(
-                "The scoop needs a web address starting with http:// or https://."
+                _("The scoop needs a web address starting with http:// or https://.")
             )
         return url
 
@@ -148,7 +161,7 @@ class ScoopForm(forms.Form):
 
 class ScoopUrlForm(forms.Form):
     url = forms.CharField(
-        label="Page address",
+        label=_("Page address"),
         max_length=2000,
         widget=forms.URLInput(attrs={"placeholder": "https://…"}),
     )
@@ -156,5 +169,5 @@ class ScoopUrlForm(forms.Form):
     def clean_url(self) -> str:
         url = self.cleaned_data["url"].strip()
         if not is_http_url(url):
-            raise ValidationError("Enter a full web address starting with http:// or https://.")
+            raise ValidationError(_("Enter a full web address starting with http:// or https://."))
         return url

@@ -6,6 +6,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 
 from florilege.lib.urls import domain_of
 
@@ -82,11 +83,11 @@ class ScoopStatus(models.TextChoices):
     """A scoop's life: a draft (kept, or returned by an editor with a comment), proposed by a
     contributor, scheduled for a time, published, or taken down."""
 
-    DRAFT = "draft", "Draft"
-    AWAITING = "awaiting", "Awaiting approval"
-    SCHEDULED = "scheduled", "Scheduled"
-    PUBLISHED = "published", "Published"
-    UNPUBLISHED = "unpublished", "Unpublished"
+    DRAFT = "draft", _("Draft")
+    AWAITING = "awaiting", _("Awaiting approval")
+    SCHEDULED = "scheduled", _("Scheduled")
+    PUBLISHED = "published", _("Published")
+    UNPUBLISHED = "unpublished", _("Unpublished")
 
 
 class ScoopQuerySet(models.QuerySet):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class AutomationRule(models.Model):
@@ -19,9 +20,9 @@ class AutomationRule(models.Model):
     """
 
     class Action(models.TextChoices):
-        SCOOP = "scoop", "Publish it (auto-scoop)"
-        DISCARD = "discard", "Discard it"
-        TAG = "tag", "Add a tag"
+        SCOOP = "scoop", _("Publish it (auto-scoop)")
+        DISCARD = "discard", _("Discard it")
+        TAG = "tag", _("Add a tag")
 
     topic = models.ForeignKey(
         "curation.Topic", on_delete=models.CASCADE, related_name="automation_rules"
@@ -64,9 +65,9 @@ class ReaderSuggestion(models.Model):
     """
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SCOOPED = "scooped", "Scooped"
-        DISCARDED = "discarded", "Discarded"
+        PENDING = "pending", _("Pending")
+        SCOOPED = "scooped", _("Scooped")
+        DISCARDED = "discarded", _("Discarded")
 
     topic = models.ForeignKey(
         "curation.Topic", on_delete=models.CASCADE, related_name="reader_suggestions"

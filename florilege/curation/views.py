@@ -49,14 +49,14 @@ def _scooped(request: HttpRequest, scoop) -> HttpResponse:
     """Where to go after scooping: the permalink when it is out, else the scoops in its
     state (drafts, proposals, scheduled)."""
     if scoop.status == "published":
-        messages.success(request, "Scooped. It is on your topic page.")
+        messages.success(request, gettext("Scooped. It is on your topic page."))
         return redirect(scoop.get_absolute_url())
     notes = {
-        "awaiting": "Proposed for approval; the editors are notified.",
-        "draft": "Saved as a draft.",
-        "scheduled": "Scheduled.",
+        "awaiting": gettext("Proposed for approval; the editors are notified."),
+        "draft": gettext("Saved as a draft."),
+        "scheduled": gettext("Scheduled."),
     }
-    messages.success(request, notes.get(scoop.status, "Saved."))
+    messages.success(request, notes.get(scoop.status, gettext("Saved.")))
     target = reverse("curation:scoops", args=[scoop.topic.slug])
     return redirect(f"{target}?status={scoop.status}")
 
@@ -87,7 +87,7 @@ def topic_create(request: HttpRequest) -> HttpResponse:
         topic = form.save(commit=False)
         topic.owner = request.user
         topic.save()
-        messages.success(request, "Topic created. Add a few sources to fill its queue.")
+        messages.success(request, gettext("Topic created. Add a few sources to fill its queue."))
         return redirect("curation:sources", slug=topic.slug)
     return render(request, "curation/topic_form.html", {"form": form, "creating": True})
 
@@ -107,7 +107,7 @@ def topic_edit(request: HttpRequest, slug: str) -> HttpResponse:
         return render(request, "curation/topic_form.html", context)
     if request.method == "POST" and form.is_valid():
         topic = form.save()
-        messages.success(request, "Topic saved.")
+        messages.success(request, gettext("Topic saved."))
         return redirect("curation:queue", slug=topic.slug)
     return render(request, "curation/topic_form.html", {"form": form, "topic": topic})
 
@@ -122,7 +122,9 @@ def sources(request: HttpRequest, slug: str) -> HttpResponse:
         except ValidationError as exc:
             _form_error(form, exc)
         else:
-            messages.success(request, f"Now following {source.display_name}.")
+            messages.success(
+                request, gettext("Now following %(name)s.") % {"name": source.display_name}
+            )
             return redirect("curation:sources", slug=topic.slug)
     week_ago = timezone.now() - timedelta(days=7)
     links = (
@@ -142,7 +144,7 @@ def source_options(request: HttpRequest, slug: str, source_id: int) -> HttpRespo
     topic = _topic_for(request, slug, Action.MANAGE_SOURCES)
     enabled = request.POST.get("full_text") == "on"
     set_full_text(topic, source_id, enabled, request.user, timezone.now())
-    messages.success(request, "Source options saved.")
+    messages.success(request, gettext("Source options saved."))
     return redirect("curation:sources", slug=topic.slug)
 
 
@@ -151,7 +153,7 @@ def source_options(request: HttpRequest, slug: str, source_id: int) -> HttpRespo
 def source_remove(request: HttpRequest, slug: str, source_id: int) -> HttpResponse:
     topic = _topic_for(request, slug, Action.MANAGE_SOURCES)
     remove_source(topic, source_id, request.user)
-    messages.success(request, "Source removed from this topic.")
+    messages.success(request, gettext("Source removed from this topic."))
     return redirect("curation:sources", slug=topic.slug)
 
 
@@ -270,9 +272,14 @@ def _draft_from_page(url: str) -> scooping.ScoopDraft:
     try:
         response = fetch_one(url, {"Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"})
     except FetchError as exc:
-        raise ValidationError(f"Could not fetch this page: {exc.message}") from exc
+        raise ValidationError(
+            gettext("Could not fetch this page: %(error)s") % {"error": exc.message}
+        ) from exc
     if response.status != 200:
-        raise ValidationError(f"Could not fetch this page: the server answered {response.status}.")
+        raise ValidationError(
+            gettext("Could not fetch this page: the server answered %(status)s.")
+            % {"status": response.status}
+        )
     meta = extract_page(response.content, response.url, response.content_type)
     return scooping.ScoopDraft(
         url=response.url,

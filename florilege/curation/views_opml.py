@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from florilege.curation.models import Topic
 from florilege.curation.services.opml import ImportReport, export_opml, import_opml
@@ -21,8 +23,8 @@ SHOWN_REJECTS = 50
 
 class OpmlImportForm(forms.Form):
     file = forms.FileField(
-        label="OPML file",
-        help_text="Exported from your feed reader (.opml or .xml), at most 2 MB.",
+        label=_("OPML file"),
+        help_text=_("Exported from your feed reader (.opml or .xml), at most 2 MB."),
         widget=forms.ClearableFileInput(
             attrs={"accept": ".opml,.xml,text/x-opml,text/xml,application/xml"}
         ),
@@ -33,8 +35,8 @@ class OpmlImportForm(forms.Form):
         # Checked before reading: the size comes from the upload handler, not the client.
         if upload.size > MAX_OPML_BYTES:
             raise ValidationError(
-                f"The file is larger than {MAX_OPML_BYTES // (1024 * 1024)} MB; "
-                "export fewer feeds or split it."
+                _("The file is larger than %(mb)s MB; export fewer feeds or split it.")
+                % {"mb": MAX_OPML_BYTES // (1024 * 1024)}
             )
         return upload.read(MAX_OPML_BYTES + 1)
 
@@ -70,14 +72,15 @@ def opml_import(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _summary(report: ImportReport) -> str:
-    parts = [f"{len(report.added)} feed{'s' if len(report.added) != 1 else ''} added"]
+    added = len(report.added)
+    parts = [ngettext("%(n)s feed added", "%(n)s feeds added", added) % {"n": added}]
     if report.already_followed:
-        parts.append(f"{len(report.already_followed)} already followed")
+        parts.append(gettext("%(n)s already followed") % {"n": len(report.already_followed)})
     if report.invalid:
-        parts.append(f"{len(report.invalid)} skipped")
+        parts.append(gettext("%(n)s skipped") % {"n": len(report.invalid)})
     if report.duplicates:
-        parts.append(f"{report.duplicates} listed twice")
-    tail = " They will be fetched within minutes." if report.added else ""
+        parts.append(gettext("%(n)s listed twice") % {"n": report.duplicates})
+    tail = " " + gettext("They will be fetched within minutes.") if report.added else ""
     return ", ".join(parts) + "." + tail
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import format_datetime
 
+from django.utils.translation import gettext as _
 from lxml import etree
 
 from florilege.lib.urls import MAX_URL_LENGTH, is_http_url
@@ -101,7 +102,7 @@ def _load(data: bytes) -> tuple[etree._Element, bool]:
         first_error = str(exc).strip() or exc.__class__.__name__
     if "entit" in first_error.lower() and b"<!ENTITY" in data:
         # External entities and entity bombs fail the strict parse; never retry them.
-        raise OpmlError("This file declares XML entities, which OPML never uses; refused.")
+        raise OpmlError(_("This file declares XML entities, which OPML never uses; refused."))
     for candidate, recover in ((repair_bytes(data), False), (data, True)):
         try:
             root = etree.fromstring(candidate, parser=safe_parser(recover))
@@ -109,7 +110,9 @@ def _load(data: bytes) -> tuple[etree._Element, bool]:
             continue
         if root is not None:
             return root, True
-    raise OpmlError(f"This file is not well-formed XML, so not OPML: {first_error}")
+    raise OpmlError(
+        _("This file is not well-formed XML, so not OPML: %(error)s") % {"error": first_error}
+    )
 
 
 def _categories(value: str) -> tuple[tuple[str, ...], ...]:
@@ -130,17 +133,21 @@ def parse_opml(data: bytes) -> OpmlDocument:
     for anything that is not OPML: too big, not XML, another root element, entities.
     """
     if not isinstance(data, bytes | bytearray):
-        raise OpmlError("No file was received.")
+        raise OpmlError(_("No file was received."))
     if len(data) > MAX_OPML_BYTES:
-        raise OpmlError(f"The file is larger than {MAX_OPML_BYTES // (1024 * 1024)} MB.")
+        raise OpmlError(
+            _("The file is larger than %(mb)s MB.") % {"mb": MAX_OPML_BYTES // (1024 * 1024)}
+        )
     if not bytes(data).strip():
-        raise OpmlError("The file is empty.")
+        raise OpmlError(_("The file is empty."))
     root, repaired = _load(bytes(data))
     if _declares_entities(root):
-        raise OpmlError("This file declares XML entities, which OPML never uses; refused.")
+        raise OpmlError(_("This file declares XML entities, which OPML never uses; refused."))
     if _local(root.tag) != "opml":
         name = _local(root.tag) or "?"
-        raise OpmlError(f"This is not an OPML file (it is an XML <{name}> document).")
+        raise OpmlError(
+            _("This is not an OPML file (it is an XML <%(name)s> document).") % {"name": name}
+        )
 
     document = OpmlDocument(repaired=repaired)
     for child in root:
@@ -189,15 +196,17 @@ def _walk(body: etree._Element) -> list[Outline]:
 def feed_url_problem(url: str) -> str:
     """Why ``url`` cannot be followed as a feed, in plain words; "" when it can."""
     if not url:
-        return "no feed address (xmlUrl is empty)"
+        return _("no feed address (xmlUrl is empty)")
     if len(url) > MAX_FEED_URL:
-        return f"the address is longer than {MAX_FEED_URL} characters"
+        return _("the address is longer than %(n)s characters") % {"n": MAX_FEED_URL}
     scheme = url.split(":", 1)[0].lower() if ":" in url else ""
     if scheme not in ("http", "https"):
-        shown = f"{scheme}:" if scheme and scheme.isalnum() else "relative or unknown"
-        return f"not a web address ({shown}); only http:// and https:// feeds can be followed"
+        shown = f"{scheme}:" if scheme and scheme.isalnum() else _("relative or unknown")
+        return _(
+            "not a web address (%(scheme)s); only http:// and https:// feeds can be followed"
+        ) % {"scheme": shown}
     if not is_http_url(url):
-        return "not a valid web address"
+        return _("not a valid web address")
     return ""
 
 

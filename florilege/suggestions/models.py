@@ -3,15 +3,16 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Suggestion(models.Model):
     """An entry proposed to a topic's curators, with its score and why it scored."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SCOOPED = "scooped", "Scooped"
-        DISCARDED = "discarded", "Discarded"
+        PENDING = "pending", _("Pending")
+        SCOOPED = "scooped", _("Scooped")
+        DISCARDED = "discarded", _("Discarded")
 
     topic = models.ForeignKey(
         "curation.Topic", on_delete=models.CASCADE, related_name="suggestions"

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from florilege.curation.models import Scoop, Topic
 from florilege.curation.permissions import Action, require
@@ -40,10 +41,10 @@ class ScoopDraft:
 def clean_insight(text: str) -> str:
     text = (text or "").strip()
     if not text:
-        raise ValidationError("Write an insight: say in a few words why this piece matters.")
+        raise ValidationError(_("Write an insight: say in a few words why this piece matters."))
     if _RAW_HTML.search(text):
         raise ValidationError(
-            "Insights are Markdown; HTML such as <script>, <style> or <iframe> is not allowed."
+            _("Insights are Markdown; HTML such as <script>, <style> or <iframe> is not allowed.")
         )
     return text
 
@@ -60,9 +61,9 @@ def clean_tags(raw: str | list[str]) -> list[str]:
 
 def _validate(draft: ScoopDraft) -> None:
     if not is_http_url(draft.url):
-        raise ValidationError("The scoop needs a web address starting with http:// or https://.")
+        raise ValidationError(_("The scoop needs a web address starting with http:// or https://."))
     if not draft.title.strip():
-        raise ValidationError("The scoop needs a title.")
+        raise ValidationError(_("The scoop needs a title."))
     draft.insight = clean_insight(draft.insight)
     draft.tags = clean_tags(draft.tags)
 
@@ -77,7 +78,7 @@ def _create(
     )
     canonical = canonical_url(draft.url)
     if Scoop.objects.filter(topic=topic, canonical_url=canonical).exists():
-        raise ValidationError("This page is already scooped in this topic.")
+        raise ValidationError(_("This page is already scooped in this topic."))
     scoop = Scoop(
         topic=topic,
         curator=curator,
@@ -101,7 +102,7 @@ def _create(
         with transaction.atomic():
             scoop.save()
     except IntegrityError as exc:  # a concurrent scoop of the same page won the race
-        raise ValidationError("This page is already scooped in this topic.") from exc
+        raise ValidationError(_("This page is already scooped in this topic.")) from exc
     # Readers who suggested this page to the topic are answered by any scoop of it.
     reader.settle_scooped(scoop, curator, now)
     publication.after_create(scoop, curator, now)
@@ -140,12 +141,12 @@ def scoop_suggestion(
     same story the curator chose to scoop instead."""
     require(curator, suggestion.topic, Action.SCOOP_PROPOSE)
     if suggestion.status != Suggestion.Status.PENDING:
-        raise ValidationError("This suggestion has already been decided.")
+        raise ValidationError(_("This suggestion has already been decided."))
     entry = entry or suggestion.entry
     if entry.pk != suggestion.entry_id and entry.pk not in {
         e.pk for e in story_entries(suggestion.entry)
     }:
-        raise ValidationError("This source does not carry the same story.")
+        raise ValidationError(_("This source does not carry the same story."))
     with transaction.atomic():
         scoop = _create(suggestion.topic, curator, draft, now, plan, entry=entry)
         _decide(suggestion, Suggestion.Status.SCOOPED, curator, now)
@@ -156,7 +157,7 @@ def scoop_suggestion(
 def discard_suggestion(suggestion: Suggestion, curator, now: datetime) -> None:
     require(curator, suggestion.topic, Action.DISCARD)
     if suggestion.status != Suggestion.Status.PENDING:
-        raise ValidationError("This suggestion has already been decided.")
+        raise ValidationError(_("This suggestion has already been decided."))
     with transaction.atomic():
         _decide(suggestion, Suggestion.Status.DISCARDED, curator, now)
         close_story(suggestion, Suggestion.Status.DISCARDED, curator, now)
@@ -182,5 +183,5 @@ def _decide(suggestion: Suggestion, status: str, curator, now: datetime) -> None
         status=status, decided_at=now, decided_by=curator
     )
     if not changed:
-        raise ValidationError("This suggestion has already been decided.")
+        raise ValidationError(_("This suggestion has already been decided."))
     suggestion.status = status

@@ -8,6 +8,7 @@ from datetime import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from florilege.curation.models import Topic, TopicSource
 from florilege.curation.services import audit
@@ -46,7 +47,9 @@ def resolve_feed(url: str) -> Resolved:
     """
     url = url.strip()
     if not is_http_url(url):
-        raise ValidationError("Enter a full web address starting with http:// or https://.")
+        raise ValidationError(
+            gettext("Enter a full web address starting with http:// or https://.")
+        )
     mapped = profile_feed_urls(url)
     for candidate in mapped:
         resolved, _ = _try_feed(candidate)
@@ -67,11 +70,16 @@ def resolve_feed(url: str) -> Resolved:
             return resolved
     if found.named:
         first = found.named[0]
-        raise ValidationError(f"The page points to {first}, which {problems.get(first, '')}")
+        raise ValidationError(
+            gettext("The page points to %(url)s, which %(problem)s")
+            % {"url": first, "problem": problems.get(first, "")}
+        )
     raise ValidationError(
-        "No feed found at this address: it is not a feed, the page does not advertise one "
-        '(<link rel="alternate">), and none of the usual feed addresses (/feed, /rss, '
-        "/feed.xml...) has one."
+        gettext(
+            "No feed found at this address: it is not a feed, the page does not advertise one "
+            '(<link rel="alternate">), and none of the usual feed addresses (/feed, /rss, '
+            "/feed.xml...) has one."
+        )
     )
 
 
@@ -80,22 +88,29 @@ def _try_feed(url: str) -> tuple[Resolved | None, str]:
     try:
         response = fetch_one(url)
     except FetchError as exc:
-        return None, f"could not be fetched: {exc.message}"
+        return None, gettext("could not be fetched: %(error)s") % {"error": exc.message}
     if response.status != 200:
-        return None, f"could not be fetched: the server answered {response.status}."
+        return None, gettext("could not be fetched: the server answered %(status)s.") % {
+            "status": response.status
+        }
     try:
         return Resolved(response.permanent_url or url, response, _parse(response)), ""
     except FeedParseError as exc:
-        return None, f"is not a feed: {exc}"
+        return None, gettext("is not a feed: %(error)s") % {"error": exc}
 
 
 def _get(url: str) -> FetchResponse:
     try:
         response = fetch_one(url)
     except FetchError as exc:
-        raise ValidationError(f"Could not fetch {url}: {exc.message}") from exc
+        raise ValidationError(
+            gettext("Could not fetch %(url)s: %(error)s") % {"url": url, "error": exc.message}
+        ) from exc
     if response.status != 200:
-        raise ValidationError(f"Could not fetch {url}: the server answered {response.status}.")
+        raise ValidationError(
+            gettext("Could not fetch %(url)s: the server answered %(status)s.")
+            % {"url": url, "status": response.status}
+        )
     return response
 
 
@@ -111,7 +126,7 @@ def add_source(topic: Topic, url: str, user, now: datetime) -> Source:
     with transaction.atomic():
         source, created = Source.objects.get_or_create(url=resolved.feed_url[:2000])
         if TopicSource.objects.filter(topic=topic, source=source).exists():
-            raise ValidationError("This topic already follows that feed.")
+            raise ValidationError(gettext("This topic already follows that feed."))
         TopicSource.objects.create(topic=topic, source=source, added_by=user, added_at=now)
         audit.record(topic, user, "source_added", now, source, url=source.url)
         if created or not source.enabled:
@@ -146,7 +161,7 @@ def set_full_text(topic: Topic, source_id: int, enabled: bool, user, now: dateti
     follows it, so only a curator of a following topic may change it)."""
     require_curator(user, topic)
     if not TopicSource.objects.filter(topic=topic, source_id=source_id).exists():
-        raise PermissionDenied("This topic does not follow that source.")
+        raise PermissionDenied(gettext("This topic does not follow that source."))
     with transaction.atomic():
         changed = Source.objects.filter(pk=source_id, full_text=not enabled).update(
             full_text=enabled

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from florilege.curation.models import Topic
 from florilege.curation.permissions import Action, can, require
@@ -27,7 +28,8 @@ def parse_languages(raw: str | list[str]) -> list[str]:
     bad = [c for c in codes if not LANGUAGE_CODE.match(c)]
     if bad:
         raise ValidationError(
-            f"Languages are two-letter codes such as fr, en; not understood: {', '.join(bad)}."
+            _("Languages are two-letter codes such as fr, en; not understood: %(codes)s.")
+            % {"codes": ", ".join(bad)}
         )
     return codes
 
