@@ -123,7 +123,7 @@ def after_create(scoop: Scoop, user, now: datetime) -> None:
 
 
 def _tell_reviewers(scoop: Scoop, user, now: datetime) -> None:
-    text = _("%(user)s proposes \u201c%(title)s\u201d in %(topic)s.") % {
+    text = _("%(user)s proposes “%(title)s” in %(topic)s.") % {
         "user": user.get_username(),
         "title": scoop.title,
         "topic": scoop.topic.title,
@@ -164,7 +164,7 @@ def approve(scoop: Scoop, user, now: datetime, plan: PublishPlan | None = None) 
         _move(scoop, {ScoopStatus.AWAITING}, status=status, published_at=when, updated_at=now,
               review_comment="")  # fmt: skip
         audit.record(topic, user, "approved", now, scoop, status=status, at=_iso(when))
-        text = _("%(user)s approved \u201c%(title)s\u201d.") % {
+        text = _("%(user)s approved “%(title)s”.") % {
             "user": user.get_username(),
             "title": scoop.title,
         }
@@ -187,7 +187,7 @@ def send_back(scoop: Scoop, user, comment: str, now: datetime) -> Scoop:
         _move(scoop, {ScoopStatus.AWAITING}, status=ScoopStatus.DRAFT, review_comment=comment,
               updated_at=now)  # fmt: skip
         audit.record(topic, user, "returned", now, scoop, comment=comment)
-        text = _("%(user)s sent back \u201c%(title)s\u201d: %(comment)s") % {
+        text = _("%(user)s sent back “%(title)s”: %(comment)s") % {
             "user": user.get_username(),
             "title": scoop.title,
             "comment": comment,

@@ -70,7 +70,7 @@ def _send(invitation: Invitation, link: str, actor) -> bool:
     topic = invitation.topic
     subject = _("Join %(topic)s on Florilège") % {"topic": topic.title}
     body = _(
-        "%(user)s invites you to curate \u201c%(topic)s\u201d as %(role)s.\n\n"
+        "%(user)s invites you to curate “%(topic)s” as %(role)s.\n\n"
         "Open this link to accept (it works once, for %(days)s days):\n%(link)s\n"
     ) % {
         "user": actor.get_username(),
