@@ -75,11 +75,14 @@ def _summary(report: ImportReport) -> str:
     added = len(report.added)
     parts = [ngettext("%(n)s feed added", "%(n)s feeds added", added) % {"n": added}]
     if report.already_followed:
-        parts.append(gettext("%(n)s already followed") % {"n": len(report.already_followed)})
+        n = len(report.already_followed)
+        parts.append(ngettext("%(n)s already followed", "%(n)s already followed", n) % {"n": n})
     if report.invalid:
-        parts.append(gettext("%(n)s skipped") % {"n": len(report.invalid)})
+        n = len(report.invalid)
+        parts.append(ngettext("%(n)s skipped", "%(n)s skipped", n) % {"n": n})
     if report.duplicates:
-        parts.append(gettext("%(n)s listed twice") % {"n": report.duplicates})
+        n = report.duplicates
+        parts.append(ngettext("%(n)s listed twice", "%(n)s listed twice", n) % {"n": n})
     tail = " " + gettext("They will be fetched within minutes.") if report.added else ""
     return ", ".join(parts) + "." + tail
 
