@@ -13,13 +13,13 @@ class FederationConfig(AppConfig):
         from florilege.federation.services import outbox
 
         def published(sender, scoop, now, **kwargs) -> None:
-            outbox.on_scoop_published(scoop)
+            outbox.on_scoop_published(scoop, now)
 
         def edited(sender, scoop, now, **kwargs) -> None:
-            outbox.on_scoop_edited(scoop)
+            outbox.on_scoop_edited(scoop, now)
 
         def unpublished(sender, scoop, now, **kwargs) -> None:
-            outbox.on_scoop_removed(scoop)
+            outbox.on_scoop_removed(scoop, now)
 
         publication.scoop_published.connect(published, weak=False, dispatch_uid="fed-pub")
         publication.scoop_edited.connect(edited, weak=False, dispatch_uid="fed-edit")

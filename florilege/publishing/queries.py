@@ -18,12 +18,13 @@ def public_topic(slug: str) -> Topic:
 
 
 def cards(scoops: QuerySet[Scoop]) -> QuerySet[Scoop]:
-    """What a scoop card shows beyond the scoop: rescoop credits and readers' counts, in
-    the same query as the list."""
+    """What a scoop card shows beyond the scoop: rescoop credits, readers' counts and the
+    fediverse's likes and boosts, in the same query as the list."""
     from florilege.curation.services.rescoop import with_credits
+    from florilege.federation.services.counts import with_reaction_counts
     from florilege.publishing.services.reactions import with_engagement
 
-    return with_credits(with_engagement(scoops))
+    return with_credits(with_reaction_counts(with_engagement(scoops)))
 
 
 def topic_scoops(topic: Topic) -> QuerySet[Scoop]:

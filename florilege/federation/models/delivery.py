@@ -10,7 +10,8 @@ class OutboxActivity(models.Model):
 
     actor = models.ForeignKey("federation.LocalActor", on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=20)
-    # What it is about: a scoop's object id, a follower's Follow id.
+    # What it is about: a scoop's object id (for a rescoop's Announce, the rescoop's own id,
+    # so that unpublishing it finds the boost to undo), a follower's Follow id.
     object_uri = models.CharField(max_length=2000, blank=True, db_index=True)
     scoop = models.ForeignKey(
         "curation.Scoop", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

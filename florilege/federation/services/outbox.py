@@ -59,10 +59,12 @@ def send(
     *,
     scoop: Scoop | None = None,
     public: bool = False,
+    about: str = "",
 ) -> OutboxActivity:
-    """Record ``activity`` and one due Delivery per inbox, atomically."""
+    """Record ``activity`` and one due Delivery per inbox, atomically. ``about`` is the
+    object id the row is filed under (by default the activity's object's id)."""
     obj = activity.get("object")
-    object_uri = obj.get("id", "") if isinstance(obj, dict) else str(obj or "")
+    object_uri = about or (obj.get("id", "") if isinstance(obj, dict) else str(obj or ""))
     with transaction.atomic():
         row = OutboxActivity.objects.create(
             actor=actor,
@@ -91,91 +93,145 @@ def send(
     return row
 
 
-def _already_sent(scoop: Scoop, kind: str) -> bool:
-    return OutboxActivity.objects.filter(scoop=scoop, kind=kind).exists()
+def _sent(actor: LocalActor, object_uri: str) -> Any:
+    return OutboxActivity.objects.filter(actor=actor, object_uri=object_uri)
+
+
+def _live_announce(actor: LocalActor, object_uri: str) -> OutboxActivity | None:
+    """The Announce filed under ``object_uri`` (a rescoop's own id) that no Undo followed."""
+    last = _sent(actor, object_uri).filter(kind__in=["Announce", "Undo"]).order_by("-id").first()
+    return last if last is not None and last.kind == "Announce" else None
+
+
+def _boosted_original(scoop: Scoop, now: datetime) -> Scoop | None:
+    """The scoop a rescoop boosts: the original, if it is still public (its Note is what
+    remote servers will fetch) and in another of our topics. Otherwise the rescoop goes
+    out as a Note of its own."""
+    if not scoop.rescooped_from_id:
+        return None
+    original = Scoop.objects.visible(now).select_related("topic")
+    original = original.filter(pk=scoop.rescooped_from_id).first()
+    if original is None or original.topic_id == scoop.topic_id:
+        return None
+    return original
+
+
+def reach(actor: LocalActor, note_uri: str) -> list[str]:
+    """Inboxes that may hold the Note ``note_uri`` of ``actor``: its followers', and those
+    of our other topics that boosted it (a rescoop): a server that follows only the
+    booster fetched the Note too, and must hear of its Update or Delete."""
+    boosters = (
+        OutboxActivity.objects.filter(kind="Announce", payload__object=note_uri)
+        .exclude(actor=actor)
+        .values_list("actor_id", flat=True)
+        .distinct()
+    )
+    inboxes = set(follower_inboxes(actor))
+    for booster in LocalActor.objects.filter(pk__in=list(boosters)):
+        inboxes.update(follower_inboxes(booster))
+    return sorted(inboxes)
 
 
 def publish_scoop(scoop_id: int, now: datetime | None = None) -> OutboxActivity | None:
-    """A newly visible scoop becomes a Create (or, for a rescoop, an Announce) to the topic's
-    followers. Idempotent: a second call for the same scoop sends nothing."""
+    """A newly visible scoop becomes a Create of its Note to the topic's followers; a
+    rescoop of another of our topics' scoops becomes an Announce (a boost) of the original
+    Note instead, so the fediverse sees one post, boosted, not two copies. Idempotent: a
+    second call for the same scoop sends nothing."""
     now = now or timezone.now()
     scoop = Scoop.objects.visible(now).select_related("topic").filter(pk=scoop_id).first()
-    if scoop is None or _already_sent(scoop, "Create") or _already_sent(scoop, "Announce"):
+    if scoop is None or _already_sent(scoop, "Create"):
         return None
     actor = topic_actor(scoop.topic)
+    if _live_announce(actor, ids.scoop_object(scoop.pk)) is not None:
+        return None
+    original = _boosted_original(scoop, now)
+    if original is not None:
+        return _announce(actor, scoop, original, now)
     uri = actor_uri(actor)
-    # NOTE(rescoop): the rescoop model (Scoop.rescooped_from) comes from another branch and
-    # does not exist here yet. When the field exists and points at a scoop of another of
-    # our topics, the original Note is boosted (Announce) instead of copied; add a test
-    # with a rescoop fixture once the field lands.
-    original = getattr(scoop, "rescooped_from", None)
-    if original is not None and getattr(original, "pk", None):
-        activity = activities.wrap(
-            "Announce", uri, ids.scoop_object(original.pk), now=now,
-            **activities.public_audience(uri),
-        )  # fmt: skip
-        activity["cc"].append(ids.topic_actor(original.topic.slug))
-        return send(actor, activity, follower_inboxes(actor), now, scoop=scoop, public=True)
     note = scoop_note(scoop)
     activity = activities.wrap("Create", uri, note, now=now, **activities.public_audience(uri))
     return send(actor, activity, follower_inboxes(actor), now, scoop=scoop, public=True)
 
 
+def _announce(actor: LocalActor, scoop: Scoop, original: Scoop, now: datetime) -> OutboxActivity:
+    # Addressed as Mastodon addresses a boost: public, copied to the booster's followers
+    # and to the original's author (our other topic, which needs no delivery).
+    uri = actor_uri(actor)
+    audience = activities.public_audience(uri)
+    audience["cc"].append(ids.topic_actor(original.topic.slug))
+    activity = activities.wrap("Announce", uri, ids.scoop_object(original.pk), now=now, **audience)
+    # Filed under the rescoop's own id: its removal (even after a delete) finds it.
+    return send(
+        actor, activity, follower_inboxes(actor), now, scoop=scoop, public=True,
+        about=ids.scoop_object(scoop.pk),
+    )  # fmt: skip
+
+
+def _already_sent(scoop: Scoop, kind: str) -> bool:
+    return OutboxActivity.objects.filter(scoop=scoop, kind=kind).exists()
+
+
 def update_scoop(scoop_id: int, now: datetime | None = None) -> OutboxActivity | None:
-    """An edited scoop that was already sent becomes an Update of its Note."""
+    """An edited scoop that was already sent becomes an Update of its Note (a boosted
+    rescoop has no Note of its own: nothing to update)."""
     now = now or timezone.now()
     scoop = Scoop.objects.visible(now).select_related("topic").filter(pk=scoop_id).first()
     if scoop is None or not _already_sent(scoop, "Create"):
         return None
     actor = topic_actor(scoop.topic)
     uri = actor_uri(actor)
-    activity = activities.wrap(
-        "Update", uri, scoop_note(scoop), now=now, **activities.public_audience(uri)
-    )
-    return send(actor, activity, follower_inboxes(actor), now, scoop=scoop, public=True)
+    note = scoop_note(scoop)
+    activity = activities.wrap("Update", uri, note, now=now, **activities.public_audience(uri))
+    return send(actor, activity, reach(actor, note["id"]), now, scoop=scoop, public=True)
 
 
 def retract_scoop(
     scoop_id: int, topic_slug: str, now: datetime | None = None
 ) -> OutboxActivity | None:
-    """An unpublished or deleted scoop becomes a Delete with a Tombstone (once)."""
+    """An unpublished or deleted scoop becomes a Delete with a Tombstone (once); a boosted
+    rescoop becomes an Undo of its Announce."""
     now = now or timezone.now()
     actor = LocalActor.objects.filter(kind=LocalActor.Kind.TOPIC, username=topic_slug).first()
-    object_uri = ids.scoop_object(scoop_id)
     if actor is None:
         return None
-    sent = OutboxActivity.objects.filter(actor=actor, object_uri=object_uri)
-    if (
-        not sent.filter(kind__in=["Create", "Announce"]).exists()
-        or sent.filter(kind="Delete").exists()
-    ):
-        return None
+    object_uri = ids.scoop_object(scoop_id)
     uri = actor_uri(actor)
+    announce = _live_announce(actor, object_uri)
+    if announce is not None:
+        boost = {k: v for k, v in announce.payload.items() if k != "@context"}
+        audience = {"to": boost.get("to", []), "cc": boost.get("cc", [])}
+        activity = activities.wrap("Undo", uri, boost, now=now, **audience)
+        return send(actor, activity, follower_inboxes(actor), now, public=True, about=object_uri)
+    sent = _sent(actor, object_uri)
+    if not sent.filter(kind="Create").exists() or sent.filter(kind="Delete").exists():
+        return None
     activity = activities.wrap(
         "Delete", uri, activities.tombstone(object_uri, now), now=now,
         **activities.public_audience(uri),
     )  # fmt: skip
-    return send(actor, activity, follower_inboxes(actor), now, public=True)
+    return send(actor, activity, reach(actor, object_uri), now, public=True)
 
 
 # --- the hooks other apps call ---------------------------------------------------------------
 
 
-def on_scoop_published(scoop: Scoop) -> None:
-    """Call when a scoop is saved as published: the Create leaves after the commit."""
+def on_scoop_published(scoop: Scoop, now: datetime | None = None) -> None:
+    """Call when a scoop became public: the Create (or Announce) leaves after the commit.
+    ``now`` is the publication's clock: a scheduled scoop published by ``publish_due(now)``
+    is visible at that time."""
     pk = scoop.pk
-    transaction.on_commit(lambda: _safely(publish_scoop, pk))
+    transaction.on_commit(lambda: _safely(publish_scoop, pk, now))
 
 
-def on_scoop_edited(scoop: Scoop) -> None:
+def on_scoop_edited(scoop: Scoop, now: datetime | None = None) -> None:
     pk = scoop.pk
-    transaction.on_commit(lambda: _safely(update_scoop, pk))
+    transaction.on_commit(lambda: _safely(update_scoop, pk, now))
 
 
-def on_scoop_removed(scoop: Scoop) -> None:
+def on_scoop_removed(scoop: Scoop, now: datetime | None = None) -> None:
     """Call before or after a scoop is unpublished or deleted (it needs only the ids)."""
     pk, slug = scoop.pk, scoop.topic.slug
-    transaction.on_commit(lambda: _safely(retract_scoop, pk, slug))
+    transaction.on_commit(lambda: _safely(retract_scoop, pk, slug, now))
 
 
 def _safely(func: Any, *args: Any) -> None:

@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from florilege.curation.models import Topic
+from florilege.curation.services.rescoop import rescoop
 from florilege.curation.services.scooping import ScoopDraft, scoop_url
 from florilege.federation import activities, contexts, ids
 from florilege.federation.services.actors import topic_actor
@@ -80,13 +82,20 @@ def test_everything_we_send_or_serve_uses_the_vocabulary(topic, curator):
     actor = topic_actor(topic)
     actor_uri = ids.topic_actor(topic.slug)
     create = publish_scoop(scoop.pk, now + timedelta(seconds=1)).payload
+    elsewhere = Topic.objects.create(title="Elsewhere", slug="elsewhere", owner=curator)
+    copy = rescoop(curator, scoop, elsewhere, "Also here.", "", now)
+    announce = publish_scoop(copy.pk, now + timedelta(seconds=1)).payload
+    undo = retract_scoop(copy.pk, elsewhere.slug, now + timedelta(seconds=2)).payload
     delete = retract_scoop(scoop.pk, topic.slug, now + timedelta(seconds=2)).payload
+    assert (announce["type"], undo["type"], delete["type"]) == ("Announce", "Undo", "Delete")
     follow = {"id": "https://m.example/f/1", "type": "Follow", "actor": "https://m.example/u",
               "object": actor_uri}  # fmt: skip
     docs = [
         topic_document(topic, actor),
         scoop_note(scoop),
         create,
+        announce,
+        undo,
         delete,
         activities.wrap("Accept", actor_uri, follow, now=now, to=["https://m.example/u"]),
         outbox(actor, None),
