@@ -68,6 +68,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--profile", action="store_true", help="cProfile our side (stats on stderr, kept)"
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument(
+        "--suggest-sample",
+        type=int,
+        default=2000,
+        help="entries the later suggestion stage is timed on (2000)",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.feeds, args.entries = 100, 20
@@ -144,6 +150,7 @@ def run_ingest(
 
         def ours(phase: str, n: int = n, env: dict[str, str] = env) -> dict[str, Any]:
             params = {**common, "phase": phase, "batch": args.batch, "workers": args.workers}
+            params["suggest_sample"] = args.suggest_sample
             params["result"] = str(tmp / f"ours-{phase}-{n}.json")
             if args.profile:
                 params["profile"] = str(tmp / f"ours-{phase}-{n}.prof")
@@ -254,7 +261,7 @@ def report(
     fp_name = f"feedparser {package_version('feedparser')}"
     oc = ingest["ours_cold"].runs[len(ingest["ours_cold"].runs) // 2]
     sug = oc["suggest"]
-    enrich_row = ["suggest (later)", "florilege scoring stage", f"{sug['wall']:.2f}"]
+    enrich_row = ["suggest (later)", "florilege vectors + ranking", f"{sug['wall']:.2f}"]
     enrich_row += [
         fmt_rate(sug["scored"] / sug["wall"]) if sug["wall"] else "n/a",
         f"{sug['cpu']:.2f}",
@@ -278,8 +285,9 @@ def report(
     print(
         "  ingest = fetched through the guarded client, parsed, sanitised, stored with canonical "
         "URL,\n  language-tagged and near-duplicate fingerprinted; reader stores parsed entries. "
-        "entries/s = workload / wall.\n  suggest = the worker's later stage that scores stored "
-        f"entries for the topic, timed on its own. florilege worker processes: {args.workers}; "
+        "entries/s = workload / wall.\n  suggest = the worker's later stage (sentence vectors, "
+        f"per-topic ranking), timed on its own on the first {args.suggest_sample:,} stored "
+        f"entries. florilege worker processes: {args.workers}; "
         f"reader threads: {args.reader_workers}."
     )
     print(
