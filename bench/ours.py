@@ -77,7 +77,7 @@ def install_stage_clock() -> StageClock:
     clock.wrap(fetch, "parse_feed", "parse")
     clock.wrap(fetch, "plan_feed", "prepare (sanitise, canonical URL, match, annotate)")
     clock.wrap(fetch, "apply_plan", "write entries")
-    clock.wrap(ingest, "annotate", "  of which language + fingerprint")
+    clock.wrap(ingest, "annotate_all", "  of which language + fingerprint")
     clock.wrap(worker, "save_fetch_state", "save source state")
     return clock
 

@@ -28,7 +28,6 @@ ALLOWED_ATTRIBUTES = {
     "q": {"cite"},
 }
 URL_SCHEMES = {"http", "https", "mailto"}
-_WS = re.compile(r"\s+")
 
 
 def sanitize_html(fragment: str, *, max_length: int = 200_000) -> str:
@@ -50,14 +49,41 @@ def html_to_text(fragment: str, *, max_length: int | None = None) -> str:
     if not fragment:
         return ""
     if max_length is not None:
-        # Markup and runs of spaces make the source longer than its text, but rarely four
-        # times so: reading further would only be cut away below.
-        fragment = fragment[: max_length * 4 + 64]
+        fragment = fragment[: _source_chars(max_length)]
     if "<" in fragment:
         # Dropping every tag through nh3 is safer than a regex: it knows where tags end.
         fragment = nh3.clean(fragment, tags=set(), attributes={}, strip_comments=True)
+    return _plain(fragment, max_length)
+
+
+def sanitized_to_text(markup: str, *, max_length: int | None = None) -> str:
+    """``html_to_text`` for markup that ``sanitize_html`` returned (stored entries).
+
+    There ``<`` and ``>`` only delimit tags (the sanitiser escapes them in text and in
+    attribute values, and drops comments), so a regex removes the tags exactly, at a
+    fraction of the cost of parsing the markup a second time.
+    """
+    if not markup:
+        return ""
+    if max_length is not None:
+        markup = markup[: _source_chars(max_length)]
+    return _plain(_SANITIZED_TAG.sub("", markup), max_length)
+
+
+# A whole tag, or one cut short at the end of a truncated fragment.
+_SANITIZED_TAG = re.compile(r"<[^>]*(?:>|$)")
+
+
+def _source_chars(max_length: int) -> int:
+    # Markup and runs of spaces make the source longer than its text, but rarely four
+    # times so: reading further would only be cut away.
+    return max_length * 4 + 64
+
+
+def _plain(fragment: str, max_length: int | None) -> str:
     text = html.unescape(fragment) if "&" in fragment else fragment
-    text = _WS.sub(" ", text).strip()
+    # str.split() splits on exactly what the regex \s matches, several times faster.
+    text = " ".join(text.split())
     if max_length is not None and len(text) > max_length:
         cut = text[:max_length].rsplit(" ", 1)[0]
         text = cut + "…"

@@ -77,6 +77,8 @@ _UNSAFE_RE = re.compile(r"%(?![0-9A-Fa-f]{2})|[^A-Za-z0-9\-._~!$&'()*+,;=:@/?#%\
 _HOST_LABEL_RE = re.compile(r"^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$")
 # Tab and newlines are silently dropped by browsers inside URLs (WHATWG URL spec).
 _TAB_NEWLINE_RE = re.compile(r"[\t\n\r]")
+# An absolute http(s) URL with a host, which ``urljoin`` returns as it is, whatever the base.
+_ABSOLUTE_HTTP_RE = re.compile(r"https?://[^/?#]", re.IGNORECASE)
 _C0_AND_SPACE = "".join(chr(c) for c in range(0x21))
 
 
@@ -272,10 +274,13 @@ def absolutize(base: str, href: str) -> str:
     if not isinstance(base, str):
         base = ""
     href = _TAB_NEWLINE_RE.sub("", href.strip(_C0_AND_SPACE))
-    base = _TAB_NEWLINE_RE.sub("", base.strip(_C0_AND_SPACE))
     try:
-        joined = urljoin(base, href)
-        parts = urlsplit(joined)
+        if _ABSOLUTE_HTTP_RE.match(href):
+            # Most feed links are already absolute: joining would return them unchanged.
+            parts = urlsplit(href)
+        else:
+            base = _TAB_NEWLINE_RE.sub("", base.strip(_C0_AND_SPACE))
+            parts = urlsplit(urljoin(base, href))
     except ValueError:
         return href
     return urlunsplit(

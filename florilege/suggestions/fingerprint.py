@@ -14,7 +14,9 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
+from itertools import chain
 
 import numpy as np
 
@@ -45,19 +47,40 @@ def _rotl(values: np.ndarray, bits: int) -> np.ndarray:
 
 def simhash(text: str) -> int | None:
     """Unsigned 64-bit SimHash of ``text``, or None when it has no words."""
-    tokens = words(text)
-    if not tokens:
-        return None
-    hashes = np.fromiter(map(_word_hash, tokens), dtype=np.uint64, count=len(tokens))
-    if len(tokens) >= SHINGLE:
-        # Order matters inside a shingle: rotate each position differently before mixing.
-        hashes = hashes[:-2] ^ _rotl(hashes[1:-1], 21) ^ _rotl(hashes[2:], 42)
-    bits = np.unpackbits(hashes.view(np.uint8)[:, None], axis=1, bitorder="little")
-    votes = bits.reshape(len(hashes), 64).sum(axis=0, dtype=np.int64) * 2 - len(hashes)
-    value = 0
-    for i in np.flatnonzero(votes > 0):
-        value |= 1 << int(i)
-    return value
+    return simhashes([text])[0]
+
+
+def simhashes(texts: Sequence[str]) -> list[int | None]:
+    """``simhash`` of many texts with one pass of numpy over all their shingles (the
+    per-call overhead of numpy is most of the cost for a single short text)."""
+    token_lists = [words(text) for text in texts]
+    sizes = [len(tokens) for tokens in token_lists]
+    total = sum(sizes)
+    if not total:
+        return [None] * len(texts)
+    hashes = np.fromiter(
+        map(_word_hash, chain.from_iterable(token_lists)), dtype=np.uint64, count=total
+    )
+    # Order matters inside a shingle: rotate each position differently before mixing.
+    # Shingles that straddle two texts are computed too, then never picked.
+    mixed = hashes[:-2] ^ _rotl(hashes[1:-1], 21) ^ _rotl(hashes[2:], 42)
+    picked, counts = [], []
+    offset = 0
+    for size in sizes:
+        if size >= SHINGLE:
+            picked.append(mixed[offset : offset + size - SHINGLE + 1])
+        elif size:
+            picked.append(hashes[offset : offset + size])  # too short to shingle: words
+        counts.append(max(size - SHINGLE + 1, size if size < SHINGLE else 0))
+        offset += size
+    rows = np.concatenate(picked)
+    bits = np.unpackbits(rows.view(np.uint8).reshape(len(rows), 8), axis=1, bitorder="little")
+    counts_array = np.array([c for c in counts if c], dtype=np.int64)
+    starts = np.concatenate(([0], np.cumsum(counts_array)[:-1]))
+    votes = np.add.reduceat(bits, starts, axis=0, dtype=np.int64) * 2 - counts_array[:, None]
+    values = np.packbits(votes > 0, axis=1, bitorder="little").view("<u8").ravel().tolist()
+    found = iter(values)
+    return [next(found) if size else None for size in sizes]
 
 
 def to_signed(value: int) -> int:
@@ -70,5 +93,10 @@ def distance(a: int, b: int) -> int:
 
 
 def entry_fingerprint(title: str, text: str) -> int | None:
-    value = simhash(f"{title}\n{text}")
-    return None if value is None else to_signed(value)
+    return entry_fingerprints([(title, text)])[0]
+
+
+def entry_fingerprints(items: Sequence[tuple[str, str]]) -> list[int | None]:
+    """Signed fingerprints of (title, text) pairs, as stored."""
+    values = simhashes([f"{title}\n{text}" for title, text in items])
+    return [None if value is None else to_signed(value) for value in values]

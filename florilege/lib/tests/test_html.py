@@ -1,6 +1,6 @@
 import pytest
 
-from florilege.lib.html import html_to_text, sanitize_html
+from florilege.lib.html import html_to_text, sanitize_html, sanitized_to_text
 from florilege.lib.markdown import render_markdown
 
 
@@ -31,6 +31,30 @@ def test_links_get_safe_rel() -> None:
 def test_html_to_text_unescapes_and_truncates_on_a_word() -> None:
     assert html_to_text("<p>Fish &amp; chips</p>") == "Fish & chips"
     assert html_to_text("one two three four", max_length=9) == "one two…"
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        "<p>Fish &amp; chips</p><p>and   peas</p>",
+        '<a title="a > b < c &quot;q&quot;" href="https://a.example/?x=1&amp;y=2">link</a> 1 < 2',
+        "<!-- hidden --><b>bold</b>\n\t<i>it</i>&nbsp;&eacute;",
+        "<script>alert(1)</script><style>p{}</style>text",
+        '<img alt="x>y" src="https://a.example/i.png">' * 40 + "after the images",
+        "plain text, no markup at all",
+        "<p>" + "mot " * 500 + "</p>",
+        "<table><tr><td>cell</td></tr></table>unclosed <b>tag",
+        "",
+    ],
+)
+@pytest.mark.parametrize("max_length", [None, 10, 37, 400])
+def test_text_of_sanitised_markup_is_the_text_a_parser_finds(markup: str, max_length) -> None:
+    # The regex shortcut must give exactly what re-parsing the stored markup gives,
+    # including when the cut lands inside a tag or an attribute value.
+    stored = sanitize_html(markup)
+    assert sanitized_to_text(stored, max_length=max_length) == html_to_text(
+        stored, max_length=max_length
+    )
 
 
 def test_markdown_renders_and_neutralises_raw_html() -> None:

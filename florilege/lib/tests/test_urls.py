@@ -135,6 +135,16 @@ def test_domain_of(url, expected):
         ("https://ex.com/a/b", "", "https://ex.com/a/b"),
         ("https://ex.com/a/b", "java\tscript:alert(1)", "javascript:alert(1)"),
         ("https://ex.com/", "http://[bad", "http://[bad"),
+        # Absolute links (most feed links) come back as written, whatever the base.
+        (
+            "https://ex.com/a/b",
+            "https://ex.com/x/../y?b=1&a=2#f",
+            "https://ex.com/x/../y?b=1&a=2#f",
+        ),
+        ("https://ex.com/a/b", "HTTPS://Ex.com/Path?q", "https://Ex.com/Path?q"),
+        ("not a base", "https://ex.com/caf\u00e9 x", "https://ex.com/caf%C3%A9%20x"),
+        ("https://ex.com/a/b", " \x00https://ex.com/c\n", "https://ex.com/c"),
+        ("https://ex.com/a/b", "https:/ex.com/c", "https://ex.com/ex.com/c"),
     ],
 )
 def test_absolutize(base, href, expected):

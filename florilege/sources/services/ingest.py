@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from django.db.models import Q
+from django.db import connections, router
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import DateTimeField, Field, JSONField, Q
 
-from florilege.lib.html import html_to_text, sanitize_html
+from florilege.lib.html import html_to_text, sanitize_html, sanitized_to_text
 from florilege.lib.urls import absolutize, canonical_url, is_http_url
 from florilege.sources.models import Entry, Source
 from florilege.sources.parsing import ParsedEntry, ParsedFeed
-from florilege.suggestions.fingerprint import entry_fingerprint
-from florilege.suggestions.language import detect_language
+from florilege.suggestions.fingerprint import entry_fingerprints
+from florilege.suggestions.language import detect_languages
 
 MAX_TITLE = 500
 UPDATABLE = ("url", "canonical_url", "title", "summary", "content", "author", "image_url",
@@ -50,12 +53,29 @@ FINGERPRINT_CHARS = 400
 
 
 def annotate(entry: Entry) -> None:
-    """Language and near-duplicate fingerprint, computed once, before the row is written
-    (writing them afterwards would cost an UPDATE per entry)."""
-    text = html_to_text(entry.content or entry.summary, max_length=FINGERPRINT_CHARS)
-    if not entry.language:
-        entry.language = detect_language(f"{entry.title}. {text[:LANGUAGE_CHARS]}")
-    entry.fingerprint = entry_fingerprint(entry.title, text)
+    """Language and near-duplicate fingerprint of one entry (see ``annotate_all``)."""
+    annotate_all([entry])
+
+
+def annotate_all(entries: list[Entry]) -> None:
+    """Language and near-duplicate fingerprint, computed once, before the rows are written
+    (writing them afterwards would cost an UPDATE per entry). Both are computed for a
+    feed's new entries in one batch, several times cheaper than one entry at a time.
+
+    Entries hold sanitised markup here (``build_entry``), which reads back to text cheaply.
+    """
+    texts = [
+        sanitized_to_text(e.content or e.summary, max_length=FINGERPRINT_CHARS) for e in entries
+    ]
+    untagged = [i for i, entry in enumerate(entries) if not entry.language]
+    found = detect_languages([f"{entries[i].title}. {texts[i][:LANGUAGE_CHARS]}" for i in untagged])
+    for i, code in zip(untagged, found, strict=True):
+        entries[i].language = code
+    fingerprints = entry_fingerprints(
+        [(e.title, text) for e, text in zip(entries, texts, strict=True)]
+    )
+    for entry, fingerprint in zip(entries, fingerprints, strict=True):
+        entry.fingerprint = fingerprint
 
 
 def build_entry(source: Source, parsed: ParsedEntry, now: datetime) -> Entry:
@@ -107,9 +127,56 @@ def apply_plan(source: Source, plan: FeedPlan) -> list[Entry]:
     if plan.changed:
         Entry.objects.bulk_update(plan.changed, UPDATABLE)
     if plan.new:
-        Entry.objects.bulk_create(plan.new, batch_size=500)
+        insert_entries(plan.new)
     _update_source_meta(source, plan.feed)
     return plan.new
+
+
+# Rows per INSERT: 500 x 18 parameters stays under every SQLite build's variable limit.
+INSERT_BATCH = 500
+
+
+def insert_entries(entries: list[Entry]) -> None:
+    """``bulk_create`` for new entries, without its per-field, per-row preparation (most of
+    the cost of writing a cold feed): each column's conversion to the database's form is
+    chosen once, then applied down the column. Sets each entry's primary key, as
+    ``bulk_create`` does."""
+    connection = connections[router.db_for_write(Entry)]
+    fields = [f for f in Entry._meta.concrete_fields if not f.primary_key]
+    convert = [_column_converter(f, connection) for f in fields]
+    table = connection.ops.quote_name(Entry._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    pk = connection.ops.quote_name(Entry._meta.pk.column)
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    with connection.cursor() as cursor:
+        for start in range(0, len(entries), INSERT_BATCH):
+            batch = entries[start : start + INSERT_BATCH]
+            params = [
+                to_db(getattr(entry, field.attname))
+                for entry in batch
+                for field, to_db in zip(fields, convert, strict=True)
+            ]
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * len(batch))} "
+                f"RETURNING {pk}",
+                params,
+            )
+            # Both databases return the rows of a multi-row INSERT in the order given
+            # (bulk_create relies on the same).
+            for entry, (key,) in zip(batch, cursor.fetchall(), strict=True):
+                entry.pk = key
+                entry._state.adding = False
+                entry._state.db = connection.alias
+
+
+def _column_converter(field: Field, connection: BaseDatabaseWrapper) -> Callable[[Any], Any]:
+    """The database form of one column's values. Text and numbers pass as they are; dates
+    and JSON go through the backend's own adapters."""
+    if isinstance(field, DateTimeField):
+        return connection.ops.adapt_datetimefield_value
+    if isinstance(field, JSONField):
+        return lambda value: field.get_db_prep_save(value, connection)
+    return lambda value: value
 
 
 def plan_feed(source: Source, feed: ParsedFeed, now: datetime) -> FeedPlan:
@@ -137,8 +204,7 @@ def plan_feed(source: Source, feed: ParsedFeed, now: datetime) -> FeedPlan:
             continue
         if _refresh(match, entry):
             changed.append(match)
-    for entry in new:
-        annotate(entry)
+    annotate_all(new)
     return FeedPlan(feed, new, changed)
 
 

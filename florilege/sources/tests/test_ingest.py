@@ -83,3 +83,31 @@ def test_a_stored_item_still_listed_is_not_taken_over_by_a_new_guid(source: Sour
     both = rss([("a", "A", "https://x.example/p"), ("b", "B", "https://x.example/p?utm_source=z")])
     assert len(store_feed(source, parse_feed(both, url=source.url), NOW)) == 1
     assert Entry.objects.get(guid="a").title == "A"
+
+
+def test_new_entries_are_written_as_the_orm_would_write_them(source: Source) -> None:
+    from django.db import IntegrityError, transaction
+
+    from florilege.sources.services.ingest import INSERT_BATCH, insert_entries
+
+    def entry(n: int) -> Entry:
+        return Entry(
+            source=source, key=f"k{n}", guid=f"g{n}", url=f"https://news.example/{n}",
+            title=f"Titre n°{n} — « été »", content="<p>x</p>", language="fr",
+            categories=["a", "é", n], fingerprint=-(1 << 63) + n if n % 2 else None,
+            published_at=datetime(2026, 3, 1, 23, 59, 59, 123456, tzinfo=UTC) if n else None,
+            fetched_at=NOW,
+        )  # fmt: skip
+
+    # More than one INSERT's worth, so the ids of every batch are matched to their rows.
+    entries = [entry(n) for n in range(INSERT_BATCH + 3)]
+    insert_entries(entries)
+    assert len({e.pk for e in entries}) == len(entries)
+    for made in (entries[0], entries[1], entries[-1]):
+        stored = Entry.objects.get(pk=made.pk)
+        assert not made._state.adding
+        for field in Entry._meta.concrete_fields:
+            assert getattr(stored, field.attname) == getattr(made, field.attname), field.name
+    # The unique key per source still holds.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_entries([entry(0)])

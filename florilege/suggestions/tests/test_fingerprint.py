@@ -2,7 +2,15 @@ from pathlib import Path
 
 import pytest
 
-from florilege.suggestions.fingerprint import distance, entry_fingerprint, simhash, to_signed, words
+from florilege.suggestions.fingerprint import (
+    distance,
+    entry_fingerprint,
+    entry_fingerprints,
+    simhash,
+    simhashes,
+    to_signed,
+    words,
+)
 from florilege.testing import skip_or_fail_without
 
 BBC = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "news" / "bbc"
@@ -38,3 +46,24 @@ def test_near_duplicates_are_closer_than_different_stories() -> None:
 @pytest.mark.parametrize("size", [1, 2, 3, 50])
 def test_short_texts_are_fingerprinted(size: int) -> None:
     assert simhash(" ".join(f"w{i}" for i in range(size))) is not None
+
+
+def test_a_batch_gives_each_text_its_own_fingerprint() -> None:
+    # Shingles are mixed over the whole batch at once: none may straddle two texts.
+    texts = ["", "one", "one two", "one two three", "!!!", "La Modération, ÇA VA bien"]
+    texts += [f"story {n} about the same council meeting and its budget" for n in range(30)]
+    assert simhashes(texts) == [simhash(text) for text in texts]
+    assert simhashes(texts)[0] is None and simhashes(texts)[4] is None
+    assert entry_fingerprints([("Title", "body text here"), ("", "")]) == [
+        entry_fingerprint("Title", "body text here"),
+        None,
+    ]
+    assert simhashes([]) == []
+
+
+def test_fingerprints_stay_comparable_with_stored_ones() -> None:
+    # Values stored by earlier versions: a change here would split every stored story.
+    assert simhash("The council approved the new budget for schools on Monday") == (
+        4630942047566113077
+    )
+    assert simhash("one two") == 73537576020337204

@@ -1,9 +1,11 @@
 import os
 from pathlib import Path
 
+import py3langid
 import pytest
 
-from florilege.suggestions.language import detect_language
+from florilege.suggestions import language
+from florilege.suggestions.language import detect_language, detect_languages
 from florilege.testing import skip_or_fail_without
 
 LINGUA = (
@@ -81,3 +83,50 @@ def test_corpus_floors() -> None:
     assert _accuracy("word-pairs", ["fr", "en"]) >= 0.95
     assert _accuracy("sentences", ["de", "es", "it", "nl", "pt"]) >= 0.99
     assert _accuracy("word-pairs", ["de", "es", "it", "nl", "pt"]) >= 0.85
+
+
+def _mixed_texts() -> list[str]:
+    """Sentences, word pairs and odd input, in several scripts and lengths."""
+    texts = [
+        "Les réseaux sociaux décentralisés attirent de plus en plus de journalistes.",
+        "Decentralised social networks keep attracting more journalists every month.",
+        "Правительство одобрило пенсионную реформу вчера вечером",
+        "政府昨天批准了养老金改革方案",
+        "Réforme des retraites",
+        "THE GOVERNMENT APPROVED THE REFORM LAST NIGHT IN PARLIAMENT",
+        "Rząd przyjął wczoraj reformę emerytalną w parlamencie i w senacie",
+        "", "Q3", "🙂" * 30, "\ud800 lone surrogate text here", "mot " * 400,
+    ]  # fmt: skip
+    if LINGUA.is_dir():
+        for code in ("fr", "en", "de", "pt"):
+            for kind in ("sentences", "word-pairs"):
+                lines = (LINGUA / kind / f"{code}.txt").read_text(encoding="utf-8").splitlines()
+                texts += lines[:40]
+    return texts
+
+
+def test_a_batch_gives_the_answers_of_one_text_at_a_time() -> None:
+    texts = _mixed_texts()
+    assert len(texts) > language.VECTOR_BATCH
+    one_by_one = [detect_language(text) for text in texts]
+    assert detect_languages(texts) == one_by_one
+    assert detect_languages(texts, languages=["fr", "en"]) == [
+        detect_language(text, languages=["fr", "en"]) for text in texts
+    ]
+    assert detect_languages([]) == []
+
+
+def test_batch_scores_are_py3langids_own() -> None:
+    # The batch reads py3langid's model arrays and reproduces its scoring: compare with
+    # the library's own classifier, both ways of walking the automaton.
+    texts = [language._clean(text) for text in _mixed_texts()]
+    reference = py3langid.langid.LanguageIdentifier.from_model_file(
+        py3langid.langid.MODEL_FILE, norm_probs=True
+    )
+    for batch in (texts, texts[:3]):
+        rows = language._model.probabilities(batch)
+        for text, row in zip(batch, rows, strict=True):
+            expected = dict(reference.rank(text))
+            got = language._model.ranked(row)
+            assert max(got, key=got.__getitem__) == reference.classify(text)[0]
+            assert max(abs(got[code] - expected[code]) for code in expected) < 1e-4
