@@ -7,7 +7,8 @@ py3langid over its 97 languages (what we had before), both from this run. A wron
 and no answer ("") both count as errors.
 
 Speed is measured on what ingest gives the detector: a MasakhaNEWS headline, ". ", and
-the first 120 characters of its text (``ingest.LANGUAGE_CHARS``).
+the first 120 characters of its text (``ingest.LANGUAGE_CHARS``), one text per call and,
+as ingest calls it, a feed's worth (50) per call of ``detect_languages``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ SHARED = Path(os.environ.get("SHARED_DATA") or REPO.parent / "shared" / "data")
 LANGUAGES = ("en", "fr", "de", "es", "it", "nl", "pt")
 KINDS = ("sentences", "word-pairs", "single-words")
 MASAKHA = {"eng": "en", "fra": "fr"}
+FEED_BATCH = 50  # texts per call of detect_languages, as ingest passes a feed's new entries
 
 
 def lingua_lines(root: Path, kind: str, code: str) -> list[str]:
@@ -67,7 +69,11 @@ def main() -> int:
         print(f"corpora not found under {args.data}", file=sys.stderr)
         return 2
     sys.path.insert(0, str(REPO))
-    from florilege.suggestions.language import detect_language, detect_language_by_model
+    from florilege.suggestions.language import (
+        detect_language,
+        detect_language_by_model,
+        detect_languages,
+    )
 
     sides = {"ours": detect_language, "py3langid": detect_language_by_model}
     # Load both models before timing anything.
@@ -130,11 +136,17 @@ def main() -> int:
         for name, detect in sides.items():
             speeds[(name, label)] = texts_per_second(detect, texts)
         print(f"{label:<28}" + "".join(f"{speeds[(n, label)]:>11.0f}" for n in sides))
+    batches = [ingest_texts[i : i + FEED_BATCH] for i in range(0, len(ingest_texts), FEED_BATCH)]
+    # Calls per second times texts per call.
+    batched = texts_per_second(detect_languages, batches) * len(ingest_texts) / len(batches)
+    label = f"title + lead, {FEED_BATCH} a call"
+    print(f"{label:<28}{batched:>11.0f}{speeds[('py3langid', 'title + lead (ingest)')]:>11.0f}")
 
     print(
         f"summary fr_en_sentences={mean('ours', 'sentences', fr_en):.4f} "
         f"word_pairs={mean('ours', 'word-pairs', fr_en):.4f} "
         f"texts_per_s={speeds[('ours', 'title + lead (ingest)')]:.0f} "
+        f"batched_texts_per_s={batched:.0f} "
         f"all_sentences={mean('ours', 'sentences', LANGUAGES):.4f} "
         f"all_word_pairs={mean('ours', 'word-pairs', LANGUAGES):.4f} "
         f"py3langid_fr_en_sentences={mean('py3langid', 'sentences', fr_en):.4f} "

@@ -30,6 +30,7 @@ import math
 import re
 import threading
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from itertools import islice
 
@@ -115,46 +116,45 @@ class _BatchModel:
         (uniform after the softmax, as in py3langid)."""
         scores = np.zeros((len(encoded), len(self.labels)), dtype=np.float32)
         if len(encoded) < VECTOR_BATCH:
-            owners, found = self._walk_each(encoded)
-        else:
-            owners, found = self._walk_together(encoded, lengths)
+            for index, data in enumerate(encoded):
+                counts = self._walk_one(data)
+                if counts:
+                    found = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
+                    times = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
+                    scores[index] = np.log1p(times) @ self.table[found] + self.pc
+            return scores
+        owners, found = self._walk_together(encoded, lengths)
         features = len(self.table)
         keys, counts = np.unique(owners * features + found, return_counts=True)
         if not len(keys):
             return scores
         owners, feature = np.divmod(keys, features)
-        weights = np.log1p(counts.astype(np.float32))
-        with_features, starts = np.unique(owners, return_index=True)
-        # The table rows this batch uses, widened to float32 once each.
+        # ``owners`` is sorted: its distinct values start where it changes (cheaper than
+        # np.unique, which hashes).
+        with_features = owners[np.flatnonzero(np.diff(owners, prepend=-1))]
+        # The table rows this batch uses, widened to float32 once each, then the sparse
+        # (texts x used features) weights times them: one pass in C.
         used, column = np.unique(feature, return_inverse=True)
-        rows = self.table[used].astype(np.float32)
-        if len(encoded) < VECTOR_BATCH:
-            # A few texts: their rows, weighted and summed per text.
-            sums = np.add.reduceat(weights[:, None] * rows[column], starts, axis=0)
-        else:
-            # Sparse (texts x used features) weights times the dense rows: one pass in C,
-            # no (occurrences x classes) intermediate.
-            matrix = scipy.sparse.csr_matrix(
-                (weights, (owners, column)), shape=(len(encoded), len(used))
-            )
-            sums = (matrix @ rows)[with_features]
-        scores[with_features] = sums + self.pc
+        matrix = scipy.sparse.csr_matrix(
+            (np.log1p(counts.astype(np.float32)), (owners, column)),
+            shape=(len(encoded), len(used)),
+        )
+        scores[with_features] = (matrix @ self.table[used].astype(np.float32))[
+            with_features
+        ] + self.pc
         return scores
 
-    def _walk_each(self, encoded: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
-        """(text index, feature) for every feature occurrence, one plain loop per text."""
+    def _walk_one(self, data: bytes) -> Counter[int]:
+        """How often each feature occurs in one text: a plain loop over its bytes."""
         moves, rows, output = self.moves_list, self.rows_list, self.output_list
-        owners: list[int] = []
+        state = 0
         found: list[int] = []
-        for index, data in enumerate(encoded):
-            state = 0
-            for byte in data:
-                state = moves[rows[state] + byte]
-                feature = output[state]
-                if feature >= 0:
-                    owners.append(index)
-                    found.append(feature)
-        return np.array(owners, dtype=np.int64), np.array(found, dtype=np.int64)
+        for byte in data:
+            state = moves[rows[state] + byte]
+            feature = output[state]
+            if feature >= 0:
+                found.append(feature)
+        return Counter(found)
 
     def _walk_together(
         self, encoded: list[bytes], lengths: np.ndarray
