@@ -7,6 +7,7 @@ everything from DNS-free connection to redirects and compression runs for real.
 from __future__ import annotations
 
 import contextlib
+import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,7 +27,8 @@ Handler = Callable[[BaseHTTPRequestHandler], Reply]
 class LoopbackServer:
     """Serve ``routes`` (path → Reply or callable) on 127.0.0.1; records requests."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
+        """``tls``: a server context to serve HTTPS with (its certificate names the host)."""
         self.routes: dict[str, Reply | Handler] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
         server = self
@@ -56,8 +58,14 @@ class LoopbackServer:
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._httpd.daemon_threads = True
+        if tls is not None:
+            # The handshake happens in the handler's thread, so a client that refuses the
+            # certificate never blocks the server's accept loop.
+            self._httpd.socket = tls.wrap_socket(
+                self._httpd.socket, server_side=True, do_handshake_on_connect=False
+            )
         self.port = self._httpd.server_address[1]
-        self.base = f"http://127.0.0.1:{self.port}"
+        self.base = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         # A short poll interval makes stop() quick; the default half second adds up.
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True

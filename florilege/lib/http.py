@@ -307,8 +307,8 @@ def _ssl_context() -> ssl.SSLContext:
 class PinnedTransport(httpx.AsyncHTTPTransport):
     """httpx's own transport, with its connection pool connecting through the pins."""
 
-    def __init__(self, limits: httpx.Limits) -> None:
-        context = _ssl_context()
+    def __init__(self, limits: httpx.Limits, context: ssl.SSLContext | None = None) -> None:
+        context = context or _ssl_context()
         super().__init__(limits=limits, trust_env=False, verify=context)
         # httpx offers no way to choose httpcore's network backend, so the pool it built is
         # replaced by an identical one that has ours. The pinning tests fail if a future
@@ -325,11 +325,11 @@ class PinnedTransport(httpx.AsyncHTTPTransport):
 class _Lane:
     """A few connections to one origin, in a pool of their own, and how busy they are."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, ssl_context: ssl.SSLContext | None = None) -> None:
         self.size = size
         self.busy = 0
         limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
-        self.transport = PinnedTransport(limits)
+        self.transport = PinnedTransport(limits, ssl_context)
 
 
 class _Counted(httpx.AsyncByteStream):
@@ -365,9 +365,10 @@ class LaneTransport(httpx.AsyncBaseTransport):
 
     LANE_SIZE = 4
 
-    def __init__(self, max_origins: int = 256) -> None:
+    def __init__(self, max_origins: int = 256, ssl_context: ssl.SSLContext | None = None) -> None:
         self._origins: OrderedDict[tuple[str, str, int | None], list[_Lane]] = OrderedDict()
         self._max_origins = max_origins
+        self._ssl_context = ssl_context
 
     def _lane(self, origin: tuple[str, str, int | None]) -> _Lane:
         lanes = self._origins.get(origin)
@@ -379,7 +380,7 @@ class LaneTransport(httpx.AsyncBaseTransport):
         for lane in lanes:
             if lane.busy < lane.size:
                 return lane
-        lane = _Lane(self.LANE_SIZE)
+        lane = _Lane(self.LANE_SIZE, self._ssl_context)
         lanes.append(lane)
         return lane
 
@@ -533,14 +534,17 @@ class GuardedClient:
         resolver: Resolver = system_resolver,
         transport: httpx.AsyncBaseTransport | None = None,
         max_origins: int = 256,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
+        """``ssl_context``: the authorities to trust, when not the system's (a private CA
+        in tests); certificates are always verified against the host name."""
         self.policy = policy
         self._resolve = resolver
         self._client = httpx.AsyncClient(
             follow_redirects=False,
             timeout=httpx.Timeout(policy.timeout, connect=policy.connect_timeout),
             headers={"User-Agent": policy.user_agent, "Accept-Encoding": ACCEPTED_ENCODINGS},
-            transport=transport or LaneTransport(max_origins),
+            transport=transport or LaneTransport(max_origins, ssl_context),
             trust_env=False,
         )
         self._slots: dict[str, asyncio.Semaphore] = {}
@@ -699,6 +703,9 @@ class GuardedClient:
         except httpx.TimeoutException as exc:
             raise FetchError("timeout", "The server took too long to answer.") from exc
         except httpx.ConnectError as exc:
+            tls = _tls_failure(exc)
+            if tls is not None:
+                raise FetchError("tls", tls) from exc
             raise FetchError("network", f"Could not connect to the server: {exc}".strip()) from exc
         except httpx.RemoteProtocolError as exc:
             if str(exc).startswith("Invalid URL in location header"):
@@ -715,6 +722,21 @@ class GuardedClient:
             raise FetchError(
                 "network", f"Network error: {type(exc).__name__}: {exc}".strip()
             ) from exc
+
+
+def _tls_failure(exc: BaseException) -> str | None:
+    """Plain words for a failed TLS handshake, or None when the failure was not TLS."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            reason = str(cause.verify_message or cause.reason or "not trusted").rstrip(".")
+            return f"The server's certificate was refused: {reason}."
+        if isinstance(cause, ssl.SSLError):
+            return f"The secure connection failed: {str(cause.reason or cause).rstrip('.')}."
+        cause = cause.__cause__ or cause.__context__
+    return None
 
 
 def _too_large(limit: int) -> str:
