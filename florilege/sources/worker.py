@@ -240,7 +240,7 @@ def enrich_cycle(now: datetime) -> int:
 
 def full_text_cycle(now: datetime, net: Network) -> int:
     """Fetch article pages for full-text sources (a bounded number per cycle)."""
-    entries = fulltext.pending(settings.CONFIG.FULL_TEXT_BATCH)
+    entries = fulltext.claim(now, settings.CONFIG.FULL_TEXT_BATCH)
     if not entries:
         return 0
 

@@ -31,6 +31,9 @@ class Entry(models.Model):
     suggested_at = models.DateTimeField(null=True, blank=True)
     # When the full text was fetched from the item's page ("" content and a date: it failed).
     extracted_at = models.DateTimeField(null=True, blank=True)
+    # Until when a worker holds the page fetch (so two workers never fetch the same page);
+    # a crashed worker's lease runs out and the entry is tried again.
+    extract_leased_until = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(null=True, blank=True)
     fetched_at = models.DateTimeField(default=timezone.now)

@@ -82,3 +82,26 @@ def test_the_pages_canonical_link_is_recorded_and_groups_the_story(
     members = {m.entry_id: m for m in StoryMember.objects.all()}
     assert members[redirected.pk].story_id == members[canonical.pk].story_id
     assert "url" in {members[redirected.pk].reason, members[canonical.pk].reason}
+
+
+def test_workers_claim_different_pages_and_a_lost_claim_comes_back(topic) -> None:
+    from django.conf import settings
+
+    from florilege.sources.services.fulltext import PageOutcome, apply_page, claim
+
+    source = follow(topic, "https://news.example/feed.xml", full_text=True)
+    for i in range(5):
+        Entry.objects.create(
+            source=source, key=f"k{i}", url=f"https://news.example/a/{i}", fetched_at=NOW
+        )
+    # Two workers in the same cycle: the second gets only what the first did not take.
+    first, second = claim(NOW, 3), claim(NOW, 10)
+    assert len(first) == 3 and len(second) == 2
+    assert not {e.pk for e in first} & {e.pk for e in second}
+    assert claim(NOW, 10) == []
+    # The first worker finishes one page and dies holding the others.
+    apply_page(PageOutcome(first[0], error="The page answered 404."), NOW)
+    expired = NOW + timedelta(seconds=settings.CONFIG.WORKER_LEASE_SECONDS + 1)
+    assert {e.pk for e in claim(expired, 10)} == {e.pk for e in first[1:]} | {
+        e.pk for e in second
+    }
