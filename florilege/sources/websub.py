@@ -17,6 +17,10 @@ States of a source's subscription (``Source.websub_state``):
 ``"failed"``
     the request failed. With ``websub_expires_at`` set, one retry is due then; without, we
     gave up (polling goes on). Two attempts in all, without a counter column.
+``"stopping"``
+    no topic follows the source any more, or it was disabled: we asked the hub to stop.
+    Pushes get 410 Gone meanwhile; at the hub's verification, or at ``websub_expires_at``
+    if it never comes, the secret is dropped and the state goes back to ``""``.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 
 NONE, REQUESTED, VERIFIED, DENIED, FAILED = "", "requested", "verified", "denied", "failed"
+UNSUBSCRIBING = "stopping"  # we asked the hub to stop (the column holds 12 characters)
 
 # The lease we ask for; hubs choose their own and tell us in the verification.
 REQUESTED_LEASE = timedelta(days=10)
@@ -114,6 +119,8 @@ class Action(Enum):
     NOTHING = "nothing"
     SUBSCRIBE = "subscribe"
     GIVE_UP = "give_up"  # a request the hub never verified: mark failed for good
+    UNSUBSCRIBE = "unsubscribe"  # nobody wants the pushes any more: tell the hub
+    FORGET = "forget"  # the unsubscription had its time: drop the secret, start afresh
 
 
 @dataclass(frozen=True)
@@ -124,10 +131,19 @@ class Subscription:
     expires_at: datetime | None
 
 
-def decide(sub: Subscription, now: datetime) -> Action:
-    """What to do with one source's subscription now."""
+def decide(sub: Subscription, now: datetime, wanted: bool = True) -> Action:
+    """What to do with one source's subscription now. ``wanted``: the source is enabled
+    and some topic follows it."""
+    if sub.state == UNSUBSCRIBING:
+        # Whatever the hub did with our request, after the window the secret goes: a push
+        # then gets 410 Gone, which makes any hub drop the subscription.
+        if sub.expires_at is None or sub.expires_at <= now:
+            return Action.FORGET
+        return Action.NOTHING
     if not sub.hub or not sub.topic:
         return Action.NOTHING
+    if not wanted:
+        return Action.UNSUBSCRIBE if sub.state in (REQUESTED, VERIFIED) else Action.NOTHING
     if sub.state == NONE:
         return Action.SUBSCRIBE
     if sub.state == VERIFIED:

@@ -56,15 +56,19 @@ class Request:
     form: dict[str, str]
     previous_state: str
     error: str = ""
+    mode: str = "subscribe"
 
 
 def websub_cycle(now: datetime, client_factory: ClientFactory | None = None) -> int:
-    """Subscribe (or renew) every followed source whose hub wants it; return requests sent.
+    """Subscribe (or renew) every followed source whose hub wants it, and unsubscribe the
+    sources nobody follows any more (or that were disabled); return requests sent.
 
-    Meant to run once per worker cycle; when nothing is due it costs two small queries.
+    Meant to run once per worker cycle; when nothing is due it costs a few small queries.
     """
     _give_up_unverified(now)
+    _forget_unsubscribed(now)
     requests = [r for r in (_claim(s, now) for s in _due(now)) if r is not None]
+    requests += [r for r in (_claim_stop(s, now) for s in _unwanted(now)) if r is not None]
     if not requests:
         return 0
     factory = client_factory or (lambda: GuardedClient(policy_from_settings()))
@@ -97,6 +101,46 @@ def _due(now: datetime) -> list[Source]:
     )
     batch = list(candidates[: settings.CONFIG.WORKER_BATCH])
     return [s for s in batch if websub.decide(_subscription(s), now) is websub.Action.SUBSCRIBE]
+
+
+def _unwanted(now: datetime) -> list[Source]:
+    """Subscribed sources that no topic follows any more, or that were disabled."""
+    followed = TopicSource.objects.filter(source=OuterRef("pk"))
+    candidates = (
+        Source.objects.filter(websub_state__in=(websub.REQUESTED, websub.VERIFIED))
+        .exclude(websub_hub="")
+        .exclude(websub_topic="")
+        .filter(Q(enabled=False) | ~Exists(followed))
+        .order_by("pk")
+    )
+    batch = list(candidates[: settings.CONFIG.WORKER_BATCH])
+    return [
+        s
+        for s in batch
+        if websub.decide(_subscription(s), now, wanted=False) is websub.Action.UNSUBSCRIBE
+    ]
+
+
+def _claim_stop(source: Source, now: datetime) -> Request | None:
+    """Mark the source "unsubscribing" before asking the hub to stop (so its verification
+    finds us expecting it, and pushes meanwhile get 410); only if its state is unchanged."""
+    claimed = Source.objects.filter(
+        pk=source.pk,
+        websub_state=source.websub_state,
+        websub_expires_at=source.websub_expires_at,
+    ).update(websub_state=websub.UNSUBSCRIBING, websub_expires_at=now + websub.VERIFY_WINDOW)
+    if not claimed:
+        return None
+    form = websub.subscription_form("unsubscribe", source.websub_topic, callback_url(source.pk))
+    return Request(source.pk, source.websub_hub, form, source.websub_state, mode="unsubscribe")
+
+
+def _forget_unsubscribed(now: datetime) -> None:
+    """Unsubscriptions past their window: the secret goes, so any further push gets 410
+    (which makes a hub that ignored our request drop us), and the source starts afresh."""
+    Source.objects.filter(websub_state=websub.UNSUBSCRIBING).filter(
+        Q(websub_expires_at__isnull=True) | Q(websub_expires_at__lte=now)
+    ).update(websub_state=websub.NONE, websub_expires_at=None, websub_secret="")
 
 
 def _subscription(source: Source) -> websub.Subscription:
@@ -158,7 +202,22 @@ async def post_form(client: GuardedClient, url: str, form: Mapping[str, str]) ->
 
 def _record_result(request: Request, now: datetime) -> None:
     if not request.error:
-        log.info("source=%s event=websub_requested hub=%s", request.source_id, request.hub)
+        log.info(
+            "source=%s event=websub_requested mode=%s hub=%s",
+            request.source_id,
+            request.mode,
+            request.hub,
+        )
+        return
+    if request.mode == "unsubscribe":
+        # Nothing to retry: the source stays "unsubscribing", so pushes get 410 until
+        # the window ends and the secret is dropped.
+        log.warning(
+            "source=%s event=websub_unsubscribe_failed hub=%s error=%s",
+            request.source_id,
+            request.hub,
+            request.error,
+        )
         return
     log.warning(
         "source=%s event=websub_request_failed hub=%s error=%s",
@@ -203,6 +262,11 @@ def verify_intent(source: Source, params: Mapping[str, str], now: datetime) -> s
         log.info("source=%s event=websub_verified expires=%s", source.pk, expires.isoformat())
         return challenge
     if mode == "unsubscribe" and not wanted:
+        if source.websub_state == websub.UNSUBSCRIBING:
+            rows.filter(websub_state=websub.UNSUBSCRIBING).update(
+                websub_state=websub.NONE, websub_expires_at=None, websub_secret=""
+            )
+            log.info("source=%s event=websub_unsubscribed", source.pk)
         return challenge
     return None
 
@@ -242,4 +306,8 @@ def _record_push(source: Source, outcome: FetchOutcome, now: datetime) -> list[E
 
 def push_allowed(source: Source) -> bool:
     """Whether pushes for this source are welcome at all (else 410: the hub may drop us)."""
-    return source.enabled and bool(source.websub_secret)
+    return (
+        source.enabled
+        and bool(source.websub_secret)
+        and source.websub_state != websub.UNSUBSCRIBING
+    )

@@ -102,6 +102,4 @@ def test_workers_claim_different_pages_and_a_lost_claim_comes_back(topic) -> Non
     # The first worker finishes one page and dies holding the others.
     apply_page(PageOutcome(first[0], error="The page answered 404."), NOW)
     expired = NOW + timedelta(seconds=settings.CONFIG.WORKER_LEASE_SECONDS + 1)
-    assert {e.pk for e in claim(expired, 10)} == {e.pk for e in first[1:]} | {
-        e.pk for e in second
-    }
+    assert {e.pk for e in claim(expired, 10)} == {e.pk for e in first[1:]} | {e.pk for e in second}

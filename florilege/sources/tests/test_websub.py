@@ -184,6 +184,35 @@ def test_decide(hub: str, state: str, expires_in: timedelta | None, action) -> N
     assert websub.decide(websub.Subscription(hub, TOPIC_URL, state, expires), NOW) is action
 
 
+U, F = websub.Action.UNSUBSCRIBE, websub.Action.FORGET
+
+
+@pytest.mark.parametrize(
+    "hub, state, expires_in, action",
+    [
+        ("https://hub.example/", "verified", 5 * 24 * HOUR, U),  # pushes nobody wants
+        ("https://hub.example/", "requested", HOUR, U),  # asked, now unwanted: stop
+        ("https://hub.example/", "", None, N),  # never subscribed: nothing to stop
+        ("https://hub.example/", "failed", -HOUR, N),  # no retry for nobody
+        ("https://hub.example/", "denied", None, N),
+        ("", "verified", HOUR, N),  # no hub to tell
+        ("https://hub.example/", "stopping", HOUR, N),  # waiting for the hub
+        ("https://hub.example/", "stopping", -HOUR, F),  # window over: drop the secret
+    ],
+)
+def test_decide_when_nobody_wants_the_pushes(hub, state, expires_in, action) -> None:
+    expires = NOW + expires_in if expires_in is not None else None
+    sub = websub.Subscription(hub, TOPIC_URL, state, expires)
+    assert websub.decide(sub, NOW, wanted=False) is action
+
+
+def test_a_followed_source_being_unsubscribed_is_forgotten_then_subscribed_again() -> None:
+    sub = websub.Subscription("https://hub.example/", TOPIC_URL, "stopping", NOW + HOUR)
+    assert websub.decide(sub, NOW) is N
+    assert websub.decide(sub, NOW + 2 * HOUR) is F
+    assert websub.decide(websub.Subscription(sub.hub, TOPIC_URL, "", None), NOW) is S
+
+
 def test_after_failure_retries_once() -> None:
     assert websub.after_failure("", NOW) == NOW + websub.RETRY_DELAY
     assert websub.after_failure("verified", NOW) == NOW + websub.RETRY_DELAY
@@ -397,3 +426,59 @@ class TestExchange:
         add_source(topic, hub.url, enabled=False)
         assert websub_cycle(NOW) == 0
         assert hub.forms == []
+
+    def test_unfollowed_source_is_unsubscribed(self, topic, hub: FakeHub, client) -> None:
+        source = add_source(
+            topic,
+            hub.url,
+            websub_state="verified",
+            websub_secret=SECRET,
+            websub_expires_at=NOW + timedelta(days=5),
+        )
+        assert websub_cycle(NOW) == 0  # followed, lease running: nothing to do
+        TopicSource.objects.filter(source=source).delete()
+        assert websub_cycle(NOW) == 1
+        [form] = hub.forms
+        assert form == {
+            "hub.mode": "unsubscribe",
+            "hub.topic": TOPIC_URL,
+            "hub.callback": callback_url(source.pk),
+        }
+        source.refresh_from_db()
+        assert source.websub_state == "stopping"
+        assert websub_cycle(NOW) == 0  # asked once
+        # Meanwhile, pushes are refused with 410, which also tells the hub to drop us.
+        body = three_items()
+        assert push(client, source, body, websub.sign(SECRET, body)).status_code == 410
+        assert not Entry.objects.filter(source=source).exists()
+        # The hub verifies our intent; a subscribe verification now would be refused.
+        assert verify(client, source, **{"hub.mode": "subscribe"}).status_code == 404
+        response = verify(client, source, **{"hub.mode": "unsubscribe"})
+        assert (response.status_code, response.content) == (200, b"c-123")
+        source.refresh_from_db()
+        assert (source.websub_state, source.websub_secret) == ("", "")
+        assert websub_cycle(NOW + timedelta(days=3)) == 0  # and nothing is asked again
+
+    def test_disabled_source_is_unsubscribed_and_forgotten(self, topic, hub: FakeHub) -> None:
+        source = add_source(
+            topic,
+            hub.url,
+            websub_state="verified",
+            websub_secret=SECRET,
+            websub_expires_at=NOW + timedelta(days=5),
+            enabled=False,
+        )
+        hub.status = 500  # the hub fails the request: the window runs out all the same
+        assert websub_cycle(NOW) == 1
+        assert [f["hub.mode"] for f in hub.forms] == ["unsubscribe"]
+        source.refresh_from_db()
+        assert source.websub_state == "stopping" and source.websub_secret == SECRET
+        websub_cycle(NOW + websub.VERIFY_WINDOW + timedelta(minutes=1))
+        source.refresh_from_db()
+        assert (source.websub_state, source.websub_secret) == ("", "")
+        # Followed and enabled again: a fresh subscription, with a new secret.
+        Source.objects.filter(pk=source.pk).update(enabled=True)
+        hub.status = 202
+        assert websub_cycle(NOW + timedelta(days=2)) == 1
+        assert hub.forms[-1]["hub.mode"] == "subscribe"
+        assert hub.forms[-1]["hub.secret"] not in ("", SECRET)
