@@ -69,6 +69,10 @@ class TopicSource(models.Model):
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The folder path the feed sat in when imported from OPML (outermost first): shown on
+    # the sources page and written back on export, so a round trip keeps the curator's
+    # filing. Per topic, since another topic may file the same feed elsewhere.
+    folder = models.JSONField(default=list, blank=True)
 
     class Meta:
         constraints = [

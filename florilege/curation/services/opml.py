@@ -37,7 +37,7 @@ CHUNK = 500
 class ImportedFeed:
     url: str
     title: str
-    # The outline folder path (outermost first); kept for turning into tags later.
+    # The outline folder path (outermost first), kept on the topic's link to the source.
     folder: tuple[str, ...] = ()
     site_url: str = ""
 
@@ -146,8 +146,14 @@ def import_opml(topic: Topic, data: bytes, user, now: datetime) -> ImportReport:
         )
         TopicSource.objects.bulk_create(
             [
-                TopicSource(topic=topic, source_id=ids[url], added_by=user, added_at=now)
-                for url in new
+                TopicSource(
+                    topic=topic,
+                    source_id=ids[url],
+                    added_by=user,
+                    added_at=now,
+                    folder=list(feed.folder),
+                )
+                for url, feed in new.items()
                 if url in ids
             ],
             ignore_conflicts=True,
@@ -170,15 +176,30 @@ def _new_source(feed: ImportedFeed, now: datetime) -> Source:
 
 
 def export_opml(topic: Topic, user, now: datetime) -> bytes:
-    """The topic's sources as OPML 2.0, in one folder named after the topic."""
+    """The topic's sources as OPML 2.0, in one folder named after the topic, each in the
+    folder it was imported from (so an export imports back as it came)."""
     require_curator(user, topic)
-    sources = (
-        Source.objects.filter(topics=topic)
-        .order_by("title", "url")
-        .values_list("title", "url", "site_url")
+    links = TopicSource.objects.filter(topic=topic).values_list(
+        "folder", "source__title", "source__url", "source__site_url"
     )
-    rows = [
-        (title or url, url, site_url if is_http_url(site_url) else "", topic.title)
-        for title, url, site_url in sources
-    ]
-    return write_opml(rows, title=topic.title, created=now)
+    rows = sorted(
+        (
+            (topic.title, *_folder(folder)),
+            title or url,
+            url,
+            site_url if is_http_url(site_url) else "",
+        )
+        for folder, title, url, site_url in links
+    )
+    return write_opml(
+        [(title, url, site_url, path) for path, title, url, site_url in rows],
+        title=topic.title,
+        created=now,
+    )
+
+
+def _folder(value: object) -> tuple[str, ...]:
+    """A stored folder path; anything else (a hand-edited row) counts as no folder."""
+    if isinstance(value, list) and all(isinstance(name, str) for name in value):
+        return tuple(value)
+    return ()

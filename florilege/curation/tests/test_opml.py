@@ -66,6 +66,12 @@ def test_nested_outlines_become_due_sources_of_the_topic(topic, curator) -> None
         True,
     )
     assert TopicSource.objects.filter(topic=topic, added_by=curator, added_at=NOW).count() == 3
+    # The filing is kept per topic, for the sources page and the export.
+    assert dict(TopicSource.objects.filter(topic=topic).values_list("source__url", "folder")) == {
+        "https://a.example/feed": [],
+        "https://b.example/rss": ["Tech", "Web"],
+        "https://c.example/atom.xml": ["Tech"],
+    }
 
 
 def test_import_fetches_nothing(topic, curator, loopback: LoopbackServer) -> None:
@@ -196,7 +202,7 @@ def test_services_check_the_curator(topic, other_topic, curator) -> None:
     assert not Source.objects.exists()
 
 
-def test_export_then_import_round_trip(topic, curator, other_topic) -> None:
+def test_export_then_import_round_trip(topic, curator, other_topic, client_in) -> None:
     data = opml(
         feed("https://a.example/feed", "A &amp; co", "https://a.example/"),
         '<outline text="F">',
@@ -209,13 +215,20 @@ def test_export_then_import_round_trip(topic, curator, other_topic) -> None:
     assert doc.title == "Social networks"
     assert [(o.title, o.xml_url, o.html_url, o.folder) for o in doc.outlines] == [
         ("A & co", "https://a.example/feed", "https://a.example/", ("Social networks",)),
-        ("B", "https://b.example/rss?x=1&y=2", "", ("Social networks",)),
+        ("B", "https://b.example/rss?x=1&y=2", "", ("Social networks", "F")),
     ]
-    # Into another topic (owned by someone else): the same sources, not new ones.
+    # Into another topic (owned by someone else): the same sources, not new ones, filed
+    # there as the export filed them.
     report = import_opml(other_topic, exported, other_topic.owner, NOW)
     assert report.counts["added"] == 2
     assert followed(other_topic) == followed(topic)
     assert Source.objects.count() == 2
+    assert sorted(
+        TopicSource.objects.filter(topic=other_topic).values_list("folder", flat=True)
+    ) == [["Social networks"], ["Social networks", "F"]]
+    # The sources page shows where each feed was filed.
+    page = client_in.get(reverse("curation:sources", args=[topic.slug]))
+    assert "F</small>" in page.content.decode()
 
 
 # Views
