@@ -15,6 +15,7 @@ from datetime import datetime
 from http import HTTPStatus
 
 from django.conf import settings
+from django.db.models import F
 
 from florilege.lib.http import FetchError, FetchResponse, GuardedClient
 from florilege.sources import schedule, websub
@@ -34,11 +35,12 @@ class FetchOutcome:
 
 
 # What a fetch writes on its source; saving only these never overwrites a curator's edit
-# made while the fetch ran.
+# made while the fetch ran. ``entry_count`` is not among them: it is only ever added to in
+# the database, so a WebSub push stored during the fetch keeps its share.
 FETCH_STATE_FIELDS = (
     "url", "title", "description", "site_url", "feed_format", "enabled", "disabled_reason",
     "etag", "last_modified", "last_fetched_at", "last_success_at", "last_status",
-    "last_error", "error_count", "entry_count", "next_fetch_at", "leased_until", "lease_owner",
+    "last_error", "error_count", "next_fetch_at", "leased_until", "lease_owner",
     "websub_hub", "websub_topic", "fetch_interval",
 )  # fmt: skip
 
@@ -159,7 +161,9 @@ def record_outcome(
     assert plan is not None
     feed = plan.feed
     new = apply_plan(source, plan)
-    source.entry_count += len(new)
+    if new:
+        Source.objects.filter(pk=source.pk).update(entry_count=F("entry_count") + len(new))
+        source.entry_count += len(new)
     if pushed:
         return new
     # Remember an advertised WebSub hub; the subscription itself is the worker's business.

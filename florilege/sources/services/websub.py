@@ -16,7 +16,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 
 from florilege.curation.models import TopicSource
@@ -296,10 +296,9 @@ def receive_push(
 
 def _record_push(source: Source, outcome: FetchOutcome, now: datetime) -> list[Entry]:
     """Store the pushed items; a push changes only the source's entry count and title."""
-    new = record_outcome(source, outcome, now, pushed=True)
+    new = record_outcome(source, outcome, now, pushed=True)  # counts the new entries too
     Source.objects.filter(pk=source.pk).update(
-        entry_count=F("entry_count") + len(new),
-        **{name: getattr(source, name) for name in PUSH_STATE_FIELDS},
+        **{name: getattr(source, name) for name in PUSH_STATE_FIELDS}
     )
     return new
 

@@ -482,3 +482,28 @@ class TestExchange:
         assert websub_cycle(NOW + timedelta(days=2)) == 1
         assert hub.forms[-1]["hub.mode"] == "subscribe"
         assert hub.forms[-1]["hub.secret"] not in ("", SECRET)
+
+    def test_a_push_stored_during_a_fetch_keeps_its_count(self, topic, client) -> None:
+        from florilege.lib.http import FetchResponse
+        from florilege.sources.services.fetch import (
+            FetchOutcome,
+            record_outcome,
+            save_fetch_state,
+        )
+        from florilege.sources.tests.feeds import rss
+
+        source = add_source(
+            topic, "https://hub.example/", websub_state="verified", websub_secret=SECRET
+        )
+        leased = Source.objects.get(pk=source.pk)  # the worker's copy, read when it leased
+        body = three_items()
+        assert push(client, source, body, websub.sign(SECRET, body)).status_code == 200
+        # The worker then records its own fetch, which lists two more items.
+        polled = rss(
+            [("b-1", "One", "https://news.example/1"), ("b-2", "Two", "https://news.example/2")]
+        )
+        response = FetchResponse(TOPIC_URL, 200, {"content-type": "application/rss+xml"}, polled)
+        assert len(record_outcome(leased, FetchOutcome(leased.pk, response=response), NOW)) == 2
+        save_fetch_state(leased)
+        source.refresh_from_db()
+        assert source.entry_count == Entry.objects.filter(source=source).count() == 5
