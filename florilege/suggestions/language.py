@@ -41,6 +41,8 @@ import scipy.sparse
 SUPPORTED = ("en", "fr", "de", "es", "it", "nl", "pt")
 # From this many texts on, walking them together in numpy beats one loop per text.
 VECTOR_BATCH = 12
+# At most this many texts walk together (memory: 8 bytes x their longest x this, twice).
+MAX_BATCH = 256
 MAX_CHARS = 1000
 # Fewer letters than this and there is nothing to tell ("Q3", "!!!", "").
 MIN_LETTERS = 3
@@ -276,11 +278,13 @@ def detect_languages(
     cleaned = [_clean(text) for text in texts]
     answers = [""] * len(cleaned)
     todo = [i for i, text in enumerate(cleaned) if _at_least(_LETTER, text, MIN_LETTERS)]
-    if not todo:
-        return answers
-    rows = _model.probabilities([cleaned[i] for i in todo])
-    for i, row in zip(todo, rows, strict=True):
-        answers[i] = _decide(cleaned[i], row, allowed)
+    # The walk holds a (bytes x texts) grid: a feed of 20,000 items is taken in slices,
+    # so memory stays a few megabytes whatever the feed.
+    for start in range(0, len(todo), MAX_BATCH):
+        part = todo[start : start + MAX_BATCH]
+        rows = _model.probabilities([cleaned[i] for i in part])
+        for i, row in zip(part, rows, strict=True):
+            answers[i] = _decide(cleaned[i], row, allowed)
     return answers
 
 

@@ -130,3 +130,12 @@ def test_batch_scores_are_py3langids_own() -> None:
             got = language._model.ranked(row)
             assert max(got, key=got.__getitem__) == reference.classify(text)[0]
             assert max(abs(got[code] - expected[code]) for code in expected) < 1e-4
+
+
+def test_a_huge_batch_is_taken_in_slices() -> None:
+    texts = _mixed_texts()
+    many = texts * (2 * language.MAX_BATCH // len(texts) + 2)
+    assert len(many) > 2 * language.MAX_BATCH
+    assert detect_languages(many) == [detect_language(text) for text in texts] * (
+        len(many) // len(texts)
+    )
