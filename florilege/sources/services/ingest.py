@@ -118,16 +118,12 @@ def store_feed(source: Source, feed: ParsedFeed, now: datetime) -> list[Entry]:
 
 def apply_plan(source: Source, plan: FeedPlan) -> list[Entry]:
     """Write a plan. Run inside the write transaction: keys stored since the plan was made
-    (a WebSub push, a curator adding the feed) are dropped rather than inserted twice."""
-    if plan.new:
-        stored = set(
-            source.entries.filter(key__in=[e.key for e in plan.new]).values_list("key", flat=True)
-        )
-        plan.new = [e for e in plan.new if e.key not in stored]
+    (a WebSub push, a curator adding the feed, another worker) are skipped by the insert
+    itself rather than inserted twice or failing the whole feed."""
     if plan.changed:
         Entry.objects.bulk_update(plan.changed, UPDATABLE)
     if plan.new:
-        insert_entries(plan.new)
+        plan.new = insert_entries(plan.new)
     _update_source_meta(source, plan.feed)
     return plan.new
 
@@ -136,18 +132,29 @@ def apply_plan(source: Source, plan: FeedPlan) -> list[Entry]:
 INSERT_BATCH = 500
 
 
-def insert_entries(entries: list[Entry]) -> None:
+def insert_entries(entries: list[Entry]) -> list[Entry]:
     """``bulk_create`` for new entries, without its per-field, per-row preparation (most of
     the cost of writing a cold feed): each column's conversion to the database's form is
-    chosen once, then applied down the column. Sets each entry's primary key, as
-    ``bulk_create`` does."""
+    chosen once, then applied down the column.
+
+    An entry whose key its source already has is skipped (``ON CONFLICT DO NOTHING``):
+    between planning and writing, a push or another worker may have stored it, and on
+    PostgreSQL two transactions can both see the key missing. Returns the entries written,
+    their primary keys set, as ``bulk_create`` does.
+    """
     connection = connections[router.db_for_write(Entry)]
+    quote = connection.ops.quote_name
     fields = [f for f in Entry._meta.concrete_fields if not f.primary_key]
     convert = [_column_converter(f, connection) for f in fields]
-    table = connection.ops.quote_name(Entry._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    pk = connection.ops.quote_name(Entry._meta.pk.column)
+    source_id, key = (quote(Entry._meta.get_field(name).column) for name in ("source", "key"))
+    insert = (
+        f"INSERT INTO {quote(Entry._meta.db_table)} "
+        f"({', '.join(quote(f.column) for f in fields)}) VALUES {{rows}} "
+        f"ON CONFLICT ({source_id}, {key}) DO NOTHING "
+        f"RETURNING {quote(Entry._meta.pk.column)}, {source_id}, {key}"
+    )
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    written: list[Entry] = []
     with connection.cursor() as cursor:
         for start in range(0, len(entries), INSERT_BATCH):
             batch = entries[start : start + INSERT_BATCH]
@@ -156,17 +163,17 @@ def insert_entries(entries: list[Entry]) -> None:
                 for entry in batch
                 for field, to_db in zip(fields, convert, strict=True)
             ]
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * len(batch))} "
-                f"RETURNING {pk}",
-                params,
-            )
-            # Both databases return the rows of a multi-row INSERT in the order given
-            # (bulk_create relies on the same).
-            for entry, (key,) in zip(batch, cursor.fetchall(), strict=True):
-                entry.pk = key
+            cursor.execute(insert.format(rows=", ".join([row] * len(batch))), params)
+            ids = {(owner, name): pk for pk, owner, name in cursor.fetchall()}
+            for entry in batch:
+                pk = ids.get((entry.source_id, entry.key))
+                if pk is None:
+                    continue  # stored meanwhile by someone else
+                entry.pk = pk
                 entry._state.adding = False
                 entry._state.db = connection.alias
+                written.append(entry)
+    return written
 
 
 def _column_converter(field: Field, connection: BaseDatabaseWrapper) -> Callable[[Any], Any]:

@@ -86,8 +86,6 @@ def test_a_stored_item_still_listed_is_not_taken_over_by_a_new_guid(source: Sour
 
 
 def test_new_entries_are_written_as_the_orm_would_write_them(source: Source) -> None:
-    from django.db import IntegrityError, transaction
-
     from florilege.sources.services.ingest import INSERT_BATCH, insert_entries
 
     def entry(n: int) -> Entry:
@@ -101,13 +99,77 @@ def test_new_entries_are_written_as_the_orm_would_write_them(source: Source) -> 
 
     # More than one INSERT's worth, so the ids of every batch are matched to their rows.
     entries = [entry(n) for n in range(INSERT_BATCH + 3)]
-    insert_entries(entries)
+    assert insert_entries(entries) == entries
     assert len({e.pk for e in entries}) == len(entries)
     for made in (entries[0], entries[1], entries[-1]):
         stored = Entry.objects.get(pk=made.pk)
         assert not made._state.adding
         for field in Entry._meta.concrete_fields:
             assert getattr(stored, field.attname) == getattr(made, field.attname), field.name
-    # The unique key per source still holds.
-    with pytest.raises(IntegrityError), transaction.atomic():
-        insert_entries([entry(0)])
+    # A key the source already has is skipped, not written twice and not an error.
+    again, fresh = entry(0), entry(INSERT_BATCH + 3)
+    assert insert_entries([again, fresh]) == [fresh]
+    assert again.pk is None and fresh.pk is not None
+    assert Entry.objects.filter(key="k0").count() == 1
+
+
+def test_items_stored_between_planning_and_writing_are_not_written_twice(
+    source: Source,
+) -> None:
+    from florilege.sources.services.ingest import apply_plan, plan_feed
+
+    # The worker plans its feed (outside the write transaction)...
+    plan = plan_feed(source, parse_feed(three_items(), url=source.url), NOW)
+    assert len(plan.new) == 3
+    # ...while a WebSub push stores one of its items.
+    pushed = store_feed(
+        source,
+        parse_feed(rss([("a-2", "Pushed first", "https://x.example/")]), url=source.url),
+        NOW,
+    )
+    assert len(pushed) == 1
+    # Writing the plan then adds the other two, and reports only those as new.
+    written = apply_plan(source, plan)
+    assert sorted(e.guid for e in written) == ["a-1", "a-3"]
+    assert Entry.objects.filter(source=source).count() == 3
+    assert Entry.objects.get(guid="a-2").title == "Pushed first"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_writers_racing_for_one_item_both_succeed() -> None:
+    """On PostgreSQL two transactions can both find a key missing and insert it: the second
+    waits for the first, then skips the row instead of failing its whole feed."""
+    import threading
+
+    from django.db import connection, connections, transaction
+
+    from florilege.sources.services.ingest import insert_entries
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite admits one writer at a time: there is no race to lose")
+    source = Source.objects.create(url="https://news.example/feed.xml")
+
+    def item(key: str, title: str) -> Entry:
+        return Entry(source=source, key=key, title=title, fetched_at=NOW)
+
+    inserted, release = threading.Event(), threading.Event()
+
+    def first_writer() -> None:
+        try:
+            with transaction.atomic():
+                insert_entries([item("same", "first")])
+                inserted.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    writer = threading.Thread(target=first_writer)
+    writer.start()
+    assert inserted.wait(10)
+    # Let the first transaction commit while the second is waiting on its row.
+    threading.Timer(0.3, release.set).start()
+    with transaction.atomic():
+        written = insert_entries([item("same", "second"), item("other", "second")])
+    writer.join(10)
+    assert [e.key for e in written] == ["other"]
+    assert Entry.objects.get(key="same").title == "first"
