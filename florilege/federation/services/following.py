@@ -19,6 +19,7 @@ from urllib.parse import quote, urlencode
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from florilege.curation.models import Topic, TopicSource
@@ -33,7 +34,7 @@ from florilege.lib.http import FetchError
 from florilege.sources.models import Source
 from florilege.sources.parsing.model import ParsedEntry, ParsedFeed
 from florilege.sources.profiles import profile_feed_urls
-from florilege.sources.services.ingest import store_feed
+from florilege.sources.services.ingest import FEED_META_FIELDS, store_feed
 
 _ACCOUNT = re.compile(r"^@?([\w.-]+)@([\w.-]+\.[a-z0-9-]+(?::\d+)?)$", re.IGNORECASE)
 _HOST = re.compile(r"^[\w.-]+\.[a-z0-9-]+(?::\d+)?$", re.IGNORECASE)
@@ -155,7 +156,12 @@ def store_post(source: Source, obj: dict[str, Any], now: datetime) -> int:
     with transaction.atomic():
         new = store_feed(source, ParsedFeed(format=source.feed_format or "activitypub",
                                             entries=[entry]), now)  # fmt: skip
-        source.save()
+        # The worker also polls this source (the account's feed) and may hold its lease:
+        # write only the count and the feed's own fields, never its fetch state.
+        Source.objects.filter(pk=source.pk).update(
+            entry_count=F("entry_count") + len(new),
+            **{name: getattr(source, name) for name in FEED_META_FIELDS},
+        )
     return len(new)
 
 

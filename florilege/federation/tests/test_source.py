@@ -60,6 +60,16 @@ def test_topic_follows_an_account_and_its_public_posts_become_entries(
     assert entry.source == follow.source
     assert entry.categories == ["fediverse"]
     assert entry.suggested_at is None  # the suggestion stage picks it up next
+    # Counted on the source, whose fetch state (the worker polls the account's feed too,
+    # and may hold its lease right now) is left alone.
+    from florilege.sources.models import Source
+
+    Source.objects.filter(pk=follow.source.pk).update(lease_owner="worker-1", etag='"e"')
+    peer.signed_post(client, "/ap/inbox", post(3, [PUBLIC]), actor=alice)
+    process_cycle()
+    source = Source.objects.get(pk=follow.source.pk)
+    assert source.entry_count == Entry.objects.count() == 2
+    assert (source.lease_owner, source.etag) == ("worker-1", '"e"')
 
 
 def test_following_an_unreachable_account_is_a_clear_error(topic, curator):

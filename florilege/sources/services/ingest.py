@@ -259,6 +259,12 @@ def _refresh(stored: Entry, fresh: Entry) -> bool:
     return dirty
 
 
+# The source's fields that storing a feed sets from the feed itself (``apply_plan``): all
+# that items arriving without a poll (a WebSub push, a fediverse post) may write on their
+# source, whose fetch state (validators, schedule, lease) a worker may be writing.
+FEED_META_FIELDS = ("title", "description", "site_url", "feed_format")
+
+
 def _update_source_meta(source: Source, feed: ParsedFeed) -> None:
     source.title = source.title or html_to_text(feed.title)[:300]
     source.description = source.description or html_to_text(feed.description)[:2000]

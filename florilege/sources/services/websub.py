@@ -26,6 +26,7 @@ from florilege.sources import websub
 from florilege.sources.models import Entry, Source
 from florilege.sources.parsing import FeedParseError, parse_feed
 from florilege.sources.services.fetch import FetchOutcome, record_outcome
+from florilege.sources.services.ingest import FEED_META_FIELDS
 from florilege.suggestions.services import suggest_entries
 
 log = logging.getLogger("florilege.websub")
@@ -35,7 +36,7 @@ ClientFactory = Callable[[], GuardedClient]
 # validators belong to the polled URL, not to what the hub sent.
 # A push is not a poll: it leaves the fetch state (status, errors, schedule, validators,
 # lease) to the worker, which may be fetching the same source right now.
-PUSH_STATE_FIELDS = ("title", "description", "site_url", "feed_format")
+PUSH_STATE_FIELDS = FEED_META_FIELDS
 
 
 def callback_url(source_id: int) -> str:
