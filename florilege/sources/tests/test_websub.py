@@ -73,6 +73,18 @@ def add_source(topic, hub_url: str, **fields) -> Source:
     return source
 
 
+def subscribed(topic, hub_url: str, days: int, **fields) -> Source:
+    """A followed source whose subscription the hub verified, its lease ending in ``days``."""
+    return add_source(
+        topic,
+        hub_url,
+        websub_state="verified",
+        websub_secret=SECRET,
+        websub_expires_at=NOW + timedelta(days=days),
+        **fields,
+    )
+
+
 def path_of(url: str) -> str:
     return urlsplit(url).path
 
@@ -400,13 +412,7 @@ class TestExchange:
         assert (source.websub_state, source.websub_expires_at) == ("failed", None)
 
     def test_lease_renewal(self, topic, hub: FakeHub) -> None:
-        source = add_source(
-            topic,
-            hub.url,
-            websub_state="verified",
-            websub_secret=SECRET,
-            websub_expires_at=NOW + timedelta(days=3),
-        )
+        source = subscribed(topic, hub.url, days=3)
         assert websub_cycle(NOW) == 0
         assert websub_cycle(NOW + timedelta(days=2)) == 1
         assert hub.forms[0]["hub.secret"] == SECRET
@@ -428,13 +434,7 @@ class TestExchange:
         assert hub.forms == []
 
     def test_unfollowed_source_is_unsubscribed(self, topic, hub: FakeHub, client) -> None:
-        source = add_source(
-            topic,
-            hub.url,
-            websub_state="verified",
-            websub_secret=SECRET,
-            websub_expires_at=NOW + timedelta(days=5),
-        )
+        source = subscribed(topic, hub.url, days=5)
         assert websub_cycle(NOW) == 0  # followed, lease running: nothing to do
         TopicSource.objects.filter(source=source).delete()
         assert websub_cycle(NOW) == 1
@@ -460,14 +460,7 @@ class TestExchange:
         assert websub_cycle(NOW + timedelta(days=3)) == 0  # and nothing is asked again
 
     def test_disabled_source_is_unsubscribed_and_forgotten(self, topic, hub: FakeHub) -> None:
-        source = add_source(
-            topic,
-            hub.url,
-            websub_state="verified",
-            websub_secret=SECRET,
-            websub_expires_at=NOW + timedelta(days=5),
-            enabled=False,
-        )
+        source = subscribed(topic, hub.url, days=5, enabled=False)
         hub.status = 500  # the hub fails the request: the window runs out all the same
         assert websub_cycle(NOW) == 1
         assert [f["hub.mode"] for f in hub.forms] == ["unsubscribe"]
