@@ -11,7 +11,15 @@ from typing import Any
 
 from django.db import connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import DateTimeField, Field, JSONField, Q
+from django.db.models import (
+    CharField,
+    DateTimeField,
+    Field,
+    ForeignKey,
+    IntegerField,
+    Q,
+    TextField,
+)
 
 from florilege.lib.html import html_to_text, sanitize_html, sanitized_to_text
 from florilege.lib.urls import absolutize, canonical_url, is_http_url
@@ -128,7 +136,7 @@ def apply_plan(source: Source, plan: FeedPlan) -> list[Entry]:
     return plan.new
 
 
-# Rows per INSERT: 500 x 18 parameters stays under every SQLite build's variable limit.
+# Rows per INSERT: 500 rows of about 20 parameters stay under SQLite's variable limit.
 INSERT_BATCH = 500
 
 
@@ -177,13 +185,14 @@ def insert_entries(entries: list[Entry]) -> list[Entry]:
 
 
 def _column_converter(field: Field, connection: BaseDatabaseWrapper) -> Callable[[Any], Any]:
-    """The database form of one column's values. Text and numbers pass as they are; dates
-    and JSON go through the backend's own adapters."""
+    """The database form of one column's values. Text, whole numbers and foreign keys pass
+    as they are and dates go through the backend's adapter; any other kind of field (JSON,
+    or one added later) through the ORM's own preparation."""
     if isinstance(field, DateTimeField):
         return connection.ops.adapt_datetimefield_value
-    if isinstance(field, JSONField):
-        return lambda value: field.get_db_prep_save(value, connection)
-    return lambda value: value
+    if isinstance(field, CharField | TextField | IntegerField | ForeignKey):
+        return lambda value: value
+    return lambda value: field.get_db_prep_save(value, connection)
 
 
 def plan_feed(source: Source, feed: ParsedFeed, now: datetime) -> FeedPlan:
