@@ -120,7 +120,8 @@ def run_until_idle(batch: int) -> dict[str, Any]:
     """The ingest stage of the real worker, cycle after cycle, until nothing is due."""
     from django.utils import timezone
 
-    from florilege.sources.worker import WorkerRuntime, fetch_cycle
+    from florilege.jobs.runtime import WorkerRuntime
+    from florilege.sources.worker import fetch_cycle
 
     cycles = fetched = new = 0
     errors: list[str] = []

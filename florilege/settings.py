@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "florilege.jobs",
     "florilege.sources",
     "florilege.suggestions",
     "florilege.curation",

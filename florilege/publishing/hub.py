@@ -14,10 +14,10 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import QuerySet
 
 from florilege.curation.models import Scoop
+from florilege.jobs import leases
 from florilege.lib.fetching import policy_from_settings
 from florilege.lib.http import FetchError, GuardedClient
 from florilege.publishing.feeds import feed_paths_of
@@ -25,29 +25,21 @@ from florilege.publishing.models import HubPing
 
 log = logging.getLogger("florilege.publishing.hub")
 BATCH = 50
-LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 8
 ClientFactory = Callable[[], GuardedClient]
 
 
 def retry_delay(attempts: int) -> timedelta:
     """1, 2, 4 ... minutes after the first, second, third failure; at most six hours."""
-    return min(timedelta(minutes=2 ** max(attempts - 1, 0)), timedelta(hours=6))
+    return leases.backoff(attempts, timedelta(minutes=1), timedelta(hours=6))
+
+
+def due_pings(now: datetime) -> QuerySet[HubPing]:
+    return HubPing.objects.filter(sent_at__isnull=True, due_at__lte=now, attempts__lt=MAX_ATTEMPTS)
 
 
 def _lease(now: datetime) -> list[HubPing]:
-    with transaction.atomic():
-        due = (
-            HubPing.objects.filter(sent_at__isnull=True, due_at__lte=now)
-            .filter(attempts__lt=MAX_ATTEMPTS)
-            .filter(Q(leased_until__isnull=True) | Q(leased_until__lt=now))
-            .order_by("due_at")
-        )
-        if connection.features.has_select_for_update_skip_locked:
-            due = due.select_for_update(skip_locked=True)
-        batch = list(due[:BATCH])
-        HubPing.objects.filter(pk__in=[p.pk for p in batch]).update(leased_until=now + LEASE)
-    return batch
+    return leases.claim(due_pings(now).order_by("due_at"), now=now, limit=BATCH, owner_field=None)
 
 
 async def _publish(client: GuardedClient, hub: str, url: str) -> str:

@@ -18,12 +18,13 @@ from datetime import datetime
 
 import numpy as np
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, Max
 from threadpoolctl import threadpool_limits
 
 from florilege.curation.models import Scoop, Topic
 from florilege.curation.services.topics import require_curator
+from florilege.jobs import leases
 from florilege.lib.html import html_to_text
 from florilege.sources.models import Entry
 from florilege.suggestions import embedding, ranker
@@ -210,14 +211,10 @@ def train_topic(topic: Topic, now: datetime) -> int | None:
     """Retrain one topic and rescore its queue; None when another worker holds it."""
     with transaction.atomic():
         TopicRanker.objects.get_or_create(topic=topic)
-        rows = TopicRanker.objects.filter(topic=topic)
-        if connection.features.has_select_for_update_skip_locked:
-            rows = rows.select_for_update(skip_locked=True)
-        else:
-            rows = rows.select_for_update()
-        row = rows.first()
-        if row is None:
+        held = leases.lock(TopicRanker.objects.filter(topic=topic), 1)
+        if not held:
             return None
+        row = held[0]
         stats = _decision_stats().get(topic.pk, (0, ""))
         model = build_model(topic, row.reset_at, now)
         row.state, row.meta = ranker.to_state(model)

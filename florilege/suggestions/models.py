@@ -27,6 +27,9 @@ class Suggestion(models.Model):
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # When the topic's automation rules looked at it (null: not yet): the rules stage's
+    # own marker, so it runs whenever and wherever, after any path that suggests.
+    rules_checked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -40,6 +43,11 @@ class Suggestion(models.Model):
             # instead of sorting every pending row.
             models.Index(
                 fields=["topic", "status", "-score", "-id"], name="suggestion_queue_order"
+            ),
+            models.Index(
+                fields=["id"],
+                name="suggestion_to_rule",
+                condition=models.Q(rules_checked_at__isnull=True),
             ),
         ]
 

@@ -6,10 +6,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
-from django.db import connection, transaction
+from django.db import transaction
 
 from florilege.curation.models import Scoop, Topic, TopicSource
-from florilege.curation.services.rules import apply_rules, publish_auto_scoops
+from florilege.jobs import leases
 from florilege.lib.html import html_to_text
 from florilege.sources.models import Entry
 from florilege.suggestions import learning
@@ -45,10 +45,8 @@ def suggest_pending(now: datetime, limit: int = SUGGEST_BATCH) -> tuple[int, int
     transaction, so storing stays fast and a crash leaves the entries pending."""
     with transaction.atomic():
         pending = Entry.objects.filter(suggested_at__isnull=True).order_by("id")
-        if connection.features.has_select_for_update_skip_locked:
-            # Several workers share the stage without scoring the same entries.
-            pending = pending.select_for_update(skip_locked=True)
-        entries = list(pending[:limit])
+        # Several workers share the stage without scoring the same entries.
+        entries = leases.lock(pending, limit)
         # The worker computes the sentence vectors the ranker reads, in one batch.
         ensure_vectors(entries, now)
         return len(entries), suggest_entries(entries, now)
@@ -81,10 +79,8 @@ def suggest_to_topic(
             taken.add(entry.canonical_url)
         kept.append(entry)
     rows = ranked_suggestions(topic, kept, now, batch)
-    # Automation rules (curation/services/rules.py): tag, discard, or publish without review.
-    outcome = apply_rules(topic, rows, now)
+    # Automation rules run on them in their own stage (curation's ``rules``).
     Suggestion.objects.bulk_create(rows, ignore_conflicts=True)
-    publish_auto_scoops(topic, outcome, now)
     return len(rows)
 
 

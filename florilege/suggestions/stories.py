@@ -14,11 +14,12 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 import numpy as np
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from threadpoolctl import threadpool_limits
 
 from florilege.curation.models import Topic
+from florilege.jobs import leases
 from florilege.lib.html import html_to_text
 from florilege.sources.models import Entry
 from florilege.suggestions import clustering, embedding, minhash
@@ -293,16 +294,14 @@ def _member(
 
 
 def enrich_pending(now: datetime, limit: int = ENRICH_BATCH) -> int:
-    """One batch of the enrichment stage: entries not yet suggested and without a story
-    (a small set, found through the pending-suggestion index). Returns the entries done."""
+    """One batch of the enrichment stage: entries not yet enriched (found through their
+    own partial index, whether or not they were suggested already) get their sentence
+    vector and story. Returns the entries done."""
     with transaction.atomic():
-        pending = Entry.objects.filter(
-            suggested_at__isnull=True, story_member__isnull=True
-        ).order_by("id")
-        if connection.features.has_select_for_update_skip_locked:
-            pending = pending.select_for_update(skip_locked=True, of=("self",))
-        entries = list(pending[:limit])
+        pending = Entry.objects.filter(enriched_at__isnull=True).order_by("id")
+        entries = leases.lock(pending, limit, of=("self",))
         assign_stories(entries, now)
+        Entry.objects.filter(pk__in=[e.pk for e in entries]).update(enriched_at=now)
     return len(entries)
 
 

@@ -9,9 +9,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from florilege.jobs.worker import run_cycle
 from florilege.sources.models import Source
 from florilege.sources.tests.feeds import rss
-from florilege.sources.worker import run_cycle
 from florilege.suggestions.models import Suggestion
 from florilege.testing import LoopbackServer, Reply
 
@@ -45,7 +45,8 @@ def test_sources_to_public_page(client, curator, loopback: LoopbackServer) -> No
     loopback.routes["/feed.xml"] = Reply(200, rss(SECOND), {"Content-Type": "application/rss+xml"})
     Source.objects.update(next_fetch_at=timezone.now())
     report = run_cycle()
-    assert (report.fetched, report.new_entries, report.errors) == (1, 1, [])
+    fetch = report.details["fetch"]
+    assert (fetch.fetched, fetch.new_entries, fetch.errors, report.failed) == (1, 1, [], {})
 
     queue = client.get(reverse("curation:queue", args=["fediverse-watch"])).content.decode()
     assert queue.index("Mastodon 5 ships quote posts") < queue.index("Bluesky opens federation")

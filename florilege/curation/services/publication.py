@@ -23,6 +23,7 @@ from florilege.curation.models import Scoop, ScoopRevision, ScoopStatus, Topic
 from florilege.curation.permissions import Action, can, require
 from florilege.curation.scheduling import ScheduleError, Slots, next_free_slot
 from florilege.curation.services import audit, notify
+from florilege.jobs import leases
 from florilege.lib.html import html_to_text
 from florilege.lib.markdown import render_markdown
 
@@ -334,9 +335,7 @@ def publish_due(now: datetime, limit: int = 100) -> int:
         due = Scoop.objects.filter(status=ScoopStatus.SCHEDULED, published_at__lte=now).order_by(
             "published_at", "id"
         )
-        if connection.features.has_select_for_update_skip_locked:
-            due = due.select_for_update(skip_locked=True)
-        ids = list(due.values_list("pk", flat=True)[:limit])
+        ids = [scoop.pk for scoop in leases.lock(due.only("pk"), limit)]
         flipped = []
         for pk in ids:
             moved = Scoop.objects.filter(pk=pk, status=ScoopStatus.SCHEDULED).update(

@@ -16,6 +16,7 @@ from florilege.curation.automation import Item, RuleError, RuleSpec
 from florilege.curation.models import AutomationRule, Scoop, Topic, TopicSource
 from florilege.curation.services import scooping
 from florilege.curation.services.topics import require_curator
+from florilege.jobs import leases
 from florilege.lib.html import html_to_text
 from florilege.sources.models import Entry
 from florilege.suggestions.models import Suggestion
@@ -246,3 +247,34 @@ def publish_auto_scoops(topic: Topic, outcome: RuleOutcome, now: datetime) -> in
             continue
         published += 1
     return published
+
+
+# --- The rules stage ----------------------------------------------------------------------
+
+RULES_BATCH = 500
+
+
+def rules_pending(now: datetime, limit: int = RULES_BATCH) -> int:
+    """One batch of the rules stage: suggestions the topic's automation rules have not
+    looked at yet are tagged, discarded or published without review; each is marked
+    checked in the same transaction, so a crash leaves the batch to the next worker and a
+    rule never acts twice. A suggestion a curator decided first is only marked."""
+    with transaction.atomic():
+        fresh = (
+            Suggestion.objects.filter(rules_checked_at__isnull=True)
+            .select_related("entry", "topic")
+            .order_by("id")
+        )
+        rows = leases.lock(fresh, limit, of=("self",))
+        by_topic: dict[int, list[Suggestion]] = {}
+        for row in rows:
+            row.rules_checked_at = now
+            if row.status == Suggestion.Status.PENDING:
+                by_topic.setdefault(row.topic_id, []).append(row)
+        outcomes = {pk: apply_rules(group[0].topic, group, now) for pk, group in by_topic.items()}
+        Suggestion.objects.bulk_update(
+            rows, ["reasons", "status", "decided_at", "rules_checked_at"], batch_size=500
+        )
+        for group in by_topic.values():
+            publish_auto_scoops(group[0].topic, outcomes[group[0].topic_id], now)
+    return len(rows)

@@ -13,7 +13,7 @@ from florilege.curation.models import AuditEvent, Notification, Scoop, ScoopRevi
 from florilege.curation.services import publication
 from florilege.curation.services.publication import PublishPlan, scoop_published
 from florilege.curation.tests.team_fixtures import NOW, make_scoop, make_suggestion
-from florilege.sources.worker import run_cycle
+from florilege.jobs.worker import run_cycle
 from florilege.suggestions.models import Suggestion
 
 pytestmark = pytest.mark.django_db
@@ -169,15 +169,15 @@ def test_schedule_at_a_time_in_the_topic_zone_then_the_worker_publishes(
     assert scoop.published_at == local  # the wall-clock time was read in Paris time
     assert not Scoop.objects.visible().exists()
 
-    assert run_cycle(now=later - timedelta(minutes=5)).published == 0
+    assert run_cycle(now=later - timedelta(minutes=5))["publish_due"] == 0
     report = run_cycle(now=later + timedelta(minutes=1))
-    assert report.published == 1
+    assert report["publish_due"] == 1
     scoop.refresh_from_db()
     assert scoop.status == "published"
     assert Scoop.objects.visible(now=later + timedelta(minutes=1)).get() == scoop
     assert announced == [scoop.pk]
     # Idempotent: another cycle neither publishes nor announces again.
-    assert run_cycle(now=later + timedelta(minutes=2)).published == 0
+    assert run_cycle(now=later + timedelta(minutes=2))["publish_due"] == 0
     assert announced == [scoop.pk]
 
 

@@ -8,11 +8,18 @@ from django.urls import reverse
 
 from florilege.curation.automation import DISCARD, SCOOP, TAG, RuleSpec
 from florilege.curation.models import AutomationRule, Scoop
-from florilege.curation.services.rules import preview, save_rule
+from florilege.curation.services.rules import preview, rules_pending, save_rule
 from florilege.curation.tests.flow_helpers import entry, follow
 from florilege.sources.models import Entry
 from florilege.suggestions.models import Suggestion
-from florilege.suggestions.services import suggest_entries
+from florilege.suggestions.services import suggest_entries as suggest_only
+
+
+def suggest_entries(entries: list[Entry], now: datetime) -> None:
+    """The suggestion stage, then the rules stage on what it made (as a worker runs them)."""
+    suggest_only(entries, now)
+    rules_pending(now)
+
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)

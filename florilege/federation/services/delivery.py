@@ -12,28 +12,27 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
-import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db import transaction
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from florilege.federation import backoff, ids
 from florilege.federation.models import Delivery, Instance, LocalActor, OutboxActivity
 from florilege.federation.services.actors import actor_uri, ensure_keys
 from florilege.federation.signatures import load_private_key, sign_request
+from florilege.jobs import leases
+from florilege.jobs.leases import worker_id
 from florilege.lib.fetching import policy_from_settings
 from florilege.lib.http import FetchError, FetchPolicy, GuardedClient
 
 log = logging.getLogger("florilege.federation")
-LEASE = timedelta(minutes=5)
 
 
 @dataclass
@@ -61,26 +60,17 @@ class DeliveryReport:
     outcomes: list[Outcome] = field(default_factory=list)
 
 
-def worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+def due_deliveries(now: datetime) -> QuerySet[Delivery]:
+    """Pending deliveries whose time has come, except to instances being skipped."""
+    dead = Instance.objects.filter(retry_after__gt=now).values("domain")
+    return Delivery.objects.filter(
+        status=Delivery.Status.PENDING, next_attempt_at__lte=now
+    ).exclude(domain__in=dead)
 
 
 def lease_due(now: datetime, limit: int, owner: str) -> list[Delivery]:
-    dead = Instance.objects.filter(retry_after__gt=now).values("domain")
-    with transaction.atomic():
-        due = (
-            Delivery.objects.filter(status=Delivery.Status.PENDING, next_attempt_at__lte=now)
-            .filter(Q(leased_until__isnull=True) | Q(leased_until__lt=now))
-            .exclude(domain__in=dead)
-            .order_by("next_attempt_at", "id")
-        )
-        if connection.features.has_select_for_update_skip_locked:
-            due = due.select_for_update(skip_locked=True)
-        batch = list(due[:limit])
-        Delivery.objects.filter(pk__in=[d.pk for d in batch]).update(
-            leased_until=now + LEASE, lease_owner=owner
-        )
-    return batch
+    due = due_deliveries(now).order_by("next_attempt_at", "id")
+    return leases.claim(due, now=now, limit=limit, owner=owner)
 
 
 def build_jobs(batch: list[Delivery]) -> list[Job]:

@@ -17,13 +17,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from florilege.federation import signatures
 from florilege.federation.models import Block, InboxItem, LocalActor, RemoteActor
 from florilege.federation.services.actors import remote_actor
+from florilege.jobs import leases
 from florilege.lib.http import FetchError
 
 log = logging.getLogger("florilege.federation")
@@ -209,17 +210,8 @@ def receive(
 
 
 def lease_pending(now: datetime, limit: int) -> list[InboxItem]:
-    with transaction.atomic():
-        due = InboxItem.objects.filter(status=InboxItem.Status.PENDING).filter(
-            Q(leased_until__isnull=True) | Q(leased_until__lt=now)
-        )
-        if connection.features.has_select_for_update_skip_locked:
-            due = due.select_for_update(skip_locked=True)
-        batch = list(due.order_by("received_at", "id")[:limit])
-        InboxItem.objects.filter(pk__in=[i.pk for i in batch]).update(
-            leased_until=now + timedelta(minutes=5)
-        )
-    return batch
+    due = InboxItem.objects.filter(status=InboxItem.Status.PENDING).order_by("received_at", "id")
+    return leases.claim(due, now=now, limit=limit, owner_field=None)
 
 
 def process_cycle(now: datetime | None = None, limit: int = 200) -> int:

@@ -22,10 +22,11 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import get_connection
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from florilege.curation.models import Scoop, Topic
+from florilege.jobs import leases
 from florilege.publishing.digest_schedule import DAILY, WEEKLY, Period, due_period
 from florilege.publishing.models import DigestRun, DigestSchedule, DigestSend, Subscriber
 from florilege.publishing.services.mail import Edition, digest_email, render_edition
@@ -129,20 +130,19 @@ def _plan_one(topic: Topic, period: Period, now: datetime) -> int:
 
 def lease(now: datetime, limit: int, owner: str) -> list[int]:
     """Take due rows: pending ones, and ``sending`` ones whose worker's lease ran out."""
-    with transaction.atomic():
-        due = DigestSend.objects.filter(
-            Q(status=DigestSend.Status.PENDING, next_attempt_at__lte=now)
-            | Q(status=DigestSend.Status.SENDING, leased_until__lt=now)
-        ).order_by("next_attempt_at", "id")
-        if connection.features.has_select_for_update_skip_locked:
-            due = due.select_for_update(skip_locked=True)
-        ids = list(due.values_list("pk", flat=True)[:limit])
-        DigestSend.objects.filter(pk__in=ids).update(
-            status=DigestSend.Status.SENDING,
-            leased_until=now + timedelta(seconds=settings.CONFIG.WORKER_LEASE_SECONDS),
-            lease_owner=owner,
-        )
-    return ids
+    due = DigestSend.objects.filter(
+        Q(status=DigestSend.Status.PENDING, next_attempt_at__lte=now)
+        | Q(status=DigestSend.Status.SENDING, leased_until__lt=now)
+    ).order_by("next_attempt_at", "id")
+    rows = leases.claim(
+        due.only("pk"),
+        now=now,
+        limit=limit,
+        owner=owner,
+        only_free=False,  # the filter already says which held rows may be taken over
+        also_set={"status": DigestSend.Status.SENDING},
+    )
+    return [row.pk for row in rows]
 
 
 def send_leased(ids: list[int], owner: str, now: datetime, report: DigestReport) -> None:

@@ -8,10 +8,10 @@ from urllib.parse import urlsplit
 import pytest
 from django.db import IntegrityError
 
+from florilege.jobs import worker
 from florilege.publishing.models import DigestRun, DigestSchedule, DigestSend, Subscriber
 from florilege.publishing.services import digest
 from florilege.publishing.tests.helpers import html_part, link_in, make_scoop, text_part
-from florilege.sources import worker
 
 pytestmark = pytest.mark.django_db
 # Wednesday 4 March 2026, 09:00 UTC: the daily 08:00 edition of that day is due.

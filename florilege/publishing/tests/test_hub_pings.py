@@ -152,7 +152,7 @@ def test_gives_up_after_max_attempts(topic, curator, hub) -> None:
 
 
 def test_worker_cycle_sends_pings(topic, curator, hub) -> None:
-    from florilege.sources.worker import run_cycle
+    from florilege.jobs.worker import run_cycle
 
     scoop(topic, curator)
     run_cycle(NOW)

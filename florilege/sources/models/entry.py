@@ -29,6 +29,9 @@ class Entry(models.Model):
     # When the entry was scored for the topics following its source (null: not yet). The
     # suggestion stage runs after storing, so a crash between the two loses nothing.
     suggested_at = models.DateTimeField(null=True, blank=True)
+    # When the entry got its sentence vector and story (null: not yet). Its own column, so
+    # the enrichment stage finds its work whatever other stage ran first.
+    enriched_at = models.DateTimeField(null=True, blank=True)
     # When the full text was fetched from the item's page ("" content and a date: it failed).
     extracted_at = models.DateTimeField(null=True, blank=True)
     # Until when a worker holds the page fetch (so two workers never fetch the same page);
@@ -48,6 +51,11 @@ class Entry(models.Model):
                 fields=["id"],
                 name="entry_to_suggest",
                 condition=models.Q(suggested_at__isnull=True),
+            ),
+            models.Index(
+                fields=["id"],
+                name="entry_to_enrich",
+                condition=models.Q(enriched_at__isnull=True),
             ),
         ]
         verbose_name_plural = "entries"

@@ -14,12 +14,11 @@ import html
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import QuerySet
 
+from florilege.jobs import leases
 from florilege.lib.html import sanitize_html
 from florilege.lib.http import FetchError, FetchResponse, GuardedClient
 from florilege.lib.urls import is_http_url
@@ -37,25 +36,27 @@ class PageOutcome:
     error: str = ""
 
 
+def pending() -> QuerySet[Entry]:
+    """Entries of full-text sources whose page was never tried."""
+    return Entry.objects.filter(
+        source__full_text=True, content="", extracted_at__isnull=True
+    ).exclude(url="")
+
+
 def claim(now: datetime, limit: int) -> list[Entry]:
     """Entries of full-text sources never tried yet, oldest first, leased to the caller:
     workers running the stage at the same time take different entries, so no page is
     fetched twice. The lease outlives any fetch; a crashed worker's runs out and the entry
     is tried again."""
-    with transaction.atomic():
-        free = Q(extract_leased_until__isnull=True) | Q(extract_leased_until__lt=now)
-        due = (
-            Entry.objects.filter(source__full_text=True, content="", extracted_at__isnull=True)
-            .filter(free)
-            .exclude(url="")
-            .order_by("fetched_at", "id")
-        )
-        if connection.features.has_select_for_update_skip_locked:
-            due = due.select_for_update(skip_locked=True, of=("self",))
-        entries = list(due[:limit])
-        until = now + timedelta(seconds=settings.CONFIG.WORKER_LEASE_SECONDS)
-        Entry.objects.filter(pk__in=[e.pk for e in entries]).update(extract_leased_until=until)
-    return entries
+    due = pending().order_by("fetched_at", "id")
+    return leases.claim(
+        due,
+        now=now,
+        limit=limit,
+        lease_field="extract_leased_until",
+        owner_field=None,
+        of=("self",),
+    )
 
 
 async def fetch_pages(client: GuardedClient, entries: Sequence[Entry]) -> list[PageOutcome]:

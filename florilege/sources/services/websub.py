@@ -27,7 +27,6 @@ from florilege.sources.models import Entry, Source
 from florilege.sources.parsing import FeedParseError, parse_feed
 from florilege.sources.services.fetch import FetchOutcome, record_outcome
 from florilege.sources.services.ingest import FEED_META_FIELDS
-from florilege.suggestions.services import suggest_entries
 
 log = logging.getLogger("florilege.websub")
 ClientFactory = Callable[[], GuardedClient]
@@ -82,6 +81,11 @@ def websub_cycle(now: datetime, client_factory: ClientFactory | None = None) -> 
     for request in requests:
         _record_result(request, now)
     return len(requests)
+
+
+def pending_requests(now: datetime) -> int:
+    """Subscriptions and unsubscriptions due (at most a batch of each): the backlog."""
+    return len(_due(now)) + len(_unwanted(now))
 
 
 def _due(now: datetime) -> list[Source]:
@@ -288,9 +292,10 @@ def receive_push(
         log.warning("source=%s event=websub_unreadable error=%s", source.pk, exc)
         return "unreadable"
     response = FetchResponse(url, 200, {"content-type": content_type}, body)
+    # Only stored: enrichment and suggestion are stages that find the new entries by their
+    # own state, as they do after a poll.
     with transaction.atomic():
         new = _record_push(source, FetchOutcome(source.pk, response=response), now)
-        suggest_entries(new, now)
     log.info("source=%s event=websub_push new=%d", source.pk, len(new))
     return "stored"
 

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from florilege.curation.models import TopicSource
+from florilege.jobs.worker import run_cycle
 from florilege.sources.models import Entry, Source
 from florilege.sources.tests.feeds import rss
-from florilege.sources.worker import run_cycle
 from florilege.testing import LoopbackServer, Reply
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +40,7 @@ def test_full_text_and_image_come_from_the_page(loopback: LoopbackServer, topic)
     # /a/2 is missing: a 404 is recorded and not retried
     follow(topic, loopback.url("/feed.xml"), full_text=True)
     report = run_cycle(NOW)
-    assert report.full_texts == 2
+    assert report["full_text"] == 2
     entry = Entry.objects.get(guid="g0")
     assert "Paragraph 0 of the article" in entry.content and entry.content.startswith("<p>")
     assert "Copyright" not in entry.content
@@ -48,7 +48,7 @@ def test_full_text_and_image_come_from_the_page(loopback: LoopbackServer, topic)
     failed = Entry.objects.get(guid="g2")
     assert failed.content == "" and failed.extracted_at is not None
     requests_before = len(loopback.requests)
-    assert run_cycle(NOW + timedelta(minutes=1)).full_texts == 0
+    assert run_cycle(NOW + timedelta(minutes=1))["full_text"] == 0
     assert len(loopback.requests) == requests_before  # nothing fetched again
 
 
@@ -76,7 +76,7 @@ def test_the_pages_canonical_link_is_recorded_and_groups_the_story(
         loopback.routes[path] = Reply(200, rss(items), {"Content-Type": "application/rss+xml"})
     follow(topic, loopback.url("/wrapped.xml"), full_text=True)
     follow(topic, loopback.url("/direct.xml"), full_text=False)
-    assert run_cycle(NOW).full_texts == 1
+    assert run_cycle(NOW)["full_text"] == 1
     redirected, canonical = Entry.objects.get(guid="g0"), Entry.objects.get(guid="h0")
     assert redirected.canonical_url == loopback.url("/news/harbour-bridge")
     members = {m.entry_id: m for m in StoryMember.objects.all()}

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from florilege.curation.models import TopicSource
+from florilege.jobs.worker import run_cycle
 from florilege.sources import websub
 from florilege.sources.models import Entry, Source
 from florilege.sources.services.websub import callback_url, websub_cycle
@@ -279,6 +280,9 @@ class TestExchange:
         response = push(client, source, body, websub.sign(form["hub.secret"], body, "sha1"))
         assert response.status_code == 200
         assert Entry.objects.filter(source=source).count() == 3
+        # A push only stores: the suggestion stage finds the entries by their own state.
+        assert not Suggestion.objects.exists()
+        assert run_cycle(now, stages=["enrich", "suggest"])["suggest"] == 3
         assert Suggestion.objects.filter(topic=topic).count() == 3
         source.refresh_from_db()
         assert source.title == "Test feed" and source.entry_count == 3
@@ -291,6 +295,7 @@ class TestExchange:
         # The same push again (hubs retry) doubles nothing.
         push(client, source, body, websub.sign(form["hub.secret"], body))
         assert Entry.objects.filter(source=source).count() == 3
+        assert run_cycle(now, stages=["enrich", "suggest"])["suggest"] == 0
         assert Suggestion.objects.filter(topic=topic).count() == 3
 
     def test_wrong_topic_is_not_verified(self, topic, client) -> None:

@@ -9,17 +9,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from florilege.curation.models import Topic, TopicSource
+from florilege.jobs.runtime import WorkerRuntime
+from florilege.jobs.worker import run_cycle
 from florilege.lib.http import FetchResponse
 from florilege.sources.models import Entry, Source
 from florilege.sources.services.fetch import FetchOutcome
 from florilege.sources.tests.feeds import three_items
-from florilege.sources.worker import (
-    CycleReport,
-    WorkerRuntime,
-    lease_due,
-    record_fetched,
-    run_cycle,
-)
+from florilege.sources.worker import FetchReport, lease_due, record_fetched
 from florilege.suggestions.models import Suggestion
 from florilege.testing import LoopbackServer, Reply
 
@@ -66,8 +62,8 @@ def add(url: str, topic=None, **fields) -> Source:
 def test_cycle_stores_entries_and_suggests(loopback: LoopbackServer, topic) -> None:
     loopback.routes["/feed.xml"] = conditional(three_items())
     source = add(loopback.url("/feed.xml"), topic)
-    report = run_cycle(NOW)
-    assert (report.fetched, report.new_entries, report.errors) == (1, 3, [])
+    fetch = run_cycle(NOW).details["fetch"]
+    assert (fetch.fetched, fetch.new_entries, fetch.errors) == (1, 3, [])
     source.refresh_from_db()
     assert source.etag and source.last_modified and source.error_count == 0
     assert source.next_fetch_at > NOW and source.leased_until is None
@@ -94,7 +90,7 @@ def test_refetch_uses_conditional_get_and_duplicates_nothing(
     run_cycle(NOW)
     Source.objects.filter(pk=source.pk).update(next_fetch_at=NOW)
     report = run_cycle(NOW + timedelta(hours=1))
-    assert report.new_entries == 0
+    assert report.details["fetch"].new_entries == 0
     assert loopback.requests[-1][1]["if-none-match"] == Source.objects.get().etag
     source.refresh_from_db()
     assert source.last_status == 304
@@ -204,7 +200,7 @@ def test_a_source_deleted_during_its_fetch_is_not_resurrected() -> None:
     response = FetchResponse(
         source.url, 200, {"content-type": "application/rss+xml"}, three_items()
     )
-    report = CycleReport()
+    report = FetchReport()
     outcome = FetchOutcome(leased.pk, response=response)
     assert record_fetched(leased, outcome, NOW, report, owner=leased.lease_owner or "w") == 0
     assert not Source.objects.exists() and not Entry.objects.exists()
@@ -238,7 +234,7 @@ def test_a_worker_whose_lease_was_taken_over_records_nothing() -> None:
         source.url, 200, {"content-type": "application/rss+xml"}, three_items()
     )
     outcome = FetchOutcome(leased.pk, response=response)
-    assert record_fetched(leased, outcome, NOW, CycleReport(), owner="first") == 0
+    assert record_fetched(leased, outcome, NOW, FetchReport(), owner="first") == 0
     source.refresh_from_db()
     assert source.lease_owner == "second" and source.last_fetched_at is None
     assert not Entry.objects.exists()
@@ -251,7 +247,7 @@ def test_a_taken_lease_also_guards_outcomes_that_store_no_entries(status: int) -
     [leased] = lease_due(NOW, 10, "first")
     Source.objects.filter(pk=source.pk).update(lease_owner="second")
     outcome = FetchOutcome(leased.pk, response=FetchResponse(source.url, status, {}, b""))
-    assert record_fetched(leased, outcome, NOW, CycleReport(), owner="first") == 0
+    assert record_fetched(leased, outcome, NOW, FetchReport(), owner="first") == 0
     source.refresh_from_db()
     assert source.lease_owner == "second" and source.last_fetched_at is None
     assert source.error_count == 0
@@ -261,7 +257,7 @@ def test_an_unchanged_feed_is_recorded_and_released_by_its_lease_holder() -> Non
     source = add("https://calm.example/feed.xml")
     [leased] = lease_due(NOW, 10, "first")
     outcome = FetchOutcome(leased.pk, response=FetchResponse(source.url, 304, {}, b""))
-    assert record_fetched(leased, outcome, NOW, CycleReport(), owner="first") == 0
+    assert record_fetched(leased, outcome, NOW, FetchReport(), owner="first") == 0
     source.refresh_from_db()
     assert source.last_status == 304 and source.last_fetched_at == NOW
     assert source.lease_owner == "" and source.leased_until is None

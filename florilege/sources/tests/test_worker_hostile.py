@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from florilege.curation.models import TopicSource
+from florilege.jobs.runtime import PerCycle, default_client
 from florilege.sources.models import Entry, Source
 from florilege.sources.tests.feeds import three_items
-from florilege.sources.worker import run_cycle
+from florilege.sources.worker import fetch_cycle
 from florilege.testing import LoopbackServer, Reply
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +64,7 @@ def test_a_batch_of_hostile_sources(loopback: LoopbackServer, topic, settings) -
         source = Source.objects.create(url=loopback.url(path), next_fetch_at=NOW - timedelta(1))
         TopicSource.objects.create(topic=topic, source=source)
 
-    report = run_cycle(NOW, limit=len(paths))
+    report = fetch_cycle(NOW, PerCycle(default_client), limit=len(paths))
 
     assert report.fetched == len(paths)
     by_path = {s.url.removeprefix(loopback.base): s for s in Source.objects.all()}

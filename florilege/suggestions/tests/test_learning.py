@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from florilege.curation.models import Topic, TopicSource
 from florilege.curation.services.scooping import ScoopDraft, scoop_suggestion
+from florilege.jobs.worker import run_cycle
 from florilege.sources.models import Entry, Source
-from florilege.sources.worker import run_cycle
 from florilege.suggestions.learning import ranking_cycle, train_topic
 from florilege.suggestions.models import Suggestion, TopicRanker
 from florilege.suggestions.services import suggest_pending
@@ -139,7 +139,7 @@ def test_requests_record_decisions_and_the_worker_stage_learns(
 
 def test_run_cycle_includes_the_ranking_stage(topic, queue) -> None:
     report = run_cycle(NOW)
-    assert report.retrained == 1
+    assert report["train"] == 1
     assert TopicRanker.objects.get(topic=topic).trained_at == NOW
 
 

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
+from florilege.jobs.worker import run_cycle
 from florilege.sources.models import Entry, Source
 from florilege.sources.services.ingest import annotate
-from florilege.sources.worker import run_cycle
 from florilege.suggestions import embedding
 from florilege.suggestions.fingerprint import entry_fingerprint
 from florilege.suggestions.models import EntryVector, Story, StoryMember
@@ -142,9 +142,9 @@ def test_a_new_entry_joins_with_the_same_queries_whatever_the_corpus(
 def test_enrichment_runs_in_the_worker_cycle_before_suggesting(sources) -> None:
     entries = [make_entry(sources[0], n, text=LEAD + str(n), seed=n) for n in range(3)]
     report = run_cycle(NOW)
-    assert report.enriched == 3
+    assert report["enrich"] == 3
     assert StoryMember.objects.filter(entry__in=entries).count() == 3
-    assert run_cycle(NOW).enriched == 0
+    assert run_cycle(NOW)["enrich"] == 0
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,8 @@
 
 The demo feeds are served by this very instance under ``/demo/feeds/``. At load time the
 server is not running yet, so the first batch of entries is parsed from the same renderer
-in-process through the real parse → store → suggest path; the worker then fetches the feeds
+in-process and stored; the pipeline's own stages (stories, suggestions, rules) then run on
+what was stored, as they do after any fetch; the worker then fetches the feeds
 over loopback like any other source (and, storage being an upsert, duplicates nothing).
 Running it twice changes nothing.
 """
@@ -23,13 +24,14 @@ from florilege.curation.models import Scoop, Topic, TopicSource
 from florilege.curation.services.scooping import ScoopDraft, draft_from_suggestion, scoop_suggestion
 from florilege.demo.content import DEMO_SCOOPS, DEMO_TOPIC
 from florilege.demo.feeds import article_url, feed_urls, render_feed
+from florilege.jobs.worker import run_until_idle
 from florilege.sources.models import Source
 from florilege.sources.parsing import parse_feed
 from florilege.sources.services.ingest import store_feed
 from florilege.suggestions.models import Suggestion
-from florilege.suggestions.services import suggest_entries
 
 DEMO_USER = "demo"
+PIPELINE = ("enrich", "suggest", "rules")
 
 
 class Command(BaseCommand):
@@ -40,6 +42,8 @@ class Command(BaseCommand):
             user = self._curator()
             topic = self._topic(user)
             self._sources(topic)
+            # Stories, suggestions and rules, through the same stages the worker runs.
+            run_until_idle(stages=PIPELINE)
             made = self._scoops(topic, user)
         self.stdout.write(
             f"Demo topic: {settings.BASE_URL}{topic.get_absolute_url()} ({made} new scoops)"
@@ -86,7 +90,6 @@ class Command(BaseCommand):
                 continue
             body, content_type = render_feed(slug, settings.BASE_URL, now)
             new = store_feed(source, parse_feed(body, url=url, content_type=content_type), now)
-            suggest_entries(new, now)
             source.entry_count = len(new)
             # Due now: the worker's first cycle fetches it for real, over loopback.
             source.next_fetch_at = now

@@ -1,0 +1,38 @@
+"""The curation app's background stages: automation rules, scheduled publication."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import Min
+
+from florilege.curation.models import Scoop, ScoopStatus
+from florilege.curation.services.publication import publish_due
+from florilege.curation.services.rules import rules_pending
+from florilege.jobs.registry import Backlog, Stage, StageContext, register
+from florilege.suggestions.models import Suggestion
+
+
+def _rules(ctx: StageContext) -> int:
+    return rules_pending(ctx.now)
+
+
+def _rules_backlog(now: datetime) -> Backlog:
+    due = Suggestion.objects.filter(rules_checked_at__isnull=True)
+    return Backlog(due.count(), due.aggregate(oldest=Min("created_at"))["oldest"])
+
+
+def _publish_due(ctx: StageContext) -> int:
+    return publish_due(ctx.now)
+
+
+def _publish_backlog(now: datetime) -> Backlog:
+    due = Scoop.objects.filter(status=ScoopStatus.SCHEDULED, published_at__lte=now)
+    return Backlog(due.count(), due.aggregate(oldest=Min("published_at"))["oldest"])
+
+
+register(Stage("rules", "curation",
+               "suggestions not yet checked against the topic's automation rules",
+               _rules, _rules_backlog, order=60))  # fmt: skip
+register(Stage("publish_due", "curation", "scheduled scoops whose publication time has come",
+               _publish_due, _publish_backlog, order=80))  # fmt: skip

@@ -1,0 +1,45 @@
+"""The federation app's background stages: received activities, then deliveries.
+
+Processing comes first in a cycle because it queues deliveries of its own (the Accept of a
+new Follow); either still works alone, on its own workers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import Min
+
+from florilege.federation.models import InboxItem
+from florilege.federation.services.delivery import deliver_cycle, due_deliveries
+from florilege.federation.services.inbox import process_cycle
+from florilege.federation.worker import purge
+from florilege.jobs import leases
+from florilege.jobs.registry import Backlog, Stage, StageContext, register
+
+
+def _inbox(ctx: StageContext) -> int:
+    return process_cycle(ctx.now)
+
+
+def _inbox_backlog(now: datetime) -> Backlog:
+    due = InboxItem.objects.filter(status=InboxItem.Status.PENDING).filter(leases.free(now))
+    return Backlog(due.count(), due.aggregate(oldest=Min("received_at"))["oldest"])
+
+
+def _deliver(ctx: StageContext) -> int:
+    report = deliver_cycle(ctx.now)
+    # Old finished rows go in the same stage: a few indexed deletes, idempotent.
+    purge(ctx.now)
+    return report.delivered + report.failed
+
+
+def _deliver_backlog(now: datetime) -> Backlog:
+    due = due_deliveries(now).filter(leases.free(now))
+    return Backlog(due.count(), due.aggregate(oldest=Min("next_attempt_at"))["oldest"])
+
+
+register(Stage("inbox", "federation", "received ActivityPub activities not yet processed",
+               _inbox, _inbox_backlog, order=110))  # fmt: skip
+register(Stage("deliver", "federation", "signed deliveries due to remote inboxes",
+               _deliver, _deliver_backlog, order=120))  # fmt: skip
+

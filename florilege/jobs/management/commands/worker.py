@@ -1,0 +1,114 @@
+"""``manage.py worker``: run background stages until stopped (Ctrl-C or SIGTERM).
+
+``--stages fetch,full_text`` runs a subset (default: every stage), so a deployment gives
+fetching, enrichment or federation workers of their own; ``--list`` prints each stage with
+its backlog, its oldest due item and how it last fared, then exits."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import close_old_connections
+from django.utils import timezone
+
+from florilege.jobs import registry
+from florilege.jobs.models import StageState
+from florilege.jobs.runtime import WorkerRuntime
+from florilege.jobs.worker import StageRunner
+
+log = logging.getLogger("florilege.worker")
+
+
+class Command(BaseCommand):
+    help = "Run the background stages (fetch, enrich, suggest, publish, federate, …)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--once", action="store_true", help="Run one cycle and exit.")
+        parser.add_argument(
+            "--stages",
+            default="",
+            help="Comma-separated stages to run (default: all). See --list.",
+        )
+        parser.add_argument(
+            "--list", action="store_true", help="Print the stages with their backlog and exit."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        names = [n for n in options["stages"].split(",") if n.strip()] or None
+        try:
+            stages = registry.select(names)
+        except registry.UnknownStage as exc:
+            raise CommandError(str(exc)) from None
+        if options["list"]:
+            self._list(stages, timezone.now())
+            return
+        self._run(stages, once=options["once"])
+
+    def _list(self, stages: list[registry.Stage], now: datetime) -> None:
+        states = StageState.objects.in_bulk([s.name for s in stages])
+        rows = [("stage", "app", "backlog", "oldest due", "lag", "last error")]
+        for stage in stages:
+            try:
+                backlog = stage.backlog(now)
+                due, oldest = str(backlog.due), _moment(backlog.oldest)
+                lag = _duration(backlog.lag(now))
+            except Exception as exc:  # a broken count must not hide the other stages
+                due, oldest, lag = "?", f"({type(exc).__name__})", ""
+            state = states.get(stage.name)
+            error = state.last_error.splitlines()[0][:60] if state and state.failures else ""
+            rows.append((stage.name, stage.app, due, oldest, lag, error))
+        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+        for row in rows:
+            self.stdout.write("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))
+
+    def _run(self, stages: list[registry.Stage], *, once: bool) -> None:
+        stop = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+        runtime = WorkerRuntime()
+        if not once and any(s.needs_encoder for s in stages):
+            # Load the sentence encoder (seconds) before leasing anything, so the first
+            # enrichment does not hold leased rows meanwhile.
+            from florilege.suggestions import embedding
+
+            embedding.embed(["warm-up"])
+        runner = StageRunner(stages, net=runtime)
+        log.info("event=worker_started stages=%s owner=%s",
+                 ",".join(s.name for s in stages), runner.owner)  # fmt: skip
+        try:
+            while not stop.is_set():
+                # A connection the database dropped (a restart) is replaced, not reused.
+                close_old_connections()
+                report = runner.cycle()
+                if report.busy:
+                    done = " ".join(f"{k}={v}" for k, v in report.done.items() if v)
+                    self.stdout.write(f"worker {done}")
+                if once:
+                    if report.failed:
+                        raise SystemExit(1)
+                    return
+                if not report.busy:
+                    stop.wait(settings.CONFIG.WORKER_IDLE_SECONDS)
+        finally:
+            runtime.close()
+
+
+def _moment(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S") if value else "-"
+
+
+def _duration(value: timedelta | None) -> str:
+    if value is None:
+        return "-"
+    seconds = int(value.total_seconds())
+    if seconds < 120:
+        return f"{seconds}s"
+    if seconds < 7200:
+        return f"{seconds // 60}m"
+    return f"{seconds // 3600}h"
