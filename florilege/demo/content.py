@@ -8,7 +8,8 @@ Dates are offsets (``days_ago``/``hours_ago``) rather than datetimes: :mod:`flor
 turns them into dates relative to the current day, so the demo always looks recent.
 
 A few stories are deliberately covered by two publications with different wording (see
-``DUPLICATE_STORIES``), so that clustering and "same story" detection have something to find.
+``DUPLICATE_STORIES``), and two press releases run word for word in two feeds each
+(``SYNDICATED_STORIES``), so that clustering and "same story" detection have something to find.
 """
 
 from __future__ import annotations
@@ -69,6 +70,36 @@ class DemoScoop:
 
 # --- Le Fil Numérique (French, RSS 2.0, full text) -------------------------------------------
 
+# Press releases that two publications ran word for word (syndication), as wire copy and
+# releases are in real feeds: the story clustering folds each pair into one queue card.
+WIRE_EN = DemoItem(
+    slug="open-timelines-grant-round",
+    title="Open Timelines Project opens a 2 million euro grant round for small instances",
+    summary=(
+        "The Open Timelines Project announced a grant round of 2 million euros for community-run "
+        "social servers with fewer than 10,000 accounts. Grants cover moderation tooling, hosting "
+        "and accessibility audits; applications open next month and decisions will be public."
+    ),
+    author="Open Timelines Project",
+    tags=("fediverse", "funding", "moderation"),
+    days_ago=1,
+    hours_ago=5,
+)
+WIRE_FR = DemoItem(
+    slug="fonds-instances-associatives",
+    title="Un fonds de 500 000 euros pour les instances associatives du fédivers",
+    summary=(
+        "La Fondation pour les communs numériques lance un fonds de 500 000 euros destiné aux "
+        "instances associatives du fédivers de moins de 5 000 comptes. Il finance la modération, "
+        "l'hébergement et l'accessibilité ; les candidatures ouvrent le mois prochain."
+    ),
+    author="Fondation pour les communs numériques",
+    tags=("fédivers", "financement", "modération"),
+    days_ago=2,
+    hours_ago=2,
+)
+
+
 FIL_NUMERIQUE = DemoFeed(
     slug="fil-numerique",
     title="Le Fil Numérique",
@@ -80,6 +111,7 @@ FIL_NUMERIQUE = DemoFeed(
     format="rss",
     full_text=True,
     items=(
+        WIRE_FR,
         DemoItem(
             slug="pacte-de-nantes-moderation",
             title=(
@@ -428,6 +460,7 @@ AGORA_RESEAUX = DemoFeed(
     format="atom",
     full_text=False,
     items=(
+        WIRE_FR,
         DemoItem(
             slug="etude-signalements-sans-reponse",
             title=(
@@ -1085,6 +1118,7 @@ OPEN_SOCIAL_WEEKLY = DemoFeed(
     format="atom",
     full_text=True,
     items=(
+        WIRE_EN,
         DemoItem(
             slug="nantes-covenant-moderation",
             title="Fediverse admins sign the 'Nantes covenant' on moderation",
@@ -1741,6 +1775,7 @@ CREATOR_LEDGER = DemoFeed(
     format="json",
     full_text=True,
     items=(
+        WIRE_EN,
         DemoItem(
             slug="creators-launch-coop-platform",
             title="French-speaking creators launch a co-op subscription platform",
@@ -2062,7 +2097,13 @@ DEMO_FEEDS: tuple[DemoFeed, ...] = (
 
 FEEDS_BY_SLUG: dict[str, DemoFeed] = {feed.slug: feed for feed in DEMO_FEEDS}
 
-# The same story told by two publications (feed slug, item slug) pairs, for clustering tests.
+# The same story published word for word by two publications (feed slug, item slug).
+SYNDICATED_STORIES: tuple[tuple[tuple[str, str], tuple[str, str]], ...] = (
+    (("open-social-weekly", WIRE_EN.slug), ("creator-ledger", WIRE_EN.slug)),
+    (("fil-numerique", WIRE_FR.slug), ("agora-reseaux", WIRE_FR.slug)),
+)
+
+# The same story told by two publications in their own words (feed slug, item slug).
 DUPLICATE_STORIES: tuple[tuple[tuple[str, str], tuple[str, str]], ...] = (
     (
         ("fil-numerique", "pacte-de-nantes-moderation"),

@@ -1,6 +1,6 @@
 """Several real ``manage.py worker`` processes against one PostgreSQL database.
 
-The leases in ``florilege.sources.worker`` only mean something across processes, so these
+The leases (``florilege.jobs.leases``) only mean something across processes, so these
 tests start workers with ``subprocess`` on the test database and serve slow feeds on
 loopback: the server counts, per feed, the requests in flight at once. PostgreSQL only,
 because SQLite has no ``SKIP LOCKED`` and serialises writers anyway.
@@ -161,10 +161,11 @@ class Workers:
         self.env = env
         self.procs: list[subprocess.Popen[bytes]] = []
 
-    def start(self) -> subprocess.Popen[bytes]:
+    def start(self, stages: str = "") -> subprocess.Popen[bytes]:
         log = (self.tmp / f"worker-{len(self.procs)}.log").open("wb")
+        options = ["--stages", stages] if stages else []
         proc = subprocess.Popen(
-            [sys.executable, "manage.py", "worker"],
+            [sys.executable, "manage.py", "worker", *options],
             cwd=REPO,
             env=self.env,
             stdout=log,
@@ -175,7 +176,7 @@ class Workers:
         return proc
 
     def owner(self, proc: subprocess.Popen[bytes]) -> str:
-        return f"{socket.gethostname()}:{proc.pid}"  # as florilege.sources.worker.worker_id
+        return f"{socket.gethostname()}:{proc.pid}"  # as florilege.jobs.leases.worker_id
 
     def logs(self) -> str:
         return "\n".join(
@@ -183,9 +184,16 @@ class Workers:
             for p in sorted(self.tmp.glob("worker-*.log"))
         )
 
-    def cycles(self, index: int) -> int:
-        text = (self.tmp / f"worker-{index}.log").read_text(errors="replace")
-        return text.count("worker fetched=")
+    def output(self, index: int) -> str:
+        return (self.tmp / f"worker-{index}.log").read_text(errors="replace")
+
+    def cycles(self, index: int, stage: str = "fetch") -> int:
+        """Cycles in which worker ``index`` said it did work in ``stage``."""
+        return sum(
+            f" {stage}=" in line
+            for line in self.output(index).splitlines()
+            if line.startswith("worker ")
+        )
 
     def assert_alive(self) -> None:
         dead = [p.returncode for p in self.procs if p.poll() is not None and p.returncode != -9]
@@ -317,8 +325,8 @@ def test_killing_a_worker_mid_run_loses_and_duplicates_nothing(loopback, curator
     # feed cannot be counted as overlapping with a request nobody is waiting for.
     wait_for(lambda: feeds.busy() == 0, first, "the dead worker's requests to end")
     before = feeds.snapshot()
-    # The dead worker's leases last 5 minutes (``LEASE`` in florilege.sources.worker, not a
-    # setting): expire them now instead of waiting, as the clock would.
+    # The dead worker's leases last 5 minutes (``FLORILEGE_WORKER_LEASE_SECONDS``): expire
+    # them now instead of waiting, as the clock would.
     expired = stranded.update(leased_until=timezone.now() - timedelta(seconds=1))
     assert expired == batch
 

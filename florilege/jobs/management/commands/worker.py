@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -20,6 +20,7 @@ from django.utils import timezone
 from florilege.jobs import registry
 from florilege.jobs.models import StageState
 from florilege.jobs.runtime import WorkerRuntime
+from florilege.jobs.views import duration_text
 from florilege.jobs.worker import StageRunner
 
 log = logging.getLogger("florilege.worker")
@@ -57,7 +58,7 @@ class Command(BaseCommand):
             try:
                 backlog = stage.backlog(now)
                 due, oldest = str(backlog.due), _moment(backlog.oldest)
-                lag = _duration(backlog.lag(now))
+                lag = duration_text(backlog.lag(now))
             except Exception as exc:  # a broken count must not hide the other stages
                 due, oldest, lag = "?", f"({type(exc).__name__})", ""
             state = states.get(stage.name)
@@ -101,14 +102,3 @@ class Command(BaseCommand):
 
 def _moment(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S") if value else "-"
-
-
-def _duration(value: timedelta | None) -> str:
-    if value is None:
-        return "-"
-    seconds = int(value.total_seconds())
-    if seconds < 120:
-        return f"{seconds}s"
-    if seconds < 7200:
-        return f"{seconds // 60}m"
-    return f"{seconds // 3600}h"

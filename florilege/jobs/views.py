@@ -1,0 +1,63 @@
+"""The operator status page: each stage's backlog, lag and last error (site admins only)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from florilege.jobs import registry
+from florilege.jobs.models import StageState
+
+
+@dataclass
+class StageRow:
+    stage: registry.Stage
+    due: int | None
+    lag: timedelta | None
+    state: StageState | None
+    error: str = ""  # the backlog could not be counted
+
+    @property
+    def lag_text(self) -> str:
+        return duration_text(self.lag)
+
+    @property
+    def failing(self) -> bool:
+        return bool(self.state and self.state.failures)
+
+
+def duration_text(value: timedelta | None) -> str:
+    """A short wait, as an operator reads it: 45s, 12m, 3h, 2d."""
+    if value is None:
+        return "-"
+    seconds = int(value.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= 2 * size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def stage_rows() -> list[StageRow]:
+    now = timezone.now()
+    states = StageState.objects.in_bulk([s.name for s in registry.all_stages()])
+    rows = []
+    for stage in registry.all_stages():
+        try:
+            backlog = stage.backlog(now)
+        except Exception as exc:  # one broken count must not hide the other stages
+            rows.append(StageRow(stage, None, None, states.get(stage.name), type(exc).__name__))
+            continue
+        rows.append(StageRow(stage, backlog.due, backlog.lag(now), states.get(stage.name)))
+    return rows
+
+
+@staff_member_required
+def status(request: HttpRequest) -> HttpResponse:
+    rows = stage_rows()
+    context = {"rows": rows, "failing": sum(r.failing for r in rows), "now": timezone.now()}
+    return render(request, "jobs/status.html", context)
