@@ -130,3 +130,18 @@ def test_status_page_is_for_site_admins_only(client, curator, django_user_model)
         assert f'id="stage-{s.name}"' in body
     assert "1 stage is failing." in body
     assert "OperationalError: server closed the connection" in body
+
+
+def test_the_architecture_doc_lists_the_registered_stages() -> None:
+    """docs/architecture.md's stage table is the registry, in order, word for word."""
+    from pathlib import Path
+
+    doc = Path(registry.__file__).resolve().parents[2] / "docs" / "architecture.md"
+    lines = doc.read_text(encoding="utf-8").splitlines()
+    start = lines.index("| stage | app | what it claims |")
+    rows = []
+    for line in lines[start + 2 :]:
+        if not line.startswith("|"):
+            break
+        rows.append(tuple(cell.strip().strip("`") for cell in line.strip("|").split("|")))
+    assert rows == [(s.name, s.app, s.claims) for s in registry.all_stages()]
