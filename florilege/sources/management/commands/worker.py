@@ -10,8 +10,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from florilege.lib.text import embedding
 from florilege.sources.worker import WorkerRuntime, run_cycle
-from florilege.suggestions import embedding
 
 log = logging.getLogger("florilege.worker")
 
