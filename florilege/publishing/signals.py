@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
+from florilege.analytics.counting import forget_counted
 from florilege.curation.models import Scoop, Topic
 from florilege.curation.services import publication
 from florilege.federation.models import Reaction as FediverseReaction
@@ -25,8 +26,6 @@ def topic_changed(sender, instance: Topic, **kwargs) -> None:
     cache.forget_local()
     # A topic saved or deleted (rare) also resets the per-process "visitor already counted"
     # memo, so a recreated topic with a reused id is counted afresh.
-    from florilege.publishing.views import forget_counted
-
     forget_counted()
 
 
