@@ -68,6 +68,12 @@ def touch_topic(topic_id: int | None) -> None:
     forget_local()
 
 
+def touch_scoop_topic(scoop_id: int) -> None:
+    """Mark changed the topic of a scoop whose readers' counts changed."""
+    topic_id = Scoop.objects.filter(pk=scoop_id).values_list("topic_id", flat=True).first()
+    touch_topic(topic_id)
+
+
 def forget_local() -> None:
     _memo.clear()
 
