@@ -81,7 +81,7 @@ def shingle_jaccard_pairs(docs: list[Doc]) -> dict[tuple[int, int], float]:
     the sparse product X X^T counts the shared shingles of all pairs at once)."""
     import scipy.sparse as sparse
 
-    from florilege.suggestions.fingerprint import words
+    from florilege.lib.text.fingerprint import words
 
     rows: list[int] = []
     cols: list[int] = []

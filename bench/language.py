@@ -2,7 +2,7 @@
 
 Corpora (read in place): Lingua's Leipzig news lines (1,000 per language at three lengths:
 sentences, word pairs, single words; en, fr, de, es, it, nl, pt) and MasakhaNEWS headlines
-(English and French, dev and test). Ours (``florilege.suggestions.language``) beside plain
+(English and French, dev and test). Ours (``florilege.lib.text.language``) beside plain
 py3langid over its 97 languages (what we had before), both from this run. A wrong answer
 and no answer ("") both count as errors.
 
@@ -69,7 +69,7 @@ def main() -> int:
         print(f"corpora not found under {args.data}", file=sys.stderr)
         return 2
     sys.path.insert(0, str(REPO))
-    from florilege.suggestions.language import (
+    from florilege.lib.text.language import (
         detect_language,
         detect_language_by_model,
         detect_languages,

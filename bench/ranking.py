@@ -64,8 +64,8 @@ def news_items():
 
 def scoring_rows() -> list[tuple[str, str, str]]:
     from bench.relevance import RULES_EN
+    from florilege.lib.text.embedding import DIMENSIONS
     from florilege.suggestions import ranker
-    from florilege.suggestions.embedding import DIMENSIONS
     from florilege.suggestions.features import featurize
     from florilege.suggestions.rules import parse_rules
     from florilege.suggestions.scoring import baseline_score

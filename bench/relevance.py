@@ -40,7 +40,8 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 from threadpoolctl import threadpool_limits
 
-from florilege.suggestions import embedding, ranker
+from florilege.lib.text import embedding
+from florilege.suggestions import ranker
 from florilege.suggestions.features import Features, Item, featurize
 from florilege.suggestions.rules import Rules, parse_rules
 

@@ -24,3 +24,21 @@ class FederationConfig(AppConfig):
         publication.scoop_published.connect(published, weak=False, dispatch_uid="fed-pub")
         publication.scoop_edited.connect(edited, weak=False, dispatch_uid="fed-edit")
         publication.scoop_unpublished.connect(unpublished, weak=False, dispatch_uid="fed-unpub")
+        self._show_reactions_on_cards()
+
+    def _show_reactions_on_cards(self) -> None:
+        # The public pages show the fediverse's likes and boosts on each card; publishing
+        # offers a hook rather than importing federation, so the two apps point one way.
+        from django.db.models.signals import post_delete, post_save
+
+        from florilege.federation.models import Reaction
+        from florilege.federation.services.counts import with_reaction_counts
+        from florilege.publishing import cache, queries
+
+        queries.add_card_annotation(with_reaction_counts)
+
+        def reaction_changed(sender, instance: Reaction, **kwargs) -> None:
+            cache.touch_scoop_topic(instance.scoop_id)
+
+        for signal in (post_save, post_delete):
+            signal.connect(reaction_changed, sender=Reaction, weak=False, dispatch_uid="fed-react")

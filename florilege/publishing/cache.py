@@ -32,6 +32,7 @@ from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.encoding import escape_uri_path, iri_to_uri
 from django.utils.http import parse_http_date_safe
 
+from florilege.analytics.counting import already_counted, count_view_of
 from florilege.curation.models import Scoop, Topic
 
 CACHE_ALIAS = "pages"
@@ -65,6 +66,12 @@ def touch_topic(topic_id: int | None) -> None:
     if topic_id is not None:
         Topic.objects.filter(pk=topic_id).update(changed_at=timezone.now())
     forget_local()
+
+
+def touch_scoop_topic(scoop_id: int) -> None:
+    """Mark changed the topic of a scoop whose readers' counts changed."""
+    topic_id = Scoop.objects.filter(pk=scoop_id).values_list("topic_id", flat=True).first()
+    touch_topic(topic_id)
 
 
 def forget_local() -> None:
@@ -214,8 +221,6 @@ class PageCacheMiddleware:
 
     def _hit(self, request: HttpRequest, entry: dict, prototype: HttpResponse) -> HttpResponse:
         if entry.get("count_view"):
-            from florilege.publishing.views import count_view_of
-
             count_view_of(request, entry["count_view"])
         # A shallow copy shares the (never modified) content and headers; the handler
         # appends its own closers to the list, which must not be shared.
@@ -318,9 +323,8 @@ class FastPath:
         memo = _memo.get(entry["scope"])
         if memo is None or memo[0] < time.monotonic() or memo[1] != entry["version"]:
             return None
-        if entry.get("count_view"):
-            from florilege.publishing.views import already_counted
-
-            if not already_counted(environ, entry["count_view"], timezone.now()):
-                return None
+        if entry.get("count_view") and not already_counted(
+            environ, entry["count_view"], timezone.now()
+        ):
+            return None
         return entry["wsgi"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import BooleanField, QuerySet
@@ -17,14 +19,27 @@ def public_topic(slug: str) -> Topic:
     return get_object_or_404(Topic.objects.select_related("owner"), slug=slug, is_public=True)
 
 
+# What other apps add to a card, registered at start-up (federation: the fediverse's likes
+# and boosts), so publishing need not know those apps: each annotates the list's own query.
+CardAnnotation = Callable[[QuerySet[Scoop]], QuerySet[Scoop]]
+_card_annotations: list[CardAnnotation] = []
+
+
+def add_card_annotation(annotate: CardAnnotation) -> None:
+    if annotate not in _card_annotations:
+        _card_annotations.append(annotate)
+
+
 def cards(scoops: QuerySet[Scoop]) -> QuerySet[Scoop]:
-    """What a scoop card shows beyond the scoop: rescoop credits, readers' counts and the
-    fediverse's likes and boosts, in the same query as the list."""
+    """What a scoop card shows beyond the scoop: rescoop credits, readers' counts and what
+    other apps registered, in the same query as the list."""
     from florilege.curation.services.rescoop import with_credits
-    from florilege.federation.services.counts import with_reaction_counts
     from florilege.publishing.services.reactions import with_engagement
 
-    return with_credits(with_reaction_counts(with_engagement(scoops)))
+    scoops = with_engagement(scoops)
+    for annotate in _card_annotations:
+        scoops = annotate(scoops)
+    return with_credits(scoops)
 
 
 def topic_scoops(topic: Topic) -> QuerySet[Scoop]:

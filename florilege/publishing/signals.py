@@ -7,9 +7,9 @@ from django.conf import settings
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
+from florilege.analytics.counting import forget_counted
 from florilege.curation.models import Scoop, Topic
 from florilege.curation.services import publication
-from florilege.federation.models import Reaction as FediverseReaction
 from florilege.publishing import cache
 from florilege.publishing.models import Comment, HubPing, Reaction
 
@@ -25,8 +25,6 @@ def topic_changed(sender, instance: Topic, **kwargs) -> None:
     cache.forget_local()
     # A topic saved or deleted (rare) also resets the per-process "visitor already counted"
     # memo, so a recreated topic with a reused id is counted afresh.
-    from florilege.publishing.views import forget_counted
-
     forget_counted()
 
 
@@ -55,18 +53,11 @@ def scoop_published(sender, scoop: Scoop, now, **kwargs) -> None:
         HubPing.objects.create(scoop=scoop, due_at=due)
 
 
-def _touch_scoops_topic(scoop_id: int) -> None:
-    topic_id = Scoop.objects.filter(pk=scoop_id).values_list("topic_id", flat=True).first()
-    cache.touch_topic(topic_id)
-
-
 # Readers' counts are on the cached cards and permalinks: a comment approved, a reaction
-# (site or fediverse) makes the topic's pages stale.
+# makes the topic's pages stale (federation does the same for the fediverse's reactions).
 @receiver(post_save, sender=Comment)
 @receiver(post_delete, sender=Comment)
 @receiver(post_save, sender=Reaction)
 @receiver(post_delete, sender=Reaction)
-@receiver(post_save, sender=FediverseReaction)
-@receiver(post_delete, sender=FediverseReaction)
 def readers_counts_changed(sender, instance, **kwargs) -> None:
-    _touch_scoops_topic(instance.scoop_id)
+    cache.touch_scoop_topic(instance.scoop_id)

@@ -10,7 +10,7 @@ Three signals, tried in order of certainty:
    fingerprints that close agree exactly on at least one band, so an index on the bands
    finds every candidate.
    Edited copies (a new title, a rewritten lead) are further apart; their MinHash
-   signatures over the whole text (``minhash.py``) estimate the share of shingles in
+   signatures over the whole text (``lib/text/minhash.py``) estimate the share of shingles in
    common, and ``min_jaccard`` of it makes a near-duplicate too (found through LSH bands).
 3. **Semantic similarity**: the cosine between the entry's sentence vector and the story's
    centroid reaches ``min_cosine``. This catches the same story rewritten by another

@@ -6,7 +6,7 @@ Pure: no Django. Two blocks of columns:
   after the same case and accent folding as the keyword rules. Hashing needs no vocabulary,
   so a new word in a new language costs nothing; character n-grams match "élection",
   "elections" and "électoral" across French and English inflections.
-* meaning: the entry's multilingual sentence embedding (``embedding.py``), read from
+* meaning: the entry's multilingual sentence embedding (``lib/text/embedding.py``), read from
   ``EntryVector`` rows by the services.
 
 Source and date ride along: the per-topic source prior and freshness use them.
@@ -25,7 +25,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.utils import murmurhash3_32
 
-from florilege.suggestions.embedding import DIMENSIONS
+from florilege.lib.text.embedding import DIMENSIONS
 from florilege.suggestions.rules import fold_entry
 from florilege.suggestions.scoring import fold
 

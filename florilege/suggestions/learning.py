@@ -26,8 +26,9 @@ from florilege.curation.models import Scoop, Topic
 from florilege.curation.services.topics import require_curator
 from florilege.jobs import leases
 from florilege.lib.html import html_to_text
+from florilege.lib.text import embedding
 from florilege.sources.models import Entry
-from florilege.suggestions import embedding, ranker
+from florilege.suggestions import ranker
 from florilege.suggestions.features import Features, Item, featurize
 from florilege.suggestions.models import EntryVector, Suggestion, TopicRanker
 from florilege.suggestions.rules import RuleMatch, Rules, match_rules, parse_rules

@@ -56,7 +56,7 @@ class Suggestion(models.Model):
 
 
 class EntryVector(models.Model):
-    """An entry's sentence embedding (see ``suggestions/embedding.py``), computed once in a
+    """An entry's sentence embedding (see ``lib/text/embedding.py``), computed once in a
     batched background stage and read by clustering and ranking."""
 
     entry = models.OneToOneField(

@@ -35,7 +35,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 
-from florilege.suggestions.embedding import DIMENSIONS
+from florilege.lib.text.embedding import DIMENSIONS
 from florilege.suggestions.features import (
     TEXT_FEATURES,
     Features,

@@ -21,8 +21,9 @@ from threadpoolctl import threadpool_limits
 from florilege.curation.models import Topic
 from florilege.jobs import leases
 from florilege.lib.html import html_to_text
+from florilege.lib.text import embedding, minhash
 from florilege.sources.models import Entry
-from florilege.suggestions import clustering, embedding, minhash
+from florilege.suggestions import clustering
 from florilege.suggestions.clustering import Policy, Signals, StoryState
 from florilege.suggestions.models import Suggestion
 from florilege.suggestions.story_models import Story, StoryBand, StoryMember

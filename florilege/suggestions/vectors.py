@@ -12,8 +12,8 @@ from datetime import datetime
 import numpy as np
 
 from florilege.lib.html import html_to_text
+from florilege.lib.text import embedding
 from florilege.sources.models import Entry
-from florilege.suggestions import embedding
 from florilege.suggestions.models import EntryVector
 
 

@@ -22,11 +22,11 @@ from django.db.models import (
 )
 
 from florilege.lib.html import html_to_text, sanitize_html, sanitized_to_text
+from florilege.lib.text.fingerprint import entry_fingerprints
+from florilege.lib.text.language import detect_languages
 from florilege.lib.urls import absolutize, canonical_url, is_http_url
 from florilege.sources.models import Entry, Source
 from florilege.sources.parsing import ParsedEntry, ParsedFeed
-from florilege.suggestions.fingerprint import entry_fingerprints
-from florilege.suggestions.language import detect_languages
 
 MAX_TITLE = 500
 UPDATABLE = ("url", "canonical_url", "title", "summary", "content", "author", "image_url",

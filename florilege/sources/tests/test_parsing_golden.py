@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from florilege.sources.parsing import golden
+from bench import parse_golden as golden
 from florilege.testing import skip_or_fail_without
 
 PARSER_DIR = golden.default_parser_dir()
@@ -222,6 +222,6 @@ def test_generated_feed_rs_ids_are_not_compared() -> None:
 
 def test_corpus_paths_are_outside_the_repository() -> None:
     # The corpora are read in place; they must never be copied into the repository.
-    repo_root = Path(golden.__file__).resolve().parents[3]
+    repo_root = golden.REPO
     assert not PARSER_DIR.resolve().is_relative_to(repo_root)
     assert not FEED_RS_DIR.resolve().is_relative_to(repo_root)

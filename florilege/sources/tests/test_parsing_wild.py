@@ -5,16 +5,17 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime
 from functools import cache
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from florilege.sources.parsing import Enclosure, FeedParseError, ParsedFeed, golden, parse_feed
+from florilege.sources.parsing import Enclosure, FeedParseError, ParsedFeed, parse_feed
 from florilege.sources.parsing.dates import parse_date
 from florilege.testing import skip_or_fail_without
 
-FEEDS_DIR = golden.feeds_dir()  # ../shared/data/feeds, read in place
+FEEDS_DIR = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "feeds"  # in place
 
 
 def utc(*args: int) -> datetime:

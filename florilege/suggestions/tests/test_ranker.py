@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from florilege.suggestions import embedding, ranker
+from florilege.lib.text import embedding
+from florilege.suggestions import ranker
 from florilege.suggestions.features import Features, Item, featurize
 from florilege.suggestions.rules import RULED_OUT, match_rules, parse_rules
 

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from florilege.jobs.worker import run_cycle
+from florilege.lib.text import embedding
+from florilege.lib.text.fingerprint import entry_fingerprint
 from florilege.sources.models import Entry, Source
 from florilege.sources.services.ingest import annotate
-from florilege.suggestions import embedding
-from florilege.suggestions.fingerprint import entry_fingerprint
 from florilege.suggestions.models import EntryVector, Story, StoryMember
 from florilege.suggestions.stories import assign_stories
 

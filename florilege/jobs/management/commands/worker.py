@@ -76,7 +76,7 @@ class Command(BaseCommand):
         if not once and any(s.needs_encoder for s in stages):
             # Load the sentence encoder (seconds) before leasing anything, so the first
             # enrichment does not hold leased rows meanwhile.
-            from florilege.suggestions import embedding
+            from florilege.lib.text import embedding
 
             embedding.embed(["warm-up"])
         runner = StageRunner(stages, net=runtime)

@@ -1,6 +1,6 @@
 """Compare our parser with two golden corpora, field by field.
 
-Usage: ``python -m florilege.sources.parsing.golden [-v]`` prints, for each corpus, one line
+Usage: ``python -m bench.parse_golden [-v]`` prints, for each corpus, one line
 per field (compared, agreeing, percentage) and the overall figures.
 
 - gofeed's parser corpus (``gofeed/testdata/parser/{atom,rss,json}``): the expected JSON is
@@ -11,7 +11,8 @@ per field (compared, agreeing, percentage) and the overall figures.
   in the document, so an entry id is compared only when the expected id occurs in the file.
 
 A field of a case is compared only when at least one side has a value; both sides empty says
-nothing. The test suite (tests/test_parsing_golden.py) uses exactly this code.
+nothing. The test suite (florilege/sources/tests/test_parsing_golden.py) uses exactly this
+code.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from urllib.parse import urlsplit, urlunsplit
 from florilege.sources.parsing import parse_feed
 from florilege.sources.parsing.model import FeedParseError, ParsedEntry, ParsedFeed
 
+REPO = Path(__file__).resolve().parent.parent
 FEED_FIELDS = (
     "format",
     "feed_title",
@@ -488,8 +490,7 @@ def summary(comparisons: list[Comparison], accepted: Any = ()) -> str:
 
 def feeds_dir() -> Path:
     """<repo root>/../shared/data/feeds."""
-    repo_root = Path(__file__).resolve().parents[3]
-    return repo_root.parent / "shared" / "data" / "feeds"
+    return REPO.parent / "shared" / "data" / "feeds"
 
 
 def default_parser_dir() -> Path:

@@ -16,7 +16,7 @@ import hashlib
 
 import numpy as np
 
-from florilege.suggestions.fingerprint import _rotl, _word_hash, words
+from florilege.lib.text.fingerprint import _rotl, _word_hash, words
 
 PERMUTATIONS = 64
 BANDS = 16

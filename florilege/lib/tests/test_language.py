@@ -4,8 +4,8 @@ from pathlib import Path
 import py3langid
 import pytest
 
-from florilege.suggestions import language
-from florilege.suggestions.language import detect_language, detect_languages
+from florilege.lib.text import language
+from florilege.lib.text.language import detect_language, detect_languages
 from florilege.testing import skip_or_fail_without
 
 LINGUA = (

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from florilege.suggestions.fingerprint import (
+from florilege.lib.text.fingerprint import (
     distance,
     entry_fingerprint,
     entry_fingerprints,
