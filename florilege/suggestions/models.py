@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from florilege.sources.models import Entry
 
 
 class Suggestion(models.Model):
@@ -27,6 +32,9 @@ class Suggestion(models.Model):
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Not a column: the entries of its story from other sources, set on the queue page's
+    # suggestions by ``stories.attach_story_sources``.
+    story_others: list[Entry]
 
     class Meta:
         constraints = [
