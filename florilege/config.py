@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,10 @@ def _bool(raw: str) -> bool:
     raise ValueError(f"expected a boolean (1/0, true/false), got {raw!r}")
 
 
-def _networks(raw: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _networks(raw: str) -> tuple[Network, ...]:
     parts = [p.strip() for p in raw.split(",") if p.strip()]
     return tuple(ipaddress.ip_network(p, strict=False) for p in parts)
 
@@ -228,15 +231,56 @@ OPTIONS: tuple[Option, ...] = (
 
 @dataclass(frozen=True)
 class Config:
-    """Parsed configuration. Build it with :func:`load`."""
+    """Parsed configuration, one typed attribute per option. Build it with :func:`load`.
 
-    values: Mapping[str, Any] = field(default_factory=dict)
+    The attributes and ``OPTIONS`` must name the same settings (a test checks it); a test
+    changes a setting with ``dataclasses.replace``.
+    """
 
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self.values[name]
-        except KeyError as exc:
-            raise AttributeError(name) from exc
+    DEBUG: bool
+    SECRET_KEY: str
+    SECRET_KEY_FILE: str
+    DATA_DIR: Path
+    DATABASE_URL: str
+    BASE_URL: str
+    ALLOWED_HOSTS: tuple[str, ...]
+    HOST: str
+    PORT: int
+    ALLOW_NETWORKS: tuple[Network, ...]
+    FETCH_TIMEOUT: float
+    FETCH_MAX_BYTES: int
+    FETCH_MAX_REDIRECTS: int
+    FETCH_PER_HOST: int
+    FETCH_MIN_INTERVAL: int
+    FETCH_MAX_INTERVAL: int
+    WORKER_BATCH: int
+    WORKER_IDLE_SECONDS: float
+    WORKER_LEASE_SECONDS: int
+    FULL_TEXT_BATCH: int
+    TRUST_X_FORWARDED_FOR: bool
+    FEDERATION_AUTHORIZED_FETCH: bool
+    FEDERATION_DELIVERY_CONCURRENCY: int
+    FEDERATION_DELIVERY_BATCH: int
+    FEDERATION_DELIVERY_TIMEOUT: float
+    FEDERATION_INBOX_MAX_BYTES: int
+    FEDERATION_INBOX_RATE: int
+    LOG_LEVEL: str
+    READER_SUGGESTIONS_PER_HOUR: int
+    EMAIL_HOST: str
+    EMAIL_PORT: int
+    EMAIL_HOST_USER: str
+    EMAIL_HOST_PASSWORD: str
+    EMAIL_USE_TLS: bool
+    EMAIL_FROM: str
+    COMMENTS_PER_HOUR: int
+    SUBSCRIBES_PER_HOUR: int
+    COMMENT_REPORTS_TO_HIDE: int
+    INVITATION_DAYS: int
+    PAGE_CACHE_SECONDS: int
+    CACHE_URL: str
+    WEBSUB_HUB: str
+    RANKING_TOPICS_PER_CYCLE: int
+    RANKING_RESCORE_LIMIT: int
 
 
 def load(environ: Mapping[str, str] | None = None) -> Config:
@@ -270,7 +314,7 @@ def load(environ: Mapping[str, str] | None = None) -> Config:
     if len(values["SECRET_KEY"]) < 32 and not values["DEBUG"]:
         raise ConfigError("FLORILEGE_SECRET_KEY must be at least 32 characters.")
     values["BASE_URL"] = values["BASE_URL"].rstrip("/")
-    return Config(values)
+    return Config(**values)
 
 
 def _secret_from_file(path: str, data_dir: Path) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import dj_database_url
 
 from florilege import config as _config
@@ -72,9 +74,9 @@ TEMPLATES = [
 ]
 
 
-def _database() -> dict:
+def _database() -> dict[str, Any]:
     if CONFIG.DATABASE_URL:
-        return dj_database_url.parse(CONFIG.DATABASE_URL, conn_max_age=60)
+        return dict(dj_database_url.parse(CONFIG.DATABASE_URL, conn_max_age=60))
     # The embedded database needs its folder; creating it here makes every command work
     # on a fresh checkout.
     DATA_DIR.mkdir(parents=True, exist_ok=True)

@@ -5,9 +5,9 @@ import os
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "florilege.settings")
-application = get_wsgi_application()
+django_application = get_wsgi_application()
 
 # Cached pages for anonymous readers are answered in front of Django's handler.
 from florilege.publishing.cache import FastPath  # noqa: E402
 
-application = FastPath(application)
+application = FastPath(django_application)

@@ -54,7 +54,9 @@ class RuleForm(forms.Form):
 
     def __init__(self, *args, topic: Topic, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["sources"].choices = [
+        sources = self.fields["sources"]
+        assert isinstance(sources, forms.MultipleChoiceField)  # declared above
+        sources.choices = [
             (str(s.pk), s.display_name) for s in topic.sources.order_by("title", "url")
         ]
 
@@ -106,7 +108,9 @@ class RescoopForm(forms.Form):
 
     def __init__(self, *args, topics: list[Topic], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["topic"].choices = [(t.slug, t.title) for t in topics]
+        field = self.fields["topic"]
+        assert isinstance(field, forms.ChoiceField)  # declared above
+        field.choices = [(t.slug, t.title) for t in topics]
 
     def clean_insight(self) -> str:
         return clean_insight(self.cleaned_data["insight"])

@@ -102,6 +102,7 @@ def two_factor_settings(request: HttpRequest) -> HttpResponse:
     """Turn two-factor login on (secret shown as text and as an otpauth URI, then one code
     to confirm) or off (with a current code)."""
     user, now = request.user, timezone.now()
+    assert user.is_authenticated  # by login_required; tells the type checker
     form = CodeForm(request.POST or None)
     step = request.POST.get("step", "")
     device = None

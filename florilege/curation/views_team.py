@@ -264,9 +264,11 @@ def audit_log(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def notifications(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    assert user.is_authenticated  # by login_required; tells the type checker
     if request.method == "POST":
-        notify.mark_all_read(request.user, timezone.now())
+        notify.mark_all_read(user, timezone.now())
         return redirect("notifications")
-    rows = Notification.objects.filter(recipient=request.user).select_related("topic")
+    rows = Notification.objects.filter(recipient=user).select_related("topic")
     page = Paginator(rows, LIST_PAGE).get_page(request.GET.get("page"))
     return render(request, "curation/notifications.html", {"page": page})

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from datetime import datetime
 
 from django.conf import settings
@@ -90,7 +91,11 @@ def _conditional(
     if modified is not None:
         timestamp = int(modified.timestamp())
         response["Last-Modified"] = http_date(timestamp)
-    return get_conditional_response(request, etag=etag, last_modified=timestamp, response=response)
+    checked = get_conditional_response(
+        request, etag=etag, last_modified=timestamp, response=response
+    )
+    # Given a response, Django returns it or a 304/412 in its place, never None.
+    return response if checked is None else checked
 
 
 @require_safe
@@ -150,7 +155,7 @@ def site(request: HttpRequest, feed_slug: str) -> HttpResponse:
     return response
 
 
-def _json_ld(data: dict[str, object]) -> SafeString:
+def _json_ld(data: Mapping[str, object]) -> SafeString:
     """JSON for a <script> element: escaping <, > and & keeps "</script>" from closing it."""
     text = json.dumps(data, ensure_ascii=False)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

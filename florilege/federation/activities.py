@@ -21,7 +21,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from florilege.federation import ids
 from florilege.federation.contexts import CONTEXT, PUBLIC
@@ -179,8 +179,21 @@ def wrap(
     return activity
 
 
-def public_audience(actor_uri: str) -> dict[str, list[str]]:
+class Audience(TypedDict):
+    """Who a public activity is addressed to: the keywords ``to`` and ``cc`` of :func:`wrap`."""
+
+    to: list[str]
+    cc: list[str]
+
+
+def public_audience(actor_uri: str) -> Audience:
     return {"to": [PUBLIC], "cc": [f"{actor_uri}/followers"]}
+
+
+def text(doc: dict[str, Any], key: str) -> str:
+    """``doc[key]`` when it is a string, else "": a remote document may hold anything."""
+    value = doc.get(key)
+    return value if isinstance(value, str) else ""
 
 
 def tombstone(object_id: str, now: datetime) -> dict[str, Any]:

@@ -239,7 +239,7 @@ def is_http_url(text: str) -> bool:
     if "@" in parts.netloc:
         return False
     host = parts.hostname
-    return bool(host) and _valid_host(host)
+    return bool(host and _valid_host(host))
 
 
 def domain_of(url: str) -> str:

@@ -108,6 +108,7 @@ def current_version(scope_key: str) -> str | None:
     memo = _memo.get(scope_key)
     if memo and memo[0] > now:
         return memo[1]
+    version: str | None
     if scope_key == "site":
         version = site_version()
     else:
@@ -225,14 +226,16 @@ class PageCacheMiddleware:
         # A shallow copy shares the (never modified) content and headers; the handler
         # appends its own closers to the list, which must not be shared.
         response = copy.copy(prototype)
-        response._resource_closers = []
+        response._resource_closers = []  # type: ignore[attr-defined]  # Django's, not in the stubs
         meta = request.META
         if "HTTP_IF_NONE_MATCH" not in meta and "HTTP_IF_MODIFIED_SINCE" not in meta:
             return response
         last_modified = parse_http_date_safe(response.get("Last-Modified", ""))
-        return get_conditional_response(
+        checked = get_conditional_response(
             request, etag=response.get("ETag"), last_modified=last_modified, response=response
         )
+        # Given a response, Django returns it or a 304/412 in its place, never None.
+        return response if checked is None else checked
 
     def _store(self, request, response, store, key: str, seconds: float) -> None:
         scope: Scope | None = getattr(response, "florilege_scope", None)
@@ -266,8 +269,8 @@ class PageCacheMiddleware:
         _memo.setdefault(scope.key, (time.monotonic() + VERSION_MEMO_SECONDS, scope.version))
 
 
-class _Environ:
-    """Just enough of a request for Django's language negotiation."""
+class _Environ(HttpRequest):
+    """Just enough of a request for Django's language negotiation (no parent's set-up)."""
 
     def __init__(self, environ: dict, cookies: dict[str, str]) -> None:
         self.META = environ

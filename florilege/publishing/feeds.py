@@ -79,11 +79,11 @@ def feed_paths_of(scoop: Scoop) -> list[str]:
     return [absolute(f"{path}.{kind}") for path in paths for kind in FEED_KINDS]
 
 
-class _HubLinks:
-    """rel=hub and rel=self links, for the XML writers."""
+class _HubLinks(feedgenerator.SyndicationFeed):
+    """rel=hub and rel=self links, for the XML writers (placed before one of them)."""
 
     def add_root_elements(self, handler) -> None:
-        super().add_root_elements(handler)  # type: ignore[misc]
+        super().add_root_elements(handler)
         hub = settings.WEBSUB_HUB
         if hub:
             ns = "atom:" if isinstance(self, feedgenerator.Rss201rev2Feed) else ""
@@ -176,7 +176,7 @@ def build_json_feed(subject: FeedSubject, scoops: Iterable[Scoop]) -> bytes:
             "title": scoop.title,
             "content_html": render_to_string("publishing/feed_item.html", {"scoop": scoop}),
             "summary": scoop.excerpt or scoop.title,
-            "date_published": scoop.published_at.isoformat(),
+            "date_published": scoop.published_at.isoformat() if scoop.published_at else None,
             "date_modified": scoop.updated_at.isoformat(),
             "authors": [{"name": _author(scoop)}],
             "tags": list(scoop.tags),

@@ -89,15 +89,15 @@ def topic(request: HttpRequest, slug: str) -> HttpResponse:
     return cache.mark(response, scope, count_view=topic.pk)
 
 
-def _article_ld(item: Scoop, canonical: str) -> dict:
+def _article_ld(item: Scoop, canonical: str) -> dict[str, object]:
     curator = item.curator
-    data = {
+    data: dict[str, object] = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
         "headline": item.title,
         "url": canonical,
         "mainEntityOfPage": canonical,
-        "datePublished": item.published_at.isoformat(),
+        "datePublished": item.published_at.isoformat() if item.published_at else None,
         "dateModified": item.updated_at.isoformat(),
         "description": item.excerpt or item.title,
         "isBasedOn": item.url,

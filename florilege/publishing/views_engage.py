@@ -255,7 +255,7 @@ def embed_json(request: HttpRequest, slug: str) -> HttpResponse:
             "insight_html": s.insight_html,
             "image": s.image_url or None,
             "permalink": absolute(s.get_absolute_url()),
-            "published": s.published_at.isoformat(),
+            "published": s.published_at.isoformat() if s.published_at else None,
             "source": s.source_name or s.domain,
         }
         for s in _latest(topic, _embed_count(request))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -106,7 +108,7 @@ def sitemap(request: HttpRequest) -> HttpResponse:
         .only("pk", "title", "updated_at", "topic__slug")
         .order_by("-published_at")[:SITEMAP_LIMIT]
     )
-    urls = [(absolute("/"), None)]
+    urls: list[tuple[str, datetime | None]] = [(absolute("/"), None)]
     urls += [(absolute(t.get_absolute_url()), t.changed_at) for t in topics]
     urls += [(absolute(s.get_absolute_url()), s.updated_at) for s in scoops]
     context = {"urls": urls}

@@ -152,8 +152,8 @@ def _declared_encoding(data: bytes, content_type: str) -> str | None:
         return codec
     head = data[:_CHARSET_SCAN_BYTES]
     for pattern in (_META_CHARSET_RE, _XML_DECL_RE):
-        match = pattern.search(head)
-        if match and (codec := _lookup_codec(match.group(1))):
+        declared = pattern.search(head)
+        if declared and (codec := _lookup_codec(declared.group(1))):
             return codec
     return None
 
@@ -420,8 +420,8 @@ def _fill_from_markup(meta: PageMeta, doc: HtmlElement, page_url: str) -> None:
     meta.canonical_url = canonical_url(canonical)
 
     root_lang = doc.get("lang") or doc.get("{http://www.w3.org/XML/1998/namespace}lang")
-    for candidate in (root_lang, values.get("og:locale"), values.get("content-language")):
-        if language := _clean_language(candidate):
+    for tag in (root_lang, values.get("og:locale"), values.get("content-language")):
+        if language := _clean_language(tag):
             meta.language = language
             break
 

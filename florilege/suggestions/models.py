@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from florilege.sources.models import Entry
 
 
 class Suggestion(models.Model):
@@ -30,6 +35,9 @@ class Suggestion(models.Model):
     # When the topic's automation rules looked at it (null: not yet): the rules stage's
     # own marker, so it runs whenever and wherever, after any path that suggests.
     rules_checked_at = models.DateTimeField(null=True, blank=True)
+    # Not a column: the entries of its story from other sources, set on the queue page's
+    # suggestions by ``stories.attach_story_sources``.
+    story_others: list[Entry]
 
     class Meta:
         constraints = [

@@ -344,7 +344,7 @@ def to_state(model: Model) -> tuple[bytes, dict]:
     return buffer.getvalue(), json.loads(json.dumps(meta))
 
 
-def from_state(data: bytes, meta: dict) -> Model:
+def from_state(data: bytes | memoryview, meta: dict) -> Model:
     if meta.get("format") != FORMAT:
         raise ValueError("stored model has another format; rebuild it")
     with np.load(io.BytesIO(bytes(data)), allow_pickle=False) as arrays:

@@ -107,7 +107,8 @@ def _next_slot(topic: Topic, now: datetime) -> datetime:
         topic=topic, status=ScoopStatus.SCHEDULED, published_at__gt=now
     ).values_list("published_at", flat=True)
     try:
-        return next_free_slot(slots_of(topic), now, list(taken))
+        # The column is nullable, but the filter on it leaves no NULL.
+        return next_free_slot(slots_of(topic), now, [when for when in taken if when])
     except ScheduleError as exc:
         raise ValidationError(str(exc)) from exc
 
@@ -141,7 +142,7 @@ def _tell_reviewers(scoop: Scoop, user, now: datetime) -> None:
     )
 
 
-def _move(scoop: Scoop, expected: set[str], **changes) -> None:
+def _move(scoop: Scoop, expected: set[ScoopStatus], **changes) -> None:
     """Change the scoop only if it is still in one of the ``expected`` states: of two
     editors approving at once, one wins and the other is told."""
     changed = Scoop.objects.filter(pk=scoop.pk, status__in=expected).update(**changes)

@@ -211,7 +211,7 @@ def apply_rules(topic: Topic, rows: list[Suggestion], now: datetime) -> RuleOutc
         }
         if decision.action == automation.DISCARD:
             row.status, row.decided_at = Suggestion.Status.DISCARDED, now
-        else:
+        elif decision.rule.id is not None:  # always: these rules were read from the database
             outcome.to_scoop.append((row.entry.pk, decision.rule.id))
     return outcome
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -21,6 +22,9 @@ from django.utils.translation import gettext as _
 from florilege.curation.models import Invitation, Membership, Role, Topic
 from florilege.curation.permissions import Action, forget_roles, require, role_of
 from florilege.curation.services import audit
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 log = logging.getLogger("florilege.curation")
 SALT = "florilege.invitation"
@@ -127,7 +131,7 @@ def accept(token: str, user, now: datetime) -> Membership | None:
 
 def accept_with_new_account(
     token: str, username: str, email: str, password: str, now: datetime
-) -> tuple[object, Membership | None]:
+) -> tuple[User, Membership | None]:
     """Create the account and join, in one transaction: a failure leaves neither."""
     find_invitation(token, now)
     users = get_user_model()

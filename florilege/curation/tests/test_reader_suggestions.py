@@ -1,5 +1,6 @@
 """Suggestions from readers: the public form, its honeypot and rate limit, the queue."""
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -81,9 +82,7 @@ def test_overlong_note_is_refused(topic) -> None:
 
 
 def test_rate_limit_per_visitor_per_hour(client, topic, settings) -> None:
-    settings.CONFIG = type(settings.CONFIG)(
-        {**settings.CONFIG.values, "READER_SUGGESTIONS_PER_HOUR": 2}
-    )
+    settings.CONFIG = replace(settings.CONFIG, READER_SUGGESTIONS_PER_HOUR=2)
     for n in range(2):
         reader.suggest_page(topic, f"https://a.example/{n}", "", VISITOR, NOW)
     with pytest.raises(reader.RateLimited, match="try again later"):
@@ -145,8 +144,8 @@ def test_only_curators_discard(client, topic, django_user_model) -> None:
 
 
 def test_behind_a_trusted_proxy_each_reader_has_their_own_limit(client, topic, settings) -> None:
-    settings.CONFIG = type(settings.CONFIG)(
-        {**settings.CONFIG.values, "READER_SUGGESTIONS_PER_HOUR": 1, "TRUST_X_FORWARDED_FOR": True}
+    settings.CONFIG = replace(
+        settings.CONFIG, READER_SUGGESTIONS_PER_HOUR=1, TRUST_X_FORWARDED_FOR=True
     )
     url = reverse("flow:reader_suggest", args=[topic.slug])
     for n, forwarded in enumerate(["1.2.3.4, 203.0.113.1", "203.0.113.2", "203.0.113.1"]):

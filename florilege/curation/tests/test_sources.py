@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import pytest
 from django.urls import reverse
 
@@ -69,7 +71,7 @@ def test_same_feed_twice_is_refused(client_in, topic, loopback: LoopbackServer) 
 
 
 def test_private_address_is_refused_without_allow_list(client_in, topic, settings) -> None:
-    settings.CONFIG = type(settings.CONFIG)({**settings.CONFIG.values, "ALLOW_NETWORKS": ()})
+    settings.CONFIG = replace(settings.CONFIG, ALLOW_NETWORKS=())
     response = add(client_in, topic, "http://169.254.169.254/latest/meta-data")
     assert "private or reserved address" in response.content.decode()
     assert not Source.objects.exists()

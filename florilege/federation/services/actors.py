@@ -145,7 +145,9 @@ def store_actor(uri: str, doc: dict[str, Any], now: datetime) -> RemoteActor:
     if doc.get("id") != uri:
         raise FetchError("mismatch", f"The document at {uri} describes another actor.")
     key_id, pem = _public_key(doc)
-    endpoints = doc.get("endpoints") if isinstance(doc.get("endpoints"), dict) else {}
+    endpoints = doc.get("endpoints")
+    if not isinstance(endpoints, dict):
+        endpoints = {}
     url = doc.get("url")
     if isinstance(url, dict):
         url = url.get("href")

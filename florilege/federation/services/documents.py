@@ -130,10 +130,10 @@ def webfinger(resource: str) -> dict[str, Any] | None:
     if topic is not None:
         uri, page = ids.topic_actor(topic.slug), _absolute(topic.get_absolute_url())
     else:
-        user = get_user_model().objects.filter(username=name, is_active=True).first()
-        if user is None:
+        curator = get_user_model().objects.filter(username=name, is_active=True).first()
+        if curator is None:
             return None
-        uri = page = ids.curator_actor(user.get_username())
+        uri = page = ids.curator_actor(curator.get_username())
     return {
         "subject": f"acct:{name}@{ids.domain()}",
         "aliases": [uri, page],

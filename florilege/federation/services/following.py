@@ -129,7 +129,7 @@ def store_post(source: Source, obj: dict[str, Any], now: datetime) -> int:
     if PUBLIC not in audience and "as:Public" not in audience and "Public" not in audience:
         return 0  # followers-only and direct posts stay private
     url = obj.get("url") if isinstance(obj.get("url"), str) else obj.get("id", "")
-    content = obj.get("content") if isinstance(obj.get("content"), str) else ""
+    content = activities.text(obj, "content")
     tags = [
         str(t.get("name", "")).lstrip("#")
         for t in _as_list(obj.get("tag"))

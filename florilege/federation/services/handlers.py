@@ -93,6 +93,8 @@ def _undo(item: InboxItem, activity: dict[str, Any], now: datetime) -> bool:
         if by_id.exists():
             return by_id.delete()[0] > 0
         pk = ids.scoop_pk_from_uri(_id(inner.get("object")) if isinstance(inner, dict) else "")
+        if pk is None:
+            return False
         kind_value = Reaction.Kind.LIKE if kind == "Like" else Reaction.Kind.ANNOUNCE
         return reactions.filter(scoop_id=pk, kind=kind_value).delete()[0] > 0
     return False
@@ -151,7 +153,7 @@ def _create(item: InboxItem, activity: dict[str, Any], now: datetime) -> bool:
     remote_id = _id(obj)
     if not remote_id or Comment.objects.filter(remote_id=remote_id).exists():
         return True  # a redelivery
-    body = obj.get("content") if isinstance(obj.get("content"), str) else ""
+    body = activities.text(obj, "content")
     name, url = _author(item)
     Comment.objects.create(
         scoop=scoop,
@@ -178,7 +180,8 @@ def _from_followed_account(item: InboxItem, obj: dict[str, Any], now: datetime) 
     from florilege.federation.services.following import store_post
 
     for follow in follows:
-        store_post(follow.source, obj, now)
+        if follow.source is not None:  # always, by the filter above
+            store_post(follow.source, obj, now)
     return True
 
 
@@ -193,7 +196,7 @@ def _update(item: InboxItem, activity: dict[str, Any], now: datetime) -> bool:
     comment = Comment.objects.filter(remote_id=_id(obj)).first()
     if comment is None:
         return False
-    body = obj.get("content") if isinstance(obj.get("content"), str) else ""
+    body = activities.text(obj, "content")
     comment.body = body[:20000]
     comment.body_html = sanitize_html(body[:20000])
     comment.save(update_fields=["body", "body_html"])

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from florilege.federation import signatures
+from florilege.federation import activities, signatures
 from florilege.federation.models import Block, InboxItem, LocalActor, RemoteActor
 from florilege.federation.services.actors import remote_actor
 from florilege.jobs import leases
@@ -127,7 +127,7 @@ def _signature_check(
 
 def _object_id(obj: Any) -> str:
     if isinstance(obj, dict):
-        return obj.get("id") if isinstance(obj.get("id"), str) else ""
+        return activities.text(obj, "id")
     return obj if isinstance(obj, str) else ""
 
 
@@ -192,7 +192,7 @@ def receive(
     recent = InboxItem.objects.filter(domain=domain, received_at__gt=now - RATE_WINDOW).count()
     if recent >= cfg.FEDERATION_INBOX_RATE:
         raise Refused(429, "Too many activities from this instance; try again later.")
-    activity_id = activity.get("id") if isinstance(activity.get("id"), str) else ""
+    activity_id = activities.text(activity, "id")
     if activity_id and InboxItem.objects.filter(activity_id=activity_id).exists():
         return None
     return InboxItem.objects.create(

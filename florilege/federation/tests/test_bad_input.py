@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import time
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -109,7 +110,7 @@ def test_delete_of_someone_elses_comment_is_refused(client, scoop, peer, alice):
 
 
 def test_flood_of_likes_from_one_instance_is_rate_limited(client, scoop, peer, alice, settings):
-    settings.CONFIG = type(settings.CONFIG)({**settings.CONFIG.values, "FEDERATION_INBOX_RATE": 50})
+    settings.CONFIG = replace(settings.CONFIG, FEDERATION_INBOX_RATE=50)
     started = time.monotonic()
     statuses = [
         peer.signed_post(client, "/ap/inbox", like(alice, scoop, n), actor=alice).status_code

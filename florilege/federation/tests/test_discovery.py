@@ -3,6 +3,8 @@ follow box; authorized fetch."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from django.contrib.staticfiles import finders
 from django.utils import timezone
@@ -125,9 +127,7 @@ def signed_get(client, path, actor, now=None):
 
 
 def test_authorized_fetch(client, settings, topic, peer, alice):
-    settings.CONFIG = type(settings.CONFIG)(
-        {**settings.CONFIG.values, "FEDERATION_AUTHORIZED_FETCH": True}
-    )
+    settings.CONFIG = replace(settings.CONFIG, FEDERATION_AUTHORIZED_FETCH=True)
     uri = ids.topic_actor(topic.slug)
     # Unsigned: only what verifying our own signatures needs.
     minimal = client.get(f"/ap/topics/{topic.slug}").json()

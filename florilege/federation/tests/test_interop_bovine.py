@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -118,7 +119,7 @@ def test_bovine_follows_receives_a_scoop_and_replies(
     live_server, settings, topic, curator, bovine_peer
 ):
     settings.BASE_URL = live_server.url
-    settings.CONFIG = type(settings.CONFIG)({**settings.CONFIG.values, "BASE_URL": live_server.url})
+    settings.CONFIG = replace(settings.CONFIG, BASE_URL=live_server.url)
     topic_uri = ids.topic_actor(topic.slug)
     peer = bovine_peer
 

@@ -1,3 +1,5 @@
+import dataclasses
+import typing
 from pathlib import Path
 
 import pytest
@@ -56,6 +58,21 @@ def test_every_option_is_documented_with_its_default() -> None:
     assert not unknown, f"docs/configuration.md lists options config.py lacks: {unknown}"
     wrong = {name: rows[name] for name, default in expected.items() if rows[name] != default}
     assert not wrong, f"defaults in docs/configuration.md differ from config.py: {wrong}"
+
+
+def test_every_option_is_a_typed_attribute_of_its_parsed_type(tmp_path: Path) -> None:
+    # The table drives parsing and the attributes drive type checking: they must agree.
+    assert [f.name for f in dataclasses.fields(config.Config)] == [o.name for o in config.OPTIONS]
+    environ = {"FLORILEGE_DEBUG": "1", "FLORILEGE_DATA_DIR": str(tmp_path)}
+    cfg = config.load({**environ, "FLORILEGE_ALLOW_NETWORKS": "::1"})
+    hints = typing.get_type_hints(config.Config)
+    for name, hint in hints.items():
+        value = getattr(cfg, name)
+        expected = typing.get_origin(hint) or hint
+        assert isinstance(value, expected), f"{name}: {value!r} is not {hint}"
+        if expected is tuple:
+            item = typing.get_args(hint)[0]
+            assert all(isinstance(v, item) for v in value), f"{name}: {value!r} is not {hint}"
 
 
 def test_secret_read_from_data_dir_file(tmp_path: Path) -> None:

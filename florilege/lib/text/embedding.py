@@ -55,5 +55,5 @@ def to_bytes(vector: np.ndarray) -> bytes:
     return np.asarray(vector, dtype=np.float16).tobytes()
 
 
-def from_bytes(data: bytes) -> np.ndarray:
+def from_bytes(data: bytes | memoryview) -> np.ndarray:
     return np.frombuffer(bytes(data), dtype=np.float16).astype(np.float32)

@@ -119,10 +119,10 @@ class _BatchModel:
         scores = np.zeros((len(encoded), len(self.labels)), dtype=np.float32)
         if len(encoded) < VECTOR_BATCH:
             for index, data in enumerate(encoded):
-                counts = self._walk_one(data)
-                if counts:
-                    found = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
-                    times = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
+                walked = self._walk_one(data)
+                if walked:
+                    found = np.fromiter(walked.keys(), dtype=np.intp, count=len(walked))
+                    times = np.fromiter(walked.values(), dtype=np.float32, count=len(walked))
                     scores[index] = np.log1p(times) @ self.table[found] + self.pc
             return scores
         owners, found = self._walk_together(encoded, lengths)
@@ -181,8 +181,8 @@ class _BatchModel:
         # are masked out by length.
         inside = np.arange(width)[:, None] < ordered[None, :]
         output = np.where(inside, self.output[states], -1)
-        position, column = np.nonzero(output >= 0)
-        return order[column], output[position, column]
+        at_position, at_column = np.nonzero(output >= 0)
+        return order[at_column], output[at_position, at_column]
 
     def ranked(self, row: np.ndarray) -> dict[str, float]:
         """One probability per label (duplicate columns already folded)."""

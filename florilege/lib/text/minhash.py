@@ -65,5 +65,5 @@ def to_bytes(sig: np.ndarray) -> bytes:
     return np.asarray(sig, dtype="<u4").tobytes()
 
 
-def from_bytes(data: bytes) -> np.ndarray:
+def from_bytes(data: bytes | memoryview) -> np.ndarray:
     return np.frombuffer(bytes(data), dtype="<u4")

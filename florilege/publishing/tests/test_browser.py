@@ -4,6 +4,7 @@ combination are kept in test-artifacts/."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -111,7 +112,7 @@ FOCUS = r"""
 
 @pytest.fixture
 def published(live_server, topic, curator, settings):
-    settings.CONFIG = type(settings.CONFIG)({**settings.CONFIG.values, "BASE_URL": live_server.url})
+    settings.CONFIG = replace(settings.CONFIG, BASE_URL=live_server.url)
     topic.accent_color = "#e0a800"  # a light amber: must be darkened to be read
     topic.save()
     for i in range(14):

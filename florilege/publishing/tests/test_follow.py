@@ -135,10 +135,9 @@ def test_honeypot_is_told_the_same_and_nothing_is_stored(client, topic, smtp_sin
 
 
 def test_rate_limit_per_address(client, topic, smtp_sink, settings) -> None:
-    from florilege import config
+    from dataclasses import replace
 
-    values = dict(settings.CONFIG.values, SUBSCRIBES_PER_HOUR=2)
-    settings.CONFIG = config.Config(values)
+    settings.CONFIG = replace(settings.CONFIG, SUBSCRIBES_PER_HOUR=2)
     for i in range(2):
         assert follow(client, topic, email=f"r{i}@example.org").status_code == 302
     refused = follow(client, topic, email="r3@example.org")

@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import feedparser
@@ -71,7 +72,7 @@ def test_views_counted_once_per_visitor_per_day(client, topic, settings) -> None
     client.get(url, HTTP_USER_AGENT="Firefox", REMOTE_ADDR="203.0.113.5")
     # A page served from the cache counts its visitor too (the count shown may lag).
     assert client.get(url, HTTP_USER_AGENT="Opera", REMOTE_ADDR="203.0.113.7")["X-Page-Cache"]
-    settings.CONFIG = type(settings.CONFIG)({**settings.CONFIG.values, "PAGE_CACHE_SECONDS": 0})
+    settings.CONFIG = replace(settings.CONFIG, PAGE_CACHE_SECONDS=0)
     client.get(url, HTTP_USER_AGENT="Firefox", REMOTE_ADDR="203.0.113.5")
     body = client.get(url, HTTP_USER_AGENT="Safari", REMOTE_ADDR="203.0.113.6").content.decode()
     assert "4 views | +4 today" not in body
@@ -131,9 +132,7 @@ def test_home_lists_public_topics(client, topic, curator) -> None:
 def test_forwarded_for_is_used_only_when_trusted(
     client, topic, settings, trust, expected_views
 ) -> None:
-    settings.CONFIG = type(settings.CONFIG)(
-        {**settings.CONFIG.values, "TRUST_X_FORWARDED_FOR": trust}
-    )
+    settings.CONFIG = replace(settings.CONFIG, TRUST_X_FORWARDED_FOR=trust)
     url = reverse("publishing:topic", args=[topic.slug])
     for visitor in ("198.51.100.1", "198.51.100.2"):
         client.get(

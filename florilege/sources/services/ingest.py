@@ -16,6 +16,7 @@ from django.db.models import (
     DateTimeField,
     Field,
     ForeignKey,
+    ForeignObjectRel,
     IntegerField,
     Q,
     TextField,
@@ -154,12 +155,12 @@ def insert_entries(entries: list[Entry]) -> list[Entry]:
     quote = connection.ops.quote_name
     fields = [f for f in Entry._meta.concrete_fields if not f.primary_key]
     convert = [_column_converter(f, connection) for f in fields]
-    source_id, key = (quote(Entry._meta.get_field(name).column) for name in ("source", "key"))
+    source_id, key = (quote(_column(Entry._meta.get_field(name))) for name in ("source", "key"))
     insert = (
         f"INSERT INTO {quote(Entry._meta.db_table)} "
-        f"({', '.join(quote(f.column) for f in fields)}) VALUES {{rows}} "
+        f"({', '.join(quote(_column(f)) for f in fields)}) VALUES {{rows}} "
         f"ON CONFLICT ({source_id}, {key}) DO NOTHING "
-        f"RETURNING {quote(Entry._meta.pk.column)}, {source_id}, {key}"
+        f"RETURNING {quote(_column(Entry._meta.pk))}, {source_id}, {key}"
     )
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     written: list[Entry] = []
@@ -193,6 +194,14 @@ def _column_converter(field: Field, connection: BaseDatabaseWrapper) -> Callable
     if isinstance(field, CharField | TextField | IntegerField | ForeignKey):
         return lambda value: value
     return lambda value: field.get_db_prep_save(value, connection)
+
+
+def _column(field: Field | ForeignObjectRel) -> str:
+    """The column of a concrete field (optional in general: a many-to-many field or a
+    reverse relation has none)."""
+    if not isinstance(field, Field) or field.column is None:
+        raise TypeError(f"{field} has no column")
+    return field.column
 
 
 def plan_feed(source: Source, feed: ParsedFeed, now: datetime) -> FeedPlan:

@@ -8,6 +8,7 @@ client, exactly as the hub would over the network.
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
@@ -358,7 +359,7 @@ class TestExchange:
         assert (source.error_count, source.last_error) == (0, "")
 
     def test_oversize_push_is_refused(self, topic, client, settings) -> None:
-        settings.CONFIG = type(settings.CONFIG)({**settings.CONFIG.values, "FETCH_MAX_BYTES": 100})
+        settings.CONFIG = replace(settings.CONFIG, FETCH_MAX_BYTES=100)
         source = add_source(
             topic, "https://hub.example/", websub_state="verified", websub_secret=SECRET
         )

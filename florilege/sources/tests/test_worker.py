@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -135,7 +136,7 @@ def test_timeout_backs_off(loopback: LoopbackServer, settings) -> None:
         return feed_reply(three_items())
 
     loopback.routes["/slow"] = slow
-    settings.CONFIG = type(settings.CONFIG)({**settings.CONFIG.values, "FETCH_TIMEOUT": 0.4})
+    settings.CONFIG = replace(settings.CONFIG, FETCH_TIMEOUT=0.4)
     source = add(loopback.url("/slow"))
     run_cycle(NOW)
     run_after_first = Source.objects.get(pk=source.pk)
@@ -282,7 +283,7 @@ def test_worker_runtime_keeps_connections_between_cycles(
             run_cycle(NOW + timedelta(minutes=minutes), runtime=runtime)
         assert len(ports) == 3 and len(set(ports)) == 1  # one kept-alive connection
         # New settings, new client (and connection).
-        settings.CONFIG = type(settings.CONFIG)({**settings.CONFIG.values, "FETCH_TIMEOUT": 9.0})
+        settings.CONFIG = replace(settings.CONFIG, FETCH_TIMEOUT=9.0)
         Source.objects.filter(pk=source.pk).update(next_fetch_at=NOW)
         run_cycle(NOW + timedelta(minutes=30), runtime=runtime)
         assert len(ports) == 4 and ports[3] != ports[0]

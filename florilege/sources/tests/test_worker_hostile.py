@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -50,9 +51,7 @@ HOSTILE = {
 
 
 def test_a_batch_of_hostile_sources(loopback: LoopbackServer, topic, settings) -> None:
-    settings.CONFIG = type(settings.CONFIG)(
-        {**settings.CONFIG.values, "FETCH_MAX_BYTES": 1_000_000}
-    )
+    settings.CONFIG = replace(settings.CONFIG, FETCH_MAX_BYTES=1_000_000)
     loopback.routes["/loop-b"] = Reply(302, b"", {"Location": "/loop-a"})
     loopback.routes["/laughs"] = Reply(200, LAUGHS, RSS)
     loopback.routes["/xxe"] = Reply(200, XXE, RSS)
