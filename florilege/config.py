@@ -42,6 +42,16 @@ def _list(raw: str) -> tuple[str, ...]:
     return tuple(p.strip() for p in raw.split(",") if p.strip())
 
 
+def _one_of(*allowed: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        value = raw.strip().lower()
+        if value not in allowed:
+            raise ValueError(f"expected one of {', '.join(allowed)}, got {raw!r}")
+        return value
+
+    return parse
+
+
 @dataclass(frozen=True)
 class Option:
     name: str
@@ -170,6 +180,22 @@ OPTIONS: tuple[Option, ...] = (
         str,
         "Florilège <noreply@localhost>",
         "Sender of confirmations and digests (`Name <address>`).",
+    ),
+    Option(
+        "TASKS_BACKEND",
+        _one_of("database", "rq", "immediate"),
+        "database",
+        "Where one-off jobs (emails) wait to run: `database` (a table, run by the worker; "
+        "nothing else to install), `rq` (Redis through `django-tasks-rq`: install the `redis` "
+        "extra and run `manage.py rqworker default`), or `immediate` (inside the request that "
+        "asks; development only).",
+    ),
+    Option(
+        "REDIS_URL",
+        str,
+        "redis://127.0.0.1:6379/0",
+        "Redis holding the jobs when FLORILEGE_TASKS_BACKEND=rq; give Florilège a database "
+        "number of its own (the `/0` at the end).",
     ),
     Option(
         "COMMENTS_PER_HOUR",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib.util import find_spec as _find_spec
 from typing import Any
 
 import dj_database_url
@@ -37,7 +38,17 @@ INSTALLED_APPS = [
     "florilege.analytics",
     "florilege.demo",
     "florilege.federation",
+    "django_tasks",
+    # Always installed, whatever the backend: its table keeps the jobs' history, and the
+    # schema does not change with a setting.
+    "django_tasks_db",
 ]
+if CONFIG.TASKS_BACKEND == "rq":
+    if _find_spec("django_tasks_rq") is None:
+        raise _config.ConfigError(
+            "FLORILEGE_TASKS_BACKEND=rq needs the redis extra: pip install 'florilege[redis]'"
+        )
+    INSTALLED_APPS += ["django_tasks_rq", "django_rq"]
 
 MIDDLEWARE = [
     # Outermost: a cached page for an anonymous reader skips every other middleware (the
@@ -114,6 +125,22 @@ CACHES = {
     "pages": _cache(CONFIG.CACHE_URL),
 }
 WEBSUB_HUB = CONFIG.WEBSUB_HUB
+
+
+def tasks_backend(kind: str) -> dict:
+    """The one task backend, ``default``, named by FLORILEGE_TASKS_BACKEND."""
+    if kind == "rq":
+        return {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}
+    if kind == "immediate":
+        return {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}
+    return {"BACKEND": "django_tasks_db.DatabaseBackend"}
+
+
+TASKS = {"default": tasks_backend(CONFIG.TASKS_BACKEND)}
+# Read only by the rq backend and `manage.py rqworker`; the worker must build its jobs with
+# the backend's class, which runs the task function.
+RQ_QUEUES = {"default": {"URL": CONFIG.REDIS_URL}}
+RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -159,5 +186,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"kv": {"format": "%(asctime)s level=%(levelname)s logger=%(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "kv"}},
-    "loggers": {"florilege": {"handlers": ["console"], "level": CONFIG.LOG_LEVEL}},
+    "loggers": {
+        "florilege": {"handlers": ["console"], "level": CONFIG.LOG_LEVEL},
+        # A failed job is logged there with its traceback (and kept on its result).
+        "django_tasks": {"handlers": ["console"], "level": CONFIG.LOG_LEVEL},
+    },
 }

@@ -124,6 +124,16 @@ def artifacts_dir() -> object:
     return path
 
 
+def closed_port() -> int:
+    """A loopback port nothing listens on (the kernel's pick, released at once): a server
+    that is down, for tests of what happens then."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 @dataclass
 class CapturedMail:
     mail_from: str

@@ -5,15 +5,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from florilege.curation import views_accounts, views_team
+from florilege.curation.services.password_reset import QueuedPasswordResetForm
 
 urlpatterns = [
     path("login/code/", views_accounts.login_code, name="login_code"),
     path(
         "password/reset/",
-        auth_views.PasswordResetView.as_view(
-            email_template_name="registration/password_reset_email.txt",
-            subject_template_name="registration/password_reset_subject.txt",
-        ),
+        # The form queues the email; the task names its templates.
+        auth_views.PasswordResetView.as_view(form_class=QueuedPasswordResetForm),
         name="password_reset",
     ),
     path(

@@ -12,6 +12,9 @@ from django.utils import timezone
 
 from florilege.jobs import registry
 from florilege.jobs.models import StageState
+from florilege.jobs.tasks import FailedTask, failed_tasks
+
+FAILED_SHOWN = 20
 
 
 @dataclass
@@ -56,8 +59,21 @@ def stage_rows() -> list[StageRow]:
     return rows
 
 
+def _failed_tasks() -> list[FailedTask] | None:
+    """The newest failed one-off jobs; None when their backend cannot be read."""
+    try:
+        return failed_tasks(FAILED_SHOWN)
+    except Exception:
+        return None
+
+
 @staff_member_required
 def status(request: HttpRequest) -> HttpResponse:
     rows = stage_rows()
-    context = {"rows": rows, "failing": sum(r.failing for r in rows), "now": timezone.now()}
+    context = {
+        "rows": rows,
+        "failing": sum(r.failing for r in rows),
+        "failed_tasks": _failed_tasks(),
+        "now": timezone.now(),
+    }
     return render(request, "jobs/status.html", context)

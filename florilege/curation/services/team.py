@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -17,11 +16,14 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from florilege.curation.models import Invitation, Membership, Role, Topic
 from florilege.curation.permissions import Action, forget_roles, require, role_of
 from florilege.curation.services import audit
+from florilege.jobs.tasks import enqueue
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -34,7 +36,7 @@ SALT = "florilege.invitation"
 class Invited:
     invitation: Invitation
     link: str
-    emailed: bool
+    emailed: bool  # an email with the link was queued
 
 
 def _token(invitation: Invitation) -> str:
@@ -66,30 +68,47 @@ def invite(topic: Topic, actor, role: str, email: str, now: datetime) -> Invited
             expires_at=now + timedelta(days=days),
         )
         audit.record(topic, actor, "invited", now, invitation, role=role, email=email)
-    link = invitation_link(invitation)
-    return Invited(invitation, link, _send(invitation, link, actor) if email else False)
+        if email:
+            # Sent by a worker, in the inviter's language: the page never waits on the
+            # mail server, and shows the link whatever becomes of the email.
+            enqueue(send_invitation, invitation.pk, translation.get_language() or "en")
+    return Invited(invitation, invitation_link(invitation), bool(email))
 
 
-def _send(invitation: Invitation, link: str, actor) -> bool:
+@task()
+def send_invitation(invitation_id: int, language: str) -> bool:
+    """Email an open invitation's link; False when it is no longer open (accepted,
+    withdrawn, expired or gone). Raises when the mail server refuses."""
+    invitation = (
+        Invitation.objects.select_related("topic__owner", "invited_by")
+        .filter(pk=invitation_id, accepted_at__isnull=True, revoked_at__isnull=True)
+        .exclude(email="")
+        .first()
+    )
+    if invitation is None or invitation.expires_at <= timezone.now():
+        return False
+    with translation.override(language):
+        subject, body = _invitation_text(invitation)
+    send_mail(subject, body, None, [invitation.email])
+    return True
+
+
+def _invitation_text(invitation: Invitation) -> tuple[str, str]:
     topic = invitation.topic
+    # An inviter whose account was deleted meanwhile: the topic's owner answers for it.
+    inviter = invitation.invited_by or topic.owner
     subject = _("Join %(topic)s on Florilège") % {"topic": topic.title}
     body = _(
         "%(user)s invites you to curate “%(topic)s” as %(role)s.\n\n"
         "Open this link to accept (it works once, for %(days)s days):\n%(link)s\n"
     ) % {
-        "user": actor.get_username(),
+        "user": inviter.get_username(),
         "topic": topic.title,
         "role": invitation.get_role_display().lower(),
         "days": settings.CONFIG.INVITATION_DAYS,
-        "link": link,
+        "link": invitation_link(invitation),
     }
-    try:
-        send_mail(subject, body, None, [invitation.email])
-    except OSError:
-        # The invitation stands: the owner is shown the link to pass on by hand.
-        log.warning("event=invitation_mail_failed invitation=%s", invitation.pk, exc_info=True)
-        return False
-    return True
+    return subject, body
 
 
 def find_invitation(token: str, now: datetime) -> Invitation:

@@ -17,7 +17,9 @@ from florilege.curation.models import AuditEvent, Invitation, Membership, TwoFac
 from florilege.curation.services import team as team_service
 from florilege.curation.services import two_factor
 from florilege.curation.tests.team_fixtures import NOW, PASSWORD
+from florilege.jobs.tasks import failed_tasks, run_due_tasks
 from florilege.lib import totp
+from florilege.testing import closed_port
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +35,7 @@ def test_invite_by_email_and_join_with_a_new_account(client, topic, curator, smt
         {"role": "contributor", "email": "ann@example.org"},
     )
     assert "Invitation emailed to ann@example.org" in response.content.decode()
+    assert smtp_sink.messages == [] and run_due_tasks() == 1
     mail = smtp_sink.messages[0].message()
     assert mail["To"] == "ann@example.org" and "Social networks" in mail["Subject"]
     path = _link_path(mail.get_content())
@@ -66,6 +69,26 @@ def test_invite_by_link_and_an_existing_user_accepts(client, topic, curator, dja
     assert "Accept as bob" in client.get(path).content.decode()
     client.post(path)
     assert Membership.objects.get(user=bob).role == "editor"
+
+
+def test_invitation_email_is_sent_by_a_worker_and_a_dead_mail_server_is_not_the_owners(
+    client, topic, curator, settings, smtp_sink
+) -> None:
+    settings.EMAIL_PORT = closed_port()
+    client.force_login(curator)
+    members = reverse("curation:members", args=[topic.slug])
+    response = client.post(members, {"role": "editor", "email": "bo@example.org"})
+    assert response.status_code == 200
+    assert 'id="invitation-link"' in response.content.decode()  # to pass on by hand
+    assert run_due_tasks() == 1
+    [failed] = failed_tasks()
+    assert failed.name == "florilege.curation.services.team.send_invitation"
+    assert failed.error == "builtins.ConnectionRefusedError"
+    # A withdrawn invitation's queued email is not sent.
+    settings.EMAIL_PORT = smtp_sink.port
+    invited = team_service.invite(topic, curator, "viewer", "cy@example.org", timezone.now())
+    team_service.revoke(topic, curator, invited.invitation.pk, timezone.now())
+    assert run_due_tasks() == 1 and smtp_sink.messages == []
 
 
 @pytest.mark.parametrize("case", ["forged", "expired", "revoked"])
@@ -110,6 +133,10 @@ def test_password_reset_by_email(client, curator, smtp_sink) -> None:
     assert reverse("password_reset") in login_page
     response = client.post(reverse("password_reset"), {"email": "curator@example.org"})
     assert response.status_code == 302
+    # An address without an account is answered the same, and nothing is queued for it.
+    unknown = client.post(reverse("password_reset"), {"email": "nobody@example.org"})
+    assert unknown.status_code == 302
+    assert smtp_sink.messages == [] and run_due_tasks() == 1
     body = smtp_sink.messages[0].message().get_content()
     path = re.search(r"https?://[^/\s]+(/password/reset/\S+/)", body).group(1)
     form_page = client.get(path, follow=True)
@@ -120,6 +147,25 @@ def test_password_reset_by_email(client, curator, smtp_sink) -> None:
     )
     curator.refresh_from_db()
     assert curator.check_password("a-brand-new-passphrase")
+
+
+def test_queued_emails_are_written_in_the_language_of_whoever_asked(
+    client, topic, curator, smtp_sink
+) -> None:
+    from django.utils import translation
+
+    curator.email = "curator@example.org"
+    curator.save()
+    client.post(reverse("password_reset"), {"email": curator.email}, HTTP_ACCEPT_LANGUAGE="fr")
+    with translation.override("fr"):
+        team_service.invite(topic, curator, "editor", "ann@example.org", timezone.now())
+    with translation.override("en"):  # whatever the worker's own language
+        assert run_due_tasks() == 2
+    subjects = sorted(m.message()["Subject"] for m in smtp_sink.messages)
+    assert subjects == [
+        "Choisissez un nouveau mot de passe Florilège",
+        "Rejoignez Social networks sur Florilège",
+    ]
 
 
 def test_two_factor_set_up_and_login(client, curator) -> None:

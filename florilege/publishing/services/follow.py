@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django_tasks import task
 
 from florilege.curation.models import Topic
+from florilege.jobs.tasks import enqueue
 from florilege.publishing.models import Subscriber
 from florilege.publishing.services import throttle
 from florilege.publishing.services.mail import confirmation_email
 from florilege.publishing.services.tokens import confirming, unsubscribing
 
-log = logging.getLogger("florilege.publishing")
 # A pending address gets at most one confirmation email in this time, whoever asks.
 RESEND_AFTER = timedelta(minutes=10)
 
@@ -23,7 +23,7 @@ RESEND_AFTER = timedelta(minutes=10)
 @dataclass(frozen=True)
 class Outcome:
     ok: bool
-    reason: str = ""  # "rate_limited", "mail_failed" when not ok
+    reason: str = ""  # "rate_limited" when not ok
 
 
 def subscribe(topic: Topic, email: str, frequency: str, visitor: str, now: datetime) -> Outcome:
@@ -53,15 +53,35 @@ def subscribe(topic: Topic, email: str, frequency: str, visitor: str, now: datet
         subscriber.save(update_fields=["status", "frequency"])
         return Outcome(True)
     subscriber.confirmation_sent_at = now
-    subscriber.save(update_fields=["status", "frequency", "confirmation_sent_at"])
+    with transaction.atomic():
+        subscriber.save(update_fields=["status", "frequency", "confirmation_sent_at"])
+        # Sent by a worker: the reader never waits on the mail server, and a failure is
+        # kept on the job for the operator instead of being shown to the reader.
+        enqueue(send_confirmation, subscriber.pk)
+    return Outcome(True)
+
+
+@task()
+def send_confirmation(subscriber_id: int) -> bool:
+    """Email the confirmation link to a pending follower; False when nothing is owed any
+    more (confirmed, unsubscribed or gone since). Raises when the mail server refuses."""
+    subscriber = (
+        Subscriber.objects.select_related("topic")
+        .filter(pk=subscriber_id, status=Subscriber.Status.PENDING)
+        .first()
+    )
+    if subscriber is None:
+        return False
     try:
         confirmation_email(subscriber).send()
     except Exception:
-        # The reader sees that it failed and may retry; the row stays pending.
-        log.exception("event=confirmation_not_sent subscriber=%s", subscriber.pk)
-        Subscriber.objects.filter(pk=subscriber.pk).update(confirmation_sent_at=None)
-        return Outcome(False, "mail_failed")
-    return Outcome(True)
+        # Not sent: a new request from the reader may ask again at once, without waiting
+        # for the resend delay.
+        Subscriber.objects.filter(
+            pk=subscriber.pk, confirmation_sent_at=subscriber.confirmation_sent_at
+        ).update(confirmation_sent_at=None)
+        raise
+    return True
 
 
 def pending_from_token(token: str, now: datetime) -> Subscriber | None:

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.utils import timezone
 
+from florilege.jobs.tasks import run_due_tasks
 from florilege.publishing.models import Comment, Subscriber
 from florilege.publishing.tests.helpers import link_in, make_scoops, text_part
 from florilege.testing import artifacts_dir
@@ -39,6 +40,7 @@ def test_reader_follows_comments_and_curator_approves(
     page.select_option("select[name=frequency]", "daily")
     page.click("form.follow button")
     assert "Almost done" in page.locator(".messages").inner_text()
+    assert run_due_tasks() == 1  # what the worker does
     assert len(smtp_sink.messages) == 1
     confirm = link_in(text_part(smtp_sink.messages[0].message()), "/follow/confirm/")
     page.goto(base + urlsplit(confirm).path)

@@ -8,9 +8,11 @@ import pytest
 from django.core import signing
 from django.urls import reverse
 
+from florilege.jobs.tasks import failed_tasks, run_due_tasks, task_backlog
 from florilege.publishing.models import RateEvent, Subscriber
 from florilege.publishing.services.tokens import UNSUBSCRIBE_SALT, unsubscribe_url
 from florilege.publishing.tests.helpers import link_in, text_part
+from florilege.testing import closed_port
 
 pytestmark = pytest.mark.django_db
 
@@ -32,6 +34,9 @@ def test_subscribe_confirm_and_unsubscribe(client, topic, smtp_sink) -> None:
     subscriber = Subscriber.objects.get()
     assert subscriber.status == "pending" and subscriber.frequency == "daily"
 
+    # The request only queued the email; a worker sends it.
+    assert smtp_sink.messages == []
+    assert run_due_tasks() == 1
     assert len(smtp_sink.messages) == 1
     mail = smtp_sink.messages[0].message()
     assert smtp_sink.messages[0].recipients == ["reader@example.org"]
@@ -50,6 +55,7 @@ def test_subscribe_confirm_and_unsubscribe(client, topic, smtp_sink) -> None:
 
     # Subscribing again: same answer, no new email, nothing changed.
     follow(client, topic, frequency="weekly")
+    assert run_due_tasks() == 0
     subscriber.refresh_from_db()
     assert len(smtp_sink.messages) == 1 and subscriber.frequency == "daily"
 
@@ -64,6 +70,46 @@ def test_subscribe_confirm_and_unsubscribe(client, topic, smtp_sink) -> None:
     assert response.status_code == 200
     subscriber.refresh_from_db()
     assert subscriber.status == "unsubscribed"
+
+
+def test_no_mail_server_the_reader_is_still_told_to_check_the_inbox(
+    client, topic, settings, smtp_sink
+) -> None:
+    settings.EMAIL_PORT = closed_port()
+    url = reverse("publishing:follow", args=[topic.slug])
+    data = {"email": "reader@example.org", "frequency": "daily", "website": ""}
+    page = client.post(url, data, follow=True)
+    assert page.status_code == 200 and "Almost done" in page.content.decode()
+    subscriber = Subscriber.objects.get()
+    count, oldest = task_backlog()
+    assert count == 1 and oldest is not None
+
+    assert run_due_tasks() == 1
+    assert task_backlog() == (0, None)
+    # The operator sees why: the job failed, with the error and its traceback.
+    [failed] = failed_tasks()
+    assert failed.name == "florilege.publishing.services.follow.send_confirmation"
+    assert failed.args == [subscriber.pk]
+    assert failed.error == "builtins.ConnectionRefusedError"
+    assert "ConnectionRefusedError" in failed.traceback
+    subscriber.refresh_from_db()
+    assert subscriber.status == "pending" and subscriber.confirmation_sent_at is None
+
+    # The reader asks again once the server is back: a new email goes out at once.
+    settings.EMAIL_PORT = smtp_sink.port
+    assert client.post(url, data).status_code == 302
+    assert run_due_tasks() == 1 and len(smtp_sink.messages) == 1
+
+
+def test_confirmation_no_longer_owed_is_not_sent(client, topic, smtp_sink) -> None:
+    from florilege.publishing.services.tokens import unsubscribe_token
+
+    follow(client, topic)
+    # Unsubscribed (from an older email) before the worker came to it.
+    token = unsubscribe_token(Subscriber.objects.get())
+    client.post(reverse("publishing:unsubscribe", args=[token]))
+    assert run_due_tasks() == 1 and smtp_sink.messages == []
+    assert failed_tasks() == []
 
 
 def test_forged_expired_and_tampered_tokens_change_nothing(client, topic, smtp_sink) -> None:
@@ -95,6 +141,7 @@ def test_confirmation_link_expires(client, topic, smtp_sink) -> None:
     from florilege.publishing.services.tokens import CONFIRM_SALT
 
     follow(client, topic)
+    run_due_tasks()
     subscriber = Subscriber.objects.get()
     link = link_in(text_part(smtp_sink.messages[0].message()), "/follow/confirm/")
     token = urlsplit(link).path.rstrip("/").rsplit("/", 1)[1]
@@ -142,6 +189,7 @@ def test_rate_limit_per_address(client, topic, smtp_sink, settings) -> None:
         assert follow(client, topic, email=f"r{i}@example.org").status_code == 302
     refused = follow(client, topic, email="r3@example.org")
     assert refused.status_code == 400 and "Too many requests" in refused.content.decode()
+    assert run_due_tasks() == 2
     assert Subscriber.objects.count() == 2 and len(smtp_sink.messages) == 2
     # Another address is not limited; the events store only a hash, never the address.
     assert follow(client, topic, email="r4@example.org", addr="198.51.100.1").status_code == 302
