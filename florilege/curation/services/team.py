@@ -28,7 +28,6 @@ from florilege.jobs.tasks import enqueue
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
-log = logging.getLogger("florilege.curation")
 SALT = "florilege.invitation"
 
 
