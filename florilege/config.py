@@ -298,6 +298,8 @@ class Config:
     EMAIL_HOST_PASSWORD: str
     EMAIL_USE_TLS: bool
     EMAIL_FROM: str
+    TASKS_BACKEND: str
+    REDIS_URL: str
     COMMENTS_PER_HOUR: int
     SUBSCRIBES_PER_HOUR: int
     COMMENT_REPORTS_TO_HIDE: int
