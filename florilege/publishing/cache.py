@@ -32,7 +32,8 @@ from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.encoding import escape_uri_path, iri_to_uri
 from django.utils.http import parse_http_date_safe
 
-from florilege.curation.models import Scoop, Topic
+from florilege.curation.models import Scoop
+from florilege.topics.models import Topic
 
 CACHE_ALIAS = "pages"
 VERSION_MEMO_SECONDS = 1.0

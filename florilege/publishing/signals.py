@@ -7,11 +7,12 @@ from django.conf import settings
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
-from florilege.curation.models import Scoop, Topic
+from florilege.curation.models import Scoop
 from florilege.curation.services import publication
 from florilege.federation.models import Reaction as FediverseReaction
 from florilege.publishing import cache
 from florilege.publishing.models import Comment, HubPing, Reaction
+from florilege.topics.models import Topic
 
 
 @receiver(pre_save, sender=Topic)

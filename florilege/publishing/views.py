@@ -22,10 +22,11 @@ from florilege.analytics.services import (
     view_counts,
     visitor_hash,
 )
-from florilege.curation.models import Scoop, Topic
+from florilege.curation.models import Scoop
 from florilege.publishing import cache, queries
 from florilege.publishing.feeds import absolute
 from florilege.publishing.presentation import accent_pair, json_ld, share_links
+from florilege.topics.models import Topic
 
 log = logging.getLogger("florilege.publishing")
 TOPIC_PAGE = 12

@@ -9,11 +9,11 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from florilege.curation.models import Topic
 from florilege.publishing.models import Subscriber
 from florilege.publishing.services import throttle
 from florilege.publishing.services.mail import confirmation_email
 from florilege.publishing.services.tokens import confirming, unsubscribing
+from florilege.topics.models import Topic
 
 log = logging.getLogger("florilege.publishing")
 # A pending address gets at most one confirmation email in this time, whoever asks.

@@ -1,13 +1,16 @@
-"""Account URLs at the site's root (Django's password-reset views look them up by these
-un-namespaced names)."""
+"""Account URLs at the site's root (Django's login and password-reset views look them up
+by these un-namespaced names), and the team page of a topic under /curate/ (its own
+namespace, ``accounts``: see ``florilege/urls.py``)."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from florilege.curation import views_accounts, views_team
+from florilege.accounts.views import invitations, login, team, two_factor
 
 urlpatterns = [
-    path("login/code/", views_accounts.login_code, name="login_code"),
+    path("login/", login.TwoStepLoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/code/", login.login_code, name="login_code"),
     path(
         "password/reset/",
         auth_views.PasswordResetView.as_view(
@@ -33,7 +36,15 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
-    path("invite/<str:token>/", views_accounts.invitation, name="invitation"),
-    path("account/two-factor/", views_accounts.two_factor_settings, name="two_factor"),
-    path("notifications/", views_team.notifications, name="notifications"),
+    path("invite/<str:token>/", invitations.invitation, name="invitation"),
+    path("account/two-factor/", two_factor.two_factor_settings, name="two_factor"),
+]
+
+team_urlpatterns = [
+    path("t/<slug:slug>/team/", team.members, name="members"),
+    path(
+        "t/<slug:slug>/team/<int:user_id>/<slug:action>/",
+        team.member_action,
+        name="member_action",
+    ),
 ]
