@@ -147,9 +147,9 @@ def setup(followers: int, instances: int, port: int) -> Any:
 
     django.setup()
     call_command("migrate", verbosity=0)
-    from florilege.curation.models import Topic
     from florilege.federation.models import Follower, RemoteActor
     from florilege.federation.services.actors import ensure_keys, topic_actor
+    from florilege.topics.models import Topic
 
     # A tag per run, so a run on a kept database (BENCH_DATABASE_URL) never collides.
     tag = secrets.token_hex(4)

@@ -87,8 +87,8 @@ def subscribe_all(base_url: str, paths: list[str]) -> None:
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
-    from florilege.curation.models import Topic, TopicSource
     from florilege.sources.models import Source
+    from florilege.topics.models import Topic, TopicSource
 
     user = get_user_model().objects.create_user("bench", "bench@example.org", "bench-password")
     topic = Topic.objects.create(

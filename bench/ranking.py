@@ -133,9 +133,9 @@ def queue_child() -> dict:
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
-    from florilege.curation.models import Topic, TopicSource
     from florilege.sources.models import Entry, Source
     from florilege.suggestions.models import Suggestion
+    from florilege.topics.models import Topic, TopicSource
 
     call_command("migrate", verbosity=0)
     from django.contrib.auth import get_user_model

@@ -18,8 +18,9 @@ def main(params: dict) -> None:
     from django.core.management import call_command
 
     from bench.feedgen import load_sentences
-    from florilege.curation.models import Scoop, Topic
+    from florilege.curation.models import Scoop
     from florilege.lib.markdown import render_markdown
+    from florilege.topics.models import Topic
 
     call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)

@@ -22,7 +22,7 @@ def curator(django_user_model):
 
 @pytest.fixture
 def topic(curator):
-    from florilege.curation.models import Topic
+    from florilege.topics.models import Topic
 
     return Topic.objects.create(
         title="Social networks",

@@ -22,6 +22,8 @@ BASE_URL = CONFIG.BASE_URL
 CSRF_TRUSTED_ORIGINS = [BASE_URL]
 
 INSTALLED_APPS = [
+    # Before the admin: its registration/ templates (password reset) would hide ours.
+    "florilege.accounts",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -31,6 +33,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "florilege.jobs",
+    "florilege.topics",
     "florilege.sources",
     "florilege.suggestions",
     "florilege.curation",

@@ -21,7 +21,7 @@ from florilege.analytics.services import (
     record_view,
     visitor_hash,
 )
-from florilege.curation.models import Topic
+from florilege.topics.models import Topic
 
 log = logging.getLogger("florilege.analytics")
 

@@ -18,7 +18,7 @@ class TopicVisitor(models.Model):
     """One row per (topic, day, visitor hash): the cookie-less "counted once a day" check.
     Rows older than yesterday are pruned; only the daily totals are kept."""
 
-    topic = models.ForeignKey("curation.Topic", on_delete=models.CASCADE, related_name="+")
+    topic = models.ForeignKey("topics.Topic", on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
     visitor = models.CharField(max_length=64)
 
@@ -33,7 +33,7 @@ class TopicVisitor(models.Model):
 
 class TopicDailyViews(models.Model):
     topic = models.ForeignKey(
-        "curation.Topic", on_delete=models.CASCADE, related_name="daily_views"
+        "topics.Topic", on_delete=models.CASCADE, related_name="daily_views"
     )
     day = models.DateField()
     views = models.PositiveIntegerField(default=0)

@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Sum
 
 from florilege.analytics.models import DailySalt, TopicDailyViews, TopicVisitor
-from florilege.curation.models import Topic
+from florilege.topics.models import Topic
 
 
 @dataclass(frozen=True)

@@ -1,26 +1,12 @@
 from django.contrib import admin
 
-from florilege.curation.models import AuditEvent, Membership, Scoop, Topic
-
-
-@admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
-    list_display = ("title", "slug", "owner", "is_public")
-    prepopulated_fields = {"slug": ("title",)}
+from florilege.curation.models import AuditEvent, Scoop
 
 
 @admin.register(Scoop)
 class ScoopAdmin(admin.ModelAdmin):
     list_display = ("title", "topic", "curator", "status", "published_at")
     list_select_related = ("topic", "curator")
-
-
-# --- teams ---
-@admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
-    list_display = ("topic", "user", "role", "created_at")
-    list_filter = ("role",)
-    list_select_related = ("topic", "user")
 
 
 @admin.register(AuditEvent)

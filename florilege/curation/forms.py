@@ -4,10 +4,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from florilege.curation.models import Topic
 from florilege.curation.services.scooping import ScoopDraft, clean_insight, clean_tags
-from florilege.curation.services.topics import parse_languages, parse_list
 from florilege.lib.urls import is_http_url
+from florilege.topics.models import Topic
+from florilege.topics.services import parse_languages, parse_list
 
 RESERVED_SLUGS = {"new", "admin", "feed", "static", "demo", "curate", "login", "logout"}
 

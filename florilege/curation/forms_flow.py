@@ -7,10 +7,11 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from florilege.curation.automation import RuleSpec
-from florilege.curation.models import AutomationRule, Topic
+from florilege.curation.models import AutomationRule
 from florilege.curation.services.scooping import clean_insight, clean_tags
-from florilege.curation.services.topics import parse_languages, parse_list
 from florilege.lib.urls import is_http_url
+from florilege.topics.models import Topic
+from florilege.topics.services import parse_languages, parse_list
 
 
 class RuleForm(forms.Form):

@@ -1,4 +1,4 @@
-"""Forms for teams: when to publish, reviewing, editing, inviting, schedule, two-factor."""
+"""Forms for teams: when to publish, reviewing, editing, schedule."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from florilege.curation.models import Role, Topic
-from florilege.curation.permissions import Action, can
 from florilege.curation.scheduling import (
     WEEKDAYS,
     ScheduleError,
@@ -26,6 +24,8 @@ from florilege.curation.services.publication import (
     QUEUE,
     PublishPlan,
 )
+from florilege.topics.models import Topic
+from florilege.topics.permissions import Action, can
 
 EDITOR_CHOICES = [
     (NOW, _("Publish now")),
@@ -110,19 +110,6 @@ class ScoopEditForm(forms.Form):
     tags = forms.CharField(label=_("Tags"), required=False, help_text=_("Separated by commas."))
 
 
-class InviteForm(forms.Form):
-    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.CONTRIBUTOR)
-    email = forms.EmailField(
-        label=_("Email (optional)"),
-        required=False,
-        help_text=_("The link is emailed when you give an address; you see it either way."),
-    )
-
-
-class RoleForm(forms.Form):
-    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
-
-
 class ScheduleForm(forms.Form):
     time_zone = forms.CharField(
         label=_("Time zone"), max_length=60, help_text=_("A name such as Europe/Paris or UTC.")
@@ -151,17 +138,3 @@ class ScheduleForm(forms.Form):
             return parse_times(self.cleaned_data.get("times", ""))
         except ScheduleError as exc:
             raise ValidationError(str(exc)) from exc
-
-
-class SignUpForm(forms.Form):
-    username = forms.CharField(label=_("User name"), max_length=150)
-    email = forms.EmailField(label=_("Email"), required=False)
-    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput)
-
-
-class CodeForm(forms.Form):
-    code = forms.CharField(
-        label=_("Code"),
-        max_length=10,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
-    )

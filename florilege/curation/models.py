@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -9,78 +8,6 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from florilege.lib.urls import domain_of
-
-
-def _working_days() -> list[int]:
-    return [0, 1, 2, 3, 4]
-
-
-class Topic(models.Model):
-    """A curated subject: its sources feed a suggestion queue, its scoops make its page."""
-
-    title = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=80, unique=True)
-    description = models.TextField(blank=True)
-    # ISO 639-1 codes; empty means every language.
-    languages = models.JSONField(default=list, blank=True)
-    keywords = models.JSONField(default=list, blank=True)
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_topics"
-    )
-    sources = models.ManyToManyField(
-        "sources.Source", through="TopicSource", related_name="topics", blank=True
-    )
-    is_public = models.BooleanField(default=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    # --- teams: publishing schedule (curation/scheduling.py) ---
-    time_zone = models.CharField(max_length=60, default="UTC")
-    # Weekdays (Monday = 0) and "HH:MM" times at which queued scoops go out.
-    slot_weekdays = models.JSONField(default=_working_days, blank=True)
-    slot_times = models.JSONField(default=list, blank=True)
-    # --- end teams ---
-    # The public page's look: a #rrggbb accent (links, insight rule) and a banner image.
-    accent_color = models.CharField(
-        max_length=7,
-        blank=True,
-        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour as #rrggbb.")],
-        help_text="Accent colour of the public page, as #rrggbb; empty for the default.",
-    )
-    header_image_url = models.URLField(
-        max_length=2000, blank=True, help_text="Banner image shown at the top of the public page."
-    )
-    # Bumped whenever the topic or one of its scoops changes: cached public pages are keyed
-    # on it, so every process sees the change on its next request.
-    changed_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["title"]
-
-    def __str__(self) -> str:
-        return self.title
-
-    def get_absolute_url(self) -> str:
-        return reverse("publishing:topic", args=[self.slug])
-
-
-class TopicSource(models.Model):
-    topic = models.ForeignKey(Topic, on_delete=models.CASCADE)
-    source = models.ForeignKey("sources.Source", on_delete=models.CASCADE)
-    added_at = models.DateTimeField(default=timezone.now)
-    added_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    # The folder path the feed sat in when imported from OPML (outermost first): shown on
-    # the sources page and written back on export, so a round trip keeps the curator's
-    # filing. Per topic, since another topic may file the same feed elsewhere.
-    folder = models.JSONField(default=list, blank=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["topic", "source"], name="topicsource_unique"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.topic_id} follows {self.source_id}"
 
 
 class ScoopStatus(models.TextChoices):
@@ -112,7 +39,7 @@ class ScoopQuerySet(models.QuerySet):
 class Scoop(models.Model):
     """A published piece: a link with the curator's insight, on a topic's page."""
 
-    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="scoops")
+    topic = models.ForeignKey("topics.Topic", on_delete=models.CASCADE, related_name="scoops")
     curator = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="scoops"
     )
@@ -184,30 +111,16 @@ class Scoop(models.Model):
 # --- teams-flow: automation rules and reader suggestions live in their own module ---
 from florilege.curation.models_flow import AutomationRule, ReaderSuggestion  # noqa: E402
 
-# Teams (memberships, invitations, notifications, revisions, audit log, two-factor) live in
-# their own module; importing them here registers them with the app.
-from florilege.curation.models_team import (  # noqa: E402
-    AuditEvent,
-    Invitation,
-    Membership,
-    Notification,
-    Role,
-    ScoopRevision,
-    TwoFactor,
-)
+# Teams (notifications, revisions, audit log) live in their own module; importing them here
+# registers them with the app.
+from florilege.curation.models_team import AuditEvent, Notification, ScoopRevision  # noqa: E402
 
 __all__ = [
     "AuditEvent",
     "AutomationRule",
-    "Invitation",
-    "Membership",
     "Notification",
     "ReaderSuggestion",
-    "Role",
     "Scoop",
     "ScoopRevision",
     "ScoopStatus",
-    "Topic",
-    "TopicSource",
-    "TwoFactor",
 ]

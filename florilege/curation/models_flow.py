@@ -25,7 +25,7 @@ class AutomationRule(models.Model):
         TAG = "tag", _("Add a tag")
 
     topic = models.ForeignKey(
-        "curation.Topic", on_delete=models.CASCADE, related_name="automation_rules"
+        "topics.Topic", on_delete=models.CASCADE, related_name="automation_rules"
     )
     name = models.CharField(max_length=100)
     # Rules run in this order; the first auto-scoop or discard that matches wins, tags add up.
@@ -70,7 +70,7 @@ class ReaderSuggestion(models.Model):
         DISCARDED = "discarded", _("Discarded")
 
     topic = models.ForeignKey(
-        "curation.Topic", on_delete=models.CASCADE, related_name="reader_suggestions"
+        "topics.Topic", on_delete=models.CASCADE, related_name="reader_suggestions"
     )
     url = models.URLField(max_length=2000)
     canonical_url = models.CharField(max_length=2000)

@@ -1,65 +1,12 @@
-"""Teams: who works on a topic and in which role, invitations, in-app notifications, scoop
-revisions, the audit log and two-factor secrets. Imported by ``curation/models.py``."""
+"""Teams: in-app notifications, scoop revisions and the audit log. Imported by
+``curation/models.py``. Roles and memberships are in ``topics``; invitations and two-factor
+secrets in ``accounts``."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
-
-
-class Role(models.TextChoices):
-    OWNER = "owner", _("Owner")
-    EDITOR = "editor", _("Editor")
-    CONTRIBUTOR = "contributor", _("Contributor")
-    VIEWER = "viewer", _("Viewer")
-
-
-class Membership(models.Model):
-    """A user's role on a topic. The topic's ``owner`` (owner of record) is an owner
-    without a row."""
-
-    topic = models.ForeignKey(
-        "curation.Topic", on_delete=models.CASCADE, related_name="memberships"
-    )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
-    )
-    role = models.CharField(max_length=12, choices=Role.choices)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["topic", "user"], name="membership_unique_user"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user} ({self.role})"
-
-
-class Invitation(models.Model):
-    """An invitation to join a topic in a role. The link carries a signed token naming this
-    row; it works once, until ``expires_at``."""
-
-    topic = models.ForeignKey(
-        "curation.Topic", on_delete=models.CASCADE, related_name="invitations"
-    )
-    role = models.CharField(max_length=12, choices=Role.choices)
-    email = models.EmailField(blank=True)
-    invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
-    accepted_at = models.DateTimeField(null=True, blank=True)
-    accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    revoked_at = models.DateTimeField(null=True, blank=True)
-
-    def __str__(self) -> str:
-        return f"invitation #{self.pk} as {self.role}"
 
 
 class Notification(models.Model):
@@ -69,7 +16,7 @@ class Notification(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
     topic = models.ForeignKey(
-        "curation.Topic", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "topics.Topic", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     scoop = models.ForeignKey(
         "curation.Scoop", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -111,7 +58,7 @@ class ScoopRevision(models.Model):
 class AuditEvent(models.Model):
     """Who did what to which object of a topic, and when. Written by the services."""
 
-    topic = models.ForeignKey("curation.Topic", on_delete=models.CASCADE, related_name="audit")
+    topic = models.ForeignKey("topics.Topic", on_delete=models.CASCADE, related_name="audit")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -130,18 +77,3 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_name} {self.action} {self.object_repr}"
-
-
-class TwoFactor(models.Model):
-    """A user's TOTP secret; login asks for a code once ``confirmed_at`` is set."""
-
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="two_factor"
-    )
-    secret = models.CharField(max_length=64)
-    confirmed_at = models.DateTimeField(null=True, blank=True)
-    # The last time step accepted: a code is good once.
-    last_counter = models.BigIntegerField(null=True, blank=True)
-
-    def __str__(self) -> str:
-        return f"two-factor of {self.user_id}"

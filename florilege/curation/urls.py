@@ -47,7 +47,7 @@ urlpatterns = [
         name="comment_moderate",
     ),
     path("t/<slug:slug>/digest/", views_moderation.digest_schedule, name="digest_schedule"),
-    # --- teams: review, scoops by state, edit/history, members, schedule, audit ---
+    # --- teams: review, scoops by state, edit/history, schedule, audit ---
     path("t/<slug:slug>/review/", views_team.review, name="review"),
     path("t/<slug:slug>/scoops/", views_team.scoops, name="scoops"),
     path("t/<slug:slug>/scoops/<int:pk>/", views_team.scoop_edit, name="scoop_edit"),
@@ -55,12 +55,6 @@ urlpatterns = [
         "t/<slug:slug>/scoops/<int:pk>/<slug:action>/",
         views_team.scoop_action,
         name="scoop_action",
-    ),
-    path("t/<slug:slug>/team/", views_team.members, name="members"),
-    path(
-        "t/<slug:slug>/team/<int:user_id>/<slug:action>/",
-        views_team.member_action,
-        name="member_action",
     ),
     path("t/<slug:slug>/schedule/", views_team.schedule, name="schedule"),
     path("t/<slug:slug>/audit/", views_team.audit_log, name="audit"),

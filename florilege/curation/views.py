@@ -19,11 +19,8 @@ from django.views.decorators.http import require_POST
 from florilege.curation import views_flow
 from florilege.curation.forms import ScoopForm, ScoopUrlForm, SourceForm, TopicForm
 from florilege.curation.forms_team import PlanForm
-from florilege.curation.models import Topic, TopicSource
-from florilege.curation.permissions import Action, require
 from florilege.curation.services import scooping
 from florilege.curation.services.sources import add_source, remove_source, set_full_text
-from florilege.curation.services.team import topics_of
 from florilege.lib.fetching import fetch_one
 from florilege.lib.http import FetchError
 from florilege.lib.urls import domain_of, is_http_url
@@ -31,6 +28,9 @@ from florilege.sources.extract import extract_page
 from florilege.suggestions.learning import preview_rules
 from florilege.suggestions.models import Suggestion, TopicRanker
 from florilege.suggestions.stories import attach_story_sources, story_entries, story_queue
+from florilege.topics.models import Topic, TopicSource
+from florilege.topics.permissions import Action, require
+from florilege.topics.services import topics_of
 
 QUEUE_PAGE = 25
 

@@ -27,12 +27,13 @@ from florilege.curation.forms_flow import (
     RescoopForm,
     RuleForm,
 )
-from florilege.curation.models import AutomationRule, ReaderSuggestion, Scoop, Topic
-from florilege.curation.permissions import Action
+from florilege.curation.models import AutomationRule, ReaderSuggestion, Scoop
 from florilege.curation.services import reader, rescoop, rules, scooping
-from florilege.curation.services.topics import can_curate
 from florilege.lib.urls import is_http_url
 from florilege.suggestions.models import Suggestion
+from florilege.topics.models import Topic
+from florilege.topics.permissions import Action
+from florilege.topics.services import can_curate
 
 FRAGMENT_HEADER = "HTTP_X_FLORILEGE_FRAGMENT"
 # Query parameters of the queue kept when coming back to it after an action.

@@ -12,10 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from florilege.curation.models import Topic
 from florilege.curation.services.opml import ImportReport, export_opml, import_opml
-from florilege.curation.services.topics import require_curator
 from florilege.sources.opml import MAX_OPML_BYTES
+from florilege.topics.models import Topic
+from florilege.topics.services import require_curator
 
 # Rejected feeds listed on the result page; the count says how many more there were.
 SHOWN_REJECTS = 50

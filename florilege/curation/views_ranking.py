@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from florilege.curation.models import Topic
 from florilege.suggestions.learning import reset_model
+from florilege.topics.models import Topic
 
 
 @login_required

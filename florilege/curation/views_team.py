@@ -1,5 +1,6 @@
-"""Team pages: review queue, scoops by state, scoop editing and history, members and
-invitations, schedule, audit log, notifications. Thin: services decide and check roles."""
+"""Team pages: review queue, scoops by state, scoop editing and history, schedule, audit
+log, notifications. Thin: services decide and check roles. The members and invitations
+page is in ``accounts``."""
 
 from __future__ import annotations
 
@@ -14,18 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from florilege.curation.forms_team import (
-    InviteForm,
-    PlanForm,
-    ReturnForm,
-    RoleForm,
-    ScheduleForm,
-    ScoopEditForm,
-)
-from florilege.curation.models import Notification, Scoop, ScoopStatus, Topic
-from florilege.curation.permissions import Action, actions_for, require
-from florilege.curation.services import audit, notify, publication, team
+from florilege.curation.forms_team import PlanForm, ReturnForm, ScheduleForm, ScoopEditForm
+from florilege.curation.models import Notification, Scoop, ScoopStatus
+from florilege.curation.services import audit, notify, publication
 from florilege.curation.services.scooping import clean_tags
+from florilege.topics.models import Topic
+from florilege.topics.permissions import Action, actions_for, require
 
 LIST_PAGE = 30
 
@@ -165,61 +160,6 @@ def _published_message(scoop: Scoop) -> str:
         "when": local.strftime("%Y-%m-%d %H:%M"),
         "zone": scoop.topic.time_zone,
     }
-
-
-@login_required
-def members(request: HttpRequest, slug: str) -> HttpResponse:
-    topic = _topic(request, slug, Action.VIEW_QUEUE)
-    now = timezone.now()
-    form = InviteForm(request.POST or None)
-    invited = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            invited = team.invite(
-                topic, request.user, form.cleaned_data["role"], form.cleaned_data["email"], now
-            )
-        except ValidationError as exc:
-            for message in exc.messages:
-                form.add_error(None, message)
-        else:
-            form = InviteForm()
-    allowed = actions_for(request.user, topic)
-    context = _context(
-        request,
-        topic,
-        form=form,
-        invited=invited,
-        members=team.members(topic, request.user),
-        invitations=team.open_invitations(topic, request.user, now)
-        if Action.MANAGE_MEMBERS in allowed
-        else [],
-        role_form=RoleForm(),
-    )
-    return render(request, "curation/members.html", context)
-
-
-@login_required
-@require_POST
-def member_action(request: HttpRequest, slug: str, user_id: int, action: str) -> HttpResponse:
-    """role and remove act on a member (``user_id``); revoke on an open invitation, whose
-    id the same path segment carries."""
-    topic = get_object_or_404(Topic, slug=slug)
-    now = timezone.now()
-    try:
-        if action == "role":
-            team.set_role(topic, request.user, user_id, request.POST.get("role", ""), now)
-            messages.success(request, _("Role changed."))
-        elif action == "remove":
-            team.remove(topic, request.user, user_id, now)
-            messages.success(request, _("Removed from the team."))
-        elif action == "revoke":
-            team.revoke(topic, request.user, user_id, now)
-            messages.success(request, _("Invitation withdrawn."))
-        else:
-            return HttpResponse(status=404)
-    except ValidationError as exc:
-        _errors(request, exc)
-    return redirect("curation:members", slug=topic.slug)
 
 
 @login_required

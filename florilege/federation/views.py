@@ -25,12 +25,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from florilege.curation.models import Scoop, Topic
+from florilege.curation.models import Scoop
 from florilege.federation import activities, ids
 from florilege.federation.models import LocalActor
 from florilege.federation.services import documents, following, inbox, management
 from florilege.federation.services.actors import curator_actor, instance_actor, topic_actor
 from florilege.federation.services.outbox import scoop_note
+from florilege.topics.models import Topic
 
 log = logging.getLogger("florilege.federation")
 AP_TYPE = activities.ACTIVITY_JSON

@@ -33,7 +33,8 @@ from django.utils.encoding import escape_uri_path, iri_to_uri
 from django.utils.http import parse_http_date_safe
 
 from florilege.analytics.counting import already_counted, count_view_of
-from florilege.curation.models import Scoop, Topic
+from florilege.curation.models import Scoop
+from florilege.topics.models import Topic
 
 CACHE_ALIAS = "pages"
 VERSION_MEMO_SECONDS = 1.0

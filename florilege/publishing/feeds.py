@@ -19,7 +19,8 @@ from django.urls import reverse
 from django.utils import feedgenerator
 from django.utils.html import escape
 
-from florilege.curation.models import Scoop, Topic
+from florilege.curation.models import Scoop
+from florilege.topics.models import Topic
 
 FEED_ITEMS = 30
 FEED_KINDS = ("atom", "rss", "json")

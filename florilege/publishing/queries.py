@@ -10,7 +10,8 @@ from django.db.models import BooleanField, QuerySet
 from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 
-from florilege.curation.models import Scoop, Topic
+from florilege.curation.models import Scoop
+from florilege.topics.models import Topic
 
 MAX_TAG = 50
 

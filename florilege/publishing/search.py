@@ -20,7 +20,8 @@ from django.db import connection
 from django.db.models import BooleanField, FloatField, QuerySet
 from django.db.models.expressions import RawSQL
 
-from florilege.curation.models import Scoop, Topic
+from florilege.curation.models import Scoop
+from florilege.topics.models import Topic
 
 MAX_QUERY = 200
 MAX_TERMS = 8

@@ -8,10 +8,11 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from florilege.analytics.counting import forget_counted
-from florilege.curation.models import Scoop, Topic
+from florilege.curation.models import Scoop
 from florilege.curation.services import publication
 from florilege.publishing import cache
 from florilege.publishing.models import Comment, HubPing, Reaction
+from florilege.topics.models import Topic
 
 
 @receiver(pre_save, sender=Topic)

@@ -11,10 +11,11 @@ from django.views.decorators.http import require_safe
 
 from florilege.analytics.counting import count_view
 from florilege.analytics.services import view_counts
-from florilege.curation.models import Scoop, Topic
+from florilege.curation.models import Scoop
 from florilege.publishing import cache, queries
 from florilege.publishing.feeds import absolute
 from florilege.publishing.presentation import accent_pair, json_ld, share_links
+from florilege.topics.models import Topic
 
 TOPIC_PAGE = 12
 

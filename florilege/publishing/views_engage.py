@@ -22,12 +22,13 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
-from florilege.curation.models import Scoop, Topic
+from florilege.curation.models import Scoop
 from florilege.publishing.feeds import absolute
 from florilege.publishing.forms_engage import CommentForm, FollowForm
 from florilege.publishing.models import Comment
 from florilege.publishing.services import comments, follow, reactions
 from florilege.publishing.services.visitors import address_hash, reader_hash
+from florilege.topics.models import Topic
 
 EMBED_DEFAULT = 5
 EMBED_MAX = 20

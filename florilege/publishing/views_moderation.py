@@ -13,11 +13,11 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from florilege.curation.models import Topic
 from florilege.publishing.feeds import absolute
 from florilege.publishing.forms_engage import DigestScheduleForm
 from florilege.publishing.models import Comment
 from florilege.publishing.services import comments, digest_settings
+from florilege.topics.models import Topic
 
 
 def _schedule_form(request: HttpRequest, topic: Topic, data=None) -> DigestScheduleForm:

@@ -10,11 +10,12 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from florilege.curation.models import Scoop, Topic
+from florilege.curation.models import Scoop
 from florilege.publishing import cache, queries, search
 from florilege.publishing.feeds import absolute, curator_subject, tag_subject
 from florilege.publishing.presentation import mastodon_instance, mastodon_share_url
 from florilege.publishing.views import TOPIC_PAGE, topic_look
+from florilege.topics.models import Topic
 
 SITEMAP_LIMIT = 50_000
 

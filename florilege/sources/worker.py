@@ -17,7 +17,6 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 
-from florilege.curation.models import TopicSource
 from florilege.jobs import leases
 from florilege.jobs.leases import worker_id
 from florilege.jobs.runtime import Network
@@ -32,6 +31,7 @@ from florilege.sources.services.fetch import (
     save_fetch_state,
     stores_entries,
 )
+from florilege.topics.models import TopicSource
 
 log = logging.getLogger("florilege.worker")
 

@@ -22,8 +22,7 @@ from django.db import transaction
 from django.db.models import Count, Max
 from threadpoolctl import threadpool_limits
 
-from florilege.curation.models import Scoop, Topic
-from florilege.curation.services.topics import require_curator
+from florilege.curation.models import Scoop
 from florilege.jobs import leases
 from florilege.lib.html import html_to_text
 from florilege.lib.text import embedding
@@ -32,6 +31,8 @@ from florilege.suggestions import ranker
 from florilege.suggestions.features import Features, Item, featurize
 from florilege.suggestions.models import EntryVector, Suggestion, TopicRanker
 from florilege.suggestions.rules import RuleMatch, Rules, match_rules, parse_rules
+from florilege.topics.models import Topic
+from florilege.topics.services import require_curator
 
 log = logging.getLogger("florilege.ranking")
 DECIDED = (Suggestion.Status.SCOOPED, Suggestion.Status.DISCARDED)

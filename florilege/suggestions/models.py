@@ -20,7 +20,7 @@ class Suggestion(models.Model):
         DISCARDED = "discarded", _("Discarded")
 
     topic = models.ForeignKey(
-        "curation.Topic", on_delete=models.CASCADE, related_name="suggestions"
+        "topics.Topic", on_delete=models.CASCADE, related_name="suggestions"
     )
     entry = models.ForeignKey("sources.Entry", on_delete=models.CASCADE, related_name="suggestions")
     score = models.FloatField(default=0.0)
@@ -88,7 +88,7 @@ class TopicRanker(models.Model):
     """
 
     topic = models.OneToOneField(
-        "curation.Topic", on_delete=models.CASCADE, primary_key=True, related_name="ranker"
+        "topics.Topic", on_delete=models.CASCADE, primary_key=True, related_name="ranker"
     )
     # +1 at each training: shown to curators and stored on nothing else.
     version = models.PositiveIntegerField(default=0)

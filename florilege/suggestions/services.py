@@ -8,7 +8,7 @@ from datetime import datetime
 
 from django.db import transaction
 
-from florilege.curation.models import Scoop, Topic, TopicSource
+from florilege.curation.models import Scoop
 from florilege.jobs import leases
 from florilege.lib.html import html_to_text
 from florilege.sources.models import Entry
@@ -16,6 +16,7 @@ from florilege.suggestions import learning
 from florilege.suggestions.models import Suggestion
 from florilege.suggestions.scoring import baseline_score
 from florilege.suggestions.vectors import ensure_vectors
+from florilege.topics.models import Topic, TopicSource
 
 # Entries per run of the stage; also keeps every IN (...) list under SQLite's limit.
 SUGGEST_BATCH = 500

@@ -18,7 +18,6 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from threadpoolctl import threadpool_limits
 
-from florilege.curation.models import Topic
 from florilege.jobs import leases
 from florilege.lib.html import html_to_text
 from florilege.lib.text import embedding, minhash
@@ -28,6 +27,7 @@ from florilege.suggestions.clustering import Policy, Signals, StoryState
 from florilege.suggestions.models import Suggestion
 from florilege.suggestions.story_models import Story, StoryBand, StoryMember
 from florilege.suggestions.vectors import ensure_vectors
+from florilege.topics.models import Topic
 
 ENRICH_BATCH = 200
 # Semantic candidates read per batch: the most recently seen stories of the window.

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import florilege.curation.models
+import florilege.topics.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -33,7 +33,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='topic',
             name='slot_weekdays',
-            field=models.JSONField(blank=True, default=florilege.curation.models._working_days),
+            field=models.JSONField(blank=True, default=florilege.topics.models._working_days),
         ),
         migrations.AddField(
             model_name='topic',

@@ -7,8 +7,9 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from florilege.curation.models import AuditEvent, Topic
-from florilege.curation.permissions import Action, require
+from florilege.curation.models import AuditEvent
+from florilege.topics.models import Topic
+from florilege.topics.permissions import Action, require
 
 
 def record(

@@ -9,7 +9,8 @@ from datetime import datetime
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 
-from florilege.curation.models import Membership, Notification, Role, Scoop, Topic
+from florilege.curation.models import Notification, Scoop
+from florilege.topics.models import Membership, Role, Topic
 
 
 def notify(

@@ -15,8 +15,6 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from florilege.curation.models import Topic, TopicSource
-from florilege.curation.services.topics import require_curator
 from florilege.lib.urls import canonical_url, is_http_url
 from florilege.sources.models import Source
 from florilege.sources.opml import (
@@ -27,6 +25,8 @@ from florilege.sources.opml import (
     parse_opml,
     write_opml,
 )
+from florilege.topics.models import Topic, TopicSource
+from florilege.topics.services import require_curator
 
 # Rows per INSERT/IN (...): well under every backend's parameter limit for the IN reads;
 # SQLite's bulk_create batches itself further.

@@ -1,6 +1,6 @@
 """A scoop's way out: drafts, proposals, approval, scheduling, edits, unpublishing.
 
-Every function checks the caller's role (``curation/permissions.py``), changes the scoop
+Every function checks the caller's role (``topics/permissions.py``), changes the scoop
 with a conditional update where two people could act at once, writes the audit log in the
 same transaction, and notifies in the app. When a scoop becomes public, :func:`on_published`
 runs: it is the one hook for everything that follows a publication (feeds out, WebSub pings,
@@ -19,13 +19,14 @@ from django.dispatch import Signal
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from florilege.curation.models import Scoop, ScoopRevision, ScoopStatus, Topic
-from florilege.curation.permissions import Action, can, require
+from florilege.curation.models import Scoop, ScoopRevision, ScoopStatus
 from florilege.curation.scheduling import ScheduleError, Slots, next_free_slot
 from florilege.curation.services import audit, notify
 from florilege.jobs import leases
 from florilege.lib.html import html_to_text
 from florilege.lib.markdown import render_markdown
+from florilege.topics.models import Topic
+from florilege.topics.permissions import Action, can, require
 
 log = logging.getLogger("florilege.curation")
 

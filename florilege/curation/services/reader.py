@@ -17,9 +17,10 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from florilege.analytics.services import daily_salt, visitor_hash
-from florilege.curation.models import ReaderSuggestion, Scoop, Topic
-from florilege.curation.services.topics import require_curator
+from florilege.curation.models import ReaderSuggestion, Scoop
 from florilege.lib.urls import canonical_url, is_http_url
+from florilege.topics.models import Topic
+from florilege.topics.services import require_curator
 
 NOTE_LENGTH = 500
 # Pending reader suggestions listed in the queue, newest first.

@@ -14,10 +14,11 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from florilege.curation.models import Scoop, Topic
-from florilege.curation.permissions import Action, can
+from florilege.curation.models import Scoop
 from florilege.curation.services import scooping
-from florilege.curation.services.topics import require_curator
+from florilege.topics.models import Topic
+from florilege.topics.permissions import Action, can
+from florilege.topics.services import require_curator
 
 
 def rescoop(

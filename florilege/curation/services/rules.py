@@ -13,14 +13,15 @@ from django.utils.translation import gettext as _
 
 from florilege.curation import automation
 from florilege.curation.automation import Item, RuleError, RuleSpec
-from florilege.curation.models import AutomationRule, Scoop, Topic, TopicSource
+from florilege.curation.models import AutomationRule, Scoop
 from florilege.curation.services import scooping
-from florilege.curation.services.topics import require_curator
 from florilege.jobs import leases
 from florilege.lib.html import html_to_text
 from florilege.sources.models import Entry
 from florilege.suggestions.models import Suggestion
 from florilege.suggestions.scoring import baseline_score
+from florilege.topics.models import Topic, TopicSource
+from florilege.topics.services import require_curator
 
 log = logging.getLogger("florilege.rules")
 PREVIEW_DAYS = 7

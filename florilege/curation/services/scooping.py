@@ -10,8 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from florilege.curation.models import Scoop, Topic
-from florilege.curation.permissions import Action, require
+from florilege.curation.models import Scoop
 from florilege.curation.services import publication, reader
 from florilege.curation.services.publication import PublishPlan
 from florilege.lib.html import html_to_text
@@ -19,6 +18,8 @@ from florilege.lib.markdown import render_markdown
 from florilege.lib.urls import canonical_url, domain_of, is_http_url
 from florilege.suggestions.models import Suggestion
 from florilege.suggestions.stories import close_story, story_entries
+from florilege.topics.models import Topic
+from florilege.topics.permissions import Action, require
 
 EXCERPT_LENGTH = 500
 _RAW_HTML = re.compile(r"<\s*/?\s*(script|style|iframe|object|embed)\b", re.IGNORECASE)

@@ -10,9 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from florilege.curation.models import Topic, TopicSource
 from florilege.curation.services import audit
-from florilege.curation.services.topics import require_curator
 from florilege.lib.fetching import fetch_one
 from florilege.lib.http import FetchError, FetchResponse
 from florilege.lib.urls import is_http_url
@@ -22,6 +20,8 @@ from florilege.sources.profiles import feed_candidates, profile_feed_urls
 from florilege.sources.services.fetch import FetchOutcome, record_outcome, save_fetch_state
 from florilege.suggestions.models import Suggestion
 from florilege.suggestions.services import suggest_entries, suggest_to_topic
+from florilege.topics.models import Topic, TopicSource
+from florilege.topics.services import require_curator
 
 BACKFILL = 100
 

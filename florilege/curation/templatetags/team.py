@@ -16,7 +16,7 @@ def unread_notifications(context) -> int:
 @register.simple_tag(takes_context=True)
 def topic_actions(context, topic) -> frozenset[str]:
     """What the visitor may do on ``topic`` (to show only the links that work)."""
-    from florilege.curation.permissions import actions_for
+    from florilege.topics.permissions import actions_for
 
     request = context.get("request")
     return actions_for(request.user, topic) if request is not None else frozenset()

@@ -1,1 +1,1 @@
-from florilege.curation.tests.team_fixtures import team  # noqa: F401 - the team fixture
+from florilege.topics.tests.team_fixtures import team  # noqa: F401 - the team fixture

@@ -12,9 +12,10 @@ from django.utils import timezone
 from florilege.curation.models import AuditEvent, Notification, Scoop, ScoopRevision
 from florilege.curation.services import publication
 from florilege.curation.services.publication import PublishPlan, scoop_published
-from florilege.curation.tests.team_fixtures import NOW, make_scoop, make_suggestion
+from florilege.curation.tests.flow_helpers import make_scoop, make_suggestion
 from florilege.jobs.worker import run_cycle
 from florilege.suggestions.models import Suggestion
+from florilege.topics.tests.team_fixtures import NOW
 
 pytestmark = pytest.mark.django_db
 

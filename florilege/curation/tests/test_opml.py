@@ -7,11 +7,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import reverse
 
-from florilege.curation.models import Topic, TopicSource
 from florilege.curation.services.opml import CHUNK, export_opml, import_opml
 from florilege.sources.models import Source
 from florilege.sources.opml import parse_opml
 from florilege.testing import LoopbackServer
+from florilege.topics.models import Topic, TopicSource
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("florilege.curation.tests.urls_opml")]
 

@@ -5,10 +5,11 @@ from datetime import UTC, datetime
 import pytest
 from django.urls import reverse
 
-from florilege.curation.models import Scoop, Topic
+from florilege.curation.models import Scoop
 from florilege.curation.tests.flow_helpers import entry, follow, suggestion
 from florilege.suggestions.models import Suggestion
 from florilege.testing import Reply
+from florilege.topics.models import Topic
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)

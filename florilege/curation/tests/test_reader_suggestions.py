@@ -7,10 +7,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from florilege.curation.models import ReaderSuggestion, Topic
+from florilege.curation.models import ReaderSuggestion
 from florilege.curation.services import reader
 from florilege.curation.services.scooping import ScoopDraft, scoop_url
 from florilege.testing import Reply
+from florilege.topics.models import Topic
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)

@@ -6,10 +6,11 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from florilege.curation.models import Scoop, Topic
+from florilege.curation.models import Scoop
 from florilege.curation.services.rescoop import rescoop
 from florilege.curation.tests.flow_helpers import scoop as make_scoop
 from florilege.publishing.cache import touch_topic
+from florilege.topics.models import Topic
 
 pytestmark = pytest.mark.django_db
 NOW = datetime.now(UTC)
@@ -156,9 +157,9 @@ def test_topic_page_credits_cost_no_extra_query_per_scoop(
 def test_team_members_get_the_topics_their_role_allows(
     django_user_model, alices_topic, role, rescoop_into, share_into
 ) -> None:
-    from florilege.curation.models import Membership
-    from florilege.curation.permissions import Action
     from florilege.curation.services.rescoop import curated_topics
+    from florilege.topics.models import Membership
+    from florilege.topics.permissions import Action
 
     bob = django_user_model.objects.create_user("bob", password="a-long-test-password")
     Membership.objects.create(topic=alices_topic, user=bob, role=role)

@@ -1,10 +1,10 @@
 import pytest
 
-from florilege.curation.models import TopicSource
 from florilege.curation.tests.test_sources import add
 from florilege.sources.models import Source
 from florilege.sources.tests.feeds import three_items
 from florilege.testing import LoopbackServer, Reply
+from florilege.topics.models import TopicSource
 
 pytestmark = pytest.mark.django_db
 

@@ -4,11 +4,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from florilege.curation.models import Scoop, TopicSource
+from florilege.curation.models import Scoop
 from florilege.curation.services.scooping import ScoopDraft, discard_suggestion, scoop_suggestion
 from florilege.sources.models import Entry, Source
 from florilege.suggestions.models import Suggestion
 from florilege.testing import LoopbackServer, Reply
+from florilege.topics.models import TopicSource
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)

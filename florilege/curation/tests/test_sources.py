@@ -3,11 +3,11 @@ from dataclasses import replace
 import pytest
 from django.urls import reverse
 
-from florilege.curation.models import TopicSource
 from florilege.sources.models import Source
 from florilege.sources.tests.feeds import three_items
 from florilege.suggestions.models import Suggestion
 from florilege.testing import LoopbackServer, Reply
+from florilege.topics.models import TopicSource
 
 pytestmark = pytest.mark.django_db
 

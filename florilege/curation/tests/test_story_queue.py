@@ -8,10 +8,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from florilege.curation.models import Scoop, TopicSource
+from florilege.curation.models import Scoop
 from florilege.curation.services.scooping import ScoopDraft, scoop_suggestion
 from florilege.sources.models import Entry, Source
 from florilege.suggestions.models import Story, StoryMember, Suggestion
+from florilege.topics.models import TopicSource
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from florilege.curation.models import Membership, Role
-from florilege.curation.tests.team_fixtures import PASSWORD, make_suggestion
+from florilege.curation.tests.flow_helpers import make_suggestion
 from florilege.testing import artifacts_dir
+from florilege.topics.models import Membership, Role
+from florilege.topics.tests.team_fixtures import PASSWORD
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from florilege.curation.models import Topic
+from florilege.topics.models import Topic
 
 pytestmark = pytest.mark.django_db
 
@@ -64,9 +64,10 @@ def test_other_users_cannot_curate(client, topic, django_user_model) -> None:
 
 
 def test_other_users_cannot_act_on_a_topic(client, topic, django_user_model) -> None:
-    from florilege.curation.models import Scoop, TopicSource
+    from florilege.curation.models import Scoop
     from florilege.sources.models import Entry, Source
     from florilege.suggestions.models import Suggestion
+    from florilege.topics.models import TopicSource
 
     source = Source.objects.create(url="https://news.example/feed")
     TopicSource.objects.create(topic=topic, source=source)

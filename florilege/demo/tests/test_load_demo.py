@@ -9,13 +9,14 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils.html import escape
 
-from florilege.curation.models import Scoop, Topic
+from florilege.curation.models import Scoop
 from florilege.demo.content import SYNDICATED_STORIES, WIRE_EN, WIRE_FR
 from florilege.demo.feeds import article_url
 from florilege.sources.models import Entry
 from florilege.suggestions.models import Suggestion
 from florilege.suggestions.stories import story_queue
 from florilege.suggestions.story_models import Story
+from florilege.topics.models import Topic
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 

@@ -21,7 +21,7 @@ class LocalActor(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices)
     username = models.CharField(max_length=150)
     topic = models.OneToOneField(
-        "curation.Topic", null=True, blank=True, on_delete=models.CASCADE, related_name="actor"
+        "topics.Topic", null=True, blank=True, on_delete=models.CASCADE, related_name="actor"
     )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,

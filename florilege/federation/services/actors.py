@@ -15,13 +15,13 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from florilege.curation.models import Topic
 from florilege.federation import ids
 from florilege.federation.activities import ACTIVITY_JSON
 from florilege.federation.models import LocalActor, RemoteActor
 from florilege.federation.signatures import generate_key_pair, load_private_key, sign_request
 from florilege.lib.fetching import policy_from_settings
 from florilege.lib.http import FetchError, GuardedClient
+from florilege.topics.models import Topic
 
 log = logging.getLogger("florilege.federation")
 ACCEPT = f'{ACTIVITY_JSON}, application/ld+json; profile="https://www.w3.org/ns/activitystreams"'

@@ -10,11 +10,12 @@ from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.templatetags.static import static
 
-from florilege.curation.models import Scoop, Topic
+from florilege.curation.models import Scoop
 from florilege.federation import activities, ids
 from florilege.federation.models import Follower, LocalActor, OutboxActivity
 from florilege.federation.services.actors import actor_uri, ensure_keys
 from florilege.lib.markdown import render_markdown
+from florilege.topics.models import Topic
 
 OUTBOX_PAGE = 20
 FOLLOWERS_PAGE = 50

@@ -22,8 +22,6 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from florilege.curation.models import Topic, TopicSource
-from florilege.curation.services.topics import require_curator
 from florilege.federation import activities
 from florilege.federation.contexts import PUBLIC
 from florilege.federation.models import RemoteActor, RemoteFollow
@@ -35,6 +33,8 @@ from florilege.sources.models import Source
 from florilege.sources.parsing.model import ParsedEntry, ParsedFeed
 from florilege.sources.profiles import profile_feed_urls
 from florilege.sources.services.ingest import FEED_META_FIELDS, store_feed
+from florilege.topics.models import Topic, TopicSource
+from florilege.topics.services import require_curator
 
 _ACCOUNT = re.compile(r"^@?([\w.-]+)@([\w.-]+\.[a-z0-9-]+(?::\d+)?)$", re.IGNORECASE)
 _HOST = re.compile(r"^[\w.-]+\.[a-z0-9-]+(?::\d+)?$", re.IGNORECASE)

@@ -10,11 +10,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from florilege.curation.models import Topic
-from florilege.curation.services.topics import require_curator
 from florilege.federation.models import Block, Follower, RemoteFollow
 from florilege.federation.services.actors import topic_actor
 from florilege.federation.services.handlers import answer_follow
+from florilege.topics.models import Topic
+from florilege.topics.services import require_curator
 
 
 def overview(user: Any, topic: Topic) -> dict[str, Any]:

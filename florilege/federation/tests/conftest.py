@@ -4,8 +4,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from florilege.curation.tests.team_fixtures import team  # noqa: F401 - the team fixture
 from florilege.federation.tests.peer import Peer, start_peer
+from florilege.topics.tests.team_fixtures import team  # noqa: F401 - the team fixture
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from florilege.curation.models import Topic
 from florilege.curation.services import publication
 from florilege.curation.services.publication import PublishPlan, ScoopEdit
 from florilege.curation.services.rescoop import rescoop
@@ -20,7 +19,7 @@ from florilege.curation.services.scooping import (
     scoop_suggestion,
     scoop_url,
 )
-from florilege.curation.tests.team_fixtures import make_suggestion
+from florilege.curation.tests.flow_helpers import make_suggestion
 from florilege.federation import ids
 from florilege.federation.contexts import PUBLIC
 from florilege.federation.models import Delivery, OutboxActivity
@@ -28,6 +27,7 @@ from florilege.federation.services.actors import ensure_keys, topic_actor
 from florilege.federation.services.delivery import deliver_cycle
 from florilege.federation.services.inbox import process_cycle
 from florilege.federation.services.outbox import publish_scoop
+from florilege.topics.models import Topic
 
 pytestmark = pytest.mark.django_db
 

@@ -7,13 +7,13 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from florilege.curation.models import TopicSource
 from florilege.federation import ids
 from florilege.federation.models import RemoteFollow
 from florilege.federation.services.delivery import deliver_cycle
 from florilege.federation.services.following import follow_account, remote_follow_url
 from florilege.federation.services.inbox import process_cycle
 from florilege.sources.models import Entry
+from florilege.topics.models import TopicSource
 
 pytestmark = pytest.mark.django_db
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"

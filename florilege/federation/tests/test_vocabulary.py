@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from florilege.curation.models import Topic
 from florilege.curation.services.rescoop import rescoop
 from florilege.curation.services.scooping import ScoopDraft, scoop_url
 from florilege.federation import activities, contexts, ids
@@ -20,6 +19,7 @@ from florilege.federation.services.actors import topic_actor
 from florilege.federation.services.documents import outbox, topic_document
 from florilege.federation.services.outbox import publish_scoop, retract_scoop, scoop_note
 from florilege.testing import skip_or_fail_without
+from florilege.topics.models import Topic
 
 AS2_DIR = Path(__file__).resolve().parents[4] / "shared" / "data" / "activitypub"
 if not AS2_DIR.exists():

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db import transaction
 
-from florilege.curation.models import TopicSource
 from florilege.jobs import leases
 from florilege.sources.models import Source
+from florilege.topics.models import TopicSource
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)

@@ -83,8 +83,8 @@ def test_every_stage_is_registered_in_pipeline_order() -> None:
 
 
 def test_worker_list_prints_each_stage_with_its_backlog(topic) -> None:
-    from florilege.curation.models import TopicSource
     from florilege.sources.models import Source
+    from florilege.topics.models import TopicSource
 
     source = Source.objects.create(url="https://a.example/feed")  # due now by default
     TopicSource.objects.create(topic=topic, source=source)

@@ -20,7 +20,7 @@ class Subscriber(models.Model):
         DAILY = "daily", "Daily"
         WEEKLY = "weekly", "Weekly"
 
-    topic = models.ForeignKey("curation.Topic", on_delete=models.CASCADE, related_name="+")
+    topic = models.ForeignKey("topics.Topic", on_delete=models.CASCADE, related_name="+")
     email = models.EmailField(max_length=254)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     frequency = models.CharField(max_length=6, choices=Frequency.choices, default="weekly")
@@ -44,7 +44,7 @@ class DigestSchedule(models.Model):
     for daily followers and on ``weekday`` for weekly ones."""
 
     topic = models.OneToOneField(
-        "curation.Topic", on_delete=models.CASCADE, related_name="digest_schedule"
+        "topics.Topic", on_delete=models.CASCADE, related_name="digest_schedule"
     )
     enabled = models.BooleanField(default=True)
     hour = models.PositiveSmallIntegerField(default=8)
@@ -59,7 +59,7 @@ class DigestRun(models.Model):
     """One digest edition of a topic: the period and the scoops chosen for it, fixed once
     so every follower (and every retry) gets the same content."""
 
-    topic = models.ForeignKey("curation.Topic", on_delete=models.CASCADE, related_name="+")
+    topic = models.ForeignKey("topics.Topic", on_delete=models.CASCADE, related_name="+")
     frequency = models.CharField(max_length=6, choices=Subscriber.Frequency.choices)
     period = models.CharField(max_length=20, help_text="The local date the edition is for")
     since = models.DateTimeField()

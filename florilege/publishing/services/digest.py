@@ -25,11 +25,12 @@ from django.core.mail import get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from florilege.curation.models import Scoop, Topic
+from florilege.curation.models import Scoop
 from florilege.jobs import leases
 from florilege.publishing.digest_schedule import DAILY, WEEKLY, Period, due_period
 from florilege.publishing.models import DigestRun, DigestSchedule, DigestSend, Subscriber
 from florilege.publishing.services.mail import Edition, digest_email, render_edition
+from florilege.topics.models import Topic
 
 log = logging.getLogger("florilege.digest")
 MAX_SCOOPS = 20

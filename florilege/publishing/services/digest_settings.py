@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Max
 
-from florilege.curation.models import Topic
-from florilege.curation.services.topics import require_curator
 from florilege.publishing.models import DigestRun, DigestSchedule, DigestSend, Subscriber
+from florilege.topics.models import Topic
+from florilege.topics.services import require_curator
 
 
 def schedule_for(user, topic: Topic) -> DigestSchedule:

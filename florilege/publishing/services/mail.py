@@ -13,9 +13,10 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, override
 
-from florilege.curation.models import Scoop, Topic
+from florilege.curation.models import Scoop
 from florilege.publishing.models import Subscriber
 from florilege.publishing.services.tokens import absolute, confirm_url, unsubscribe_url
+from florilege.topics.models import Topic
 
 
 def _language(topic: Topic) -> str:

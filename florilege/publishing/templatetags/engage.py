@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django import template
 
-from florilege.curation.models import Scoop, Topic
+from florilege.curation.models import Scoop
 from florilege.publishing.forms_engage import CommentForm, FollowForm
 from florilege.publishing.services import comments
 from florilege.publishing.templatetags.paths import return_path
+from florilege.topics.models import Topic
 
 register = template.Library()
 

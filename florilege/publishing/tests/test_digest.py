@@ -163,7 +163,7 @@ def test_private_topic_gets_no_digest(topic, edition, smtp_sink) -> None:
 def test_an_idle_cycle_costs_a_few_queries_whatever_the_topics(
     topic, curator, edition, django_assert_max_num_queries
 ) -> None:
-    from florilege.curation.models import Topic
+    from florilege.topics.models import Topic
 
     for i in range(20):
         other = Topic.objects.create(title=f"T{i}", slug=f"t{i}", owner=curator)

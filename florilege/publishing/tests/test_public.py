@@ -9,11 +9,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from florilege.curation.models import Scoop, Topic
+from florilege.curation.models import Scoop
 from florilege.lib.markdown import render_markdown
 from florilege.publishing import search
 from florilege.publishing.cache import clear_all
 from florilege.sources.parsing import parse_feed
+from florilege.topics.models import Topic
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)

@@ -19,7 +19,6 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 
-from florilege.curation.models import TopicSource
 from florilege.lib.fetching import policy_from_settings
 from florilege.lib.http import FetchError, FetchResponse, GuardedClient
 from florilege.sources import websub
@@ -27,6 +26,7 @@ from florilege.sources.models import Entry, Source
 from florilege.sources.parsing import FeedParseError, parse_feed
 from florilege.sources.services.fetch import FetchOutcome, record_outcome
 from florilege.sources.services.ingest import FEED_META_FIELDS
+from florilege.topics.models import TopicSource
 
 log = logging.getLogger("florilege.websub")
 ClientFactory = Callable[[], GuardedClient]

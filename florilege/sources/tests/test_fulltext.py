@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from florilege.curation.models import TopicSource
 from florilege.jobs.worker import run_cycle
 from florilege.sources.models import Entry, Source
 from florilege.sources.tests.feeds import rss
 from florilege.testing import LoopbackServer, Reply
+from florilege.topics.models import TopicSource
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)

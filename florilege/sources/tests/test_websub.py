@@ -17,13 +17,13 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from florilege.curation.models import TopicSource
 from florilege.jobs.worker import run_cycle
 from florilege.sources import websub
 from florilege.sources.models import Entry, Source
 from florilege.sources.services.websub import callback_url, websub_cycle
 from florilege.sources.tests.feeds import three_items
 from florilege.suggestions.models import Suggestion
+from florilege.topics.models import TopicSource
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 TOPIC_URL = "https://news.example/feed.xml"

@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from florilege.curation.models import Topic, TopicSource
 from florilege.jobs.runtime import WorkerRuntime
 from florilege.jobs.worker import run_cycle
 from florilege.lib.http import FetchResponse
@@ -19,6 +18,7 @@ from florilege.sources.tests.feeds import three_items
 from florilege.sources.worker import FetchReport, lease_due, record_fetched
 from florilege.suggestions.models import Suggestion
 from florilege.testing import LoopbackServer, Reply
+from florilege.topics.models import Topic, TopicSource
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)

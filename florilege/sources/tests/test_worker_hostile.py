@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from florilege.curation.models import TopicSource
 from florilege.jobs.runtime import PerCycle, default_client
 from florilege.sources.models import Entry, Source
 from florilege.sources.tests.feeds import three_items
 from florilege.sources.worker import fetch_cycle
 from florilege.testing import LoopbackServer, Reply
+from florilege.topics.models import TopicSource
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)

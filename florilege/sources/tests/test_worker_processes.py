@@ -26,11 +26,11 @@ from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from florilege.curation.models import Topic, TopicSource
 from florilege.sources.models import Entry, Source
 from florilege.sources.tests.feeds import rss
 from florilege.suggestions.models import Suggestion
 from florilege.testing import LoopbackServer, Reply
+from florilege.topics.models import Topic, TopicSource
 
 pytestmark = [
     pytest.mark.skipif(

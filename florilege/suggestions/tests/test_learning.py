@@ -8,13 +8,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.urls import reverse
 
-from florilege.curation.models import Topic, TopicSource
 from florilege.curation.services.scooping import ScoopDraft, scoop_suggestion
 from florilege.jobs.worker import run_cycle
 from florilege.sources.models import Entry, Source
 from florilege.suggestions.learning import ranking_cycle, train_topic
 from florilege.suggestions.models import Suggestion, TopicRanker
 from florilege.suggestions.services import suggest_pending
+from florilege.topics.models import Topic, TopicSource
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)

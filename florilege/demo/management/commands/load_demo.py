@@ -20,7 +20,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from florilege.curation.models import Scoop, Topic, TopicSource
+from florilege.curation.models import Scoop
 from florilege.curation.services.scooping import ScoopDraft, draft_from_suggestion, scoop_suggestion
 from florilege.demo.content import DEMO_SCOOPS, DEMO_TOPIC
 from florilege.demo.feeds import article_url, feed_urls, render_feed
@@ -29,6 +29,7 @@ from florilege.sources.models import Source
 from florilege.sources.parsing import parse_feed
 from florilege.sources.services.ingest import store_feed
 from florilege.suggestions.models import Suggestion
+from florilege.topics.models import Topic, TopicSource
 
 DEMO_USER = "demo"
 PIPELINE = ("enrich", "suggest", "rules")

@@ -14,16 +14,17 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
-from florilege.curation.models import Invitation, Membership, Role, Topic
-from florilege.curation.permissions import Action, forget_roles, require, role_of
+from florilege.accounts.models import Invitation
 from florilege.curation.services import audit
 from florilege.jobs.tasks import enqueue
+from florilege.topics.models import Membership, Role, Topic
+from florilege.topics.permissions import Action, forget_roles, require
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -225,17 +226,3 @@ def open_invitations(topic: Topic, user, now: datetime) -> QuerySet[Invitation]:
     return Invitation.objects.filter(
         topic=topic, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
     ).order_by("-created_at")
-
-
-def topics_of(user) -> QuerySet[Topic]:
-    """The topics a user works on, in any role."""
-    # A subquery, not a join: callers annotate counts over scoops and suggestions, which a
-    # join on memberships would multiply.
-    joined = Membership.objects.filter(user=user).values("topic_id")
-    return Topic.objects.filter(Q(owner=user) | Q(pk__in=joined))
-
-
-def my_role(user, topic: Topic) -> str:
-    if user.is_authenticated and user.is_superuser and role_of(user, topic) is None:
-        return "administrator"
-    return role_of(user, topic) or ""

@@ -9,17 +9,21 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import signing
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from florilege.curation.models import AuditEvent, Invitation, Membership, TwoFactor
-from florilege.curation.services import team as team_service
-from florilege.curation.services import two_factor
-from florilege.curation.tests.team_fixtures import NOW, PASSWORD
+from florilege.accounts.models import Invitation, TwoFactor
+from florilege.accounts.services import team as team_service
+from florilege.accounts.services import two_factor
+from florilege.curation.models import AuditEvent
 from florilege.jobs.tasks import failed_tasks, run_due_tasks
 from florilege.lib import totp
 from florilege.testing import closed_port
+from florilege.topics.models import Membership
+from florilege.topics.permissions import Action
+from florilege.topics.tests.team_fixtures import NOW, PASSWORD, ROLES
+from florilege.topics.tests.test_permission_matrix import EXPECTED
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +35,7 @@ def _link_path(text: str) -> str:
 def test_invite_by_email_and_join_with_a_new_account(client, topic, curator, smtp_sink) -> None:
     client.force_login(curator)
     response = client.post(
-        reverse("curation:members", args=[topic.slug]),
+        reverse("accounts:members", args=[topic.slug]),
         {"role": "contributor", "email": "ann@example.org"},
     )
     assert "Invitation emailed to ann@example.org" in response.content.decode()
@@ -82,7 +86,7 @@ def test_invitation_email_is_sent_by_a_worker_and_a_dead_mail_server_is_not_the_
     assert 'id="invitation-link"' in response.content.decode()  # to pass on by hand
     assert run_due_tasks() == 1
     [failed] = failed_tasks()
-    assert failed.name == "florilege.curation.services.team.send_invitation"
+    assert failed.name == "florilege.accounts.services.team.send_invitation"
     assert failed.error == "builtins.ConnectionRefusedError"
     # A withdrawn invitation's queued email is not sent.
     settings.EMAIL_PORT = smtp_sink.port
@@ -112,16 +116,16 @@ def test_bad_invitation_links(client, topic, curator, case: str) -> None:
 def test_roles_change_and_removal(client, team, topic) -> None:
     client.force_login(team["owner"])
     editor = team["editor"]
-    url = reverse("curation:member_action", args=[topic.slug, editor.pk, "role"])
+    url = reverse("accounts:member_action", args=[topic.slug, editor.pk, "role"])
     client.post(url, {"role": "viewer"})
     assert Membership.objects.get(user=editor).role == "viewer"
-    client.post(reverse("curation:member_action", args=[topic.slug, editor.pk, "remove"]))
+    client.post(reverse("accounts:member_action", args=[topic.slug, editor.pk, "remove"]))
     assert not Membership.objects.filter(user=editor).exists()
     with pytest.raises(ValidationError, match="always an owner"):
         team_service.set_role(topic, team["owner_member"], team["owner"].pk, "viewer", NOW)
     # An editor may not manage the team, through the view either.
     client.force_login(team["contributor"])
-    url = reverse("curation:member_action", args=[topic.slug, team["viewer"].pk, "role"])
+    url = reverse("accounts:member_action", args=[topic.slug, team["viewer"].pk, "role"])
     assert client.post(url, {"role": "owner"}).status_code == 403
     assert Membership.objects.get(user=team["viewer"]).role == "viewer"
 
@@ -205,3 +209,25 @@ def test_too_many_wrong_codes_start_over(client, curator) -> None:
         response = client.post(reverse("login_code"), {"code": "000000"})
     assert response.status_code == 302 and response["Location"] == reverse("login")
     assert client.get(reverse("login_code"))["Location"] == reverse("login")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_invitations_follow_the_permission_matrix(team, topic, role: str) -> None:
+    user = team[role]
+    if role in EXPECTED[Action.MANAGE_MEMBERS]:
+        team_service.invite(topic, user, "viewer", "", NOW)
+        assert Invitation.objects.exists()
+    else:
+        with pytest.raises(PermissionDenied) as refused:
+            team_service.invite(topic, user, "viewer", "", NOW)
+        assert str(refused.value)  # a message the user can read
+        assert not Invitation.objects.exists() and not AuditEvent.objects.exists()
+
+
+@pytest.mark.parametrize(("role", "status"), [("outsider", 403), ("viewer", 200)])
+def test_team_page_follows_roles(client, team, topic, role: str, status: int) -> None:
+    client.force_login(team[role])
+    response = client.get(reverse("accounts:members", args=[topic.slug]))
+    assert response.status_code == status
+    if status == 403:
+        assert "Nothing was changed" in response.content.decode()

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from florilege.curation.models import TwoFactor
+from florilege.accounts.models import TwoFactor
 from florilege.lib import totp
 
 ISSUER = "Florilège"

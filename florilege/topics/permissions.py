@@ -5,7 +5,7 @@ no view, script or endpoint can skip the check; templates only use :func:`can` t
 buttons.
 
 Roles: the topic's ``owner`` field (the owner of record) is an owner; other users get their
-role from a :class:`~florilege.curation.models_team.Membership`. A **site administrator** is
+role from a :class:`~florilege.topics.models.Membership`. A **site administrator** is
 a superuser (``is_superuser``) and may do everything on every topic. ``is_staff`` alone is
 not enough: Django gives it to people who may open the admin for chores, and we do not
 want that flag to grant editorial power silently.
@@ -16,7 +16,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
-from florilege.curation.models_team import Membership, Role
+from florilege.topics.models import Membership, Role
 
 
 class Action:

@@ -1,14 +1,15 @@
-"""Topic lifecycle."""
+"""Topic lifecycle: the lists a curator types, who curates, the topics of a user."""
 
 from __future__ import annotations
 
 import re
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from florilege.curation.models import Topic
-from florilege.curation.permissions import Action, can, require
+from florilege.topics.models import Membership, Topic
+from florilege.topics.permissions import Action, can, require, role_of
 
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
 
@@ -36,7 +37,7 @@ def parse_languages(raw: str | list[str]) -> list[str]:
 
 def can_curate(user, topic: Topic) -> bool:
     """Owners and editors (and site administrators) curate: the ``curate`` action of
-    ``curation/permissions.py``. Contributors and viewers do not; code that contributors may
+    ``topics/permissions.py``. Contributors and viewers do not; code that contributors may
     use checks a finer action there (``scoop_propose``, ``view_queue``)."""
     return can(user, topic, Action.CURATE)
 
@@ -48,3 +49,17 @@ def require_curator(user, topic: Topic) -> None:
     i.e. editor level.
     """
     require(user, topic, Action.CURATE)
+
+
+def topics_of(user) -> QuerySet[Topic]:
+    """The topics a user works on, in any role."""
+    # A subquery, not a join: callers annotate counts over scoops and suggestions, which a
+    # join on memberships would multiply.
+    joined = Membership.objects.filter(user=user).values("topic_id")
+    return Topic.objects.filter(Q(owner=user) | Q(pk__in=joined))
+
+
+def my_role(user, topic: Topic) -> str:
+    if user.is_authenticated and user.is_superuser and role_of(user, topic) is None:
+        return "administrator"
+    return role_of(user, topic) or ""

@@ -1,8 +1,5 @@
-"""Every role x action pair: through ``can`` and through the services themselves.
-
-The expected table is written out here, independently of ``permissions.ROLE_ACTIONS``: a
-change to the module's table that is not also made here fails.
-"""
+"""The curation services and views enforce the permission matrix: every role x action
+pair, against the table of ``topics/tests/test_permission_matrix.py``."""
 
 from __future__ import annotations
 
@@ -10,72 +7,23 @@ from collections.abc import Callable
 from datetime import time
 
 import pytest
-from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
-from florilege.curation.models import AuditEvent, Invitation, Scoop, Topic, TopicSource
-from florilege.curation.permissions import Action, can
+from florilege.curation.models import AuditEvent, Scoop
 from florilege.curation.services import audit, publication
-from florilege.curation.services import team as team_service
 from florilege.curation.services.opml import export_opml
 from florilege.curation.services.publication import PublishPlan
 from florilege.curation.services.scooping import ScoopDraft, discard_suggestion, scoop_url
 from florilege.curation.services.sources import remove_source
-from florilege.curation.tests.team_fixtures import (
-    NOW,
-    ROLES,
-    make_scoop,
-    make_suggestion,
-)
+from florilege.curation.tests.flow_helpers import make_scoop, make_suggestion
 from florilege.suggestions.models import Suggestion
+from florilege.topics.models import Topic, TopicSource
+from florilege.topics.permissions import Action
+from florilege.topics.tests.team_fixtures import NOW, ROLES
+from florilege.topics.tests.test_permission_matrix import EXPECTED
 
 pytestmark = pytest.mark.django_db
-
-EVERYONE = {"owner", "owner_member", "editor", "contributor", "viewer", "admin"}
-PROPOSERS = {"owner", "owner_member", "editor", "contributor", "admin"}
-EDITORS = {"owner", "owner_member", "editor", "admin"}
-OWNERS = {"owner", "owner_member", "admin"}
-
-EXPECTED: dict[str, set[str]] = {
-    Action.VIEW_QUEUE: EVERYONE,
-    Action.SCOOP_PROPOSE: PROPOSERS,
-    Action.PUBLISH: EDITORS,
-    Action.APPROVE: EDITORS,
-    Action.EDIT_SCOOP: EDITORS,
-    Action.UNPUBLISH: EDITORS,
-    Action.DELETE_SCOOP: EDITORS,
-    Action.DISCARD: EDITORS,
-    Action.CURATE: EDITORS,
-    Action.MANAGE_SOURCES: EDITORS,
-    Action.MODERATE: EDITORS,
-    Action.MANAGE_MEMBERS: OWNERS,
-    Action.MANAGE_TOPIC: OWNERS,
-    Action.VIEW_AUDIT: OWNERS,
-}
-
-
-def test_expected_table_covers_every_action() -> None:
-    assert set(EXPECTED) == Action.ALL
-
-
-@pytest.mark.parametrize("action", sorted(Action.ALL))
-@pytest.mark.parametrize("role", [*ROLES, "anonymous", "inactive_editor"])
-def test_can(team, topic, role: str, action: str) -> None:
-    if role == "anonymous":
-        user = AnonymousUser()
-    elif role == "inactive_editor":
-        user = team["editor"]
-        user.is_active = False
-        user.save()
-    else:
-        user = team[role]
-    assert can(user, topic, action) is (role in EXPECTED[action])
-
-
-def test_unknown_action_is_a_bug(team, topic) -> None:
-    with pytest.raises(ValueError, match="unknown action"):
-        can(team["owner"], topic, "fly")
 
 
 # One call per action into the service that guards it. Each returns a function that tells
@@ -140,11 +88,6 @@ def _manage_sources(topic, user, people):
     return lambda: not TopicSource.objects.exists()
 
 
-def _manage_members(topic, user, people):
-    team_service.invite(topic, user, "viewer", "", NOW)
-    return lambda: Invitation.objects.exists()
-
-
 def _manage_topic(topic, user, people):
     publication.update_schedule(topic, user, "Europe/Paris", [0], [time(9)], NOW)
     return lambda: Topic.objects.get(pk=topic.pk).time_zone == "Europe/Paris"
@@ -166,12 +109,12 @@ SERVICES: dict[str, Callable] = {
     Action.DISCARD: _discard,
     Action.CURATE: _curate,
     Action.MANAGE_SOURCES: _manage_sources,
-    Action.MANAGE_MEMBERS: _manage_members,
     Action.MANAGE_TOPIC: _manage_topic,
     Action.VIEW_AUDIT: _view_audit,
 }
 # Comment moderation's services belong to publishing; its rule is checked through ``can``.
-NO_SERVICE_HERE = {Action.MODERATE}
+# Invitations and roles belong to accounts, which tests its services against ``EXPECTED``.
+NO_SERVICE_HERE = {Action.MODERATE, Action.MANAGE_MEMBERS}
 
 
 def test_every_action_has_a_service_case() -> None:
@@ -194,7 +137,6 @@ def test_services_enforce(team, topic, role: str, action: str) -> None:
         assert str(refused.value)  # a message the user can read
         assert AuditEvent.objects.count() == audit_before
         assert not Scoop.objects.exclude(status__in=["awaiting", "published"]).exists()
-        assert not Invitation.objects.exists()
         assert Topic.objects.get(pk=topic.pk).time_zone == "UTC"
         assert not Scoop.objects.filter(status="unpublished").exists()
 
@@ -215,8 +157,6 @@ def test_services_enforce(team, topic, role: str, action: str) -> None:
         ("admin", "curation:audit", 200),
         ("viewer", "curation:scoop_url", 403),
         ("contributor", "curation:scoop_url", 200),
-        ("outsider", "curation:members", 403),
-        ("viewer", "curation:members", 200),
     ],
 )
 def test_views_follow_roles(client, team, topic, role, name, status) -> None:
