@@ -43,6 +43,7 @@ test: install chromium
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	FLORILEGE_DEBUG=1 $(BIN)/lint-imports
 	FLORILEGE_DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 
 # Benchmarks: each prints a table (ours beside the peer's, same run) and a last line

@@ -1,7 +1,6 @@
 from django.urls import path
 
 from florilege.curation import views, views_flow, views_opml, views_ranking, views_team
-from florilege.publishing import views_moderation
 
 app_name = "curation"
 urlpatterns = [
@@ -39,14 +38,6 @@ urlpatterns = [
     path("t/<slug:slug>/rules/<int:rule_id>/", views_flow.rule_list, name="rule_edit"),
     path("t/<slug:slug>/rules/<int:rule_id>/delete/", views_flow.rule_delete, name="rule_delete"),
     path("rescoop/<int:scoop_id>/", views_flow.rescoop_view, name="rescoop"),
-    # Readers' engagement (publishing): comments to review, newsletter settings, embed.
-    path("t/<slug:slug>/readers/", views_moderation.readers, name="readers"),
-    path(
-        "t/<slug:slug>/comments/<int:comment_id>/moderate/",
-        views_moderation.moderate,
-        name="comment_moderate",
-    ),
-    path("t/<slug:slug>/digest/", views_moderation.digest_schedule, name="digest_schedule"),
     # --- teams: review, scoops by state, edit/history, schedule, audit ---
     path("t/<slug:slug>/review/", views_team.review, name="review"),
     path("t/<slug:slug>/scoops/", views_team.scoops, name="scoops"),

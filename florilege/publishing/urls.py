@@ -2,10 +2,18 @@ from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language
 
-from florilege.publishing import views, views_engage, views_feeds, views_pages
+from florilege.publishing import views, views_engage, views_feeds, views_moderation, views_pages
 
 app_name = "publishing"
 urlpatterns = [
+    # Readers' engagement, in the curator's pages: comments to review, newsletter, embed.
+    path("curate/t/<slug:slug>/readers/", views_moderation.readers, name="readers"),
+    path(
+        "curate/t/<slug:slug>/comments/<int:comment_id>/moderate/",
+        views_moderation.moderate,
+        name="comment_moderate",
+    ),
+    path("curate/t/<slug:slug>/digest/", views_moderation.digest_schedule, name="digest_schedule"),
     path("", views.home, name="home"),
     path("t/<slug:slug>/", views.topic, name="topic"),
     path("t/<slug:slug>/feed.<str:kind>", views_feeds.topic_feed, name="feed"),

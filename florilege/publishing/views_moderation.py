@@ -68,7 +68,7 @@ def moderate(request: HttpRequest, slug: str, comment_id: int) -> HttpResponse:
     labels = {"approve": _("Comment approved."), "reject": _("Comment rejected."),
               "spam": _("Comment marked as spam.")}  # fmt: skip
     messages.success(request, labels[action])
-    return redirect("curation:readers", slug=slug)
+    return redirect("publishing:readers", slug=slug)
 
 
 @login_required
@@ -80,4 +80,4 @@ def digest_schedule(request: HttpRequest, slug: str) -> HttpResponse:
         return readers(request, slug, form=form)
     digest_settings.save_schedule(request.user, topic, **form.cleaned_data)
     messages.success(request, _("Newsletter settings saved."))
-    return redirect("curation:readers", slug=slug)
+    return redirect("publishing:readers", slug=slug)

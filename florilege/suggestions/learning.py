@@ -22,7 +22,6 @@ from django.db import transaction
 from django.db.models import Count, Max
 from threadpoolctl import threadpool_limits
 
-from florilege.curation.models import Scoop
 from florilege.jobs import leases
 from florilege.lib.html import html_to_text
 from florilege.lib.text import embedding
@@ -184,7 +183,8 @@ def build_model(topic: Topic, reset_at: datetime | None, now: datetime) -> ranke
     )
     permalinks = {
         s.entry_id: s.get_absolute_url()
-        for s in Scoop.objects.filter(topic=topic, entry_id__in=[e.pk for e in entries])
+        # Through the topic's reverse relation: the scoops belong to curation, above us.
+        for s in topic.scoops.filter(entry_id__in=[e.pk for e in entries])
         .select_related("topic")
         .only("id", "title", "entry_id", "topic__slug")
     }

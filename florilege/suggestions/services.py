@@ -8,7 +8,6 @@ from datetime import datetime
 
 from django.db import transaction
 
-from florilege.curation.models import Scoop
 from florilege.jobs import leases
 from florilege.lib.html import html_to_text
 from florilege.sources.models import Entry
@@ -66,7 +65,8 @@ def suggest_to_topic(
             "entry__canonical_url", flat=True
         )
     ) | set(
-        Scoop.objects.filter(topic=topic, canonical_url__in=canonicals).values_list(
+        # Pages already scooped, through the topic's reverse relation (curation is above us).
+        topic.scoops.filter(canonical_url__in=canonicals).values_list(
             "canonical_url", flat=True
         )
     )

@@ -80,7 +80,7 @@ def test_invitation_email_is_sent_by_a_worker_and_a_dead_mail_server_is_not_the_
 ) -> None:
     settings.EMAIL_PORT = closed_port()
     client.force_login(curator)
-    members = reverse("curation:members", args=[topic.slug])
+    members = reverse("accounts:members", args=[topic.slug])
     response = client.post(members, {"role": "editor", "email": "bo@example.org"})
     assert response.status_code == 200
     assert 'id="invitation-link"' in response.content.decode()  # to pass on by hand

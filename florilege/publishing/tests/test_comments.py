@@ -136,9 +136,9 @@ def test_only_the_curator_moderates(client, scoop, django_user_model) -> None:
     with pytest.raises(PermissionDenied):
         comments.to_review(stranger, scoop.topic)
     client.force_login(stranger)
-    url = reverse("curation:comment_moderate", args=[scoop.topic.slug, comment.pk])
+    url = reverse("publishing:comment_moderate", args=[scoop.topic.slug, comment.pk])
     assert client.post(url, {"action": "approve"}).status_code == 403
-    assert client.get(reverse("curation:readers", args=[scoop.topic.slug])).status_code == 403
+    assert client.get(reverse("publishing:readers", args=[scoop.topic.slug])).status_code == 403
     comment.refresh_from_db()
     assert comment.status == "pending"
 
@@ -147,13 +147,13 @@ def test_curator_moderation_page(client_in, scoop, django_assert_max_num_queries
     for i in range(5):
         Comment.objects.create(scoop=scoop, author_name=f"R{i}", body=f"c{i}",
                                body_html=f"<p>c{i}</p>", email=f"r{i}@example.org")  # fmt: skip
-    url = reverse("curation:readers", args=[scoop.topic.slug])
+    url = reverse("publishing:readers", args=[scoop.topic.slug])
     with django_assert_max_num_queries(10):
         body = client_in.get(url).content.decode()
     assert "Comments to review" in body and "r3@example.org" in body
     assert 'src="http://127.0.0.1:8000/embed/social-networks.js"' in body.replace("&quot;", '"')
     first = Comment.objects.first()
-    moderate = reverse("curation:comment_moderate", args=[scoop.topic.slug, first.pk])
+    moderate = reverse("publishing:comment_moderate", args=[scoop.topic.slug, first.pk])
     assert client_in.post(moderate, {"action": "spam"}).status_code == 302
     first.refresh_from_db()
     assert first.status == "spam" and first.moderated_by is not None
@@ -161,7 +161,7 @@ def test_curator_moderation_page(client_in, scoop, django_assert_max_num_queries
 
 
 def test_curator_sets_the_digest_schedule(client_in, topic) -> None:
-    url = reverse("curation:digest_schedule", args=[topic.slug])
+    url = reverse("publishing:digest_schedule", args=[topic.slug])
     data = {"enabled": "on", "hour": "7", "weekday": "4", "time_zone": "Europe/Paris"}
     assert client_in.post(url, data).status_code == 302
     schedule = topic.digest_schedule

@@ -183,5 +183,5 @@ def test_curator_sees_delivery_problems(client_in, topic, edition, settings) -> 
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 1  # nothing listens there
     digest.digest_cycle(NOW, "w")
-    body = client_in.get(reverse("curation:readers", args=[topic.slug])).content.decode()
+    body = client_in.get(reverse("publishing:readers", args=[topic.slug])).content.decode()
     assert "2026-03-04 (Daily)" in body and "Refused" in body  # ConnectionRefusedError
