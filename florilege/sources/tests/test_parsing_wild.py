@@ -17,8 +17,16 @@ from florilege.testing import skip_or_fail_without
 FEEDS_DIR = golden.feeds_dir()  # ../shared/data/feeds, read in place
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(
+    year: int,
+    month: int,
+    day: int,
+    hour: int = 0,
+    minute: int = 0,
+    second: int = 0,
+    microsecond: int = 0,
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, microsecond, tzinfo=UTC)
 
 
 def rss(items: str, decl: str = "", channel: str = "<title>T</title>") -> bytes:
