@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time as clock
 from datetime import timedelta
 
@@ -17,13 +18,14 @@ from florilege.curation.services import team as team_service
 from florilege.curation.services import two_factor
 from florilege.curation.tests.team_fixtures import NOW, PASSWORD
 from florilege.lib import totp
-from florilege.testing import must_search
 
 pytestmark = pytest.mark.django_db
 
 
 def _link_path(text: str) -> str:
-    return must_search(r"https?://[^/\s]+(/invite/[^/\s]+/)", text).group(1)
+    found = re.search(r"https?://[^/\s]+(/invite/[^/\s]+/)", text)
+    assert found, text
+    return found.group(1)
 
 
 def test_invite_by_email_and_join_with_a_new_account(client, topic, curator, smtp_sink) -> None:
@@ -111,7 +113,9 @@ def test_password_reset_by_email(client, curator, smtp_sink) -> None:
     response = client.post(reverse("password_reset"), {"email": "curator@example.org"})
     assert response.status_code == 302
     body = smtp_sink.messages[0].message().get_content()
-    path = must_search(r"https?://[^/\s]+(/password/reset/\S+/)", body).group(1)
+    found = re.search(r"https?://[^/\s]+(/password/reset/\S+/)", body)
+    assert found, body
+    path = found.group(1)
     form_page = client.get(path, follow=True)
     assert "Choose a new password" in form_page.content.decode()
     client.post(
@@ -125,7 +129,9 @@ def test_password_reset_by_email(client, curator, smtp_sink) -> None:
 def test_two_factor_set_up_and_login(client, curator) -> None:
     client.force_login(curator)
     page = client.post(reverse("two_factor"), {"step": "start"}).content.decode()
-    secret = must_search(r'<code id="totp-secret">(\w+)</code>', page).group(1)
+    found = re.search(r'<code id="totp-secret">(\w+)</code>', page)
+    assert found, page
+    secret = found.group(1)
     assert "otpauth://totp/" in page
     wrong = client.post(reverse("two_factor"), {"step": "confirm", "code": "000000"})
     assert "not right" in wrong.content.decode() and not two_factor.enabled(curator)
