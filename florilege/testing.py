@@ -7,11 +7,13 @@ everything from DNS-free connection to redirects and compression runs for real.
 from __future__ import annotations
 
 import contextlib
+import re
 import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 
 @dataclass
@@ -115,10 +117,15 @@ CHROMIUM_ARGS = [
 ]
 
 
-def artifacts_dir() -> object:
-    """Where browser tests leave screenshots: ``test-artifacts/`` at the checkout's root."""
-    from pathlib import Path
+def must_search(pattern: str, text: str) -> re.Match[str]:
+    """``re.search`` that fails the test, showing the text, when nothing matches."""
+    found = re.search(pattern, text)
+    assert found is not None, f"{pattern!r} not found in {text[:2000]!r}"
+    return found
 
+
+def artifacts_dir() -> Path:
+    """Where browser tests leave screenshots: ``test-artifacts/`` at the checkout's root."""
     path = Path(__file__).resolve().parent.parent / "test-artifacts"
     path.mkdir(exist_ok=True)
     return path

@@ -29,8 +29,8 @@ from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
 if TYPE_CHECKING:
-    from django_tasks import Task
     from django_tasks.backends.base import BaseTaskBackend
+    from django_tasks.base import Task
 
 log = logging.getLogger("florilege.jobs")
 P = ParamSpec("P")

@@ -165,7 +165,7 @@ def _canonical_host(parts: SplitResult) -> str | None:
     return host
 
 
-def canonical_url(url: str) -> str:
+def canonical_url(url: object) -> str:
     """Return a normalised form of ``url`` so that equal items compare equal.
 
     Lowercases scheme and host, IDNA-encodes the host, drops default ports, the

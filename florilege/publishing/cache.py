@@ -123,6 +123,7 @@ def current_version(scope_key: str) -> str | None:
 def mark(response: HttpResponse, scope: Scope, count_view: int | None = None) -> HttpResponse:
     """Let the middleware cache ``response`` (if the visitor is anonymous) under ``scope``.
     ``count_view``: a topic whose view is counted on every hit too, as the view would."""
+    # Marks of our own on Django's response (read back with getattr): unknown to its type.
     response.florilege_scope = scope  # type: ignore[attr-defined]
     response.florilege_count_view = count_view  # type: ignore[attr-defined]
     return response

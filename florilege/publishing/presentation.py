@@ -18,7 +18,8 @@ MIN_CONTRAST = 4.5  # WCAG AA for body-size text (links are text)
 
 
 def _channels(color: str) -> tuple[float, float, float]:
-    return tuple(int(color[i : i + 2], 16) / 255 for i in (1, 3, 5))  # type: ignore[return-value]
+    red, green, blue = (int(color[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    return red, green, blue
 
 
 def luminance(color: str) -> float:

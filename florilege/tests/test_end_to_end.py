@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import feedparser
 import pytest
 from django.urls import reverse
@@ -13,7 +11,7 @@ from florilege.jobs.worker import run_cycle
 from florilege.sources.models import Source
 from florilege.sources.tests.feeds import rss
 from florilege.suggestions.models import Suggestion
-from florilege.testing import LoopbackServer, Reply
+from florilege.testing import LoopbackServer, Reply, must_search
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +48,7 @@ def test_sources_to_public_page(client, curator, loopback: LoopbackServer) -> No
 
     queue = client.get(reverse("curation:queue", args=["fediverse-watch"])).content.decode()
     assert queue.index("Mastodon 5 ships quote posts") < queue.index("Bluesky opens federation")
-    scoop_path = re.search(r'href="(/curate/t/fediverse-watch/scoop/\d+/)"', queue).group(1)
+    scoop_path = must_search(r'href="(/curate/t/fediverse-watch/scoop/\d+/)"', queue).group(1)
 
     # Scoop it with an insight.
     form = client.get(scoop_path).content.decode()

@@ -29,7 +29,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _link_path(text: str) -> str:
-    return re.search(r"https?://[^/\s]+(/invite/[^/\s]+/)", text).group(1)
+    found = re.search(r"https?://[^/\s]+(/invite/[^/\s]+/)", text)
+    assert found, text
+    return found.group(1)
 
 
 def test_invite_by_email_and_join_with_a_new_account(client, topic, curator, smtp_sink) -> None:
@@ -142,7 +144,9 @@ def test_password_reset_by_email(client, curator, smtp_sink) -> None:
     assert unknown.status_code == 302
     assert smtp_sink.messages == [] and run_due_tasks() == 1
     body = smtp_sink.messages[0].message().get_content()
-    path = re.search(r"https?://[^/\s]+(/password/reset/\S+/)", body).group(1)
+    found = re.search(r"https?://[^/\s]+(/password/reset/\S+/)", body)
+    assert found, body
+    path = found.group(1)
     form_page = client.get(path, follow=True)
     assert "Choose a new password" in form_page.content.decode()
     client.post(
@@ -175,7 +179,9 @@ def test_queued_emails_are_written_in_the_language_of_whoever_asked(
 def test_two_factor_set_up_and_login(client, curator) -> None:
     client.force_login(curator)
     page = client.post(reverse("two_factor"), {"step": "start"}).content.decode()
-    secret = re.search(r'<code id="totp-secret">(\w+)</code>', page).group(1)
+    found = re.search(r'<code id="totp-secret">(\w+)</code>', page)
+    assert found, page
+    secret = found.group(1)
     assert "otpauth://totp/" in page
     wrong = client.post(reverse("two_factor"), {"step": "confirm", "code": "000000"})
     assert "not right" in wrong.content.decode() and not two_factor.enabled(curator)

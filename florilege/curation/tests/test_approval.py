@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -192,10 +192,10 @@ def test_queue_takes_the_next_free_slots(team, topic) -> None:
     # NOW is Monday 2026-03-02 12:00 UTC = 13:00 Paris.
     for scoop in (first, second, third):
         publication.publish(scoop, editor, NOW, PublishPlan("queue"))
-    assert [s.published_at.isoformat() for s in (first, second, third)] == [
-        "2026-03-02T16:00:00+00:00",
-        "2026-03-03T08:00:00+00:00",
-        "2026-03-03T16:00:00+00:00",
+    assert [s.published_at for s in (first, second, third)] == [
+        datetime(2026, 3, 2, 16, tzinfo=UTC),
+        datetime(2026, 3, 3, 8, tzinfo=UTC),
+        datetime(2026, 3, 3, 16, tzinfo=UTC),
     ]
 
 
@@ -237,7 +237,7 @@ def test_edit_keeps_history_unpublish_and_republish(client, team, topic) -> None
     assert scoop.status == "published" and Scoop.objects.visible().exists()
     actions = list(AuditEvent.objects.order_by("id").values_list("action", flat=True))
     assert actions == ["edited", "edited", "unpublished", "published"]
-    assert AuditEvent.objects.filter(action="edited").order_by("id").first().details == {
+    assert AuditEvent.objects.filter(action="edited").earliest("id").details == {
         "fields": ["title", "insight", "tags"]
     }
 

@@ -1,5 +1,8 @@
 """The pure rule matcher: tables of cases, and patterns RE2 refuses."""
 
+from dataclasses import replace
+from typing import Any
+
 import pytest
 
 from florilege.curation.automation import (
@@ -24,8 +27,8 @@ ITEM = Item(
 )
 
 
-def rule(**fields) -> RuleSpec:
-    return RuleSpec(**({"id": 1, "name": "r", "action": TAG, "tag": "t"} | fields))
+def rule(**fields: Any) -> RuleSpec:
+    return replace(RuleSpec(id=1, name="r", action=TAG, tag="t"), **fields)
 
 
 @pytest.mark.parametrize(
@@ -64,7 +67,7 @@ def test_first_deciding_rule_wins_and_tags_add_up() -> None:
         rule(id=6, regex="feature", tag="product"),
     ]
     decision = decide(rules, ITEM)
-    assert decision.action == SCOOP and decision.rule.id == 3
+    assert decision.action == SCOOP and decision.rule is not None and decision.rule.id == 3
     assert decision.tags == ["fedi", "product"]
     assert [r.id for r in decision.matched] == [1, 3, 4, 5, 6]
 

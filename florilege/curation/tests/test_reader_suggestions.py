@@ -52,7 +52,7 @@ def test_public_page_and_form_set_no_cookie(topic) -> None:
     from django.test import Client
 
     browser = Client(enforce_csrf_checks=True)
-    page = browser.get(topic.get_absolute_url(), **UA)
+    page = browser.get(topic.get_absolute_url(), HTTP_USER_AGENT=UA["HTTP_USER_AGENT"])
     assert not page.cookies and "csrfmiddlewaretoken" not in page.content.decode()
     response = post(browser, topic)
     assert response.status_code == 302 and not response.cookies
@@ -115,6 +115,7 @@ def test_discard_and_scoop_settle_reader_suggestions(client_in, topic, curator) 
     other = reader.Visitor("198.51.100.4", "Firefox")
     same = reader.suggest_page(topic, "https://a.example/x", "me too", other, NOW)
     kept = reader.suggest_page(topic, "https://a.example/y", "", other, NOW)
+    assert first is not None and same is not None and kept is not None
     response = client_in.post(
         reverse("curation:reader_discard", args=[topic.slug, first.pk]),
         HTTP_X_FLORILEGE_FRAGMENT="1",
@@ -136,6 +137,7 @@ def test_discard_and_scoop_settle_reader_suggestions(client_in, topic, curator) 
 
 def test_only_curators_discard(client, topic, django_user_model) -> None:
     item = reader.suggest_page(topic, "https://a.example/", "", VISITOR, NOW)
+    assert item is not None
     stranger = django_user_model.objects.create_user("stranger", password="x-long-password")
     client.force_login(stranger)
     response = client.post(reverse("curation:reader_discard", args=[topic.slug, item.pk]))

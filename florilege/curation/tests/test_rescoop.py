@@ -142,7 +142,7 @@ def test_topic_page_credits_cost_no_extra_query_per_scoop(
     with django_assert_max_num_queries(6):
         body = client.get(topic.get_absolute_url()).content.decode()
     assert body.count("1 rescoop<") == 12
-    permalink = Scoop.objects.filter(topic=alices_topic).first().get_absolute_url()
+    permalink = Scoop.objects.filter(topic=alices_topic)[0].get_absolute_url()
     # topic, the scoop with its credits, comments, fediverse likes and boosts, and the page
     # cache's "when does the next scheduled scoop appear" (its expiry)
     with django_assert_max_num_queries(5):

@@ -156,7 +156,8 @@ def test_suggestion_stage_applies_rules(topic, curator, feeds) -> None:
     suggest_entries([internal, junk, tagged, plain], NOW)
 
     scoop = Scoop.objects.get()
-    assert scoop.entry == internal and scoop.auto_rule.name == "Publish intranet"
+    assert scoop.entry == internal and scoop.auto_rule is not None
+    assert scoop.auto_rule.name == "Publish intranet"
     assert scoop.curator == curator
     assert scoop.insight_html == "<p>From our <strong>own</strong> newsroom.</p>\n"
     assert scoop.tags[0] == "fedi"

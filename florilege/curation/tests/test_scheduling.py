@@ -13,8 +13,10 @@ from florilege.curation.scheduling import (
 WEEKDAYS_9_17 = Slots("Europe/Paris", frozenset(range(5)), (time(9), time(17)))
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(

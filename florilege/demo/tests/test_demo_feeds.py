@@ -341,14 +341,16 @@ def test_unknown_things_are_404(path, base_url):
     assert Client().get(path).status_code == 404
 
 
-def _meta(doc, prop: str) -> str | None:
+def _meta(doc, prop: str) -> str:
     found = doc.xpath(f'//meta[@property="{prop}" or @name="{prop}"]/@content')
-    return found[0] if found else None
+    assert found, f"no <meta> {prop}"
+    return found[0]
 
 
 def test_article_page_has_metadata_and_body(base_url):
     feed = FEEDS_BY_SLUG["fil-numerique"]
     item = feed.item("pacte-de-nantes-moderation")
+    assert item is not None
     response = Client().get(f"/demo/articles/{feed.slug}/{item.slug}/")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")

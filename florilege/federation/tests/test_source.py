@@ -29,6 +29,7 @@ def test_topic_follows_an_account_and_its_public_posts_become_entries(
     follow = RemoteFollow.objects.get()
     assert follow.status == RemoteFollow.Status.PENDING
     # The account's public feed (Mastodon's /@name.rss) is the source, followed by the topic.
+    assert follow.source is not None
     assert follow.source.url == f"{peer.base}/@alice.rss"
     assert TopicSource.objects.filter(topic=topic, source=follow.source).exists()
     deliver_cycle()

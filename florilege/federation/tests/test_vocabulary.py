@@ -15,6 +15,7 @@ from django.utils import timezone
 from florilege.curation.services.rescoop import rescoop
 from florilege.curation.services.scooping import ScoopDraft, scoop_url
 from florilege.federation import activities, contexts, ids
+from florilege.federation.models import OutboxActivity
 from florilege.federation.services.actors import topic_actor
 from florilege.federation.services.documents import outbox, topic_document
 from florilege.federation.services.outbox import publish_scoop, retract_scoop, scoop_note
@@ -53,7 +54,12 @@ def keys_and_types(doc: Any, keys: set[str], types: set[str], in_map: bool = Fal
             keys_and_types(value, keys, types, in_map=key.endswith("Map"))
 
 
-def test_bundled_context_defines_every_term_of_the_w3c_examples():
+def payload(activity: OutboxActivity | None) -> dict[str, Any]:
+    assert activity is not None, "nothing was sent"
+    return activity.payload
+
+
+def test_bundled_context_defines_every_term_of_the_w3c_examples() -> None:
     keys: set[str] = set()
     types: set[str] = set()
     docs = _examples()
@@ -66,7 +72,7 @@ def test_bundled_context_defines_every_term_of_the_w3c_examples():
     assert plain - defined == set()
 
 
-def test_unknown_context_is_refused_never_fetched():
+def test_unknown_context_is_refused_never_fetched() -> None:
     with pytest.raises(contexts.UnknownContext):
         contexts.document("https://evil.example/context.jsonld")
     assert contexts.document(contexts.AS2)["@context"]["Note"] == "as:Note"
@@ -81,12 +87,12 @@ def test_everything_we_send_or_serve_uses_the_vocabulary(topic, curator):
     scoop = scoop_url(topic, curator, draft, now)
     actor = topic_actor(topic)
     actor_uri = ids.topic_actor(topic.slug)
-    create = publish_scoop(scoop.pk, now + timedelta(seconds=1)).payload
+    create = payload(publish_scoop(scoop.pk, now + timedelta(seconds=1)))
     elsewhere = Topic.objects.create(title="Elsewhere", slug="elsewhere", owner=curator)
     copy = rescoop(curator, scoop, elsewhere, "Also here.", "", now)
-    announce = publish_scoop(copy.pk, now + timedelta(seconds=1)).payload
-    undo = retract_scoop(copy.pk, elsewhere.slug, now + timedelta(seconds=2)).payload
-    delete = retract_scoop(scoop.pk, topic.slug, now + timedelta(seconds=2)).payload
+    announce = payload(publish_scoop(copy.pk, now + timedelta(seconds=1)))
+    undo = payload(retract_scoop(copy.pk, elsewhere.slug, now + timedelta(seconds=2)))
+    delete = payload(retract_scoop(scoop.pk, topic.slug, now + timedelta(seconds=2)))
     assert (announce["type"], undo["type"], delete["type"]) == ("Announce", "Undo", "Delete")
     follow = {"id": "https://m.example/f/1", "type": "Follow", "actor": "https://m.example/u",
               "object": actor_uri}  # fmt: skip

@@ -64,12 +64,12 @@ def _burst() -> None:
     """What `manage.py rqworker default --burst` does, in this process (so the job reads
     the test's database) until the queue is empty."""
     import django_rq
-    from rq.worker import SimpleWorker
 
     # The worker takes over SIGINT and SIGTERM for a warm shutdown; give them back after.
     handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        django_rq.get_worker("default", worker_class=SimpleWorker).work(burst=True)
+        # SimpleWorker runs jobs in this process (no fork), so they see the test's database.
+        django_rq.get_worker("default", worker_class="rq.worker.SimpleWorker").work(burst=True)
     finally:
         for sig, handler in handlers.items():
             signal.signal(sig, handler)

@@ -8,14 +8,23 @@ import ipaddress
 
 import pytest
 
-from florilege.lib.http import FetchError, FetchPolicy, GuardedClient, address_allowed
+from florilege.lib.http import (
+    FetchError,
+    FetchPolicy,
+    FetchResponse,
+    GuardedClient,
+    LaneTransport,
+    address_allowed,
+)
 from florilege.testing import LoopbackServer, Reply
 
 LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"),)
 
 
-def get(url: str, policy: FetchPolicy | None = None, **headers: str):
-    async def go():
+def get(
+    url: str, policy: FetchPolicy | None = None, headers: dict[str, str] | None = None
+) -> FetchResponse:
+    async def go() -> FetchResponse:
         async with GuardedClient(policy or FetchPolicy(allow_networks=LOOPBACK)) as client:
             return await client.get(url, headers)
 
@@ -128,7 +137,7 @@ def test_timeout(loopback: LoopbackServer) -> None:
 
 def test_sends_user_agent_and_conditional_headers(loopback: LoopbackServer) -> None:
     loopback.routes["/f"] = Reply(304, b"")
-    response = get(loopback.url("/f"), **{"If-None-Match": '"abc"'})
+    response = get(loopback.url("/f"), headers={"If-None-Match": '"abc"'})
     assert response.status == 304
     _path, headers = loopback.requests[0]
     assert headers["if-none-match"] == '"abc"'
@@ -214,6 +223,7 @@ def test_connections_to_one_origin_are_spread_over_small_pools_and_kept(
     async def go() -> tuple[int, int]:
         async with GuardedClient(policy) as client:
             transport = client._client._transport
+            assert isinstance(transport, LaneTransport)
             await asyncio.gather(*(client.get(loopback.url("/slow")) for _ in range(10)))
             await asyncio.gather(*(client.get(loopback.url("/slow")) for _ in range(10)))
             lanes = next(iter(transport._origins.values()))
@@ -233,6 +243,7 @@ def test_pools_of_origins_unused_for_longest_are_closed(loopback: LoopbackServer
         async def go() -> list[int | None]:
             async with GuardedClient(FetchPolicy(allow_networks=LOOPBACK)) as client:
                 transport = client._client._transport
+                assert isinstance(transport, LaneTransport)
                 transport._max_origins = 1
                 first = await client.get(loopback.url("/a"))
                 second = await client.get(other.url("/b"))

@@ -16,7 +16,6 @@ import time
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
-from dataclasses import replace
 from http.server import BaseHTTPRequestHandler
 
 import httpcore
@@ -141,12 +140,14 @@ async def raw_server() -> AsyncIterator[str]:
         server.close()
 
 
-def hostile_then_good(path: str, **policy: float) -> FetchError:
+def hostile_then_good(
+    path: str, timeout: float = FetchPolicy.timeout, max_bytes: int = FetchPolicy.max_bytes
+) -> FetchError:
     """Fetch a hostile path, then /ok with the same client; return the hostile error."""
 
     async def go() -> tuple[FetchError, FetchResponse]:
         async with raw_server() as base:
-            settings = replace(FetchPolicy(allow_networks=LOOPBACK), **policy)
+            settings = FetchPolicy(allow_networks=LOOPBACK, timeout=timeout, max_bytes=max_bytes)
             async with GuardedClient(settings) as client:
                 with pytest.raises(FetchError) as err:
                     await client.get(base + path)

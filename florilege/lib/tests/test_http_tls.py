@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from florilege.lib.http import FetchError, FetchPolicy, GuardedClient
+from florilege.lib.http import FetchError, FetchPolicy, FetchResponse, GuardedClient
 from florilege.testing import LoopbackServer, Reply
 
 LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"),)
@@ -113,7 +113,7 @@ def served(authority: Authority):
         server.stop()
 
 
-def fetch(url: str, context: ssl.SSLContext | None) -> object:
+def fetch(url: str, context: ssl.SSLContext | None) -> FetchResponse:
     async def resolve(host: str, port: int) -> list[str]:
         return ["127.0.0.1"]  # every test name lives on loopback
 

@@ -181,7 +181,7 @@ def test_topic_page_audit(chromium, live_server, published, width, scheme) -> No
 )
 def test_other_pages_audit(chromium, live_server, published, path) -> None:
     if path == "permalink":
-        path = Scoop.objects.filter(topic=published).first().get_absolute_url()
+        path = Scoop.objects.filter(topic=published)[0].get_absolute_url()
     context = chromium.new_context(viewport={"width": 360, "height": 800}, color_scheme="dark")
     page = context.new_page()
     try:

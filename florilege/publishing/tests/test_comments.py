@@ -153,6 +153,7 @@ def test_curator_moderation_page(client_in, scoop, django_assert_max_num_queries
     assert "Comments to review" in body and "r3@example.org" in body
     assert 'src="http://127.0.0.1:8000/embed/social-networks.js"' in body.replace("&quot;", '"')
     first = Comment.objects.first()
+    assert first is not None
     moderate = reverse("publishing:comment_moderate", args=[scoop.topic.slug, first.pk])
     assert client_in.post(moderate, {"action": "spam"}).status_code == 302
     first.refresh_from_db()

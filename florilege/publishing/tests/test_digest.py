@@ -84,7 +84,7 @@ def test_planning_is_idempotent_and_sends_are_unique(topic, edition) -> None:
     run = DigestRun.objects.get()
     assert run.period == "2026-03-04" and run.scoop_ids == [edition[1].pk, edition[0].pk]
     with pytest.raises(IntegrityError):
-        DigestSend.objects.create(run=run, subscriber=Subscriber.objects.first())
+        DigestSend.objects.create(run=run, subscriber=Subscriber.objects.earliest("pk"))
 
 
 def test_crash_neither_loses_nor_doubles(topic, edition, smtp_sink, settings) -> None:

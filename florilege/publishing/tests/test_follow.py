@@ -146,6 +146,7 @@ def test_confirmation_link_expires(client, topic, smtp_sink) -> None:
     link = link_in(text_part(smtp_sink.messages[0].message()), "/follow/confirm/")
     token = urlsplit(link).path.rstrip("/").rsplit("/", 1)[1]
     sent = subscriber.confirmation_sent_at
+    assert sent is not None
     assert follow_service.confirm(token, sent + timedelta(days=3, seconds=1)) is None
     # Through the page: a correctly signed token issued four days ago.
     old = int((sent - timedelta(days=4)).timestamp())

@@ -14,6 +14,7 @@ from florilege.lib.markdown import render_markdown
 from florilege.publishing import search
 from florilege.publishing.cache import clear_all
 from florilege.sources.parsing import parse_feed
+from florilege.testing import must_search
 from florilege.topics.models import Topic
 
 pytestmark = pytest.mark.django_db
@@ -198,7 +199,7 @@ def test_permalink_sharing_tags_and_json_ld(client, topic, corpus) -> None:
     assert f'<link rel="canonical" href="{canonical}">' in body
     assert '<meta name="twitter:card" content="summary">' in body
     assert '<meta property="og:type" content="article">' in body
-    ld = re.search(r'<script type="application/ld\+json">(.*?)</script>', body).group(1)
+    ld = must_search(r'<script type="application/ld\+json">(.*?)</script>', body).group(1)
     data = json.loads(ld)
     assert data["@type"] == "NewsArticle" and data["url"] == canonical
     assert data["author"]["name"] == "curator" and data["isBasedOn"] == scoop.url
@@ -212,13 +213,14 @@ def test_json_ld_cannot_be_closed_by_a_title(client, topic, curator) -> None:
     scoop = add(topic, curator, "</script><script>alert(1)</script>")
     body = client.get(scoop.get_absolute_url()).content.decode()
     assert "<script>alert(1)" not in body
-    ld = re.search(r'<script type="application/ld\+json">(.*?)</script>', body).group(1)
+    ld = must_search(r'<script type="application/ld\+json">(.*?)</script>', body).group(1)
     assert json.loads(ld)["headline"] == "</script><script>alert(1)</script>"
 
 
 def test_topic_page_is_a_collection_page(client, topic, corpus) -> None:
     body = client.get(topic.get_absolute_url()).content.decode()
-    ld = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', body).group(1))
+    found = must_search(r'<script type="application/ld\+json">(.*?)</script>', body)
+    ld = json.loads(found.group(1))
     assert ld["@type"] == "CollectionPage" and len(ld["hasPart"]) == 3
     assert 'type="application/feed+json"' in body
 
@@ -359,7 +361,7 @@ def test_accent_colour_and_banner(client_in, topic) -> None:
     client_in.logout()
     body = client_in.get(topic.get_absolute_url()).content.decode()
     # Yellow on white is unreadable: the page uses a darker shade of it.
-    light, dark = re.search(
+    light, dark = must_search(
         r"--accent:(#[0-9a-f]{6})}@media.*?--accent:(#[0-9a-f]{6})", body
     ).groups()
     from florilege.publishing.presentation import contrast

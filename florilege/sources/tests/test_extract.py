@@ -251,6 +251,7 @@ def test_huge_page_is_capped():
 
 def test_cut_tree_keeps_a_prefix():
     doc = parse_html("<html><body><div><p>a</p><p>b</p></div><p>c</p><p>d</p></body></html>")
+    assert doc is not None
     _cut_tree(doc, 5)  # html, body, div, p(a), p(b)
     assert [el.tag for el in doc.iter()] == ["html", "body", "div", "p", "p"]
     assert doc.text_content() == "ab"

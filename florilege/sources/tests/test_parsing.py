@@ -15,8 +15,16 @@ from florilege.testing import skip_or_fail_without
 FEEDS_DIR = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "feeds"
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(
+    year: int,
+    month: int,
+    day: int,
+    hour: int = 0,
+    minute: int = 0,
+    second: int = 0,
+    microsecond: int = 0,
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, microsecond, tzinfo=UTC)
 
 
 RSS20 = b"""<?xml version="1.0" encoding="utf-8"?>

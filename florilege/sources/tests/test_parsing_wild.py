@@ -18,8 +18,16 @@ from florilege.testing import skip_or_fail_without
 FEEDS_DIR = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "feeds"  # in place
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(
+    year: int,
+    month: int,
+    day: int,
+    hour: int = 0,
+    minute: int = 0,
+    second: int = 0,
+    microsecond: int = 0,
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, microsecond, tzinfo=UTC)
 
 
 def rss(items: str, decl: str = "", channel: str = "<title>T</title>") -> bytes:

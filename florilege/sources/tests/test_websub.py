@@ -273,7 +273,7 @@ class TestExchange:
         assert response.content == b"c-123"
         assert response["Content-Type"].startswith("text/plain")
         source.refresh_from_db()
-        assert source.websub_state == "verified"
+        assert source.websub_state == "verified" and source.websub_expires_at is not None
         assert timedelta(days=5) <= source.websub_expires_at - now < timedelta(days=5, hours=1)
 
         # Then pushes new content, signed with our secret.

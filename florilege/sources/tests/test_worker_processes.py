@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -112,7 +113,7 @@ def feed_body(feed: int) -> bytes:
     )
 
 
-def make_sources(feeds: SlowFeeds, curator: object) -> list[Source]:
+def make_sources(feeds: SlowFeeds, curator: User) -> list[Source]:
     # No language filter: every new entry becomes exactly one suggestion.
     topic = Topic.objects.create(title="Workers", slug="workers", languages=[], owner=curator)
     due = timezone.now() - timedelta(minutes=1)

@@ -126,6 +126,7 @@ def test_a_new_entry_joins_with_the_same_queries_whatever_the_corpus(
 ) -> None:
     _corpus(sources, stories)
     target = StoryMember.objects.order_by("entry_id").first()
+    assert target is not None
     new = make_entry(
         sources[2], 1, text=Entry.objects.get(pk=target.entry_id).content[3:-4], seed=5,
         title=Entry.objects.get(pk=target.entry_id).title, published_at=NOW + timedelta(hours=1),
