@@ -20,6 +20,11 @@ from florilege.publishing.tests.helpers import link_in, text_part
 from florilege.settings import tasks_backend
 from florilege.testing import closed_port
 
+try:
+    from rq.worker import SimpleWorker
+except ImportError:  # no redis extra: the fixtures below skip, or fail on CI
+    SimpleWorker = object  # type: ignore[misc,assignment]
+
 REDIS_URL = "redis://127.0.0.1:6379/13"
 
 pytestmark = pytest.mark.django_db
@@ -60,6 +65,18 @@ def redis_db(rq_settings):
     connection.close()
 
 
+class BurstWorker(SimpleWorker):
+    """rq's in-process worker without its command channel: a burst in a test takes no
+    remote commands (stop, suspend), and the channel's listening thread is what can hang
+    the worker's teardown when another client empties the database meanwhile."""
+
+    def subscribe(self) -> None:
+        pass
+
+    def unsubscribe(self) -> None:
+        pass
+
+
 def _burst() -> None:
     """What `manage.py rqworker default --burst` does, in this process (so the job reads
     the test's database) until the queue is empty."""
@@ -68,8 +85,9 @@ def _burst() -> None:
     # The worker takes over SIGINT and SIGTERM for a warm shutdown; give them back after.
     handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        # SimpleWorker runs jobs in this process (no fork), so they see the test's database.
-        django_rq.get_worker("default", worker_class="rq.worker.SimpleWorker").work(burst=True)
+        # In this process (no fork), so the job sees the test's database.
+        worker = f"{__name__}.BurstWorker"
+        django_rq.get_worker("default", worker_class=worker).work(burst=True)
     finally:
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
