@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from florilege.jobs import registry
@@ -84,8 +84,10 @@ class Command(BaseCommand):
                  ",".join(s.name for s in stages), runner.owner)  # fmt: skip
         try:
             while not stop.is_set():
-                # A connection the database dropped (a restart) is replaced, not reused.
-                close_old_connections()
+                # A connection the database dropped (a restart) is replaced, not reused;
+                # never inside a transaction someone else opened (a test's).
+                if not connection.in_atomic_block:
+                    close_old_connections()
                 report = runner.cycle()
                 if report.busy:
                     done = " ".join(f"{k}={v}" for k, v in report.done.items() if v)
