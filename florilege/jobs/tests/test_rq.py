@@ -2,7 +2,8 @@
 confirmation email queued in Redis, then sent by an rq worker run in burst mode.
 
 Off CI a machine without Redis (or without the ``redis`` extra) skips; CI fails instead.
-The tests use a Redis database of their own, emptied before and after each.
+The tests use a Redis database of their own; rq's keys there are emptied before and after
+each, by one run at a time.
 """
 
 from __future__ import annotations
@@ -20,7 +21,13 @@ from florilege.publishing.tests.helpers import link_in, text_part
 from florilege.settings import tasks_backend
 from florilege.testing import closed_port
 
+try:
+    from rq.worker import SimpleWorker
+except ImportError:  # no redis extra: the fixtures below skip, or fail on CI
+    SimpleWorker = object  # type: ignore[misc,assignment]
+
 REDIS_URL = "redis://127.0.0.1:6379/13"
+LOCK = "florilege-tests:rq"
 
 pytestmark = pytest.mark.django_db
 
@@ -54,22 +61,50 @@ def redis_db(rq_settings):
         connection.ping()
     except redis.ConnectionError:
         _unavailable("no Redis answers on 127.0.0.1:6379")
-    connection.flushdb()
-    yield connection
-    connection.flushdb()
-    connection.close()
+    # Several checkouts on one machine may run these tests at the same time, and they all
+    # use this database and the `default` queue's keys: a run waits for the one before it
+    # (an abandoned lock expires), and empties rq's keys only while it holds the lock.
+    lock = connection.lock(LOCK, timeout=120, blocking_timeout=300)
+    if not lock.acquire():
+        pytest.fail("another run of the Redis tests held the lock for five minutes")
+    try:
+        _empty(connection)
+        yield connection
+        _empty(connection)
+    finally:
+        lock.release()
+        connection.close()
+
+
+def _empty(connection) -> None:
+    keys = list(connection.scan_iter("rq:*"))
+    if keys:
+        connection.delete(*keys)
+
+
+class BurstWorker(SimpleWorker):
+    """rq's in-process worker without its command channel: a burst in a test takes no
+    remote commands (stop, suspend), and the channel's listening thread is what can hang
+    the worker's teardown when another client empties the database meanwhile."""
+
+    def subscribe(self) -> None:
+        pass
+
+    def unsubscribe(self) -> None:
+        pass
 
 
 def _burst() -> None:
     """What `manage.py rqworker default --burst` does, in this process (so the job reads
     the test's database) until the queue is empty."""
     import django_rq
-    from rq.worker import SimpleWorker
 
     # The worker takes over SIGINT and SIGTERM for a warm shutdown; give them back after.
     handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        django_rq.get_worker("default", worker_class=SimpleWorker).work(burst=True)
+        # In this process (no fork), so the job sees the test's database.
+        worker = f"{__name__}.BurstWorker"
+        django_rq.get_worker("default", worker_class=worker).work(burst=True)
     finally:
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
