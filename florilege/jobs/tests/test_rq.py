@@ -2,7 +2,8 @@
 confirmation email queued in Redis, then sent by an rq worker run in burst mode.
 
 Off CI a machine without Redis (or without the ``redis`` extra) skips; CI fails instead.
-The tests use a Redis database of their own, emptied before and after each.
+The tests use a Redis database of their own; rq's keys there are emptied before and after
+each, by one run at a time.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ except ImportError:  # no redis extra: the fixtures below skip, or fail on CI
     SimpleWorker = object  # type: ignore[misc,assignment]
 
 REDIS_URL = "redis://127.0.0.1:6379/13"
+LOCK = "florilege-tests:rq"
 
 pytestmark = pytest.mark.django_db
 
@@ -59,10 +61,37 @@ def redis_db(rq_settings):
         connection.ping()
     except redis.ConnectionError:
         _unavailable("no Redis answers on 127.0.0.1:6379")
-    connection.flushdb()
-    yield connection
-    connection.flushdb()
-    connection.close()
+    # Several checkouts on one machine may run these tests at the same time, and they all
+    # use this database and the `default` queue's keys: a run waits for the one before it
+    # (an abandoned lock expires), and empties rq's keys only while it holds the lock.
+    lock = connection.lock(LOCK, timeout=120, blocking_timeout=300)
+    if not lock.acquire():
+        pytest.fail("another run of the Redis tests held the lock for five minutes")
+    try:
+        _empty(connection)
+        yield connection
+        _empty(connection)
+    finally:
+        lock.release()
+        connection.close()
+
+
+def _empty(connection) -> None:
+    keys = list(connection.scan_iter("rq:*"))
+    if keys:
+        connection.delete(*keys)
+
+
+class BurstWorker(SimpleWorker):
+    """rq's in-process worker without its command channel: a burst in a test takes no
+    remote commands (stop, suspend), and the channel's listening thread is what can hang
+    the worker's teardown when another client empties the database meanwhile."""
+
+    def subscribe(self) -> None:
+        pass
+
+    def unsubscribe(self) -> None:
+        pass
 
 
 class BurstWorker(SimpleWorker):
