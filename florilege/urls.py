@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 
 from florilege.accounts.urls import team_urlpatterns
-from florilege.curation.views_team import notifications
+from florilege.curation.urls import public_urlpatterns as curation_public
+from florilege.curation.views.notifications import notifications
 from florilege.jobs import views as jobs_views
 
 urlpatterns = [
@@ -15,7 +16,7 @@ urlpatterns = [
     path("demo/", include("florilege.demo.urls")),
     path("websub/", include("florilege.sources.urls")),
     # Share target (/scoop?url=) and readers' suggestions: before the public pages.
-    path("", include("florilege.curation.urls_flow")),
+    path("", include((curation_public, "flow"))),
     path("", include("florilege.federation.urls")),
     path("", include("florilege.publishing.urls")),
 ]

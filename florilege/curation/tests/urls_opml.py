@@ -8,11 +8,11 @@ from django.urls import URLResolver, include, path
 
 from florilege import urls as main_urls
 from florilege.curation import urls as curation_urls
-from florilege.curation import views_opml
+from florilege.curation.views import sources as views_sources
 
 OPML_PATTERNS = [
-    path("t/<slug:slug>/sources/import/", views_opml.opml_import, name="opml_import"),
-    path("t/<slug:slug>/sources/export/", views_opml.opml_export, name="opml_export"),
+    path("t/<slug:slug>/sources/import/", views_sources.opml_import, name="opml_import"),
+    path("t/<slug:slug>/sources/export/", views_sources.opml_export, name="opml_export"),
 ]
 
 

@@ -94,18 +94,6 @@ class BurstWorker(SimpleWorker):
         pass
 
 
-class BurstWorker(SimpleWorker):
-    """rq's in-process worker without its command channel: a burst in a test takes no
-    remote commands (stop, suspend), and the channel's listening thread is what can hang
-    the worker's teardown when another client empties the database meanwhile."""
-
-    def subscribe(self) -> None:
-        pass
-
-    def unsubscribe(self) -> None:
-        pass
-
-
 def _burst() -> None:
     """What `manage.py rqworker default --burst` does, in this process (so the job reads
     the test's database) until the queue is empty."""

@@ -1,55 +1,85 @@
-"""OPML import (upload) and export (download) of a topic's sources."""
+"""A topic's sources: follow a feed or a site, options, removal, OPML import (upload) and
+export (download)."""
 
 from __future__ import annotations
 
-from django import forms
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
-from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
+from florilege.curation.forms.sources import OpmlImportForm, SourceForm
 from florilege.curation.services.opml import ImportReport, export_opml, import_opml
+from florilege.curation.services.sources import add_source, remove_source, set_full_text
+from florilege.curation.views.access import topic_for
 from florilege.sources.opml import MAX_OPML_BYTES
-from florilege.topics.models import Topic
-from florilege.topics.services import require_curator
+from florilege.topics.models import Topic, TopicSource
+from florilege.topics.permissions import Action
 
 # Rejected feeds listed on the result page; the count says how many more there were.
 SHOWN_REJECTS = 50
 
 
-class OpmlImportForm(forms.Form):
-    file = forms.FileField(
-        label=_("OPML file"),
-        help_text=_("Exported from your feed reader (.opml or .xml), at most 2 MB."),
-        widget=forms.ClearableFileInput(
-            attrs={"accept": ".opml,.xml,text/x-opml,text/xml,application/xml"}
-        ),
-    )
+def _form_error(form, exc: ValidationError) -> None:
+    for message in exc.messages:
+        form.add_error(None, message)
 
-    def clean_file(self) -> bytes:
-        upload = self.cleaned_data["file"]
-        # Checked before reading: the size comes from the upload handler, not the client.
-        if upload.size > MAX_OPML_BYTES:
-            raise ValidationError(
-                _("The file is larger than %(mb)s MB; export fewer feeds or split it.")
-                % {"mb": MAX_OPML_BYTES // (1024 * 1024)}
+
+@login_required
+def sources(request: HttpRequest, slug: str) -> HttpResponse:
+    topic = topic_for(request, slug, Action.MANAGE_SOURCES)
+    form = SourceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            source = add_source(topic, form.cleaned_data["url"], request.user, timezone.now())
+        except ValidationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(
+                request, gettext("Now following %(name)s.") % {"name": source.display_name}
             )
-        return upload.read(MAX_OPML_BYTES + 1)
+            return redirect("curation:sources", slug=topic.slug)
+    week_ago = timezone.now() - timedelta(days=7)
+    links = (
+        TopicSource.objects.filter(topic=topic)
+        .select_related("source")
+        .annotate(
+            this_week=Count("source__entries", filter=Q(source__entries__fetched_at__gte=week_ago))
+        )
+        .order_by("-added_at")
+    )
+    return render(request, "curation/sources.html", {"topic": topic, "form": form, "links": links})
 
 
-def _topic(request: HttpRequest, slug: str) -> Topic:
-    topic = get_object_or_404(Topic, slug=slug)
-    require_curator(request.user, topic)
-    return topic
+@login_required
+@require_POST
+def source_options(request: HttpRequest, slug: str, source_id: int) -> HttpResponse:
+    topic = topic_for(request, slug, Action.MANAGE_SOURCES)
+    enabled = request.POST.get("full_text") == "on"
+    set_full_text(topic, source_id, enabled, request.user, timezone.now())
+    messages.success(request, gettext("Source options saved."))
+    return redirect("curation:sources", slug=topic.slug)
+
+
+@login_required
+@require_POST
+def source_remove(request: HttpRequest, slug: str, source_id: int) -> HttpResponse:
+    topic = topic_for(request, slug, Action.MANAGE_SOURCES)
+    remove_source(topic, source_id, request.user)
+    messages.success(request, gettext("Source removed from this topic."))
+    return redirect("curation:sources", slug=topic.slug)
 
 
 @login_required
 def opml_import(request: HttpRequest, slug: str) -> HttpResponse:
-    topic = _topic(request, slug)
+    topic = topic_for(request, slug)
     report: ImportReport | None = None
     posted = request.method == "POST"
     form = OpmlImportForm(request.POST, request.FILES) if posted else OpmlImportForm()

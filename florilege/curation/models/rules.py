@@ -1,7 +1,4 @@
-"""Automation rules and reader suggestions: how a topic's queue fills and empties itself.
-
-Kept apart from ``models.py`` (which imports them) so that each concept reads on its own.
-"""
+"""Automation rules: what a topic does on its own with a new suggestion."""
 
 from __future__ import annotations
 
@@ -53,41 +50,3 @@ class AutomationRule(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class ReaderSuggestion(models.Model):
-    """A page a visitor proposed to a topic, waiting in the curators' queue.
-
-    Its own model rather than an Entry of a made-up Source: a reader's link is untrusted,
-    so it must never be auto-published by a rule, scored as a feed item, or leased by the
-    fetching worker; the page is read through the guarded client only when a curator scoops
-    it. ``visitor`` is the analytics visitor hash under the day's salt (no address stored).
-    """
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        SCOOPED = "scooped", _("Scooped")
-        DISCARDED = "discarded", _("Discarded")
-
-    topic = models.ForeignKey(
-        "topics.Topic", on_delete=models.CASCADE, related_name="reader_suggestions"
-    )
-    url = models.URLField(max_length=2000)
-    canonical_url = models.CharField(max_length=2000)
-    note = models.TextField(blank=True)
-    visitor = models.CharField(max_length=64)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    created_at = models.DateTimeField(default=timezone.now)
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-
-    class Meta:
-        indexes = [
-            models.Index(fields=["topic", "status", "-created_at"], name="readersugg_queue"),
-            models.Index(fields=["visitor", "created_at"], name="readersugg_rate"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.url} for {self.topic_id}"

@@ -1,6 +1,6 @@
-"""Team pages: review queue, scoops by state, scoop editing and history, schedule, audit
-log, notifications. Thin: services decide and check roles. The members and invitations
-page is in ``accounts``."""
+"""A topic's scoops after they are made: the review queue of proposals, scoops by state,
+editing with history, and the actions (approve, send back, publish, submit, unpublish,
+delete). Thin: services decide and check roles."""
 
 from __future__ import annotations
 
@@ -15,20 +15,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from florilege.curation.forms_team import PlanForm, ReturnForm, ScheduleForm, ScoopEditForm
-from florilege.curation.models import Notification, Scoop, ScoopStatus
-from florilege.curation.services import audit, notify, publication
+from florilege.curation.forms.publication import PlanForm, ReturnForm, ScoopEditForm
+from florilege.curation.models import Scoop, ScoopStatus
+from florilege.curation.services import publication
 from florilege.curation.services.scooping import clean_tags
+from florilege.curation.views.access import page_context, topic_for
 from florilege.topics.models import Topic
-from florilege.topics.permissions import Action, actions_for, require
+from florilege.topics.permissions import Action
 
 LIST_PAGE = 30
-
-
-def _topic(request: HttpRequest, slug: str, action: str) -> Topic:
-    topic = get_object_or_404(Topic, slug=slug)
-    require(request.user, topic, action)
-    return topic
 
 
 def _scoop(topic: Topic, pk: int) -> Scoop:
@@ -39,10 +34,6 @@ def _errors(request: HttpRequest, exc: ValidationError) -> None:
     messages.error(request, " ".join(exc.messages))
 
 
-def _context(request: HttpRequest, topic: Topic, **extra) -> dict:
-    return {"topic": topic, "allowed": actions_for(request.user, topic), **extra}
-
-
 @login_required
 def review(request: HttpRequest, slug: str) -> HttpResponse:
     """Proposals waiting for an editor, oldest first."""
@@ -50,7 +41,7 @@ def review(request: HttpRequest, slug: str) -> HttpResponse:
     waiting = publication.review_queue(topic, request.user)
     page = Paginator(waiting, LIST_PAGE).get_page(request.GET.get("page"))
     approve_form = PlanForm(topic=topic, user=request.user, approving=True)
-    context = _context(
+    context = page_context(
         request, topic, page=page, approve_form=approve_form, return_form=ReturnForm()
     )
     return render(request, "curation/review.html", context)
@@ -59,20 +50,20 @@ def review(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def scoops(request: HttpRequest, slug: str) -> HttpResponse:
     """The topic's scoops in one state: drafts are kept here, scheduled ones wait here."""
-    topic = _topic(request, slug, Action.VIEW_QUEUE)
+    topic = topic_for(request, slug, Action.VIEW_QUEUE)
     status = request.GET.get("status", ScoopStatus.DRAFT)
     if status not in ScoopStatus.values:
         status = ScoopStatus.DRAFT
     rows = Scoop.objects.filter(topic=topic, status=status).select_related("curator", "topic")
     order = ("published_at", "id") if status == ScoopStatus.SCHEDULED else ("-updated_at", "-id")
     page = Paginator(rows.order_by(*order), LIST_PAGE).get_page(request.GET.get("page"))
-    context = _context(request, topic, page=page, status=status, statuses=ScoopStatus.choices)
+    context = page_context(request, topic, page=page, status=status, statuses=ScoopStatus.choices)
     return render(request, "curation/scoops.html", context)
 
 
 @login_required
 def scoop_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    topic = _topic(request, slug, Action.VIEW_QUEUE)
+    topic = topic_for(request, slug, Action.VIEW_QUEUE)
     scoop = _scoop(topic, pk)
     initial = {
         "title": scoop.title,
@@ -94,7 +85,7 @@ def scoop_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Scoop saved; the previous version is in its history."))
             return redirect("curation:scoop_edit", slug=topic.slug, pk=scoop.pk)
-    context = _context(
+    context = page_context(
         request,
         topic,
         scoop=scoop,
@@ -160,55 +151,3 @@ def _published_message(scoop: Scoop) -> str:
         "when": local.strftime("%Y-%m-%d %H:%M"),
         "zone": scoop.topic.time_zone,
     }
-
-
-@login_required
-def schedule(request: HttpRequest, slug: str) -> HttpResponse:
-    topic = _topic(request, slug, Action.VIEW_QUEUE)
-    initial = {
-        "time_zone": topic.time_zone,
-        "weekdays": topic.slot_weekdays,
-        "times": ", ".join(topic.slot_times),
-    }
-    form = ScheduleForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            publication.update_schedule(
-                topic, request.user, data["time_zone"], data["weekdays"], list(data["times"]),
-                timezone.now(),
-            )  # fmt: skip
-        except ValidationError as exc:
-            for message in exc.messages:
-                form.add_error(None, message)
-        else:
-            messages.success(request, _("Publishing schedule saved."))
-            return redirect("curation:schedule", slug=topic.slug)
-    upcoming = (
-        Scoop.objects.filter(topic=topic, status=ScoopStatus.SCHEDULED)
-        .select_related("topic")
-        .order_by("published_at", "id")[:20]
-    )
-    return render(
-        request, "curation/schedule.html", _context(request, topic, form=form, upcoming=upcoming)
-    )
-
-
-@login_required
-def audit_log(request: HttpRequest, slug: str) -> HttpResponse:
-    topic = get_object_or_404(Topic, slug=slug)
-    events = audit.events(topic, request.user)
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "curation/audit.html", _context(request, topic, page=page))
-
-
-@login_required
-def notifications(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    assert user.is_authenticated  # by login_required; tells the type checker
-    if request.method == "POST":
-        notify.mark_all_read(user, timezone.now())
-        return redirect("notifications")
-    rows = Notification.objects.filter(recipient=user).select_related("topic")
-    page = Paginator(rows, LIST_PAGE).get_page(request.GET.get("page"))
-    return render(request, "curation/notifications.html", {"page": page})

@@ -1,3 +1,5 @@
+"""A scoop: a link with the curator's insight, and the states it goes through."""
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -60,7 +62,6 @@ class Scoop(models.Model):
     published_at = models.DateTimeField(default=timezone.now, db_index=True, null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
-    # --- teams-flow: rescoop credit and automation (see models_flow.py) ---
     # The scoop this one was taken from (credited on both pages); kept null if it goes.
     rescooped_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="rescoops"
@@ -73,14 +74,12 @@ class Scoop(models.Model):
         on_delete=models.SET_NULL,
         related_name="scoops",
     )
-    # --- end teams-flow ---
-    # --- teams: approval state ---
+    # Where it stands in the approval flow (drafts, proposals, schedule).
     status = models.CharField(
         max_length=12, choices=ScoopStatus.choices, default=ScoopStatus.PUBLISHED, db_index=True
     )
     # The editor's comment when a proposal is sent back.
     review_comment = models.TextField(blank=True)
-    # --- end teams ---
 
     objects = ScoopQuerySet.as_manager()
 
@@ -106,21 +105,3 @@ class Scoop(models.Model):
     @property
     def slug(self) -> str:
         return slugify(self.title)[:60] or "scoop"
-
-
-# --- teams-flow: automation rules and reader suggestions live in their own module ---
-from florilege.curation.models_flow import AutomationRule, ReaderSuggestion  # noqa: E402
-
-# Teams (notifications, revisions, audit log) live in their own module; importing them here
-# registers them with the app.
-from florilege.curation.models_team import AuditEvent, Notification, ScoopRevision  # noqa: E402
-
-__all__ = [
-    "AuditEvent",
-    "AutomationRule",
-    "Notification",
-    "ReaderSuggestion",
-    "Scoop",
-    "ScoopRevision",
-    "ScoopStatus",
-]

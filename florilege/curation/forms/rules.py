@@ -1,15 +1,12 @@
-"""Forms of the queue's helpers: automation rules, rescoop, reader suggestions, quick scoop."""
+"""The form of an automation rule."""
 
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from florilege.curation.automation import RuleSpec
 from florilege.curation.models import AutomationRule
-from florilege.curation.services.scooping import clean_insight, clean_tags
-from florilege.lib.urls import is_http_url
 from florilege.topics.models import Topic
 from florilege.topics.services import parse_languages, parse_list
 
@@ -95,61 +92,3 @@ class RuleForm(forms.Form):
             min_score=data.get("min_score"),
             tag=data.get("tag", "").strip(),
         )
-
-
-class RescoopForm(forms.Form):
-    topic = forms.ChoiceField(label=_("Into your topic"))
-    insight = forms.CharField(
-        label=_("Your insight"),
-        widget=forms.Textarea(attrs={"rows": 4}),
-        error_messages={"required": _("Write an insight: say in a few words why this matters.")},
-        help_text=_("Markdown: why this matters to your readers."),
-    )
-    tags = forms.CharField(label=_("Tags"), required=False, help_text=_("Separated by commas."))
-
-    def __init__(self, *args, topics: list[Topic], **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["topic"]
-        assert isinstance(field, forms.ChoiceField)  # declared above
-        field.choices = [(t.slug, t.title) for t in topics]
-
-    def clean_insight(self) -> str:
-        return clean_insight(self.cleaned_data["insight"])
-
-    def clean_tags(self) -> list[str]:
-        return clean_tags(self.cleaned_data.get("tags", ""))
-
-
-class ReaderSuggestForm(forms.Form):
-    url = forms.CharField(
-        label=_("Page address"),
-        max_length=2000,
-        widget=forms.URLInput(attrs={"placeholder": "https://..."}),
-    )
-    note = forms.CharField(
-        label=_("Why it fits (optional)"),
-        required=False,
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    # Honeypot: hidden from people by the stylesheet and aria-hidden; bots fill it in.
-    website = forms.CharField(required=False, label=_("Leave this empty"))
-
-    def clean_url(self) -> str:
-        url = self.cleaned_data["url"].strip()
-        if not is_http_url(url):
-            raise ValidationError(_("Enter a full web address starting with http:// or https://."))
-        return url
-
-
-class QuickScoopForm(forms.Form):
-    insight = forms.CharField(
-        error_messages={"required": _("Write an insight: say in a few words why this matters.")}
-    )
-    tags = forms.CharField(required=False)
-
-    def clean_insight(self) -> str:
-        return clean_insight(self.cleaned_data["insight"])
-
-    def clean_tags(self) -> list[str]:
-        return clean_tags(self.cleaned_data.get("tags", ""))

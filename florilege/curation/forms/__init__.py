@@ -1,0 +1,2 @@
+"""Curation forms, one module per concept (topics, sources, scooping, publication,
+schedule, rules, rescoop, reader)."""

@@ -1,0 +1,19 @@
+"""The curation app's models, one concept per module; imported here so that Django
+registers them with the app and callers import them from ``florilege.curation.models``."""
+
+from florilege.curation.models.audit import AuditEvent
+from florilege.curation.models.notification import Notification
+from florilege.curation.models.reader_suggestion import ReaderSuggestion
+from florilege.curation.models.revision import ScoopRevision
+from florilege.curation.models.rules import AutomationRule
+from florilege.curation.models.scoop import Scoop, ScoopStatus
+
+__all__ = [
+    "AuditEvent",
+    "AutomationRule",
+    "Notification",
+    "ReaderSuggestion",
+    "Scoop",
+    "ScoopRevision",
+    "ScoopStatus",
+]

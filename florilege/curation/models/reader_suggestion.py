@@ -1,0 +1,46 @@
+"""Pages that readers propose to a topic."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class ReaderSuggestion(models.Model):
+    """A page a visitor proposed to a topic, waiting in the curators' queue.
+
+    Its own model rather than an Entry of a made-up Source: a reader's link is untrusted,
+    so it must never be auto-published by a rule, scored as a feed item, or leased by the
+    fetching worker; the page is read through the guarded client only when a curator scoops
+    it. ``visitor`` is the analytics visitor hash under the day's salt (no address stored).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SCOOPED = "scooped", _("Scooped")
+        DISCARDED = "discarded", _("Discarded")
+
+    topic = models.ForeignKey(
+        "topics.Topic", on_delete=models.CASCADE, related_name="reader_suggestions"
+    )
+    url = models.URLField(max_length=2000)
+    canonical_url = models.CharField(max_length=2000)
+    note = models.TextField(blank=True)
+    visitor = models.CharField(max_length=64)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["topic", "status", "-created_at"], name="readersugg_queue"),
+            models.Index(fields=["visitor", "created_at"], name="readersugg_rate"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.url} for {self.topic_id}"

@@ -1,0 +1,216 @@
+"""The suggestion queue and working it fast: one card per story, filters, scoop from the
+card, discard one or many.
+
+Every action works as a plain form post (JavaScript off: the answer redirects back to the
+same place in the queue, with an anchor) and as a fetch from ``queue.js`` (the answer is
+the HTML fragment that replaces the card).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from florilege.curation.forms.scooping import QuickScoopForm
+from florilege.curation.models import ReaderSuggestion
+from florilege.curation.services import reader, scooping
+from florilege.curation.views.access import topic_for
+from florilege.suggestions.models import Suggestion, TopicRanker
+from florilege.suggestions.stories import attach_story_sources, story_queue
+from florilege.topics.models import Topic
+from florilege.topics.permissions import Action
+
+FRAGMENT_HEADER = "HTTP_X_FLORILEGE_FRAGMENT"
+# Query parameters of the queue kept when coming back to it after an action.
+QUEUE_PARAMS = ("page", "source", "lang", "cluster")
+QUEUE_PAGE = 25
+BULK_LIMIT = 200
+
+
+def wants_fragment(request: HttpRequest) -> bool:
+    return request.META.get(FRAGMENT_HEADER) == "1"
+
+
+def back_to_queue(request: HttpRequest, topic: Topic, anchor: str = "") -> HttpResponse:
+    """Back to the queue with its filters and page as they were, at ``anchor``. Only known
+    parameters are carried over, so the posted value cannot send the curator elsewhere."""
+    posted = QueryDict(request.POST.get("back", ""), mutable=True)
+    if not posted.get("page") and request.POST.get("page"):
+        posted["page"] = request.POST["page"]  # the older form posted only the page
+    kept = QueryDict(mutable=True)
+    for key in QUEUE_PARAMS:
+        value = posted.get(key, "")
+        if value and len(value) < 100:
+            kept[key] = value
+    target = reverse("curation:queue", args=[topic.slug])
+    if kept:
+        target += "?" + kept.urlencode()
+    if anchor.isdigit():
+        target += f"#s-{anchor}"
+    elif anchor.startswith("r-") and anchor[2:].isdigit():
+        target += f"#{anchor}"
+    return redirect(target)
+
+
+def done(request: HttpRequest, text: str, link: str = "", status: int = 200) -> HttpResponse:
+    return render(request, "curation/_queue_done.html", {"text": text, "link": link}, status=status)
+
+
+def refused(request: HttpRequest, topic: Topic, exc: ValidationError) -> HttpResponse:
+    text = " ".join(exc.messages)
+    if wants_fragment(request):
+        return HttpResponse(f'<p class="error" role="alert">{escape(text)}</p>', status=400)
+    messages.error(request, text)
+    return back_to_queue(request, topic, request.POST.get("here", ""))
+
+
+@login_required
+def queue(request: HttpRequest, slug: str) -> HttpResponse:
+    topic = topic_for(request, slug, Action.VIEW_QUEUE)
+    # One card per story, with the story's other sources ("also in N sources").
+    pending = story_queue(topic)
+    # Filters, reader suggestions and where each card's actions lead: below.
+    filters = QueueFilters.from_request(request)
+    page = Paginator(filters.apply(pending), QUEUE_PAGE).get_page(request.GET.get("page"))
+    attach_story_sources(page.object_list)
+    extras = queue_extras(request, topic, page, filters)
+    ranker = TopicRanker.objects.filter(topic=topic).defer("state", "meta").first()
+    context = {"topic": topic, "page": page, "ranker": ranker, **extras}
+    return render(request, "curation/queue.html", context)
+
+
+@login_required
+@require_POST
+def discard(request: HttpRequest, slug: str, suggestion_id: int) -> HttpResponse:
+    topic = topic_for(request, slug, Action.DISCARD)
+    suggestion = get_object_or_404(Suggestion, pk=suggestion_id, topic=topic)
+    try:
+        scooping.discard_suggestion(suggestion, request.user, timezone.now())
+    except ValidationError as exc:
+        if wants_fragment(request):
+            return refused(request, topic, exc)
+        messages.error(request, " ".join(exc.messages))
+    if wants_fragment(request):
+        return done(request, _("Discarded."))
+    # Back to the same place: same filters and page, at the card after this one.
+    return back_to_queue(request, topic, request.POST.get("next", ""))
+
+
+@login_required
+@require_POST
+def quick_scoop(request: HttpRequest, slug: str, suggestion_id: int) -> HttpResponse:
+    """Scoop from the queue card: the entry as it is, with the insight typed in the card."""
+    topic = topic_for(request, slug)
+    suggestion = get_object_or_404(
+        Suggestion.objects.select_related("entry", "entry__source", "topic"),
+        pk=suggestion_id,
+        topic=topic,
+    )
+    form = QuickScoopForm(request.POST)
+    if not form.is_valid():
+        errors = [m for field in form.errors.values() for m in field]
+        return refused(request, topic, ValidationError(errors))
+    draft = scooping.draft_from_suggestion(suggestion)
+    draft.insight = form.cleaned_data["insight"]
+    draft.tags = scooping.clean_tags(form.cleaned_data["tags"] + draft.tags)
+    try:
+        scoop = scooping.scoop_suggestion(suggestion, request.user, draft, timezone.now())
+    except ValidationError as exc:
+        return refused(request, topic, exc)
+    if wants_fragment(request):
+        return done(request, _("Scooped."), scoop.get_absolute_url())
+    messages.success(request, _("Scooped. It is on your topic page."))
+    return back_to_queue(request, topic, request.POST.get("next", ""))
+
+
+@login_required
+@require_POST
+def bulk_discard(request: HttpRequest, slug: str) -> HttpResponse:
+    topic = topic_for(request, slug)
+    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()][:BULK_LIMIT]
+    now = timezone.now()
+    discarded = 0
+    for suggestion in Suggestion.objects.filter(
+        topic=topic, pk__in=ids, status=Suggestion.Status.PENDING
+    ):
+        try:
+            scooping.discard_suggestion(suggestion, request.user, now)
+        except ValidationError:
+            continue  # decided meanwhile by someone else: nothing to do
+        discarded += 1
+    if not ids:
+        messages.error(request, _("Tick the suggestions to discard first."))
+    else:
+        messages.success(request, _("%(n)d suggestions discarded.") % {"n": discarded})
+    return back_to_queue(request, topic)
+
+
+def pending_reader_suggestions(topic: Topic) -> list[ReaderSuggestion]:
+    return list(reader.pending_for(topic)[: reader.QUEUE_SHOWN])
+
+
+class QueueFilters:
+    """The queue's filters, read from the query string: source, language and (once stories
+    exist) cluster. Unknown or malformed values are ignored, never an error."""
+
+    def __init__(self, source: int | None, lang: str, cluster: int | None) -> None:
+        self.source, self.lang, self.cluster = source, lang, cluster
+
+    @classmethod
+    def from_request(cls, request: HttpRequest) -> QueueFilters:
+        source = request.GET.get("source", "")
+        lang = request.GET.get("lang", "")
+        cluster = request.GET.get("cluster", "")
+        return cls(
+            int(source) if source.isdigit() else None,
+            lang if lang.isalpha() and len(lang) <= 10 else "",
+            int(cluster) if cluster.isdigit() else None,
+        )
+
+    @property
+    def active(self) -> bool:
+        return self.source is not None or bool(self.lang) or self.cluster is not None
+
+    def apply(self, pending):
+        if self.source is not None:
+            pending = pending.filter(entry__source_id=self.source)
+        if self.lang:
+            pending = pending.filter(entry__language=self.lang)
+        # HOOK(lang-cluster): when suggestions have a story (cluster), filter here, e.g.
+        # ``pending = pending.filter(entry__story_id=self.cluster)``, and list the clusters
+        # in ``queue_extras`` for the filter form. Until then the parameter is ignored.
+        return pending
+
+
+def queue_extras(request: HttpRequest, topic: Topic, page, filters: QueueFilters) -> dict:
+    """What the queue page shows besides the suggestions: filter choices, reader
+    suggestions, and for each card where to land after acting on it (the next card)."""
+    items = list(page.object_list)
+    for index, item in enumerate(items):
+        neighbour = items[index + 1] if index + 1 < len(items) else None
+        if neighbour is None and index > 0:
+            neighbour = items[index - 1]
+        item.next_anchor = neighbour.pk if neighbour else ""
+    languages = (
+        Suggestion.objects.filter(topic=topic, status=Suggestion.Status.PENDING)
+        .exclude(entry__language="")
+        .values_list("entry__language", flat=True)
+        .distinct()
+        .order_by("entry__language")
+    )
+    return {
+        "filters": filters,
+        "filter_sources": topic.sources.order_by("title", "url").only("id", "title", "url"),
+        "filter_languages": list(languages),
+        "reader_suggestions": [] if filters.active else pending_reader_suggestions(topic),
+        "back": request.GET.urlencode(),
+    }

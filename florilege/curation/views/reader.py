@@ -1,0 +1,79 @@
+"""Readers' suggestions: the public "suggest a page" form of a topic, and discarding one
+from the queue."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from florilege.curation.forms.reader import ReaderSuggestForm
+from florilege.curation.services import reader
+from florilege.curation.views.access import topic_for
+from florilege.curation.views.queue import back_to_queue, done, refused, wants_fragment
+from florilege.topics.models import Topic
+
+
+@csrf_exempt
+@require_POST
+def reader_suggest(request: HttpRequest, slug: str) -> HttpResponse:
+    """The public "suggest a page" form on a topic page. Nothing is fetched here.
+
+    Exempt from CSRF on purpose: a token would give every reader of the public page a
+    cookie and make the page differ per visitor (no shared cache). A forged cross-site post
+    could only do what the visitor can do anyway, anonymously: suggest a link, within the
+    same per-visitor limit. For the same reason the thanks is in the address, not a message
+    stored in a cookie.
+    """
+    topic = get_object_or_404(Topic, slug=slug, is_public=True)
+    form = ReaderSuggestForm(request.POST)
+    status = 400
+    if form.is_valid():
+        visitor = reader.Visitor(_client_address(request), request.META.get("HTTP_USER_AGENT", ""))
+        try:
+            reader.suggest_page(
+                topic,
+                form.cleaned_data["url"],
+                form.cleaned_data["note"],
+                visitor,
+                timezone.now(),
+                honeypot=form.cleaned_data["website"],
+            )
+        except ValidationError as exc:
+            status = 429 if isinstance(exc, reader.RateLimited) else 400
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            return redirect(topic.get_absolute_url() + "?suggested=1#suggest")
+    return render(
+        request, "curation/reader_suggest.html", {"topic": topic, "form": form}, status=status
+    )
+
+
+def _client_address(request: HttpRequest) -> str:
+    # As for view counts: behind our own proxy only the last X-Forwarded-For hop is trusted;
+    # otherwise every reader would share the proxy's address, and so one rate limit.
+    address = request.META.get("REMOTE_ADDR", "")
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if forwarded and settings.CONFIG.TRUST_X_FORWARDED_FOR:
+        address = forwarded.rsplit(",", 1)[-1].strip()
+    return address
+
+
+@login_required
+@require_POST
+def reader_discard(request: HttpRequest, slug: str, suggestion_id: int) -> HttpResponse:
+    topic = topic_for(request, slug)
+    try:
+        reader.discard(topic, request.user, suggestion_id, timezone.now())
+    except ValidationError as exc:
+        return refused(request, topic, exc)
+    if wants_fragment(request):
+        return done(request, _("Discarded."))
+    return back_to_queue(request, topic, request.POST.get("next", ""))
