@@ -15,18 +15,19 @@ Arguments are stored as JSON: pass ids and strings, and let the job read its row
 from __future__ import annotations
 
 import logging
-import os
-import socket
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from django.db import OperationalError, transaction
 from django.db.models import Count, Min
-from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
+from django.utils import timezone
+from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, TaskResultStatus, task_backends
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
+
+from florilege.jobs import leases
 
 if TYPE_CHECKING:
     from django_tasks.backends.base import BaseTaskBackend
@@ -77,7 +78,7 @@ def enqueue(task: Task[P, T], *args: P.args, **kwargs: P.kwargs) -> None:
 
 def worker_id() -> str:
     # The backend keeps it on each row it runs: the operator sees which host ran a job.
-    return f"{socket.gethostname()}:{os.getpid()}"[:64]
+    return leases.worker_id()[:64]
 
 
 def run_due_tasks(limit: int = 50) -> int:
@@ -87,6 +88,7 @@ def run_due_tasks(limit: int = 50) -> int:
     current = backend()
     if not isinstance(current, DatabaseBackend):
         return 0
+    requeue_abandoned(current.alias, timezone.now() - leases.default_lease())
     runner = _runner(current.alias)
     ran = 0
     while ran < limit:
@@ -98,6 +100,19 @@ def run_due_tasks(limit: int = 50) -> int:
         runner.run_task(claimed)
         ran += 1
     return ran
+
+
+def requeue_abandoned(alias: str, started_before: datetime) -> int:
+    """Jobs marked running since before ``started_before`` belonged to a worker that died
+    (the backend keeps no lease of its own): ready again, as a leased row would be. A job
+    cut off after its work (an email sent) runs twice: jobs are at-least-once."""
+    abandoned = DBTaskResult.objects.filter(
+        backend_name=alias, status=TaskResultStatus.RUNNING, started_at__lt=started_before
+    )
+    count = abandoned.update(status=TaskResultStatus.READY, started_at=None)
+    if count:
+        log.warning("event=tasks_requeued count=%d", count)
+    return count
 
 
 def _runner(alias: str) -> Any:

@@ -63,6 +63,21 @@ def test_runs_ready_jobs_up_to_the_limit_and_keeps_their_outcome() -> None:
 
 
 @pytest.mark.django_db
+def test_a_job_left_running_by_a_dead_worker_runs_again_after_the_lease() -> None:
+    stuck = record.enqueue(7)
+    DBTaskResult.objects.filter(pk=stuck.id).update(
+        status=TaskResultStatus.RUNNING, started_at=timezone.now() - timedelta(seconds=30)
+    )
+    assert run_due_tasks() == 0  # still within its lease: maybe running elsewhere
+    DBTaskResult.objects.filter(pk=stuck.id).update(
+        started_at=timezone.now() - timedelta(hours=1)
+    )
+    assert run_due_tasks() == 1 and RAN == [7]
+    stuck.refresh()
+    assert stuck.status == TaskResultStatus.SUCCESSFUL
+
+
+@pytest.mark.django_db
 def test_a_deferred_job_waits_for_its_time() -> None:
     later = record.using(run_after=timezone.now() + timedelta(hours=1)).enqueue(5)
     assert task_backlog() == (0, None)
