@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 
@@ -13,21 +13,12 @@ from hypothesis import strategies as st
 
 from florilege.sources.parsing import Enclosure, FeedParseError, ParsedFeed, parse_feed
 from florilege.sources.parsing.dates import parse_date
+from florilege.sources.tests.test_parsing import utc
 from florilege.testing import skip_or_fail_without
 
 FEEDS_DIR = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "feeds"  # in place
 
 
-def utc(
-    year: int,
-    month: int,
-    day: int,
-    hour: int = 0,
-    minute: int = 0,
-    second: int = 0,
-    microsecond: int = 0,
-) -> datetime:
-    return datetime(year, month, day, hour, minute, second, microsecond, tzinfo=UTC)
 
 
 def rss(items: str, decl: str = "", channel: str = "<title>T</title>") -> bytes:
