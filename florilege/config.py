@@ -84,6 +84,13 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option("BASE_URL", str, "http://127.0.0.1:8000", "Public address of this instance."),
     Option("ALLOWED_HOSTS", _list, "127.0.0.1,localhost", "Comma-separated host names served."),
+    Option(
+        "HSTS_SECONDS",
+        int,
+        "31536000",
+        "When the base URL is https: how long browsers must come back over https only "
+        "(Strict-Transport-Security); 0 sends no such header.",
+    ),
     Option("HOST", str, "127.0.0.1", "Address `manage.py serve` binds to."),
     Option("PORT", int, "8000", "Port `manage.py serve` listens on."),
     Option(
@@ -270,6 +277,7 @@ class Config:
     DATABASE_URL: str
     BASE_URL: str
     ALLOWED_HOSTS: tuple[str, ...]
+    HSTS_SECONDS: int
     HOST: str
     PORT: int
     ALLOW_NETWORKS: tuple[Network, ...]

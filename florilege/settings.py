@@ -54,10 +54,15 @@ if CONFIG.TASKS_BACKEND == "rq":
     INSTALLED_APPS += ["django_tasks_rq", "django_rq"]
 
 MIDDLEWARE = [
-    # Outermost: a cached page for an anonymous reader skips every other middleware (the
-    # stored response already carries the security headers they added the first time).
+    # Outermost: every response gets its own id (never stored with a cached page), and every
+    # log line of the request, a traceback included, carries it.
+    "florilege.lib.requestid.RequestIdMiddleware",
+    # A cached page for an anonymous reader skips every middleware below (the stored
+    # response already carries the security headers they added the first time).
     "florilege.publishing.cache.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy (hashes of the page's own inline styles) and HSTS.
+    "florilege.lib.csp.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -83,6 +88,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
             ],
+            # {% inline_style %}: a <style> block the Content-Security-Policy allows by hash.
+            "libraries": {"csp": "florilege.lib.csp_tags"},
         },
     },
 ]
@@ -177,9 +184,20 @@ EMAIL_USE_TLS = CONFIG.EMAIL_USE_TLS
 EMAIL_TIMEOUT = 30
 DEFAULT_FROM_EMAIL = CONFIG.EMAIL_FROM
 
+# Cookies: never readable by script (no script of ours reads them: forms carry their CSRF
+# token), sent on top-level navigation from other sites only, and only over TLS when the
+# public address is https. The messages cookie follows the session cookie's settings.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = BASE_URL.startswith("https://")
+SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+# Every page but the embeds (lib/csp.py: frameable_anywhere); the Content-Security-Policy
+# says the same with frame-ancestors.
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
@@ -187,11 +205,30 @@ SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"kv": {"format": "%(asctime)s level=%(levelname)s logger=%(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "kv"}},
+    "filters": {"request_id": {"()": "florilege.lib.requestid.RequestIdFilter"}},
+    "formatters": {
+        "kv": {
+            "format": "%(asctime)s level=%(levelname)s logger=%(name)s "
+            "request_id=%(request_id)s %(message)s"
+        }
+    },
+    # On stderr (StreamHandler's default), one line per record and its traceback.
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "kv",
+            "filters": ["request_id"],
+        }
+    },
     "loggers": {
         "florilege": {"handlers": ["console"], "level": CONFIG.LOG_LEVEL},
         # A failed job is logged there with its traceback (and kept on its result).
         "django_tasks": {"handlers": ["console"], "level": CONFIG.LOG_LEVEL},
+        # A view that raised: Django logs the traceback here before answering 500. ERROR
+        # leaves out its warnings for every 404 and 403.
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        # The servers' own lines: runserver's requests, granian's start-up and errors.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "granian": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }

@@ -18,11 +18,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from florilege.curation.models import Scoop
+from florilege.lib.csp import frameable_anywhere
 from florilege.publishing.feeds import absolute
 from florilege.publishing.forms_engage import CommentForm, FollowForm
 from florilege.publishing.models import Comment
@@ -223,13 +223,12 @@ def _latest(topic: Topic, n: int) -> list[Scoop]:
 
 
 @require_safe
-@xframe_options_exempt
+@frameable_anywhere
 def embed_page(request: HttpRequest, slug: str) -> HttpResponse:
     """A minimal page meant for an iframe on another site (the only page that may be framed)."""
     topic = _topic(slug)
     context = {"topic": topic, "scoops": _latest(topic, _embed_count(request))}
     response = render(request, "publishing/engage/embed.html", context)
-    response["Content-Security-Policy"] = "frame-ancestors *"
     response["Cache-Control"] = "public, max-age=300"
     return response
 
