@@ -24,7 +24,8 @@ CSRF_TRUSTED_ORIGINS = [BASE_URL]
 INSTALLED_APPS = [
     # Before the admin: its registration/ templates (password reset) would hide ours.
     "florilege.accounts",
-    "django.contrib.admin",
+    # Django's admin, open to superusers only (florilege/admin_site.py).
+    "florilege.admin_site.FlorilegeAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
