@@ -78,7 +78,7 @@ def frameable_anywhere(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         response = view(request, *args, **kwargs)
-        response.xframe_options_exempt = True  # type: ignore[attr-defined]  # Django's mark
+        response.xframe_options_exempt = True  # Django's own mark (XFrameOptionsMiddleware)
         response.csp_frame_ancestors = "*"  # type: ignore[attr-defined]  # read below
         return response
 

@@ -5,7 +5,8 @@ from django.urls import path
 
 
 def broken(request: HttpRequest) -> HttpResponse:
-    return HttpResponse(str({}["missing"]))  # a KeyError, as a real bug would raise
+    known: dict[str, str] = {}
+    return HttpResponse(known["missing"])  # a KeyError, as a real bug would raise
 
 
 urlpatterns = [path("broken/", broken)]
