@@ -15,9 +15,14 @@ from florilege.lib.fetching import fetch_one
 from florilege.lib.http import FetchError, FetchResponse
 from florilege.lib.urls import is_http_url
 from florilege.sources.models import Entry, Source
-from florilege.sources.parsing import FeedParseError, ParsedFeed, parse_feed
+from florilege.sources.parsing import FeedParseError, ParsedFeed
 from florilege.sources.profiles import feed_candidates, profile_feed_urls
-from florilege.sources.services.fetch import FetchOutcome, record_outcome, save_fetch_state
+from florilege.sources.services.fetch import (
+    FetchOutcome,
+    read_feed,
+    record_outcome,
+    save_fetch_state,
+)
 from florilege.suggestions.models import Suggestion
 from florilege.suggestions.services import suggest_entries, suggest_to_topic
 from florilege.topics.models import Topic, TopicSource
@@ -115,7 +120,7 @@ def _get(url: str) -> FetchResponse:
 
 
 def _parse(response: FetchResponse) -> ParsedFeed:
-    return parse_feed(response.content, url=response.url, content_type=response.content_type)
+    return read_feed(response)
 
 
 def add_source(topic: Topic, url: str, user, now: datetime) -> Source:
