@@ -63,8 +63,8 @@ def resolve_feed(url: str) -> Resolved:
     response = _get(url)
     try:
         return Resolved(response.permanent_url or url, response, _parse(response))
-    except FeedParseError:
-        pass
+    except FeedParseError as exc:
+        unreadable = exc
     found = feed_candidates(response.url, response.content)
     problems: dict[str, str] = {}
     for candidate in found.all():
@@ -78,6 +78,13 @@ def resolve_feed(url: str) -> Resolved:
         raise ValidationError(
             gettext("The page points to %(url)s, which %(problem)s")
             % {"url": first, "problem": problems.get(first, "")}
+        )
+    if "html" not in response.content_type.lower():
+        # Not a page that could point to a feed: most likely a feed we cannot read, and
+        # why is more use than "no feed found".
+        raise ValidationError(
+            gettext("This address does not give a feed that can be read: %(error)s")
+            % {"error": unreadable}
         )
     raise ValidationError(
         gettext(

@@ -51,7 +51,7 @@ class ItemCollector:
                 entry = parse_one(item)
             except RecursionError:
                 raise
-            except Exception as exc:  # noqa: BLE001 - any flaw of one item costs that item only
+            except Exception as exc:  # any flaw of one item costs that item only
                 self.skip(f"{type(exc).__name__}: {exc}")
                 continue
             self._keep(entry)
@@ -75,7 +75,7 @@ class ItemCollector:
             return self.max_items != 0
         try:
             when = date_of(item)
-        except Exception:  # noqa: BLE001 - the full read will say what is wrong with it
+        except Exception:  # the full read will say what is wrong with it
             return True
         return self._rank(when) > self._kept[0][:3]
 

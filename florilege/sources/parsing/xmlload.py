@@ -56,12 +56,15 @@ def _xml_char(code: int) -> bool:
 def _fix_entity(m: re.Match[bytes]) -> bytes:
     ref = m.group(1)
     if ref.startswith(b"#"):
-        digits = ref[1:-1]
-        code = int(digits[1:], 16) if digits[:1] in b"xX" else int(digits)
+        digits = ref[1:-1].lstrip(b"xX").lstrip(b"0") or b"0"
+        hexadecimal = ref[1:2] in b"xX"
+        # Longer than any character (and int() refuses thousands of digits): forbidden.
+        number = -1 if len(digits) > 8 else int(digits, 16 if hexadecimal else 10)
         # A reference to a character XML forbids (NUL, a lone UTF-16 surrogate) fails the
         # strict parse, and recover mode would keep it as bytes that are not UTF-8, which
         # lxml then cannot give back as text: drop it, keep the rest of the text.
-        return m.group(0) if _xml_char(code) else b""
+        # Written back in the form XML knows ("&#X42;", HTML's spelling, is not).
+        return b"&#x%X;" % number if _xml_char(number) else b""
     name = ref.rstrip(b";").decode("ascii")
     if ref.endswith(b";"):
         if name in _XML_ENTITIES:

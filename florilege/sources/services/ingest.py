@@ -308,7 +308,7 @@ def _built(
     for position, item in enumerate(parsed, 1):
         try:
             yield build_entry(source, item, now)
-        except Exception as exc:  # noqa: BLE001 - one odd item must not cost the others
+        except Exception as exc:  # one odd item must not cost the others
             log.warning("source=%s event=item_unusable error=%r", source.pk, exc)
             skips.add(f"item {position} could not be stored ({type(exc).__name__}: {exc})")
 
