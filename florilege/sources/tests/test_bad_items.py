@@ -262,7 +262,7 @@ def test_a_huge_feed_stays_under_the_documented_memory_ceiling(kind: str) -> Non
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=120,
         check=True,
     )
     report = json.loads(done.stdout.strip().splitlines()[-1])
