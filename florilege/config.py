@@ -106,6 +106,13 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option("FETCH_MAX_REDIRECTS", int, "5", "Redirects followed before a fetch fails."),
     Option(
+        "FETCH_MAX_ITEMS",
+        int,
+        "500",
+        "Items kept from one read of a feed: the newest by date (undated ones after them, in "
+        "feed order); the source notes how many were left out.",
+    ),
+    Option(
         "FETCH_PER_HOST",
         int,
         "2",
@@ -284,6 +291,7 @@ class Config:
     FETCH_TIMEOUT: float
     FETCH_MAX_BYTES: int
     FETCH_MAX_REDIRECTS: int
+    FETCH_MAX_ITEMS: int
     FETCH_PER_HOST: int
     FETCH_MIN_INTERVAL: int
     FETCH_MAX_INTERVAL: int
@@ -349,6 +357,8 @@ def load(environ: Mapping[str, str] | None = None) -> Config:
         values["SECRET_KEY"] = f"{INSECURE_SECRET_PREFIX}-only-for-debug"
     if len(values["SECRET_KEY"]) < 32 and not values["DEBUG"]:
         raise ConfigError("FLORILEGE_SECRET_KEY must be at least 32 characters.")
+    if values["FETCH_MAX_ITEMS"] < 1:
+        raise ConfigError("FLORILEGE_FETCH_MAX_ITEMS must be at least 1.")
     values["BASE_URL"] = values["BASE_URL"].rstrip("/")
     return Config(**values)
 

@@ -5,7 +5,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from florilege.testing import CHROMIUM, CHROMIUM_ARGS, LoopbackServer, SmtpSink, artifacts_dir
+from florilege.testing import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    CORPUS_MISSING,
+    LoopbackServer,
+    SmtpSink,
+    artifacts_dir,
+)
 
 
 @pytest.fixture
@@ -97,3 +104,21 @@ def page(chromium, request):
     with contextlib.suppress(Exception):
         page.screenshot(path=str(artifacts_dir() / f"{name}-last.png"), full_page=True)
     context.close()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    """One line saying how many tests were skipped for want of the shared corpora, and
+    which: without it, a user's machine reports a bare count of skips."""
+    missing: dict[str, int] = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else ""
+        if CORPUS_MISSING in reason:
+            what = reason.split(CORPUS_MISSING, 1)[1].split(" not found at ", 1)[0].strip()
+            missing[what] = missing.get(what, 0) + 1
+    if missing:
+        count = sum(missing.values())
+        terminalreporter.write_line(
+            f"{count} test{'s' if count > 1 else ''} skipped: the shared corpora (../shared/data, "
+            f"or $SHARED_DATA) are missing: {', '.join(sorted(missing))}. "
+            "See docs/development.md, 'Tests that need the shared corpora'."
+        )

@@ -7,6 +7,7 @@ everything from DNS-free connection to redirects and compression runs for real.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import ssl
 import threading
@@ -85,17 +86,28 @@ class LoopbackServer:
         self._httpd.server_close()
 
 
-def skip_or_fail_without(path: object, what: str) -> None:
-    """Third-party corpora live in ``../shared/data``. A user's machine may lack them (skip);
-    CI always has them, so there a missing corpus fails instead of passing silently."""
-    import os
-    from pathlib import Path
+# Third-party corpora (feeds, news, ActivityStreams examples) sit beside the checkout, in
+# ../shared/data, and are never copied into it; SHARED_DATA points elsewhere.
+SHARED_DATA = Path(
+    os.environ.get("SHARED_DATA") or Path(__file__).resolve().parents[1].parent / "shared" / "data"
+)
+# How a test skipped for want of a corpus says so: the end-of-run summary counts these.
+CORPUS_MISSING = "needs the shared corpora:"
 
+
+def shared_data(*parts: str) -> Path:
+    """A folder of the shared corpora (it may be absent: see ``skip_or_fail_without``)."""
+    return SHARED_DATA.joinpath(*parts)
+
+
+def skip_or_fail_without(path: object, what: str) -> None:
+    """A user's machine may lack the corpora (skip, naming the corpus); CI always has them,
+    so there a missing corpus fails instead of passing silently."""
     import pytest
 
     if Path(str(path)).is_dir():
         return
-    message = f"{what} not found at {path}"
+    message = f"{CORPUS_MISSING} {what} not found at {path}"
     if os.environ.get("CI"):
         pytest.fail(message + " (CI must have ../shared/data)")
     pytest.skip(message)

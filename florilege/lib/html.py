@@ -30,12 +30,28 @@ ALLOWED_ATTRIBUTES = {
 URL_SCHEMES = {"http", "https", "mailto"}
 
 
+# What no stored text may hold: NUL (PostgreSQL refuses it in text) and UTF-16 surrogates,
+# which no UTF-8 encoder accepts (a JSON "\\ud800" escape or a recovered XML "&#xD800;").
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    """``text`` without NUL characters and lone surrogates; a surrogate pair left split in
+    two code points is joined into the character it stands for. The one cleaning applied to
+    every text field stored from outside, so that one odd character never fails a write."""
+    if _UNSTORABLE.search(text) is None:
+        return text
+    text = text.replace("\x00", "")
+    # Round trip through UTF-16: pairs become their character, lone halves are dropped.
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "ignore")
+
+
 def sanitize_html(fragment: str, *, max_length: int = 200_000) -> str:
     """Return ``fragment`` reduced to safe markup; links open without leaking the opener."""
     if not fragment:
         return ""
     return nh3.clean(
-        fragment[:max_length],
+        clean_text(fragment[:max_length]),
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
@@ -50,6 +66,7 @@ def html_to_text(fragment: str, *, max_length: int | None = None) -> str:
         return ""
     if max_length is not None:
         fragment = fragment[: _source_chars(max_length)]
+    fragment = clean_text(fragment)
     if "<" in fragment:
         # Dropping every tag through nh3 is safer than a regex: it knows where tags end.
         fragment = nh3.clean(fragment, tags=set(), attributes={}, strip_comments=True)

@@ -15,9 +15,14 @@ from florilege.lib.fetching import fetch_one
 from florilege.lib.http import FetchError, FetchResponse
 from florilege.lib.urls import is_http_url
 from florilege.sources.models import Entry, Source
-from florilege.sources.parsing import FeedParseError, ParsedFeed, parse_feed
+from florilege.sources.parsing import FeedParseError, ParsedFeed
 from florilege.sources.profiles import feed_candidates, profile_feed_urls
-from florilege.sources.services.fetch import FetchOutcome, record_outcome, save_fetch_state
+from florilege.sources.services.fetch import (
+    FetchOutcome,
+    read_feed,
+    record_outcome,
+    save_fetch_state,
+)
 from florilege.suggestions.models import Suggestion
 from florilege.suggestions.services import suggest_entries, suggest_to_topic
 from florilege.topics.models import Topic, TopicSource
@@ -58,8 +63,8 @@ def resolve_feed(url: str) -> Resolved:
     response = _get(url)
     try:
         return Resolved(response.permanent_url or url, response, _parse(response))
-    except FeedParseError:
-        pass
+    except FeedParseError as exc:
+        unreadable = exc
     found = feed_candidates(response.url, response.content)
     problems: dict[str, str] = {}
     for candidate in found.all():
@@ -73,6 +78,13 @@ def resolve_feed(url: str) -> Resolved:
         raise ValidationError(
             gettext("The page points to %(url)s, which %(problem)s")
             % {"url": first, "problem": problems.get(first, "")}
+        )
+    if "html" not in response.content_type.lower():
+        # Not a page that could point to a feed: most likely a feed we cannot read, and
+        # why is more use than "no feed found".
+        raise ValidationError(
+            gettext("This address does not give a feed that can be read: %(error)s")
+            % {"error": unreadable}
         )
     raise ValidationError(
         gettext(
@@ -115,7 +127,7 @@ def _get(url: str) -> FetchResponse:
 
 
 def _parse(response: FetchResponse) -> ParsedFeed:
-    return parse_feed(response.content, url=response.url, content_type=response.content_type)
+    return read_feed(response)
 
 
 def add_source(topic: Topic, url: str, user, now: datetime) -> Source:

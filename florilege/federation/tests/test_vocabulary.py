@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,12 +18,10 @@ from florilege.federation.models import OutboxActivity
 from florilege.federation.services.actors import topic_actor
 from florilege.federation.services.documents import outbox, topic_document
 from florilege.federation.services.outbox import publish_scoop, retract_scoop, scoop_note
-from florilege.testing import skip_or_fail_without
+from florilege.testing import shared_data, skip_or_fail_without
 from florilege.topics.models import Topic
 
-AS2_DIR = Path(__file__).resolve().parents[4] / "shared" / "data" / "activitypub"
-if not AS2_DIR.exists():
-    AS2_DIR = Path("/work/shared/data/activitypub")
+AS2_DIR = shared_data("activitypub")
 
 
 def _examples() -> list[tuple[str, Any]]:

@@ -1,4 +1,3 @@
-from pathlib import Path
 
 import pytest
 
@@ -11,9 +10,9 @@ from florilege.lib.text.fingerprint import (
     to_signed,
     words,
 )
-from florilege.testing import skip_or_fail_without
+from florilege.testing import shared_data, skip_or_fail_without
 
-BBC = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "news" / "bbc"
+BBC = shared_data("news", "bbc")
 
 
 def test_words_fold_case_and_accents() -> None:

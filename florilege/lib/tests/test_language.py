@@ -1,21 +1,12 @@
-import os
-from pathlib import Path
 
 import py3langid
 import pytest
 
 from florilege.lib.text import language
 from florilege.lib.text.language import detect_language, detect_languages
-from florilege.testing import skip_or_fail_without
+from florilege.testing import shared_data, skip_or_fail_without
 
-LINGUA = (
-    Path(
-        os.environ.get("SHARED_DATA")
-        or Path(__file__).resolve().parents[3].parent / "shared" / "data"
-    )
-    / "news"
-    / "lingua"
-)
+LINGUA = shared_data("news", "lingua")
 
 
 @pytest.mark.parametrize(
@@ -97,6 +88,8 @@ def _mixed_texts() -> list[str]:
         "Rząd przyjął wczoraj reformę emerytalną w parlamencie i w senacie",
         "", "Q3", "🙂" * 30, "\ud800 lone surrogate text here", "mot " * 400,
     ]  # fmt: skip
+    # More texts than one vector batch, with or without the corpus below.
+    texts += [f"{text} {n}" for n, text in enumerate(texts[:7] * 2)]
     if LINGUA.is_dir():
         for code in ("fr", "en", "de", "pt"):
             for kind in ("sentences", "word-pairs"):

@@ -43,6 +43,11 @@ class Source(models.Model):
     last_error = models.TextField(blank=True)
     error_count = models.PositiveIntegerField(default=0)
     entry_count = models.PositiveIntegerField(default=0)
+    # The last full read: items that could not be read or stored (the others were) and the
+    # first reason, and items left out because the feed listed more than FETCH_MAX_ITEMS.
+    skipped_items = models.PositiveIntegerField(default=0)
+    skip_reason = models.CharField(max_length=500, blank=True)
+    dropped_items = models.PositiveIntegerField(default=0)
 
     # Seconds between polls chosen at the last successful read (kept for 304s, which carry
     # no dates to measure the posting rate from).

@@ -9,6 +9,7 @@ from functools import lru_cache
 from lxml import etree
 
 from florilege.sources.parsing.dates import parse_date
+from florilege.sources.parsing.items import ItemCollector
 from florilege.sources.parsing.model import Enclosure, ParsedEntry, ParsedFeed
 from florilege.sources.parsing.text import (
     XML_LANG,
@@ -171,6 +172,19 @@ def _parse_entry(el: etree._Element, base: str, lang: str, feed_author: str) -> 
     return entry
 
 
+def _date_of(el: etree._Element) -> datetime | None:
+    """The date ``_parse_entry`` would rank the entry by, read alone."""
+    published = created = updated = None
+    for k, child in _atom_children(el):
+        if k in ("published", "issued") and published is None:
+            published = _date(child)
+        elif k == "created":
+            created = _date(child)
+        elif k in ("updated", "modified") and updated is None:
+            updated = _date(child)
+    return published or created or updated
+
+
 def _source_author(source: etree._Element) -> str:
     for k, child in _atom_children(source):
         if k == "author":
@@ -178,17 +192,18 @@ def _source_author(source: etree._Element) -> str:
     return ""
 
 
-def parse_atom(root: etree._Element, url: str, bozo: str) -> ParsedFeed:
+def parse_atom(
+    root: etree._Element, url: str, bozo: str, max_items: int | None = None
+) -> ParsedFeed:
     feed = ParsedFeed(format=atom_format(root), bozo=bozo)
     base = child_base(url, root)
     feed.language = (root.get(XML_LANG) or "").strip()
     links = _Links()
-    entries: list[etree._Element] = []
     logo = icon = ""
     for k, child in _atom_children(root):
         if k == "entry":
-            entries.append(child)
-        elif k == "title" and not feed.title:
+            continue  # read one at a time below, never all held at once
+        if k == "title" and not feed.title:
             feed.title = text_construct(child, child_base(base, child))
         elif k == "link":
             links.add(child, base)
@@ -206,12 +221,17 @@ def parse_atom(root: etree._Element, url: str, bozo: str) -> ParsedFeed:
     feed.self_url = links.self_url
     feed.hubs = links.hubs
     feed.image = logo or icon
-    feed.entries = [_parse_entry(el, base, feed.language, feed.author) for el in entries]
-    return feed
+    collector = ItemCollector(max_items)
+    entries = (child for k, child in _atom_children(root) if k == "entry")
+    collector.read(
+        entries, lambda el: _parse_entry(el, base, feed.language, feed.author), _date_of
+    )
+    return collector.finish(feed)
 
 
 def parse_atom_entry(root: etree._Element, url: str, bozo: str) -> ParsedFeed:
     """An Atom Entry Document (RFC 4287 §2): a lone <entry>, read as a one-entry feed."""
     feed = ParsedFeed(format="atom1.0", bozo=bozo)
-    feed.entries = [_parse_entry(root, url, (root.get(XML_LANG) or "").strip(), "")]
-    return feed
+    collector = ItemCollector()
+    collector.read([root], lambda el: _parse_entry(el, url, (el.get(XML_LANG) or "").strip(), ""))
+    return collector.finish(feed)

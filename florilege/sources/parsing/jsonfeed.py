@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from florilege.sources.parsing.dates import parse_date
+from florilege.sources.parsing.items import ItemCollector
 from florilege.sources.parsing.model import Enclosure, FeedParseError, ParsedEntry, ParsedFeed
 from florilege.sources.parsing.text import resolve_html_urls, resolve_url
 
@@ -72,15 +74,26 @@ def _entry(item: dict[str, Any], base: str, language: str, feed_author: str) -> 
     )
 
 
+def _date_of(item: dict[str, Any]) -> datetime | None:
+    """The date ``_entry`` would rank the item by, read alone."""
+    return parse_date(_str(item.get("date_published"))) or parse_date(
+        _str(item.get("date_modified"))
+    )
+
+
 def _format(version: str) -> str:
     return "json1.1" if version.rstrip("/").endswith("1.1") else "json1.0"
 
 
-def parse_json_feed(data: bytes, url: str) -> ParsedFeed:
+def parse_json_feed(data: bytes, url: str, max_items: int | None = None) -> ParsedFeed:
     try:
         doc = json.loads(data.decode("utf-8-sig", errors="replace"))
     except ValueError as exc:
         raise FeedParseError(f"invalid JSON: {exc}") from exc
+    except RecursionError as exc:
+        # The C decoder stops at the interpreter's recursion limit (about a thousand levels)
+        # and unwinds cleanly; no feed nests more than a handful.
+        raise FeedParseError("invalid JSON: nested too deeply to be a feed") from exc
     if not isinstance(doc, dict):
         raise FeedParseError(f"JSON Feed must be an object, got {type(doc).__name__}")
     version = _str(doc.get("version"))
@@ -102,11 +115,11 @@ def parse_json_feed(data: bytes, url: str) -> ParsedFeed:
     for hub in hubs if isinstance(hubs, list) else ():
         if isinstance(hub, dict) and _str(hub.get("url")):
             feed.hubs.append(resolve_url(url, _str(hub.get("url"))))
-    entries = [
-        _entry(item, url or base, feed.language, feed.author)
-        for item in (items if isinstance(items, list) else ())
-        if isinstance(item, dict)
-    ]
+    collector = ItemCollector(max_items)
+    collector.read(
+        (item for item in (items if isinstance(items, list) else ()) if isinstance(item, dict)),
+        lambda item: _entry(item, url or base, feed.language, feed.author),
+        _date_of,
+    )
     # JSON Feed has no feed-level date: feed.updated stays None rather than a guess.
-    feed.entries = entries
-    return feed
+    return collector.finish(feed)

@@ -55,3 +55,8 @@ class ParsedFeed:
     entries: list[ParsedEntry] = field(default_factory=list)
     # Set when the input was ill-formed but could be read in part (recover mode): the reason.
     bozo: str = ""
+    # Items that could not be read at all (the others are kept), and why the first one not.
+    skipped: int = 0
+    skip_reason: str = ""
+    # Items left out because the feed lists more than the reader was asked to keep.
+    dropped: int = 0

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 
 from lxml import etree
 
 from florilege.sources.parsing.dates import parse_date
+from florilege.sources.parsing.items import ItemCollector
 from florilege.sources.parsing.model import ParsedEntry, ParsedFeed
 from florilege.sources.parsing.text import (
     XML_LANG,
@@ -24,7 +26,7 @@ from florilege.sources.parsing.xmlcommon import (
 )
 
 # Keys that may repeat and matter in every occurrence; for the rest the first one wins.
-_REPEATED = frozenset({"link", "atom:link", "category", "dc:subject", "item"})
+_REPEATED = frozenset({"link", "atom:link", "category", "dc:subject"})
 _MEDIA = frozenset({"enclosure", "media:content", "media:thumbnail", "media:group", "itunes:image"})
 
 # Candidate elements per field, most authoritative first.
@@ -61,6 +63,8 @@ def _collect(el: etree._Element) -> tuple[dict[str, etree._Element], dict[str, l
         if not isinstance(tag, str):
             continue  # comments, processing instructions, entity references
         k = key(tag)
+        if k == "item":
+            continue  # read one at a time by ``_items``, never all held at once
         if k in _REPEATED:
             many.setdefault(k, []).append(child)
         elif k in _MEDIA:
@@ -126,6 +130,12 @@ def _categories(many: dict[str, list]) -> list[str]:
     return found
 
 
+def _date_of(item: etree._Element) -> datetime | None:
+    """The date ``_parse_item`` would rank the item by, read alone."""
+    first, _, _ = _collect(item)
+    return _first_date(first, _ITEM_PUBLISHED) or _first_date(first, _ITEM_UPDATED)
+
+
 def _parse_item(item: etree._Element, base: str, feed_language: str) -> ParsedEntry:
     base = child_base(base, item)
     first, many, media = _collect(item)
@@ -174,8 +184,17 @@ def _feed_image(first: dict[str, etree._Element], media: list, base: str) -> str
     return ""
 
 
-def _fill_channel(feed: ParsedFeed, channel: etree._Element, base: str) -> list:
-    """Channel-level fields into ``feed``; returns the channel's <item> elements."""
+def _items(parent: etree._Element) -> Iterator[etree._Element]:
+    """The <item> children, one at a time: a feed of a million items would need hundreds
+    of megabytes to hold a Python object for each of them at once."""
+    for child in parent:
+        tag = child.tag
+        if isinstance(tag, str) and key(tag) == "item":
+            yield child
+
+
+def _fill_channel(feed: ParsedFeed, channel: etree._Element, base: str) -> None:
+    """Channel-level fields into ``feed``."""
     first, many, media = _collect(channel)
     feed.title = _first_text(first, ("title", "dc:title"))
     feed.link = _link(many, base)
@@ -193,15 +212,14 @@ def _fill_channel(feed: ParsedFeed, channel: etree._Element, base: str) -> list:
     feed.updated = _first_date(first, _FEED_UPDATED)
     feed.author = _person(first, _FEED_AUTHOR)
     feed.image = _feed_image(first, media, base)
-    return many.get("item", [])
 
 
-def parse_rss(root: etree._Element, url: str, bozo: str) -> ParsedFeed:
+def parse_rss(
+    root: etree._Element, url: str, bozo: str, max_items: int | None = None
+) -> ParsedFeed:
     feed = ParsedFeed(format=rss_format(root), bozo=bozo)
     base = child_base(url, root)
     channel_base = base
-    items: list[etree._Element] = []
-    loose_items: list[etree._Element] = []
     channel = None
     rdf_image = None
     if key(root.tag) == "channel":
@@ -211,20 +229,23 @@ def parse_rss(root: etree._Element, url: str, bozo: str) -> ParsedFeed:
         for k, child in elements(root):
             if k == "channel" and channel is None:
                 channel = child
-            elif k == "item":
-                # RSS 1.0 and some 0.9x feeds put items next to the channel, not inside it.
-                loose_items.append(child)
             elif k == "image" and rdf_image is None:
                 # RSS 1.0: the channel's <image rdf:resource> only points at this element,
                 # whose <url> is the image (the resource URI is an identifier).
                 rdf_image = child
     if channel is not None:
         channel_base = child_base(base, channel)
-        items = _fill_channel(feed, channel, channel_base)
+        _fill_channel(feed, channel, channel_base)
     if not feed.image and rdf_image is not None:
         feed.image = _feed_image({"image": rdf_image}, [], base)
     if not feed.language:
         feed.language = (root.get(XML_LANG) or "").strip()
-    feed.entries = [_parse_item(item, channel_base, feed.language) for item in items]
-    feed.entries += [_parse_item(item, base, feed.language) for item in loose_items]
-    return feed
+    collector = ItemCollector(max_items)
+    if channel is not None:
+        collector.read(
+            _items(channel), lambda item: _parse_item(item, channel_base, feed.language), _date_of
+        )
+    if channel is not root:
+        # RSS 1.0 and some 0.9x feeds put items next to the channel, not inside it.
+        collector.read(_items(root), lambda item: _parse_item(item, base, feed.language), _date_of)
+    return collector.finish(feed)

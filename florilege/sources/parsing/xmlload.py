@@ -43,10 +43,28 @@ def _is_wide(data: bytes) -> bool:
     return head[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in head
 
 
+def _xml_char(code: int) -> bool:
+    """Whether XML 1.0 allows the character (its ``Char`` production)."""
+    return (
+        code in (0x9, 0xA, 0xD)
+        or 0x20 <= code <= 0xD7FF
+        or 0xE000 <= code <= 0xFFFD
+        or 0x10000 <= code <= 0x10FFFF
+    )
+
+
 def _fix_entity(m: re.Match[bytes]) -> bytes:
     ref = m.group(1)
     if ref.startswith(b"#"):
-        return m.group(0)
+        digits = ref[1:-1].lstrip(b"xX").lstrip(b"0") or b"0"
+        hexadecimal = ref[1:2] in b"xX"
+        # Longer than any character (and int() refuses thousands of digits): forbidden.
+        number = -1 if len(digits) > 8 else int(digits, 16 if hexadecimal else 10)
+        # A reference to a character XML forbids (NUL, a lone UTF-16 surrogate) fails the
+        # strict parse, and recover mode would keep it as bytes that are not UTF-8, which
+        # lxml then cannot give back as text: drop it, keep the rest of the text.
+        # Written back in the form XML knows ("&#X42;", HTML's spelling, is not).
+        return b"&#x%X;" % number if _xml_char(number) else b""
     name = ref.rstrip(b";").decode("ascii")
     if ref.endswith(b";"):
         if name in _XML_ENTITIES:
@@ -58,10 +76,31 @@ def _fix_entity(m: re.Match[bytes]) -> bytes:
     return b"&amp;" + ref
 
 
+def _wide_to_utf8(data: bytes) -> bytes | None:
+    """UTF-16/32 input as UTF-8 without its declaration, so byte repairs can apply; None
+    when the bytes do not decode."""
+    head = data[:4]
+    if head in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff"):
+        encoding = "utf-32"
+    elif head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        encoding = "utf-16"
+    else:
+        # No BOM: the zero byte's side tells the byte order ("<" is 3C 00 or 00 3C).
+        encoding = "utf-16-be" if head[:1] == b"\x00" else "utf-16-le"
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+    return _XML_DECL.sub("", text, count=1).encode("utf-8", "surrogatepass")
+
+
 def repair_bytes(data: bytes) -> bytes:
     """Fix the ill-formedness most common in real feeds, without touching well-formed parts."""
     if _is_wide(data):
-        return data
+        narrow = _wide_to_utf8(data)
+        if narrow is None:
+            return data
+        data = narrow
     if data[:3] == b"\xef\xbb\xbf":
         data = data[3:]
     data = data.lstrip()

@@ -20,7 +20,7 @@ from django.db.models import F
 from florilege.lib.http import FetchError, FetchResponse, GuardedClient
 from florilege.sources import schedule, websub
 from florilege.sources.models import Entry, Source
-from florilege.sources.parsing import FeedParseError, parse_feed
+from florilege.sources.parsing import FeedParseError, ParsedFeed, parse_feed
 from florilege.sources.services.ingest import FeedPlan, apply_plan, plan_feed
 
 _rng = random.SystemRandom()
@@ -41,7 +41,8 @@ FETCH_STATE_FIELDS = (
     "url", "title", "description", "site_url", "feed_format", "enabled", "disabled_reason",
     "etag", "last_modified", "last_fetched_at", "last_success_at", "last_status",
     "last_error", "error_count", "next_fetch_at", "leased_until", "lease_owner",
-    "websub_hub", "websub_topic", "fetch_interval",
+    "websub_hub", "websub_topic", "fetch_interval", "skipped_items", "skip_reason",
+    "dropped_items",
 )  # fmt: skip
 
 
@@ -102,6 +103,20 @@ def bounds(source: Source | None = None, now: datetime | None = None) -> schedul
     return schedule.Bounds(low, high)
 
 
+def read_feed(response: FetchResponse) -> ParsedFeed:
+    """Parse a fetched body within this instance's limits: at most ``FETCH_MAX_ITEMS``
+    items are kept while reading, and a body over ``FETCH_MAX_BYTES`` is refused (one that
+    did not come through the guarded client, such as a push, would not be cut short)."""
+    cfg = settings.CONFIG
+    return parse_feed(
+        response.content,
+        url=response.url,
+        content_type=response.content_type,
+        max_items=cfg.FETCH_MAX_ITEMS,
+        max_bytes=cfg.FETCH_MAX_BYTES,
+    )
+
+
 def prepare(
     source: Source, outcome: FetchOutcome, now: datetime
 ) -> FeedPlan | FeedParseError | None:
@@ -112,7 +127,7 @@ def prepare(
     if response is None or response.status != HTTPStatus.OK:
         return None
     try:
-        feed = parse_feed(response.content, url=response.url, content_type=response.content_type)
+        feed = read_feed(response)
     except FeedParseError as exc:
         return exc
     return plan_feed(source, feed, now)
@@ -166,6 +181,9 @@ def record_outcome(
         source.entry_count += len(new)
     if pushed:
         return new
+    source.skipped_items = plan.skips.count
+    source.skip_reason = plan.skips.reason[:500]
+    source.dropped_items = plan.dropped
     # Remember an advertised WebSub hub; the subscription itself is the worker's business.
     hub = (feed.hubs[0] if feed.hubs else "")[:2000]
     if hub != source.websub_hub and source.websub_state:

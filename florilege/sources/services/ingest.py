@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db import connections, router
+from django.conf import settings
+from django.db import DatabaseError, connections, router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import (
     CharField,
@@ -22,12 +25,15 @@ from django.db.models import (
     TextField,
 )
 
-from florilege.lib.html import html_to_text, sanitize_html, sanitized_to_text
+from florilege.lib.html import clean_text, html_to_text, sanitize_html, sanitized_to_text
 from florilege.lib.text.fingerprint import entry_fingerprints
 from florilege.lib.text.language import detect_languages
 from florilege.lib.urls import absolutize, canonical_url, is_http_url
 from florilege.sources.models import Entry, Source
-from florilege.sources.parsing import ParsedEntry, ParsedFeed
+from florilege.sources.parsing import Enclosure, ParsedEntry, ParsedFeed
+from florilege.sources.parsing.items import REASON_CHARS, newest
+
+log = logging.getLogger("florilege.ingest")
 
 MAX_TITLE = 500
 UPDATABLE = ("url", "canonical_url", "title", "summary", "content", "author", "image_url",
@@ -87,7 +93,27 @@ def annotate_all(entries: list[Entry]) -> None:
         entry.fingerprint = fingerprint
 
 
+def clean_entry(parsed: ParsedEntry) -> ParsedEntry:
+    """``parsed`` with every text field cleaned (``clean_text``): the one place where what a
+    feed says becomes text that any database and encoder accepts."""
+    changes: dict[str, object] = {}
+    for f in dataclasses.fields(parsed):
+        value = getattr(parsed, f.name)
+        if isinstance(value, str):
+            cleaned: object = clean_text(value)
+        elif f.name == "categories":
+            cleaned = [clean_text(c) for c in value]
+        elif f.name == "enclosures":
+            cleaned = [Enclosure(clean_text(e.url), clean_text(e.type), e.length) for e in value]
+        else:
+            continue
+        if cleaned != value:
+            changes[f.name] = cleaned
+    return dataclasses.replace(parsed, **changes) if changes else parsed  # type: ignore[arg-type]
+
+
 def build_entry(source: Source, parsed: ParsedEntry, now: datetime) -> Entry:
+    parsed = clean_entry(parsed)
     link = absolutize(source.url, parsed.link) if parsed.link else ""
     link = link if is_http_url(link) else ""
     canonical = canonical_url(link) if link else ""
@@ -111,6 +137,18 @@ def build_entry(source: Source, parsed: ParsedEntry, now: datetime) -> Entry:
 
 
 @dataclass
+class Skips:
+    """Items of one read that could not be stored, and why the first of them not."""
+
+    count: int = 0
+    reason: str = ""
+
+    def add(self, reason: str, count: int = 1) -> None:
+        self.count += count
+        self.reason = self.reason or reason[: REASON_CHARS + 100]
+
+
+@dataclass
 class FeedPlan:
     """What storing a feed will write: computed first (reads and CPU only), written after,
     so the write transaction holds the database for the writes alone."""
@@ -118,6 +156,10 @@ class FeedPlan:
     feed: ParsedFeed
     new: list[Entry] = field(default_factory=list)
     changed: list[Entry] = field(default_factory=list)
+    # Items the parser or storage could not take (the others are stored all the same),
+    # and items beyond the per-read cap (``FETCH_MAX_ITEMS``).
+    skips: Skips = field(default_factory=Skips)
+    dropped: int = 0
 
 
 def store_feed(source: Source, feed: ParsedFeed, now: datetime) -> list[Entry]:
@@ -130,11 +172,33 @@ def apply_plan(source: Source, plan: FeedPlan) -> list[Entry]:
     (a WebSub push, a curator adding the feed, another worker) are skipped by the insert
     itself rather than inserted twice or failing the whole feed."""
     if plan.changed:
-        Entry.objects.bulk_update(plan.changed, UPDATABLE)
+        _isolated(plan.changed, lambda rows: Entry.objects.bulk_update(rows, UPDATABLE), plan)
     if plan.new:
-        plan.new = insert_entries(plan.new)
+        written: list[Entry] = []
+        _isolated(plan.new, lambda rows: written.extend(insert_entries(rows)), plan)
+        plan.new = written
     _update_source_meta(source, plan.feed)
     return plan.new
+
+
+def _isolated(entries: list[Entry], write: Callable[[list[Entry]], object], plan: FeedPlan) -> None:
+    """``write`` all the entries in one go; if the database refuses, write them one at a
+    time, each in its own savepoint, so that a row it refuses costs that row only (the
+    transaction around stays usable, and the others are stored)."""
+    batches = [entries]
+    while batches:
+        batch = batches.pop()
+        try:
+            with transaction.atomic():
+                write(batch)
+        except DatabaseError as exc:
+            if len(batch) > 1:
+                batches.extend([entry] for entry in reversed(batch))
+                continue
+            log.warning("source=%s key=%s event=entry_refused error=%s",
+                        batch[0].source_id, batch[0].key, exc)  # fmt: skip
+            title = batch[0].title[:80]
+            plan.skips.add(f"the database refused the item “{title}” ({exc})")
 
 
 # Rows per INSERT: 500 rows of about 20 parameters stay under SQLite's variable limit.
@@ -212,7 +276,11 @@ def plan_feed(source: Source, feed: ParsedFeed, now: datetime) -> FeedPlan:
     not shared: some feeds point every item at their home page, and those items, or a
     stored item still listed under its own guid, are different items.
     """
-    candidates = _dedupe(build_entry(source, p, now) for p in feed.entries)
+    skips = Skips()
+    if feed.skipped:
+        skips.add(feed.skip_reason, feed.skipped)
+    parsed, dropped = newest(feed.entries, settings.CONFIG.FETCH_MAX_ITEMS)
+    candidates = _dedupe(_built(source, parsed, now, skips))
     existing = _existing(source, candidates)
     identity_urls = _unshared_urls(candidates)
     live_keys = {e.key for e in candidates}
@@ -230,7 +298,19 @@ def plan_feed(source: Source, feed: ParsedFeed, now: datetime) -> FeedPlan:
         if _refresh(match, entry):
             changed.append(match)
     annotate_all(new)
-    return FeedPlan(feed, new, changed)
+    return FeedPlan(feed, new, changed, skips, feed.dropped + dropped)
+
+
+def _built(
+    source: Source, parsed: list[ParsedEntry], now: datetime, skips: Skips
+) -> Iterable[Entry]:
+    """Entries for the parsed items; one that cannot be built is skipped, not the feed."""
+    for position, item in enumerate(parsed, 1):
+        try:
+            yield build_entry(source, item, now)
+        except Exception as exc:  # one odd item must not cost the others
+            log.warning("source=%s event=item_unusable error=%r", source.pk, exc)
+            skips.add(f"item {position} could not be stored ({type(exc).__name__}: {exc})")
 
 
 def _dedupe(entries: Iterable[Entry]) -> list[Entry]:
@@ -286,6 +366,7 @@ FEED_META_FIELDS = ("title", "description", "site_url", "feed_format")
 def _update_source_meta(source: Source, feed: ParsedFeed) -> None:
     source.title = source.title or html_to_text(feed.title)[:300]
     source.description = source.description or html_to_text(feed.description)[:2000]
-    if feed.link and is_http_url(absolutize(source.url, feed.link)):
-        source.site_url = absolutize(source.url, feed.link)[:2000]
-    source.feed_format = feed.format
+    link = absolutize(source.url, clean_text(feed.link)) if feed.link else ""
+    if link and is_http_url(link):
+        source.site_url = link[:2000]
+    source.feed_format = clean_text(feed.format)[:20]

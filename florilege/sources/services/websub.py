@@ -23,8 +23,8 @@ from florilege.lib.fetching import policy_from_settings
 from florilege.lib.http import FetchError, FetchResponse, GuardedClient
 from florilege.sources import websub
 from florilege.sources.models import Entry, Source
-from florilege.sources.parsing import FeedParseError, parse_feed
-from florilege.sources.services.fetch import FetchOutcome, record_outcome
+from florilege.sources.parsing import FeedParseError
+from florilege.sources.services.fetch import FetchOutcome, read_feed, record_outcome
 from florilege.sources.services.ingest import FEED_META_FIELDS
 from florilege.topics.models import TopicSource
 
@@ -286,7 +286,7 @@ def receive_push(
         return "bad_signature"
     url = source.websub_topic or source.url
     try:
-        parse_feed(body, url=url, content_type=content_type)
+        read_feed(FetchResponse(url, 200, {"content-type": content_type}, body))
     except FeedParseError as exc:
         # Not the source's fault as polled: leave its error and schedule alone.
         log.warning("source=%s event=websub_unreadable error=%s", source.pk, exc)

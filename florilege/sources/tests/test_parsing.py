@@ -10,9 +10,9 @@ import pytest
 
 from florilege.sources.parsing import Enclosure, FeedParseError, parse_feed
 from florilege.sources.parsing.dates import parse_date
-from florilege.testing import skip_or_fail_without
+from florilege.testing import shared_data, skip_or_fail_without
 
-FEEDS_DIR = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "feeds"
+FEEDS_DIR = shared_data("feeds")  # read in place
 
 
 def utc(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 from datetime import datetime
 from functools import cache
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -14,9 +13,9 @@ from hypothesis import strategies as st
 from florilege.sources.parsing import Enclosure, FeedParseError, ParsedFeed, parse_feed
 from florilege.sources.parsing.dates import parse_date
 from florilege.sources.tests.test_parsing import utc
-from florilege.testing import skip_or_fail_without
+from florilege.testing import shared_data, skip_or_fail_without
 
-FEEDS_DIR = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "feeds"  # in place
+FEEDS_DIR = shared_data("feeds")  # read in place
 
 
 

@@ -7,22 +7,13 @@ all five classes, this test the largest share of duplicates (tech) with floors.
 from __future__ import annotations
 
 import dataclasses
-import os
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
-from florilege.testing import skip_or_fail_without
+from florilege.testing import shared_data, skip_or_fail_without
 
-BBC = (
-    Path(
-        os.environ.get("SHARED_DATA")
-        or Path(__file__).resolve().parents[3].parent / "shared" / "data"
-    )
-    / "news"
-    / "bbc"
-)
+BBC = shared_data("news", "bbc")
 
 
 @pytest.mark.django_db
