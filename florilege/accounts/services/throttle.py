@@ -60,7 +60,10 @@ def _failed(scope: str, key: str, now: datetime) -> None:
         row.failures, row.locks, row.locked_until = state.failures, state.locks, state.locked_until
         row.forget_at = lockout.forget_at(state, now)
         row.save()
-    # The table keeps only what can still lock someone.
+
+
+def _forget_old(now: datetime) -> None:
+    # The table keeps only what can still lock someone; an indexed delete per failure.
     LoginThrottle.objects.filter(forget_at__lt=now).delete()
 
 
@@ -72,6 +75,7 @@ def password_lock(username: str, address: str, now: datetime) -> datetime | None
 def password_failed(username: str, address: str, now: datetime) -> None:
     _failed(ACCOUNT, _account(username), now)
     _failed(ADDRESS, _key(ADDRESS, address), now)
+    _forget_old(now)
 
 
 def password_succeeded(username: str) -> None:
@@ -87,6 +91,7 @@ def code_lock(user_id: int, now: datetime) -> datetime | None:
 
 def code_failed(user_id: int, now: datetime) -> None:
     _failed(CODE, _key(CODE, str(user_id)), now)
+    _forget_old(now)
 
 
 def code_succeeded(user_id: int) -> None:
