@@ -48,8 +48,10 @@ def reencrypt(model: type[models.Model]) -> int:
     names = encrypted_fields(model)
     written = 0
     with transaction.atomic():
-        rows = model._default_manager.values_list("pk", *names)
-        for pk, *values in rows.iterator():
+        # A row per user or topic at most: read at once, which also spares PostgreSQL a
+        # server-side cursor left open when a value cannot be decrypted.
+        rows = list(model._default_manager.values_list("pk", *names))
+        for pk, *values in rows:
             changes = {name: value for name, value in zip(names, values, strict=True) if value}
             if changes:
                 model._default_manager.filter(pk=pk).update(**changes)
@@ -61,7 +63,7 @@ def decrypt_in_place(model: type[models.Model]) -> None:
     """Store the values in clear again (a migration going backwards)."""
     names = encrypted_fields(model)
     with transaction.atomic():
-        for pk, *values in model._default_manager.values_list("pk", *names).iterator():
+        for pk, *values in list(model._default_manager.values_list("pk", *names)):
             # Value() is written as it is: the field would encrypt a plain value.
             changes = {n: Value(v) for n, v in zip(names, values, strict=True) if v}
             if changes:
