@@ -408,8 +408,7 @@ def secret_key_weakness(key: str) -> str:
         return f"{len(key)} characters, at least {SECRET_KEY_MIN_LENGTH} needed"
     if len(set(key)) < SECRET_KEY_MIN_DISTINCT:
         return (
-            f"only {len(set(key))} different characters, at least "
-            f"{SECRET_KEY_MIN_DISTINCT} needed"
+            f"only {len(set(key))} different characters, at least {SECRET_KEY_MIN_DISTINCT} needed"
         )
     # A string found inside itself doubled (ends trimmed) is a repeated pattern: "abcde" * 10.
     if key in (key + key)[1:-1]:
