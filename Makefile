@@ -26,7 +26,7 @@ install: $(VENV)/.installed
 # The secret key is made once per data folder. The demo feeds are served by the instance
 # itself, whose own address the fetcher always allows; the rest of loopback stays closed.
 run: install
-	@mkdir -p "$(FLORILEGE_DATA_DIR)"
+	@(umask 077 && mkdir -p "$(FLORILEGE_DATA_DIR)")
 	@test -s "$(FLORILEGE_DATA_DIR)/secret_key" || (umask 077 && $(BIN)/python -c \
 		"import secrets; print(secrets.token_urlsafe(50))" > "$(FLORILEGE_DATA_DIR)/secret_key")
 	$(BIN)/python manage.py serve --demo

@@ -6,8 +6,10 @@ table and the code cannot drift apart (a test checks that every option is docume
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
+import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +17,10 @@ from typing import Any
 
 # Anything starting with this is treated as "no secret was set".
 INSECURE_SECRET_PREFIX = "insecure-dev-key"
+# Django's own deployment check (security.W009) wants at least 50 characters, 5 of them
+# different: a key like "aaaa..." or "abababab..." is guessable however long it is.
+SECRET_KEY_MIN_LENGTH = 50
+SECRET_KEY_MIN_DISTINCT = 5
 
 
 class ConfigError(Exception):
@@ -66,7 +72,9 @@ OPTIONS: tuple[Option, ...] = (
         "SECRET_KEY",
         str,
         "",
-        "Secret for sessions and signed links. Required unless FLORILEGE_DEBUG=1.",
+        "Secret for sessions, signed links and the key encrypting the secrets stored in the "
+        "database: at least 50 characters, many of them different. Required unless "
+        "FLORILEGE_DEBUG=1.",
     ),
     Option(
         "SECRET_KEY_FILE",
@@ -75,7 +83,21 @@ OPTIONS: tuple[Option, ...] = (
         "File to read the secret key from when FLORILEGE_SECRET_KEY is unset; empty means "
         "`<data folder>/secret_key` if it exists (`make run` creates it).",
     ),
-    Option("DATA_DIR", Path, "./var", "Folder holding the SQLite database and uploads."),
+    Option(
+        "SECRET_KEY_FALLBACKS",
+        _list,
+        "",
+        "Comma-separated former secret keys, kept while rotating: sessions and links they "
+        "signed stay valid and secrets encrypted with them can still be read until "
+        "`manage.py rotate_secrets` re-encrypts them ([operations.md](operations.md)).",
+    ),
+    Option(
+        "DATA_DIR",
+        Path,
+        "./var",
+        "Folder holding the SQLite database and uploads; created private to the service user "
+        "(0700, the database file 0600).",
+    ),
     Option(
         "DATABASE_URL",
         str,
@@ -142,7 +164,32 @@ OPTIONS: tuple[Option, ...] = (
         _bool,
         "0",
         "Behind a reverse proxy: take the visitor's address from the last X-Forwarded-For "
-        "entry (the one the proxy added) when counting views.",
+        "entry (the one the proxy added) when counting views and throttling logins.",
+    ),
+    Option(
+        "LOGIN_ACCOUNT_FAILURES",
+        int,
+        "10",
+        "Wrong passwords for one account, from anywhere, before it is locked.",
+    ),
+    Option(
+        "LOGIN_ADDRESS_FAILURES",
+        int,
+        "30",
+        "Failed logins from one address, whatever the accounts, before the address is locked.",
+    ),
+    Option(
+        "LOGIN_CODE_FAILURES",
+        int,
+        "5",
+        "Wrong two-factor codes for one account before its code step is locked.",
+    ),
+    Option(
+        "LOGIN_LOCK_MINUTES",
+        int,
+        "15",
+        "How long the first lock lasts; each further lock without a successful login in "
+        "between lasts twice as long, up to a day.",
     ),
     Option(
         "FEDERATION_AUTHORIZED_FETCH",
@@ -280,6 +327,7 @@ class Config:
     DEBUG: bool
     SECRET_KEY: str
     SECRET_KEY_FILE: str
+    SECRET_KEY_FALLBACKS: tuple[str, ...]
     DATA_DIR: Path
     DATABASE_URL: str
     BASE_URL: str
@@ -300,6 +348,10 @@ class Config:
     WORKER_LEASE_SECONDS: int
     FULL_TEXT_BATCH: int
     TRUST_X_FORWARDED_FOR: bool
+    LOGIN_ACCOUNT_FAILURES: int
+    LOGIN_ADDRESS_FAILURES: int
+    LOGIN_CODE_FAILURES: int
+    LOGIN_LOCK_MINUTES: int
     FEDERATION_AUTHORIZED_FETCH: bool
     FEDERATION_DELIVERY_CONCURRENCY: int
     FEDERATION_DELIVERY_BATCH: int
@@ -355,12 +407,31 @@ def load(environ: Mapping[str, str] | None = None) -> Config:
                 "or FLORILEGE_DEBUG=1 for local development."
             )
         values["SECRET_KEY"] = f"{INSECURE_SECRET_PREFIX}-only-for-debug"
-    if len(values["SECRET_KEY"]) < 32 and not values["DEBUG"]:
-        raise ConfigError("FLORILEGE_SECRET_KEY must be at least 32 characters.")
+    weakness = secret_key_weakness(values["SECRET_KEY"])
+    if weakness and not values["DEBUG"]:
+        raise ConfigError(
+            f"FLORILEGE_SECRET_KEY is too weak: {weakness}. Make a new one with "
+            '`python -c "import secrets; print(secrets.token_urlsafe(50))"`.'
+        )
     if values["FETCH_MAX_ITEMS"] < 1:
         raise ConfigError("FLORILEGE_FETCH_MAX_ITEMS must be at least 1.")
     values["BASE_URL"] = values["BASE_URL"].rstrip("/")
     return Config(**values)
+
+
+def secret_key_weakness(key: str) -> str:
+    """Why ``key`` is too weak to sign sessions and derive the encryption key ("" if it is
+    not): too short, too few different characters, or one short pattern repeated."""
+    if len(key) < SECRET_KEY_MIN_LENGTH:
+        return f"{len(key)} characters, at least {SECRET_KEY_MIN_LENGTH} needed"
+    if len(set(key)) < SECRET_KEY_MIN_DISTINCT:
+        return (
+            f"only {len(set(key))} different characters, at least {SECRET_KEY_MIN_DISTINCT} needed"
+        )
+    # A string found inside itself doubled (ends trimmed) is a repeated pattern: "abcde" * 10.
+    if key in (key + key)[1:-1]:
+        return "a short pattern repeated"
+    return ""
 
 
 def _secret_from_file(path: str, data_dir: Path) -> str:
@@ -371,3 +442,33 @@ def _secret_from_file(path: str, data_dir: Path) -> str:
         if path:
             raise ConfigError(f"FLORILEGE_SECRET_KEY_FILE: no such file: {path}") from None
         return ""
+
+
+def private_folder(path: Path) -> None:
+    """Create ``path`` readable by the service user alone (0700) if it is missing. An
+    existing folder is left as it is: its owner may have opened it on purpose (a web
+    server reading the static files)."""
+    if path.is_dir():
+        return
+    path.mkdir(parents=True, mode=0o700)
+    # mkdir's mode passes through the umask; say it plainly.
+    path.chmod(0o700)
+
+
+def private_file(path: Path, create: bool = True) -> None:
+    """Create ``path`` empty and 0600 if missing (unless ``create`` is false), and take
+    group and others' access away if it has some. SQLite gives its -wal and -shm files the
+    mode of the database file; an empty file is a valid empty database. Done before the
+    first connection, since SQLite would create the file with the umask's mode (0644)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | (os.O_CREAT if create else 0), 0o600)
+    except FileNotFoundError:
+        return
+    try:
+        mode = stat.S_IMODE(os.fstat(fd).st_mode)
+        if mode & 0o077:
+            # Not ours to change when another user owns it: their choice, not an error.
+            with contextlib.suppress(PermissionError):
+                os.fchmod(fd, mode & 0o700)
+    finally:
+        os.close(fd)

@@ -13,8 +13,13 @@ CONFIG = _config.load()
 
 BASE_DIR = _config.Path(__file__).resolve().parent
 DATA_DIR = CONFIG.DATA_DIR
+# It holds the database, the secret key and whatever else is ours alone: private from the
+# start, whichever command (migrate, serve, worker) runs first.
+_config.private_folder(DATA_DIR)
 DEBUG = CONFIG.DEBUG
 SECRET_KEY = CONFIG.SECRET_KEY
+# Former keys while rotating: they still check signatures and open encrypted secrets.
+SECRET_KEY_FALLBACKS = list(CONFIG.SECRET_KEY_FALLBACKS)
 ALLOWED_HOSTS = list(CONFIG.ALLOWED_HOSTS)
 if DEBUG:
     ALLOWED_HOSTS += ["testserver"]
@@ -99,12 +104,14 @@ TEMPLATES = [
 def _database() -> dict[str, Any]:
     if CONFIG.DATABASE_URL:
         return dict(dj_database_url.parse(CONFIG.DATABASE_URL, conn_max_age=60))
-    # The embedded database needs its folder; creating it here makes every command work
-    # on a fresh checkout.
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    # The file is made 0600 before SQLite opens it: SQLite would use the umask (0644).
+    name = DATA_DIR / "florilege.sqlite3"
+    _config.private_file(name)
+    for companion in ("-wal", "-shm"):  # left by a version that made them 0644
+        _config.private_file(DATA_DIR / f"florilege.sqlite3{companion}", create=False)
     return {
         "ENGINE": "django.db.backends.sqlite3",
-        "NAME": DATA_DIR / "florilege.sqlite3",
+        "NAME": name,
         # WAL lets the web server read while the worker writes; IMMEDIATE avoids the
         # "database is locked" upgrade deadlock between two writers.
         "OPTIONS": {

@@ -3,7 +3,10 @@
 import os
 import tempfile
 
-os.environ.setdefault("FLORILEGE_SECRET_KEY", "test-secret-key-that-is-long-enough-for-checks")
+# Long enough, with enough different characters, for the strength check outside debug.
+os.environ.setdefault(
+    "FLORILEGE_SECRET_KEY", "test-secret-key-that-is-long-enough-for-the-strength-checks"
+)
 os.environ.setdefault("FLORILEGE_ALLOW_NETWORKS", "127.0.0.0/8")
 os.environ.setdefault("FLORILEGE_DATA_DIR", tempfile.mkdtemp(prefix="florilege-test-"))
 os.environ.setdefault("FLORILEGE_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")

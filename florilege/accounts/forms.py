@@ -1,11 +1,43 @@
-"""Forms for accounts: inviting and roles, signing up from an invitation, two-factor codes."""
+"""Forms for accounts: logging in, inviting and roles, signing up from an invitation,
+two-factor codes."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from florilege.accounts.services import throttle
+from florilege.lib.client import client_address
 from florilege.topics.models import Role
+
+
+class ThrottledAuthenticationForm(AuthenticationForm):
+    """Django's login form, refused while the account name or the client address is locked
+    (before the password is even checked, so the right one does not get through either),
+    and counting each wrong password against both."""
+
+    def clean(self) -> dict[str, Any]:
+        username = self.cleaned_data.get("username") or ""
+        password = self.cleaned_data.get("password") or ""
+        address = client_address(self.request.META) if self.request is not None else ""
+        now = timezone.now()
+        until = throttle.password_lock(username, address, now)
+        if until is not None:
+            raise ValidationError(throttle.password_locked_message(until, now), code="locked")
+        try:
+            cleaned = super().clean()
+        except ValidationError:
+            if username and password and self.user_cache is None:
+                throttle.password_failed(username, address, now)
+            raise
+        if self.user_cache is not None:
+            throttle.password_succeeded(username)
+        return cleaned
 
 
 class InviteForm(forms.Form):

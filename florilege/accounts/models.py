@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from florilege.lib.encrypted_field import EncryptedTextField
 from florilege.topics.models import Role
 
 
@@ -41,7 +42,8 @@ class TwoFactor(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="two_factor"
     )
-    secret = models.CharField(max_length=64)
+    # Encrypted at rest: whoever reads a copy of the database cannot make codes.
+    secret = EncryptedTextField()
     confirmed_at = models.DateTimeField(null=True, blank=True)
     # The last time step accepted: a code is good once.
     last_counter = models.BigIntegerField(null=True, blank=True)
@@ -51,3 +53,19 @@ class TwoFactor(models.Model):
 
     def __str__(self) -> str:
         return f"two-factor of {self.user_id}"
+
+
+class LoginThrottle(models.Model):
+    """Failed logins counted against one thing: an account's name, a client address, or an
+    account's two-factor step. ``key`` is an HMAC of what it is (keyed with the secret key),
+    so no name or address is kept, and the row goes once ``forget_at`` has passed."""
+
+    key = models.CharField(max_length=64, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    # Locks since the last success: each lasts twice as long as the one before.
+    locks = models.PositiveIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    forget_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"login throttle {self.key[:8]}"

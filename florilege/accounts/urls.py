@@ -25,7 +25,7 @@ urlpatterns = [
     ),
     path(
         "password/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
+        login.UnlockingPasswordResetConfirmView.as_view(
             success_url=reverse_lazy("password_reset_complete")
         ),
         name="password_reset_confirm",

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime
 
-from django.conf import settings
 from django.db import OperationalError
 from django.http import HttpRequest
 from django.utils import timezone
@@ -21,6 +20,7 @@ from florilege.analytics.services import (
     record_view,
     visitor_hash,
 )
+from florilege.lib.client import client_address
 from florilege.topics.models import Topic
 
 log = logging.getLogger("florilege.analytics")
@@ -37,12 +37,7 @@ def forget_counted() -> None:
 
 
 def _visitor_address(meta) -> str:
-    address = meta.get("REMOTE_ADDR", "")
-    forwarded = meta.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded and settings.CONFIG.TRUST_X_FORWARDED_FOR:
-        # Only the last hop was added by our own proxy; earlier ones are the client's word.
-        address = forwarded.rsplit(",", 1)[-1].strip()
-    return address
+    return client_address(meta)
 
 
 def already_counted(meta, topic_id: int, now: datetime) -> bool:

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from florilege.accounts.models import TwoFactor
+from florilege.accounts.services import throttle
 from florilege.lib import totp
 
 ISSUER = "Florilège"
@@ -59,16 +60,48 @@ def confirm(user, code: str, now: datetime) -> None:
         TwoFactor.objects.filter(pk=device.pk).update(confirmed_at=now)
 
 
+class CodeLocked(Exception):
+    """Too many wrong codes for this account: no code is checked until ``until``."""
+
+    def __init__(self, until: datetime, message: str) -> None:
+        super().__init__(message)
+        self.until = until
+        self.message = message
+
+
+def _counted(user, device: TwoFactor, code: str, now: datetime) -> bool:
+    """Check a code of a confirmed device, counting wrong ones against the account (not
+    against the login session: a new password login does not start the count again)."""
+    until = throttle.code_lock(user.pk, now)
+    if until is not None:
+        raise CodeLocked(until, throttle.code_locked_message(until, now))
+    if _accept(device, code, now):
+        throttle.code_succeeded(user.pk)
+        return True
+    throttle.code_failed(user.pk, now)
+    return False
+
+
 def disable(user, code: str, now: datetime) -> None:
     device = TwoFactor.objects.filter(user=user, confirmed_at__isnull=False).first()
     if device is None:
         raise ValidationError(_("Two-factor login is not on."))
-    if not _accept(device, code, now):
+    try:
+        accepted = _counted(user, device, code, now)
+    except CodeLocked as exc:
+        raise ValidationError(exc.message) from exc
+    if not accepted:
         raise ValidationError(_("This code is not right; two-factor login stays on."))
     device.delete()
 
 
 def check(user, code: str, now: datetime) -> bool:
-    """The second step of a login."""
+    """The second step of a login; raises :class:`CodeLocked` while the step is locked."""
     device = TwoFactor.objects.filter(user=user, confirmed_at__isnull=False).first()
-    return device is not None and _accept(device, code, now)
+    if device is None:
+        return False
+    return _counted(user, device, code, now)
+
+
+def code_lock(user, now: datetime) -> datetime | None:
+    return throttle.code_lock(user.pk, now)

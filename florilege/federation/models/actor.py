@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from florilege.lib.encrypted_field import EncryptedTextField
+
 
 class LocalActor(models.Model):
     """One of our ActivityPub actors: a topic, a curator, or the instance itself.
@@ -30,7 +32,8 @@ class LocalActor(models.Model):
         on_delete=models.CASCADE,
         related_name="fediverse_actor",
     )
-    private_key_pem = models.TextField(blank=True)
+    # Encrypted at rest: a copy of the database does not let anyone sign as us.
+    private_key_pem = EncryptedTextField(blank=True)
     public_key_pem = models.TextField(blank=True)
     # Followers wait for the curator's approval instead of being accepted at once.
     approves_followers = models.BooleanField(default=False)

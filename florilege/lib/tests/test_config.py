@@ -7,6 +7,8 @@ import pytest
 from florilege import config
 
 REPO = Path(__file__).resolve().parents[3]
+# Like what `make run` writes (secrets.token_urlsafe(50)): long, many different characters.
+STRONG = "pT3v9QeXr2LkWm8sYc1ZbN4uHd7oJf6gAi0qEy5xKw2RtVn8MzCb1LsDp4Gh7Je9Ux"
 
 
 def test_defaults_in_debug(tmp_path: Path) -> None:
@@ -23,10 +25,46 @@ def test_refuses_missing_default_or_short_secret_outside_debug(secret: str, tmp_
         config.load({"FLORILEGE_SECRET_KEY": secret, "FLORILEGE_DATA_DIR": str(tmp_path)})
 
 
+@pytest.mark.parametrize(
+    ("secret", "reason"),
+    [
+        ("x" * 40, "40 characters"),
+        ("k" * 50, "1 different characters"),
+        ("abab" * 20, "2 different characters"),
+        ("abcdefg" * 8, "pattern repeated"),
+        (STRONG[:49], "49 characters"),
+    ],
+)
+def test_refuses_a_weak_secret_key_at_start(secret: str, reason: str, tmp_path: Path) -> None:
+    environ = {"FLORILEGE_SECRET_KEY": secret, "FLORILEGE_DATA_DIR": str(tmp_path)}
+    with pytest.raises(config.ConfigError, match=f"too weak: .*{reason}"):
+        config.load(environ)
+    # Debug mode takes any key: a developer's machine signs nothing that matters.
+    debug = config.load({**environ, "FLORILEGE_DEBUG": "1"})
+    assert secret == debug.SECRET_KEY
+
+
+def test_a_weak_secret_key_in_a_file_is_refused_too(tmp_path: Path) -> None:
+    (tmp_path / "secret_key").write_text("a" * 64 + "\n")
+    with pytest.raises(config.ConfigError, match="too weak"):
+        config.load({"FLORILEGE_DATA_DIR": str(tmp_path)})
+
+
+def test_secret_key_fallbacks_are_a_list(tmp_path: Path) -> None:
+    cfg = config.load(
+        {
+            "FLORILEGE_SECRET_KEY": STRONG,
+            "FLORILEGE_SECRET_KEY_FALLBACKS": "old-one, older-one",
+            "FLORILEGE_DATA_DIR": str(tmp_path),
+        }
+    )
+    assert cfg.SECRET_KEY_FALLBACKS == ("old-one", "older-one")
+
+
 def test_reads_typed_values_and_database_url() -> None:
     cfg = config.load(
         {
-            "FLORILEGE_SECRET_KEY": "x" * 40,
+            "FLORILEGE_SECRET_KEY": STRONG,
             "FLORILEGE_PORT": "9000",
             "FLORILEGE_ALLOW_NETWORKS": "127.0.0.0/8, 10.1.0.0/16",
             "DATABASE_URL": "postgres://u@h/db",
@@ -76,9 +114,9 @@ def test_every_option_is_a_typed_attribute_of_its_parsed_type(tmp_path: Path) ->
 
 
 def test_secret_read_from_data_dir_file(tmp_path: Path) -> None:
-    (tmp_path / "secret_key").write_text("k" * 50 + "\n")
+    (tmp_path / "secret_key").write_text(STRONG + "\n")
     cfg = config.load({"FLORILEGE_DATA_DIR": str(tmp_path)})
-    assert cfg.SECRET_KEY == "k" * 50
+    assert cfg.SECRET_KEY == STRONG
 
 
 def test_named_secret_file_must_exist(tmp_path: Path) -> None:
