@@ -325,6 +325,8 @@ def _verify_with(item: InboxItem, actor: RemoteActor) -> bool:
         item.error = "A redelivery of an activity already received."
     else:
         item.status = InboxItem.Status.PENDING
+        # Written now, so a redelivery later in the same batch sees it as already stored.
+        InboxItem.objects.filter(pk=item.pk).update(status=item.status)
     return True
 
 
