@@ -171,12 +171,12 @@ def _object_id(obj: Any) -> str:
 
 def _too_deep(value: Any) -> bool:
     """Nested deeper than MAX_DEPTH (walked without recursion)."""
-    stack = [(value, 1)]
+    stack = [(value, 1)] if isinstance(value, dict | list) else []
     while stack:
         item, depth = stack.pop()
         if depth > MAX_DEPTH:
             return True
-        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        children = item.values() if isinstance(item, dict) else item
         stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
     return False
 

@@ -32,8 +32,8 @@ from django.conf import settings
 from florilege.federation.models import RemoteActor
 from florilege.federation.services.actors import (
     MAX_ACTOR_BYTES,
-    delivery_policy,
     Signer,
+    delivery_policy,
     instance_signer,
     signed_get,
     store_actor,
@@ -148,7 +148,6 @@ async def resolve_many(
 
         results = await asyncio.gather(*(one(k) for k in key_ids))
     return dict(zip(key_ids, results, strict=True))
-
 
 
 def resolve_and_store(

@@ -74,9 +74,7 @@ def sign_as(family: str, body: bytes, key_id: str, private_pem: str) -> dict[str
         "Content-Length": str(len(body)),
     }
     text = sig.signing_string("POST", "/ap/inbox", headers, tuple(names))
-    raw = sig.load_private_key(private_pem).sign(
-        text.encode(), padding.PKCS1v15(), hashes.SHA256()
-    )
+    raw = sig.load_private_key(private_pem).sign(text.encode(), padding.PKCS1v15(), hashes.SHA256())
     headers["Signature"] = (
         f'keyId="{key_id}",algorithm="{algorithm}",headers="{" ".join(names)}",'
         f'signature="{base64.b64encode(raw).decode()}"'
