@@ -18,7 +18,12 @@ from django.utils import timezone
 from florilege.federation import ids
 from florilege.federation.activities import ACTIVITY_JSON
 from florilege.federation.models import LocalActor, RemoteActor
-from florilege.federation.signatures import generate_key_pair, load_private_key, sign_request
+from florilege.federation.signatures import (
+    generate_key_pair,
+    load_private_key,
+    same_origin,
+    sign_request,
+)
 from florilege.lib.fetching import policy_from_settings
 from florilege.lib.http import FetchError, GuardedClient
 from florilege.lib.urls import is_http_url
@@ -162,6 +167,9 @@ def store_actor(uri: str, doc: dict[str, Any], now: datetime, *, key_id: str = "
     if doc.get("id") != uri:
         raise FetchError("mismatch", f"The document at {uri} describes another actor.")
     key_id, pem = _public_key(doc, key_id)
+    if key_id and not same_origin(key_id, uri):
+        # Keys are looked up by id: a document must not claim a key of another server.
+        key_id, pem = "", ""
     endpoints = doc.get("endpoints")
     if not isinstance(endpoints, dict):
         endpoints = {}

@@ -47,6 +47,9 @@ PUBLIC_MESSAGES = {
 # Deeper than this, a JSON body is not an activity (the deepest real ones nest a few
 # levels): refused before anything recursive walks it.
 MAX_DEPTH = 50
+# Activities waiting for their signing key, all instances together: past this, new ones
+# from unknown keys are refused (429, they retry) until the stage catches up.
+MAX_UNVERIFIED = 10_000
 # Headers kept with an activity whose signature is checked later, besides the signed ones.
 _SIGNATURE_HEADERS = {"signature", "signature-input", "host", "date", "digest", "content-digest"}
 
@@ -288,7 +291,10 @@ def receive(
     if cached is not None and _checks_with(request, cached.public_key_pem):
         check_origins(activity, Signed(cached, request.key_id))
     else:
-        # Unknown key, or a known one that no longer matches (rotated): checked later.
+        # Unknown key, or a known one that no longer matches (rotated): checked later,
+        # unless the backlog of such activities is already full (many hosts at once).
+        if InboxItem.objects.filter(status=InboxItem.Status.UNVERIFIED).count() >= MAX_UNVERIFIED:
+            raise Refused(429, "Too many activities waiting for their keys.")
         item.status = InboxItem.Status.UNVERIFIED
         item.path = path[:2000]
         wanted = _SIGNATURE_HEADERS | set(request.signed_headers)

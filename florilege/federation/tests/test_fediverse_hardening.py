@@ -230,3 +230,22 @@ def test_deeply_nested_activity_is_400(client, scoop, peer, alice, depth):
     response = peer.signed_post(client, "/ap/inbox", {}, actor=alice, body=body)
     assert response.status_code == 400
     assert not InboxItem.objects.exists()
+
+
+def test_backlog_of_unverified_activities_is_bounded(client, scoop, peer, alice, monkeypatch):
+    monkeypatch.setattr(inbox, "MAX_UNVERIFIED", 2)
+    statuses = [
+        peer.signed_post(client, "/ap/inbox", like(alice, scoop, n), actor=alice).status_code
+        for n in range(3)
+    ]
+    assert statuses == [202, 202, 429]
+
+
+def test_an_actor_cannot_claim_a_key_of_another_server(peer, alice):
+    doc = peer.document(alice)
+    doc["publicKey"]["id"] = "https://victim.example/users/v#main-key"
+    from florilege.federation.services.actors import store_actor
+
+    stored = store_actor(alice.uri, doc, timezone.now())
+    assert stored.key_id == "" and stored.public_key_pem == ""
+    assert keys.cached_actor("https://victim.example/users/v#main-key") is None
