@@ -223,6 +223,12 @@ OPTIONS: tuple[Option, ...] = (
         "300",
         "Activities accepted from one instance per minute before the inbox answers 429.",
     ),
+    Option(
+        "FEDERATION_KEY_FETCHES_PER_HOST",
+        int,
+        "2",
+        "Signing keys the inbox stage fetches from one instance at the same time.",
+    ),
     Option("LOG_LEVEL", str, "INFO", "Log level for the florilege loggers."),
     Option(
         "READER_SUGGESTIONS_PER_HOUR",
@@ -358,6 +364,7 @@ class Config:
     FEDERATION_DELIVERY_TIMEOUT: float
     FEDERATION_INBOX_MAX_BYTES: int
     FEDERATION_INBOX_RATE: int
+    FEDERATION_KEY_FETCHES_PER_HOST: int
     LOG_LEVEL: str
     READER_SUGGESTIONS_PER_HOUR: int
     EMAIL_HOST: str

@@ -7,8 +7,9 @@ This module signs and verifies; it never fetches a key (the caller finds the key
 
 Sharp edges handled here, because real servers trip over them:
 
-* the ``keyId`` is usually the actor URL with a ``#main-key`` fragment: :func:`key_owner`
-  strips the fragment so the caller can compare origins;
+* the ``keyId`` is usually the actor URL with a ``#main-key`` fragment, but GoToSocial's is a
+  path (``<actor>/main-key``): who owns a key is found by fetching it
+  (``services/keys.py``), never guessed from its shape;
 * the ``Host`` that is signed must be byte-for-byte the one sent: no ``:443`` / ``:80``
   for default ports (Mastodon drops them), the port otherwise;
 * every POST carries ``Digest: SHA-256=...`` and signs it; a verifier refuses a POST whose
@@ -110,11 +111,6 @@ def http_date(now: datetime) -> str:
     return format_datetime(now.astimezone(UTC), usegmt=True)
 
 
-def key_owner(key_id: str) -> str:
-    """The actor a ``keyId`` belongs to, by convention: the URL without its fragment."""
-    return key_id.split("#", 1)[0]
-
-
 def same_origin(a: str, b: str) -> bool:
     pa, pb = urlsplit(a), urlsplit(b)
     return bool(pa.hostname) and (pa.scheme, pa.hostname, pa.port) == (
@@ -210,6 +206,20 @@ def check_freshness(headers: Mapping[str, str], now: datetime) -> None:
         raise SignatureError("The request's Date is more than 12 hours away: a replay?")
 
 
+def check_digest(
+    method: str, headers: Mapping[str, str], body: bytes | None, signature: ParsedSignature
+) -> None:
+    """A POST's signature covers a Digest header that matches its body: checkable before
+    the key is known, so a request with a wrong digest costs no fetch."""
+    if body is None or method.upper() != "POST":
+        return
+    if "digest" not in signature.headers:
+        raise SignatureError("A POST signature must cover the Digest header.")
+    lower = {k.lower(): v for k, v in headers.items()}
+    if not digest_matches(lower.get("digest", ""), body):
+        raise SignatureError("The Digest header does not match the body.")
+
+
 def verify_request(
     method: str,
     path: str,
@@ -226,12 +236,7 @@ def verify_request(
     if "date" not in signature.headers and "(created)" not in signature.headers:
         raise SignatureError("The signature does not cover the Date header.")
     check_freshness(headers, now)
-    lower = {k.lower(): v for k, v in headers.items()}
-    if body is not None and method.upper() == "POST":
-        if "digest" not in signature.headers:
-            raise SignatureError("A POST signature must cover the Digest header.")
-        if not digest_matches(lower.get("digest", ""), body):
-            raise SignatureError("The Digest header does not match the body.")
+    check_digest(method, headers, body, signature)
     text = signing_string(method, path, headers, signature.headers)
     key = load_public_key(public_key_pem)
     try:
@@ -353,6 +358,19 @@ def check_rfc9421_freshness(signature: Rfc9421Signature, now: datetime) -> None:
         raise SignatureError("The signature has expired.")
 
 
+def check_content_digest(
+    method: str, headers: Mapping[str, str], body: bytes | None, signature: Rfc9421Signature
+) -> None:
+    """The RFC 9421 counterpart of :func:`check_digest` (Content-Digest, RFC 9530)."""
+    if body is None or method.upper() != "POST":
+        return
+    lower = {k.lower(): v for k, v in headers.items()}
+    if "content-digest" not in signature.components:
+        raise SignatureError("A POST signature must cover the Content-Digest header.")
+    if not content_digest_matches(lower.get("content-digest", ""), body):
+        raise SignatureError("The Content-Digest header does not match the body.")
+
+
 def verify_rfc9421(
     method: str,
     target_uri: str,
@@ -370,12 +388,7 @@ def verify_rfc9421(
         {"@target-uri", "@path", "@request-target"} & set(signature.components)
     ):
         raise SignatureError("The signature must cover the method and the target.")
-    if body is not None and method.upper() == "POST":
-        lower = {k.lower(): v for k, v in headers.items()}
-        if "content-digest" not in signature.components:
-            raise SignatureError("A POST signature must cover the Content-Digest header.")
-        if not content_digest_matches(lower.get("content-digest", ""), body):
-            raise SignatureError("The Content-Digest header does not match the body.")
+    check_content_digest(method, headers, body, signature)
     base = rfc9421_base(method, target_uri, headers, signature).encode("utf-8")
     key = load_public_key(public_key_pem)
     algorithm = signature.params.get("alg", "rsa-v1_5-sha256")

@@ -22,7 +22,9 @@ def _inbox(ctx: StageContext) -> int:
 
 
 def _inbox_backlog(now: datetime) -> Backlog:
-    due = InboxItem.objects.filter(status=InboxItem.Status.PENDING).filter(leases.free(now))
+    due = InboxItem.objects.filter(
+        status__in=[InboxItem.Status.PENDING, InboxItem.Status.UNVERIFIED]
+    ).filter(leases.free(now))
     return Backlog(due.count(), due.aggregate(oldest=Min("received_at"))["oldest"])
 
 

@@ -187,7 +187,9 @@ def _receive(request: HttpRequest, local: LocalActor | None) -> HttpResponse:
     try:
         item = inbox.receive(local, "POST", request.get_full_path(), _headers(request), body)
     except inbox.Refused as exc:
-        log.info("event=inbox_refused status=%s reason=%s", exc.status, exc.message)
+        # The detail (hosts, addresses, fetch errors) is for the log: an anonymous caller
+        # learns only the status, or the inbox would probe the network for them.
+        log.info("event=inbox_refused status=%s reason=%s", exc.status, exc.detail)
         return JsonResponse({"error": exc.message}, status=exc.status)
     log.info("event=inbox_stored item=%s", item.pk if item else "duplicate")
     return HttpResponse(status=202)

@@ -45,7 +45,7 @@ def purge(now: datetime) -> tuple[int, int]:
     """Delete old processed activities and finished deliveries (failed ones stay
     readable for as long as delivered ones)."""
     received = InboxItem.objects.filter(
-        status__in=[InboxItem.Status.DONE, InboxItem.Status.IGNORED],
+        status__in=[InboxItem.Status.DONE, InboxItem.Status.IGNORED, InboxItem.Status.REFUSED],
         received_at__lt=now - KEEP_RECEIVED,
     ).delete()[0]
     delivered = Delivery.objects.filter(

@@ -242,6 +242,13 @@ def is_http_url(text: str) -> bool:
     return bool(host and _valid_host(host))
 
 
+def http_href(value: object) -> str:
+    """``value`` when it is an absolute http(s) URL, else "": what a template may put in an
+    ``href`` that came from elsewhere (a ``javascript:`` URL is inert text once escaped, but
+    not once clicked)."""
+    return value if isinstance(value, str) and is_http_url(value) else ""
+
+
 def domain_of(url: str) -> str:
     """Host of ``url`` without a leading ``www.``, for display ("" if none).
 

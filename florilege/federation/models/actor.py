@@ -59,7 +59,8 @@ class RemoteActor(models.Model):
     inbox = models.URLField(max_length=2000, blank=True)
     shared_inbox = models.URLField(max_length=2000, blank=True)
     outbox = models.URLField(max_length=2000, blank=True)
-    key_id = models.CharField(max_length=2000, blank=True)
+    # Signatures name this key id: the cache of who signs with which key.
+    key_id = models.CharField(max_length=2000, blank=True, db_index=True)
     public_key_pem = models.TextField(blank=True)
     fetched_at = models.DateTimeField(default=timezone.now)
 

@@ -5,14 +5,22 @@ from django.utils import timezone
 
 
 class InboxItem(models.Model):
-    """An activity as received, stored raw once its signature checked out; a worker stage
-    processes it later, so the inbox answers 202 quickly and a bug loses nothing."""
+    """An activity as received; a worker stage processes it later, so the inbox answers 202
+    quickly and a bug loses nothing.
+
+    Signed by a key we hold, it is verified in the request and stored ``pending``. Signed by
+    a key we do not know yet, it is stored ``unverified`` with what checking it needs (the
+    signed headers, the raw body, the path): the stage fetches the key and verifies it, as
+    fetching inside the request would let anyone hold the web threads with slow key URLs.
+    """
 
     class Status(models.TextChoices):
+        UNVERIFIED = "unverified", "Signature to check"
         PENDING = "pending", "To process"
         DONE = "done", "Processed"
         IGNORED = "ignored", "Ignored"
         FAILED = "failed", "Failed"
+        REFUSED = "refused", "Signature refused"
 
     actor = models.ForeignKey(
         "federation.LocalActor", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
@@ -22,6 +30,11 @@ class InboxItem(models.Model):
     activity_id = models.CharField(max_length=2000, blank=True, db_index=True)
     kind = models.CharField(max_length=40, blank=True)
     payload = models.JSONField()
+    # For an unverified activity: what verifying its signature needs, emptied once checked.
+    key_id = models.CharField(max_length=2000, blank=True)
+    path = models.CharField(max_length=2000, blank=True)
+    headers = models.JSONField(default=dict, blank=True)
+    body = models.TextField(blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     error = models.CharField(max_length=500, blank=True)
     received_at = models.DateTimeField(default=timezone.now)

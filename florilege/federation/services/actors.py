@@ -18,9 +18,15 @@ from django.utils import timezone
 from florilege.federation import ids
 from florilege.federation.activities import ACTIVITY_JSON
 from florilege.federation.models import LocalActor, RemoteActor
-from florilege.federation.signatures import generate_key_pair, load_private_key, sign_request
+from florilege.federation.signatures import (
+    generate_key_pair,
+    load_private_key,
+    same_origin,
+    sign_request,
+)
 from florilege.lib.fetching import policy_from_settings
 from florilege.lib.http import FetchError, GuardedClient
+from florilege.lib.urls import is_http_url
 from florilege.topics.models import Topic
 
 log = logging.getLogger("florilege.federation")
@@ -126,39 +132,55 @@ async def signed_get(
     return doc
 
 
-def _public_key(doc: dict[str, Any]) -> tuple[str, str]:
+def _public_key(doc: dict[str, Any], key_id: str = "") -> tuple[str, str]:
+    """(id, PEM) of the actor's key ``key_id``, else of its first key."""
     keys = doc.get("publicKey")
     if isinstance(keys, dict):
         keys = [keys]
-    for key in keys if isinstance(keys, list) else []:
-        if isinstance(key, dict) and isinstance(key.get("publicKeyPem"), str):
-            return str(key.get("id", "")), key["publicKeyPem"]
-    return "", ""
+    found = [
+        (str(key.get("id", "")), key["publicKeyPem"])
+        for key in (keys if isinstance(keys, list) else [])
+        if isinstance(key, dict) and isinstance(key.get("publicKeyPem"), str)
+    ]
+    for pair in found:
+        if pair[0] == key_id:
+            return pair
+    return found[0] if found else ("", "")
 
 
 def _str(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
-def store_actor(uri: str, doc: dict[str, Any], now: datetime) -> RemoteActor:
-    """Upsert the actor document fetched from ``uri`` (whose id must be that URI)."""
+def http_url(value: Any) -> str:
+    """``value`` if it is an http(s) URL (a ``javascript:`` or ``data:`` URL in a remote
+    document would otherwise end up in an ``href``), else ""."""
+    if isinstance(value, dict):
+        value = value.get("href")
+    value = _str(value).strip()
+    return value if is_http_url(value) else ""
+
+
+def store_actor(uri: str, doc: dict[str, Any], now: datetime, *, key_id: str = "") -> RemoteActor:
+    """Upsert the actor document fetched from ``uri`` (whose id must be that URI). With
+    ``key_id``, that key (already checked to be the actor's) is the one kept."""
     if doc.get("id") != uri:
         raise FetchError("mismatch", f"The document at {uri} describes another actor.")
-    key_id, pem = _public_key(doc)
+    key_id, pem = _public_key(doc, key_id)
+    if key_id and not same_origin(key_id, uri):
+        # Keys are looked up by id: a document must not claim a key of another server.
+        key_id, pem = "", ""
     endpoints = doc.get("endpoints")
     if not isinstance(endpoints, dict):
         endpoints = {}
-    url = doc.get("url")
-    if isinstance(url, dict):
-        url = url.get("href")
     fields = {
         "domain": (urlsplit(uri).hostname or "").lower(),
         "username": _str(doc.get("preferredUsername"))[:255],
         "name": _str(doc.get("name"))[:255],
-        "url": _str(url)[:2000],
-        "inbox": _str(doc.get("inbox"))[:2000],
-        "shared_inbox": _str(endpoints.get("sharedInbox"))[:2000],
-        "outbox": _str(doc.get("outbox"))[:2000],
+        "url": http_url(doc.get("url"))[:2000],
+        "inbox": http_url(doc.get("inbox"))[:2000],
+        "shared_inbox": http_url(endpoints.get("sharedInbox"))[:2000],
+        "outbox": http_url(doc.get("outbox"))[:2000],
         "key_id": key_id[:2000],
         "public_key_pem": pem,
         "fetched_at": now,

@@ -151,18 +151,24 @@ def record(
     report = DeliveryReport(leased=len(batch), outcomes=outcomes)
     ok = [o for o in outcomes if o.status is not None and 200 <= o.status < 300]
     mine = Delivery.objects.filter(lease_owner=owner)
+    by_status: dict[int, list[int]] = {}
+    for outcome in ok:
+        by_status.setdefault(outcome.status or 200, []).append(outcome.delivery_id)
     with transaction.atomic():
-        mine.filter(pk__in=[o.delivery_id for o in ok]).update(
-            status=Delivery.Status.DONE,
-            delivered_at=now,
-            attempts=F("attempts") + 1,
-            last_status=200,
-            last_error="",
-            leased_until=None,
-        )
+        # One UPDATE per status answered (200, 202, 204...: a handful), each recorded as is.
+        for status, delivery_ids in by_status.items():
+            mine.filter(pk__in=delivery_ids).update(
+                status=Delivery.Status.DONE,
+                delivered_at=now,
+                attempts=F("attempts") + 1,
+                last_status=status,
+                last_error="",
+                leased_until=None,
+            )
         failed_domains: dict[str, str] = {}
+        ok_ids = {o.delivery_id for o in ok}
         for outcome in outcomes:
-            if outcome in ok:
+            if outcome.delivery_id in ok_ids:
                 continue
             delivery = by_id[outcome.delivery_id]
             _record_failure(mine, delivery, outcome, now)

@@ -126,9 +126,14 @@ def webfinger(resource: str) -> dict[str, Any] | None:
         found = ids.actor_from_uri(resource)
         if found is None:
             return None
-        name = found[1]
-    topic = Topic.objects.filter(slug=name, is_public=True).first()
-    if topic is not None:
+        name = found[1] if found[0] != "instance" else ids.domain()
+    if name.lower() == ids.domain():
+        name = ids.domain()
+        # The instance actor, which signs our fetches, as ``acct:host@host``: GoToSocial
+        # (and Mastodon, for instance actors) look the signer up by WebFinger before trusting
+        # a signed GET, and refuse it when this answers 404.
+        uri, page = ids.instance_actor(), settings.BASE_URL + "/"
+    elif topic := Topic.objects.filter(slug=name, is_public=True).first():
         uri, page = ids.topic_actor(topic.slug), _absolute(topic.get_absolute_url())
     else:
         curator = get_user_model().objects.filter(username=name, is_active=True).first()

@@ -21,6 +21,7 @@ from florilege.federation.models import (
 from florilege.federation.services.actors import actor_uri, local_actor_for_uri, remote_actor
 from florilege.federation.services.outbox import send
 from florilege.lib.html import sanitize_html
+from florilege.lib.urls import http_href
 from florilege.publishing.models import Comment
 
 Handler = Callable[[InboxItem, dict[str, Any], datetime], bool]
@@ -140,7 +141,7 @@ def _author(item: InboxItem) -> tuple[str, str]:
     if remote is None:
         return item.remote_uri[:100], ""
     handle = f"@{remote.username}@{remote.domain}" if remote.username else remote.uri
-    return (remote.name or handle)[:100], (remote.url or remote.uri)[:2000]
+    return (remote.name or handle)[:100], http_href(remote.url or remote.uri)[:2000]
 
 
 def _create(item: InboxItem, activity: dict[str, Any], now: datetime) -> bool:

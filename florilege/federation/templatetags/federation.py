@@ -7,8 +7,11 @@ from typing import Any
 from django import template
 
 from florilege.federation import ids
+from florilege.lib.urls import http_href
 
 register = template.Library()
+# Remote actors' URLs reach an href only through this (stored ones are checked already).
+register.filter("http_href", http_href)
 
 
 @register.simple_tag

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -56,6 +57,13 @@ class Peer:
     # path -> status answered to POSTs (default 202)
     post_status: dict[str, int] = field(default_factory=dict)
     shared: bool = True
+    # path (with its query) -> a document served as is, whatever server it imitates
+    documents: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # seconds every GET waits before answering: a slow (or hostile) key server
+    get_delay: float = 0.0
+    in_flight: int = 0
+    max_in_flight: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add_actor(self, name: str, key: tuple[str, str] | None = None) -> PeerActor:
         private, public = key or generate_key_pair()
@@ -137,6 +145,22 @@ def start_peer() -> Peer:
         def do_GET(self) -> None:
             peer = holder["peer"]
             peer.gets.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
+            with peer.lock:
+                peer.in_flight += 1
+                peer.max_in_flight = max(peer.max_in_flight, peer.in_flight)
+            try:
+                if peer.get_delay:
+                    time.sleep(peer.get_delay)
+                self._get(peer)
+            finally:
+                with peer.lock:
+                    peer.in_flight -= 1
+
+        def _get(self, peer: Peer) -> None:
+            if self.path in peer.documents:
+                body = json.dumps(peer.documents[self.path]).encode()
+                self._reply(200, body, "application/activity+json")
+                return
             name = self.path.removeprefix("/users/")
             actor = peer.actors.get(name)
             if actor is None:

@@ -19,7 +19,8 @@ from django.utils import timezone
 from florilege.curation.services.scooping import ScoopDraft, scoop_url
 from florilege.federation import ids
 from florilege.federation import signatures as sig
-from florilege.federation.models import InboxItem
+from florilege.federation.models import InboxItem, Reaction
+from florilege.federation.services.inbox import process_cycle
 
 DATA = Path(__file__).parent / "data"
 PRIVATE = (DATA / "vector_key.pem").read_text()
@@ -132,12 +133,19 @@ def test_inbox_accepts_an_rfc9421_signed_activity(client, topic, curator, peer, 
 
     headers, _ = sign_9421("POST", target, body, alice.key_id, alice.private_pem, timezone.now())
     assert post(headers).status_code == 202
+    process_cycle()  # the key was unknown: checked by the inbox stage
+    assert InboxItem.objects.get().status == InboxItem.Status.DONE
     assert InboxItem.objects.get().kind == "Like"
 
     stale, _ = sign_9421("POST", target, body, alice.key_id, alice.private_pem,
                          timezone.now() - timedelta(hours=13))  # fmt: skip
     assert post(stale).status_code == 401
+    # A known key that does not verify may have been rotated: the stage refetches it.
+    like["id"] = f"{alice.uri}/likes/2"
+    body = json.dumps(like).encode()
     wrong_private, _ = sig.generate_key_pair()
     forged, _ = sign_9421("POST", target, body, alice.key_id, wrong_private, timezone.now())
-    assert post(forged).status_code == 401
-    assert InboxItem.objects.count() == 1
+    assert post(forged).status_code == 202
+    process_cycle()
+    assert InboxItem.objects.get(activity_id=like["id"]).status == InboxItem.Status.REFUSED
+    assert Reaction.objects.count() == 1

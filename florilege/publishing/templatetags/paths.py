@@ -1,9 +1,11 @@
-"""Where a form sends the reader back to."""
+"""Where a form sends the reader back to; links that came from elsewhere."""
 
 from __future__ import annotations
 
 from django import template
 from django.http import HttpRequest
+
+from florilege.lib.urls import http_href
 
 register = template.Library()
 
@@ -20,3 +22,4 @@ def return_path(request: HttpRequest | None, fallback: str = "/") -> str:
 
 
 register.filter("return_path", return_path)
+register.filter("http_href", http_href)
