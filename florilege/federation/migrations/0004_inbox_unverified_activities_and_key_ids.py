@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('federation', '0002_topic_references_to_topics'),
+        ('federation', '0003_encrypt_actor_private_keys'),
     ]
 
     operations = [
