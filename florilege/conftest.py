@@ -1,11 +1,21 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 
 import pytest
 
-from florilege.testing import CHROMIUM, CHROMIUM_ARGS, LoopbackServer, SmtpSink, artifacts_dir
+from florilege.testing import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    LoopbackServer,
+    ServeProcess,
+    SmtpSink,
+    artifacts_dir,
+    database_url_of,
+)
 
 
 @pytest.fixture
@@ -97,3 +107,72 @@ def page(chromium, request):
     with contextlib.suppress(Exception):
         page.screenshot(path=str(artifacts_dir() / f"{name}-last.png"), full_page=True)
     context.close()
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory) -> Path:
+    """A migrated SQLite database file, made once per session (migrating takes seconds):
+    tests that start ``manage.py serve`` on SQLite copy it."""
+    import subprocess
+    import sys
+
+    folder = tmp_path_factory.mktemp("sqlite-template")
+    env = serve_environment(folder)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "-v0"],
+        cwd=Path(__file__).resolve().parent.parent,
+        env={**_without_florilege(os.environ), **env},
+        check=True,
+    )
+    return folder / "florilege.sqlite3"
+
+
+def _without_florilege(environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment without this run's settings (a child gets its own)."""
+    kept = {
+        k: v
+        for k, v in environ.items()
+        if not k.startswith("FLORILEGE_") and k not in {"DATABASE_URL", "CI_POSTGRES_URL"}
+    }
+    return kept | {"DJANGO_SETTINGS_MODULE": "florilege.settings"}
+
+
+def serve_environment(data_dir: Path, database_url: str = "") -> dict[str, str]:
+    env = {
+        "FLORILEGE_SECRET_KEY": "serve-process-test-" + "k" * 40,
+        "FLORILEGE_DATA_DIR": str(data_dir),
+        "FLORILEGE_ALLOW_NETWORKS": "127.0.0.0/8",
+        "FLORILEGE_WORKER_IDLE_SECONDS": "0.2",
+        "FLORILEGE_LOG_LEVEL": "INFO",
+    }
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    return env
+
+
+@pytest.fixture
+def serve(tmp_path, request) -> Iterator[Callable[..., ServeProcess]]:
+    """Start ``manage.py serve`` processes on this test's database: PostgreSQL's test
+    database (the test must be ``django_db(transaction=True)`` to share rows with it), or
+    on SQLite a migrated file of its own. Every process left is killed afterwards."""
+    import shutil
+
+    from django.db import connection
+
+    started: list[ServeProcess] = []
+
+    def start(**extra: str) -> ServeProcess:
+        if connection.vendor == "postgresql":
+            env = serve_environment(tmp_path, database_url_of(connection.settings_dict))
+        else:
+            shutil.copy(request.getfixturevalue("migrated_sqlite"), tmp_path / "florilege.sqlite3")
+            env = serve_environment(tmp_path)
+        proc = ServeProcess(_without_florilege(os.environ) | env | extra, tmp_path / "serve.log")
+        started.append(proc)
+        return proc
+
+    try:
+        yield start
+    finally:
+        for proc in started:
+            proc.kill_tree()
