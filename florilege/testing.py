@@ -304,8 +304,10 @@ class ServeProcess:
             probe.settimeout(1)
             return probe.connect_ex(("127.0.0.1", self.port)) == 0
 
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")[-6000:]
+    def output(self, tail: int | None = 6000) -> str:
+        """What serve and its children wrote (the end of it, for failure messages)."""
+        text = self.log.read_text(errors="replace")
+        return text[-tail:] if tail else text
 
     def kill_tree(self) -> None:
         """Whatever is left, at the end of a test: never leave a server running."""
