@@ -154,20 +154,26 @@ def serve_environment(data_dir: Path, database_url: str = "") -> dict[str, str]:
 def serve(tmp_path, request) -> Iterator[Callable[..., ServeProcess]]:
     """Start ``manage.py serve`` processes on this test's database: PostgreSQL's test
     database (the test must be ``django_db(transaction=True)`` to share rows with it), or
-    on SQLite a migrated file of its own. Every process left is killed afterwards."""
+    on SQLite a migrated file of its own. ``prepare(env)`` runs before serve starts (to
+    seed that file, say). Every process left is killed afterwards."""
     import shutil
 
     from django.db import connection
 
     started: list[ServeProcess] = []
 
-    def start(**extra: str) -> ServeProcess:
+    def start(
+        prepare: Callable[[dict[str, str]], None] | None = None, **extra: str
+    ) -> ServeProcess:
         if connection.vendor == "postgresql":
             env = serve_environment(tmp_path, database_url_of(connection.settings_dict))
         else:
             shutil.copy(request.getfixturevalue("migrated_sqlite"), tmp_path / "florilege.sqlite3")
             env = serve_environment(tmp_path)
-        proc = ServeProcess(_without_florilege(os.environ) | env | extra, tmp_path / "serve.log")
+        env = _without_florilege(os.environ) | env | extra
+        if prepare is not None:  # with the database serve will use, before serve starts
+            prepare(env)
+        proc = ServeProcess(env, tmp_path / "serve.log")
         started.append(proc)
         return proc
 
