@@ -47,7 +47,8 @@ class CycleReport:
     details: dict[str, Any] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
-    # Set when a stage failed because the database went away: the cycle stopped there.
+    # Set when a stage met a cut connection (the stage is not charged): the cycle went on
+    # on a new connection, or stopped there if the database could not be reached.
     database_error: str = ""
 
     def __getitem__(self, stage: str) -> int:
