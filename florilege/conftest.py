@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 
 import pytest
 
@@ -10,8 +12,10 @@ from florilege.testing import (
     CHROMIUM_ARGS,
     CORPUS_MISSING,
     LoopbackServer,
+    ServeProcess,
     SmtpSink,
     artifacts_dir,
+    database_url_of,
 )
 
 
@@ -104,6 +108,81 @@ def page(chromium, request):
     with contextlib.suppress(Exception):
         page.screenshot(path=str(artifacts_dir() / f"{name}-last.png"), full_page=True)
     context.close()
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory) -> Path:
+    """A migrated SQLite database file, made once per session (migrating takes seconds):
+    tests that start ``manage.py serve`` on SQLite copy it."""
+    import subprocess
+    import sys
+
+    folder = tmp_path_factory.mktemp("sqlite-template")
+    env = serve_environment(folder)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "-v0"],
+        cwd=Path(__file__).resolve().parent.parent,
+        env={**_without_florilege(os.environ), **env},
+        check=True,
+    )
+    return folder / "florilege.sqlite3"
+
+
+def _without_florilege(environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment without this run's settings (a child gets its own)."""
+    kept = {
+        k: v
+        for k, v in environ.items()
+        if not k.startswith("FLORILEGE_") and k not in {"DATABASE_URL", "CI_POSTGRES_URL"}
+    }
+    return kept | {"DJANGO_SETTINGS_MODULE": "florilege.settings"}
+
+
+def serve_environment(data_dir: Path, database_url: str = "") -> dict[str, str]:
+    env = {
+        "FLORILEGE_SECRET_KEY": "serve-process-test-" + "k" * 40,
+        "FLORILEGE_DATA_DIR": str(data_dir),
+        "FLORILEGE_ALLOW_NETWORKS": "127.0.0.0/8",
+        "FLORILEGE_WORKER_IDLE_SECONDS": "0.2",
+        "FLORILEGE_LOG_LEVEL": "INFO",
+    }
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    return env
+
+
+@pytest.fixture
+def serve(tmp_path, request) -> Iterator[Callable[..., ServeProcess]]:
+    """Start ``manage.py serve`` processes on this test's database: PostgreSQL's test
+    database (the test must be ``django_db(transaction=True)`` to share rows with it), or
+    on SQLite a migrated file of its own. ``prepare(env)`` runs before serve starts (to
+    seed that file, say). Every process left is killed afterwards."""
+    import shutil
+
+    from django.db import connection
+
+    started: list[ServeProcess] = []
+
+    def start(
+        prepare: Callable[[dict[str, str]], None] | None = None, **extra: str
+    ) -> ServeProcess:
+        if connection.vendor == "postgresql":
+            env = serve_environment(tmp_path, database_url_of(connection.settings_dict))
+        else:
+            shutil.copy(request.getfixturevalue("migrated_sqlite"), tmp_path / "florilege.sqlite3")
+            env = serve_environment(tmp_path)
+        env = _without_florilege(os.environ) | env | extra
+        if prepare is not None:  # with the database serve will use, before serve starts
+            prepare(env)
+        proc = ServeProcess(env, tmp_path / "serve.log")
+        started.append(proc)
+        return proc
+
+    try:
+        yield start
+    finally:
+        for proc in started:
+            proc.kill_tree()
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:

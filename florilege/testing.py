@@ -198,3 +198,138 @@ class SmtpSink:
 
     def stop(self) -> None:
         self._controller.stop()
+
+
+def free_port() -> int:
+    """A loopback port free now (the kernel's pick), for a server a test starts."""
+    return closed_port()
+
+
+def database_url_of(settings_dict: dict) -> str:
+    """A PostgreSQL database's settings as a URL (``DATABASE_URL``), for child processes."""
+    from urllib.parse import quote
+
+    auth = quote(settings_dict["USER"] or "", safe="")
+    if settings_dict["PASSWORD"]:
+        auth += ":" + quote(settings_dict["PASSWORD"], safe="")
+    host = settings_dict["HOST"] or "localhost"
+    port = f":{settings_dict['PORT']}" if settings_dict["PORT"] else ""
+    return f"postgres://{auth}@{host}{port}/{quote(settings_dict['NAME'], safe='')}"
+
+
+def process_table() -> dict[int, tuple[int, str]]:
+    """Every live process: pid → (parent pid, state letter), from /proc (Linux)."""
+    table = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # exited meanwhile
+            continue
+        # "pid (comm) S ppid ...": comm may hold spaces and parentheses.
+        fields = stat[stat.rindex(")") + 2 :].split()
+        table[int(entry.name)] = (int(fields[1]), fields[0])
+    return table
+
+
+def descendants(pid: int) -> set[int]:
+    """The live processes below ``pid`` (children, theirs, …)."""
+    table = process_table()
+    found: set[int] = set()
+    frontier = {pid}
+    while frontier:
+        frontier = {p for p, (parent, _) in table.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def alive(pids: set[int]) -> set[int]:
+    """Those of ``pids`` still running (a zombie waiting to be reaped is not)."""
+    table = process_table()
+    return {p for p in pids if p in table and table[p][1] not in {"Z", "X"}}
+
+
+def command_line(pid: int) -> str:
+    try:
+        return (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+class ServeProcess:
+    """``manage.py serve`` as a real process tree (granian, its web workers, the worker),
+    started with ``env`` on a free port; its output goes to ``log`` (a file)."""
+
+    def __init__(self, env: dict[str, str], log: Path, web_workers: int = 1) -> None:
+        import subprocess
+        import sys
+
+        self.port = free_port()
+        self.log = log
+        self.env = {**env, "FLORILEGE_HOST": "127.0.0.1", "FLORILEGE_PORT": str(self.port)}
+        repo = Path(__file__).resolve().parent.parent
+        with log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "manage.py", "serve", "--workers", str(web_workers)],
+                cwd=repo,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,  # a file, never a pipe: a full pipe would block
+            )
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.seen: set[int] = set()  # every process of the tree ever listed
+
+    def get(self, path: str, timeout: float = 5.0):
+        import httpx
+
+        return httpx.get(self.base + path, timeout=timeout)
+
+    def wait_ready(self, path: str = "/", timeout: float = 60.0) -> None:
+        import time
+
+        import httpx
+
+        deadline = time.monotonic() + timeout
+        while True:
+            assert self.proc.poll() is None, f"serve exited:\n{self.output()}"
+            try:
+                if self.get(path).status_code < 500:
+                    return
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, f"serve never answered:\n{self.output()}"
+            time.sleep(0.2)
+
+    def tree(self) -> set[int]:
+        found = descendants(self.proc.pid)
+        self.seen |= found
+        return found
+
+    def worker_pids(self) -> set[int]:
+        return {p for p in self.tree() if command_line(p).endswith("manage.py worker ")}
+
+    def port_open(self) -> bool:
+        import socket
+
+        with socket.socket() as probe:
+            probe.settimeout(1)
+            return probe.connect_ex(("127.0.0.1", self.port)) == 0
+
+    def output(self, tail: int | None = 6000) -> str:
+        """What serve and its children wrote (the end of it, for failure messages)."""
+        text = self.log.read_text(errors="replace")
+        return text[-tail:] if tail else text
+
+    def kill_tree(self) -> None:
+        """Whatever is left, at the end of a test: never leave a server running."""
+        import contextlib
+        import os
+        import signal
+
+        pids = alive(self.tree() | self.seen | {self.proc.pid})
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(Exception):
+            self.proc.wait(timeout=5)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse
@@ -11,10 +11,19 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from florilege.jobs import registry
-from florilege.jobs.models import StageState
+from florilege.jobs.models import StageState, WorkerBeat
 from florilege.jobs.tasks import FailedTask, failed_tasks
 
 FAILED_SHOWN = 20
+# A worker writes its row at least every half minute while it cycles (a long cycle, such as
+# a slow fetch batch, takes a few minutes at most): past this, it is shown as stalled.
+STALLED_AFTER = timedelta(minutes=5)
+
+
+@dataclass
+class WorkerRow:
+    beat: WorkerBeat
+    stalled: bool
 
 
 @dataclass
@@ -67,13 +76,33 @@ def _failed_tasks() -> list[FailedTask] | None:
         return None
 
 
+def worker_rows(now: datetime) -> list[WorkerRow]:
+    beats = WorkerBeat.objects.order_by("-last_cycle_at", "owner")
+    return [
+        WorkerRow(b, b.last_cycle_at is None or now - b.last_cycle_at > STALLED_AFTER)
+        for b in beats
+    ]
+
+
+def last_outage(workers: list[WorkerRow]) -> WorkerBeat | None:
+    """The latest time a worker found the database unavailable (recorded once it was back)."""
+    seen = [w.beat for w in workers if w.beat.database_back_at]
+    return max(seen, key=lambda b: b.database_back_at or b.started_at, default=None)
+
+
 @staff_member_required
 def status(request: HttpRequest) -> HttpResponse:
     rows = stage_rows()
+    now = timezone.now()
+    workers = worker_rows(now)
+    cycles = [w.beat.last_cycle_at for w in workers if w.beat.last_cycle_at]
     context = {
         "rows": rows,
+        "workers": workers,
+        "last_cycle": max(cycles, default=None),
+        "outage": last_outage(workers),
         "failing": sum(r.failing for r in rows),
         "failed_tasks": _failed_tasks(),
-        "now": timezone.now(),
+        "now": now,
     }
     return render(request, "jobs/status.html", context)

@@ -1,10 +1,12 @@
 """Running stages: one cycle of the selected stages, each on its own, each failure kept to
 its stage, and a stage that keeps failing left to rest (with a doubling pause) while the
-others go on. ``manage.py worker`` loops over :class:`StageRunner`; tests call
+others go on. ``manage.py worker`` loops over :class:`WorkerLoop` (the database's health
+between cycles, the heartbeat, then a :class:`StageRunner` cycle); tests call
 :func:`run_cycle` for one synchronous cycle of every stage."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -12,11 +14,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, close_old_connections, connections
 from django.utils import timezone
 
 from florilege.jobs import registry
 from florilege.jobs.leases import backoff, worker_id
-from florilege.jobs.models import StageState
+from florilege.jobs.models import StageState, WorkerBeat
 from florilege.jobs.registry import Stage, StageContext
 from florilege.jobs.runtime import ClientFactory, Network, default_client
 
@@ -26,6 +29,14 @@ FIRST_PAUSE = timedelta(seconds=5)
 LONGEST_PAUSE = timedelta(minutes=10)
 # A healthy stage's "last success" is written at most this often (one row per stage).
 HEARTBEAT = timedelta(seconds=60)
+# While the database is unavailable the worker retries after 1 s, doubling, at most 30 s:
+# quick to resume after a restart, a few log lines a minute during a long outage.
+FIRST_DB_PAUSE = timedelta(seconds=1)
+LONGEST_DB_PAUSE = timedelta(seconds=30)
+# A worker's own row (last cycle) is written at most this often.
+BEAT = timedelta(seconds=30)
+# Rows of workers not heard of for this long are removed when a worker starts.
+FORGET_WORKERS = timedelta(days=1)
 
 
 @dataclass
@@ -36,6 +47,9 @@ class CycleReport:
     details: dict[str, Any] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
+    # Set when a stage met a cut connection (the stage is not charged): the cycle went on
+    # on a new connection, or stopped there if the database could not be reached.
+    database_error: str = ""
 
     def __getitem__(self, stage: str) -> int:
         return self.done.get(stage, 0)
@@ -62,8 +76,12 @@ class StageRunner:
         net: Network | None = None,
         client_factory: ClientFactory = default_client,
         owner: str | None = None,
+        probe: Callable[[], DatabaseCheck] | None = None,
     ) -> None:
         self.stages = list(stages)
+        # Asked after a stage fails: was it the database? (``None``: never asked, as in
+        # tests that run one cycle inside their own transaction.)
+        self.probe = probe
         self.net = net
         self.client_factory = client_factory
         self.owner = owner or worker_id()
@@ -82,6 +100,17 @@ class StageRunner:
             try:
                 done = stage.run(ctx)
             except Exception as exc:
+                check = self.probe() if self.probe else DatabaseCheck()
+                if check.lost:
+                    # The stage did nothing wrong: its connection was cut (a restart, an
+                    # administrator). Not charged; the stage runs again next cycle, on a
+                    # new connection if the database answers.
+                    report.database_error = check.error or _one_line(exc)
+                    log.warning("event=database_connection_lost stage=%s error=%s",
+                                stage.name, _one_line(exc))  # fmt: skip
+                    if check.error:
+                        break  # down: the other stages would only fail the same way
+                    continue
                 self._failed(stage, health, exc, moment)
                 report.failed[stage.name] = f"{type(exc).__name__}: {exc}"
                 continue
@@ -130,6 +159,138 @@ class StageRunner:
                 worker=self.owner,
             )
             health.written_at = now
+
+
+@dataclass(frozen=True)
+class DatabaseCheck:
+    """What :func:`check_database` found: ``lost`` when the connection had been cut (and was
+    replaced, or could not be), ``error`` when the database cannot be reached now."""
+
+    lost: bool = False
+    error: str = ""
+
+
+def check_database(alias: str = DEFAULT_DB_ALIAS) -> DatabaseCheck:
+    """Close a connection the database dropped and connect again. Never inside a
+    transaction a caller opened (a test's): that connection is not ours to replace."""
+    conn = connections[alias]
+    if conn.in_atomic_block:
+        return DatabaseCheck()
+    lost = False
+    try:
+        if conn.connection is not None and not conn.is_usable():
+            lost = True
+            conn.close()
+        conn.ensure_connection()
+    except DatabaseError as exc:
+        with contextlib.suppress(Exception):  # whatever is left of it is useless
+            conn.close()
+        return DatabaseCheck(lost=True, error=_one_line(exc))
+    return DatabaseCheck(lost=lost)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}"[:500]
+
+
+class WorkerLoop:
+    """One step of ``manage.py worker``: replace a dropped connection, wait out a database
+    that is down (retrying with a doubling pause, saying so in the log), run a cycle, and
+    write the worker's heartbeat row. :meth:`step` returns how long to wait before the next
+    step; the clock and the database check are passed in, so tests drive it directly."""
+
+    def __init__(
+        self,
+        runner: StageRunner,
+        *,
+        idle_seconds: float,
+        probe: Callable[[], DatabaseCheck] = check_database,
+        clock: Callable[[], datetime] = timezone.now,
+    ) -> None:
+        self.runner = runner
+        self.idle = idle_seconds
+        self.probe = probe
+        self.clock = clock
+        runner.probe = probe
+        self.started_at = clock()
+        self.down_since: datetime | None = None
+        self.down_error = ""
+        self.down_attempts = 0
+        self.beat_at: datetime | None = None
+        self.last_report = CycleReport()
+
+    def step(self) -> float:
+        self.last_report = CycleReport()
+        if not connections[DEFAULT_DB_ALIAS].in_atomic_block:
+            close_old_connections()  # past CONN_MAX_AGE, or left in a bad state
+        check = self.probe()
+        if check.error:
+            return self._unavailable(check.error)
+        if self.down_since is not None:
+            self._available()
+        elif check.lost:
+            log.warning("event=database_connection_lost stage=- reconnected=1")
+        report = self.runner.cycle()
+        self.last_report = report
+        if report.database_error and self.probe().error:
+            return self._unavailable(report.database_error)
+        self._beat()
+        return 0.0 if report.busy else self.idle
+
+    def _unavailable(self, error: str) -> float:
+        now = self.clock()
+        if self.down_since is None:
+            self.down_since, self.down_attempts = now, 0
+        self.down_error = error
+        self.down_attempts += 1
+        pause = backoff(self.down_attempts, FIRST_DB_PAUSE, LONGEST_DB_PAUSE)
+        log.warning(
+            "event=database_unavailable since=%s attempts=%d retry_seconds=%g error=%s",
+            self.down_since.isoformat(timespec="seconds"), self.down_attempts,
+            pause.total_seconds(), error,
+        )  # fmt: skip
+        return pause.total_seconds()
+
+    def _available(self) -> None:
+        assert self.down_since is not None
+        now = self.clock()
+        log.warning("event=database_available since=%s down_seconds=%d",
+                    self.down_since.isoformat(timespec="seconds"),
+                    (now - self.down_since).total_seconds())  # fmt: skip
+        self._write_beat(database_down_since=self.down_since, database_back_at=now,
+                         database_error=self.down_error)  # fmt: skip
+        self.down_since, self.down_error, self.down_attempts = None, "", 0
+
+    def _beat(self) -> None:
+        now = self.clock()
+        if self.beat_at is None:
+            _forget_workers(now - FORGET_WORKERS)
+        if self.beat_at is None or now - self.beat_at >= BEAT:
+            self._write_beat(last_cycle_at=now)
+
+    def _write_beat(self, **values: object) -> None:
+        now = self.clock()
+        values.setdefault("last_cycle_at", now)
+        values.update(stages=",".join(s.name for s in self.runner.stages),
+                      started_at=self.started_at)  # fmt: skip
+        try:
+            WorkerBeat.objects.update_or_create(owner=self.runner.owner, defaults=values)
+        except Exception:
+            log.warning("event=worker_beat_unwritable", exc_info=True)
+            return
+        self.beat_at = now
+
+    def stopped(self) -> None:
+        """A worker that stops on request removes its row: only running (or crashed)
+        workers are listed."""
+        with contextlib.suppress(Exception):
+            WorkerBeat.objects.filter(owner=self.runner.owner).delete()
+
+
+def _forget_workers(before: datetime) -> None:
+    with contextlib.suppress(Exception):
+        WorkerBeat.objects.filter(last_cycle_at__lt=before).delete()
 
 
 def _write_state(name: str, **values: object) -> None:

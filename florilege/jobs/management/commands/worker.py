@@ -7,6 +7,7 @@ its backlog, its oldest due item and how it last fared, then exits."""
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 from datetime import datetime
@@ -14,16 +15,19 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from florilege.jobs import registry
 from florilege.jobs.models import StageState
 from florilege.jobs.runtime import WorkerRuntime
 from florilege.jobs.views import duration_text
-from florilege.jobs.worker import StageRunner
+from florilege.jobs.worker import StageRunner, WorkerLoop
 
 log = logging.getLogger("florilege.worker")
+# How long a stop request may take (the cycle under way finishing); within the grace period
+# of ``manage.py serve`` (florilege.publishing.management.commands.serve), so the worker is
+# gone before serve would kill it.
+STOP_GRACE_SECONDS = 8
 
 
 class Command(BaseCommand):
@@ -70,8 +74,20 @@ class Command(BaseCommand):
 
     def _run(self, stages: list[registry.Stage], *, once: bool) -> None:
         stop = threading.Event()
+
+        def request_stop(*_: object) -> None:
+            # The cycle under way finishes, within STOP_GRACE_SECONDS: past that (a fetch
+            # that hangs) the process exits anyway, its leases left to expire as after a
+            # crash. A second signal does not wait.
+            if stop.is_set():
+                os._exit(1)
+            stop.set()
+            timer = threading.Timer(STOP_GRACE_SECONDS, _overdue)
+            timer.daemon = True
+            timer.start()
+
         for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: stop.set())
+            signal.signal(sig, request_stop)
         runtime = WorkerRuntime()
         if not once and any(s.needs_encoder for s in stages):
             # Load the sentence encoder (seconds) before leasing anything, so the first
@@ -80,26 +96,31 @@ class Command(BaseCommand):
 
             embedding.embed(["warm-up"])
         runner = StageRunner(stages, net=runtime)
+        loop = WorkerLoop(runner, idle_seconds=settings.CONFIG.WORKER_IDLE_SECONDS)
         log.info("event=worker_started stages=%s owner=%s",
                  ",".join(s.name for s in stages), runner.owner)  # fmt: skip
         try:
             while not stop.is_set():
-                # A connection the database dropped (a restart) is replaced, not reused;
-                # never inside a transaction someone else opened (a test's).
-                if not connection.in_atomic_block:
-                    close_old_connections()
-                report = runner.cycle()
+                pause = loop.step()
+                report = loop.last_report
                 if report.busy:
                     done = " ".join(f"{k}={v}" for k, v in report.done.items() if v)
                     self.stdout.write(f"worker {done}")
                 if once:
-                    if report.failed:
+                    if report.failed or loop.down_since is not None:
                         raise SystemExit(1)
-                    return
-                if not report.busy:
-                    stop.wait(settings.CONFIG.WORKER_IDLE_SECONDS)
+                    break
+                if pause:
+                    stop.wait(pause)
+            loop.stopped()
         finally:
             runtime.close()
+        log.info("event=worker_stopped owner=%s", runner.owner)
+
+
+def _overdue() -> None:
+    log.warning("event=worker_stop_overdue grace_seconds=%d", STOP_GRACE_SECONDS)
+    os._exit(1)
 
 
 def _moment(value: datetime | None) -> str:

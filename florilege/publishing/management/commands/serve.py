@@ -1,21 +1,54 @@
 """``manage.py serve``: migrate, optionally load the demo, then run the production server
-(granian) and the background worker side by side; one Ctrl-C stops both."""
+(granian) and the background worker side by side, and supervise them.
+
+- A worker that exits is started again, after a pause that doubles while it keeps dying
+  (1 s, 2 s, … at most a minute; back to 1 s once it has run a minute).
+- SIGTERM or Ctrl-C stops both within ``GRACE_SECONDS``: each child is asked to stop,
+  and whatever is left of it (and of the processes it started) is killed when the grace
+  period is over. serve then exits.
+- If serve itself is killed outright (SIGKILL, as a service manager does when a stop takes
+  too long), the kernel sends its children SIGTERM (``PR_SET_PDEATHSIG``), and they stop
+  on their own within the same grace period: no server is left holding the port.
+- If the web server exits, serve stops the worker and exits with an error, for the
+  service manager to restart everything.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import logging
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-RESTART_PAUSE = 5.0
+from florilege.jobs.leases import backoff
+
+log = logging.getLogger("florilege.serve")
+
+# How long a stop may take, from the signal to the last child gone. The worker gives
+# itself 8 s to finish its cycle (florilege.jobs.management.commands.worker) and granian
+# its web workers 5 s to finish their requests, both within this.
+GRACE_SECONDS = 10.0
+WEB_WORKERS_KILL_SECONDS = 5
+# A worker that keeps dying is restarted after 1 s, doubling, at most a minute; one that
+# ran a minute counts as healthy again.
+FIRST_RESTART = timedelta(seconds=1)
+LONGEST_RESTART = timedelta(minutes=1)
+STEADY_SECONDS = 60.0
+POLL_SECONDS = 0.2
+# linux/prctl.h
+PR_SET_PDEATHSIG = 1
 
 
 class Command(BaseCommand):
@@ -44,45 +77,108 @@ class Command(BaseCommand):
             "--host", cfg.HOST, "--port", str(cfg.PORT),
             "--workers", str(options["workers"]),
             "--blocking-threads", str(options["threads"]), "--no-ws",
+            # A web worker that crashes is replaced by granian itself.
+            "--respawn-failed-workers",
+            "--workers-kill-timeout", str(WEB_WORKERS_KILL_SECONDS),
             "florilege.wsgi:application",
         ]  # fmt: skip
-        # Each child leads its own process group, so stopping it reaches the processes it
-        # started too (granian's workers); nothing is left running after Ctrl-C.
-        web = subprocess.Popen(server, start_new_session=True)
-        worker_cmd = [*manage, "worker"]
+        supervisor = Supervisor(server, [*manage, "worker"])
         self.stdout.write(f"Serving on http://{cfg.HOST}:{cfg.PORT}/ (Ctrl-C stops everything)")
-        self._supervise(web, worker_cmd)
+        self.stdout.flush()
+        code = supervisor.run()
+        self.stdout.write("Stopped.")
+        if code:
+            raise CommandError("the web server exited", returncode=code)
 
-    def _supervise(self, web: subprocess.Popen, worker_cmd: list[str]) -> None:
-        """Run until Ctrl-C or the web server exits; a worker that dies is restarted (after
-        a pause, so a worker that cannot start does not spin)."""
-        stopping = False
+
+class Supervisor:
+    """The web server and the worker as child processes: each leads its own process group
+    (so a stop reaches the processes it started, granian's web workers) and dies with
+    serve (``PR_SET_PDEATHSIG``)."""
+
+    def __init__(self, web_cmd: list[str], worker_cmd: list[str]) -> None:
+        self.web_cmd = web_cmd
+        self.worker_cmd = worker_cmd
+        self.stopping = threading.Event()
+        self.worker_failures = 0
+
+    def run(self) -> int:
+        """Until a stop signal (0) or the web server's exit (1)."""
 
         def stop(*_: object) -> None:
-            nonlocal stopping
-            stopping = True
+            self.stopping.set()
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
-        worker = subprocess.Popen(worker_cmd, start_new_session=True)
+        web = spawn(self.web_cmd)
+        worker: subprocess.Popen[bytes] | None = spawn(self.worker_cmd)
+        started = time.monotonic()
+        restart_at = 0.0
+        code = 0
         try:
-            while not stopping and web.poll() is None:
-                if worker.poll() is not None:
-                    self.stderr.write(f"The worker exited ({worker.returncode}); restarting it.")
-                    time.sleep(RESTART_PAUSE)
-                    worker = subprocess.Popen(worker_cmd, start_new_session=True)
-                time.sleep(0.5)
+            while not self.stopping.is_set():
+                if web.poll() is not None:
+                    log.error("event=web_exited code=%s", web.returncode)
+                    code = 1
+                    break
+                now = time.monotonic()
+                if worker is not None and worker.poll() is not None:
+                    pause = self.restart_pause(now - started)
+                    log.warning("event=worker_exited code=%s restart_seconds=%g",
+                                worker.returncode, pause)  # fmt: skip
+                    worker, restart_at = None, now + pause
+                if worker is None and now >= restart_at:
+                    worker, started = spawn(self.worker_cmd), now
+                    log.info("event=worker_restarted pid=%d", worker.pid)
+                self.stopping.wait(POLL_SECONDS)
         finally:
-            for proc in (web, worker):
-                _signal_group(proc, signal.SIGINT)
-            for proc in (web, worker):
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    proc.wait(timeout=10)
-                # Whatever is left in the group (a worker process that hung) goes now.
-                _signal_group(proc, signal.SIGKILL)
-        self.stdout.write("Stopped.")
+            stop_all([p for p in (web, worker) if p is not None], GRACE_SECONDS)
+        return code
+
+    def restart_pause(self, ran_seconds: float) -> float:
+        """How long to wait before starting again a worker that ran ``ran_seconds``."""
+        self.worker_failures = 1 if ran_seconds >= STEADY_SECONDS else self.worker_failures + 1
+        return backoff(self.worker_failures, FIRST_RESTART, LONGEST_RESTART).total_seconds()
 
 
-def _signal_group(proc: subprocess.Popen, sig: int) -> None:
-    with contextlib.suppress(ProcessLookupError):  # the group has already exited
+def spawn(cmd: list[str]) -> subprocess.Popen[bytes]:
+    # The child's own process group: a Ctrl-C at the terminal reaches serve only, which
+    # stops the children in order; and killing the group reaches what the child started.
+    return subprocess.Popen(cmd, process_group=0, preexec_fn=die_with_parent())
+
+
+def die_with_parent() -> Callable[[], None] | None:
+    """A ``preexec_fn`` that has the kernel send the child SIGTERM when serve dies, however
+    it dies (Linux only; elsewhere a killed serve may leave its children running)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    libc = ctypes.CDLL(None, use_errno=True)  # loaded here: the child only calls it
+    parent = os.getpid()
+
+    def arm() -> None:
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # serve died before the line above: stop now
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return arm
+
+
+def stop_all(procs: list[subprocess.Popen[bytes]], grace: float) -> None:
+    """Ask each child (its whole group) to stop, wait until ``grace`` seconds have passed,
+    then kill whatever is left in their groups."""
+    deadline = time.monotonic() + grace
+    for proc in procs:
+        _signal_group(proc, signal.SIGTERM)
+    for proc in procs:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+    for proc in procs:
+        # Whatever is left in the group (a web worker or a cycle that hung) goes now.
+        _signal_group(proc, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=1)
+
+
+def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):  # already gone
         os.killpg(proc.pid, sig)
