@@ -155,9 +155,7 @@ def _hashtag_link(href: str, name: str) -> str:
     )
 
 
-def link_hashtags(
-    fragment: str, href: Callable[[str], str]
-) -> tuple[str, list[str]]:
+def link_hashtags(fragment: str, href: Callable[[str], str]) -> tuple[str, list[str]]:
     """``fragment`` (sanitised HTML) with each ``#word`` of its text made a hashtag link to
     ``href(word)``, and the words found, in order, each once (case-insensitively)."""
     found: dict[str, str] = {}
