@@ -263,6 +263,11 @@ def outgoing(topic, curator) -> dict[str, list[Doc]]:
     accept = OutboxActivity.objects.filter(kind="Accept").get()
     sent = [a for a in (create, update, announce, delete) if a is not None]
     assert [a.kind for a in sent] == ["Create", "Update", "Announce", "Delete"]
+    create, update, announce, delete = sent
+
+    accounts = (f"acct:{topic.slug}@{ids.domain()}", f"acct:{ids.domain()}@{ids.domain()}")
+    webfingers = [doc for doc in map(documents.webfinger, accounts) if doc is not None]
+    assert len(webfingers) == len(accounts)
 
     def with_kind(activity: OutboxActivity) -> Doc:
         # The Note, marked with what the rules need to know about where it travels.
@@ -281,8 +286,7 @@ def outgoing(topic, curator) -> dict[str, list[Doc]]:
         "featured": [documents.featured(local, "featured"),
                      documents.featured(local, "featuredTags"),
                      documents.following(local, None)],
-        "webfinger": [documents.webfinger(f"acct:{topic.slug}@{ids.domain()}"),
-                      documents.webfinger(f"acct:{ids.domain()}@{ids.domain()}")],
+        "webfinger": webfingers,
         "nodeinfo": [documents.nodeinfo("2.0"), documents.nodeinfo("2.1")],
     }  # fmt: skip
 
