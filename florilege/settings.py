@@ -77,6 +77,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A topic's or scoop's page address asked for as ActivityPub answers its JSON document
+    # (a fediverse server resolving a pasted address); see federation/negotiation.py.
+    "florilege.federation.negotiation.ActivityNegotiationMiddleware",
 ]
 
 ROOT_URLCONF = "florilege.urls"

@@ -19,9 +19,12 @@ with the image attachment below it. The insight is the point of a scoop, so Note
 from __future__ import annotations
 
 import html
+import posixpath
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypedDict
+from urllib.parse import urlsplit
 
 from florilege.federation import ids
 from florilege.federation.contexts import CONTEXT, PUBLIC
@@ -59,6 +62,11 @@ def actor_document(
         "inbox": f"{uri}/inbox",
         "outbox": f"{uri}/outbox",
         "followers": f"{uri}/followers",
+        "following": f"{uri}/following",
+        # Mastodon fetches both on every actor refresh and logs an error when they are
+        # missing: pinned posts (none yet: an empty collection) and featured hashtags.
+        "featured": f"{uri}/featured",
+        "featuredTags": f"{uri}/featuredTags",
         "endpoints": {"sharedInbox": ids.shared_inbox()},
         "manuallyApprovesFollowers": approves_followers,
         "discoverable": True,
@@ -66,10 +74,10 @@ def actor_document(
         "published": iso(published),
         "publicKey": {"id": ids.key_id(uri), "owner": uri, "publicKeyPem": public_key_pem},
     }
-    if icon_url:
-        doc["icon"] = {"type": "Image", "mediaType": _media_type(icon_url), "url": icon_url}
-    if header_url:
-        doc["image"] = {"type": "Image", "mediaType": _media_type(header_url), "url": header_url}
+    if icon := image_attachment(icon_url):
+        doc["icon"] = icon
+    if header := image_attachment(header_url):
+        doc["image"] = header
     return doc
 
 
@@ -85,13 +93,42 @@ def minimal_actor(uri: str, username: str, public_key_pem: str, kind: str) -> di
     }
 
 
-def _media_type(url: str) -> str:
-    lower = url.lower().split("?", 1)[0]
-    for ext, kind in ((".png", "image/png"), (".gif", "image/gif"), (".webp", "image/webp"),
-                      (".svg", "image/svg+xml")):  # fmt: skip
-        if lower.endswith(ext):
-            return kind
-    return "image/jpeg"
+# The image types every server that transcodes media accepts. SVG is refused by all of them
+# (a script-capable format they will not rasterise), so it is never attached.
+RASTER_TYPES = {
+    ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+    ".webp": "image/webp", ".gif": "image/gif",
+}  # fmt: skip
+NOT_RASTER = frozenset({".svg", ".svgz", ".avif", ".heic", ".heif", ".tif", ".tiff", ".bmp",
+                        ".ico", ".pdf", ".html", ".htm"})  # fmt: skip
+
+
+def raster_media_type(url: str) -> str | None:
+    """The raster type ``url`` names by its extension; None for SVG and other formats the
+    servers refuse. An address without a known extension (``/image?id=3``, common for
+    pictures a page declares) is sent as ``image/jpeg``: every server sniffs the bytes it
+    downloads, the type is only a hint, and refusing those would drop most pictures."""
+    if not url:
+        return None
+    ext = posixpath.splitext(urlsplit(url).path.lower())[1]
+    if ext in NOT_RASTER:
+        return None
+    return RASTER_TYPES.get(ext, "image/jpeg")
+
+
+def image_attachment(
+    url: str, alt: str = "", width: int | None = None, height: int | None = None
+) -> dict[str, Any] | None:
+    """An ``Image`` for ``url``, or None when it is not a raster image."""
+    media_type = raster_media_type(url)
+    if media_type is None:
+        return None
+    image: dict[str, Any] = {"type": "Image", "mediaType": media_type, "url": url}
+    if alt:
+        image["name"] = alt
+    if width and height:
+        image["width"], image["height"] = width, height
+    return image
 
 
 def hashtag_name(tag: str) -> str:
@@ -100,54 +137,106 @@ def hashtag_name(tag: str) -> str:
     return "".join(w[:1].upper() + w[1:] for w in words)
 
 
+# A hashtag as Mastodon finds one in text: "#" not glued to a word, an URL or an entity,
+# then word characters with at least one letter ("#2024" is not a hashtag).
+_HASHTAG = re.compile(r"(?<![\w/#&;])#(\w*[^\W\d_]\w*)")
+# Where hashtags are not linked: inside a link already, or code.
+_SKIP_INSIDE = ("a", "code", "pre")
+_TAG_OR_TEXT = re.compile(r"(<[^>]*>)")
+_ELEMENT = re.compile(r"</?\s*([a-zA-Z][a-zA-Z0-9]*)")
+
+
+def _hashtag_link(href: str, name: str) -> str:
+    # The markup Mastodon itself sends: its web client turns such links into local
+    # hashtag timelines, and strips nothing of it when sanitising.
+    return (
+        f'<a href="{html.escape(href, quote=True)}" class="mention hashtag" '
+        f'rel="tag">#<span>{html.escape(name)}</span></a>'
+    )
+
+
+def link_hashtags(fragment: str, href: Callable[[str], str]) -> tuple[str, list[str]]:
+    """``fragment`` (sanitised HTML) with each ``#word`` of its text made a hashtag link to
+    ``href(word)``, and the words found, in order, each once (case-insensitively)."""
+    found: dict[str, str] = {}
+    depth = 0
+    out: list[str] = []
+    for part in _TAG_OR_TEXT.split(fragment):
+        if part.startswith("<"):
+            element = _ELEMENT.match(part)
+            name = element.group(1).lower() if element else ""
+            if name in _SKIP_INSIDE and not part.endswith("/>"):
+                depth += -1 if part.startswith("</") else 1
+                depth = max(depth, 0)
+            out.append(part)
+        elif depth:
+            out.append(part)
+        else:
+
+            def replace(match: re.Match[str]) -> str:
+                word = match.group(1)
+                found.setdefault(word.casefold(), word)
+                return _hashtag_link(href(word), word)
+
+            out.append(_HASHTAG.sub(replace, part))
+    return "".join(out), list(found.values())
+
+
 def note_for_scoop(
-    scoop: Any, *, actor_uri: str, permalink: str, tag_url: Callable[[str], str]
+    scoop: Any,
+    *,
+    actor_uri: str,
+    permalink: str,
+    tag_url: Callable[[str], str],
+    hashtag_url: Callable[[str], str],
 ) -> dict[str, Any]:
-    """The Note a scoop is on the fediverse; ``tag_url(tag)`` is where a hashtag links."""
-    tags = [(t, hashtag_name(t)) for t in scoop.tags]
-    tags = [(t, name) for t, name in tags if name]
+    """The Note a scoop is on the fediverse. ``tag_url(tag)`` is the page of one of the
+    scoop's tags; ``hashtag_url(word)`` where a ``#word`` of the insight links.
+
+    No ``name`` and no ``summary``: a Note has no title, and Mastodon, GoToSocial, Misskey
+    and Pleroma all show either of them as a content warning that hides the post. The title
+    is the first line of the content, linked to the scooped page. The page is not an
+    attachment either: GoToSocial refuses a ``Link`` attachment ("incorrect attachment
+    type"), Takahē shows it as an empty download."""
+    own = [(hashtag_name(t), tag_url(t)) for t in scoop.tags]
+    own = [(name, href) for name, href in own if name]
+    by_name = {name.casefold(): href for name, href in own}
+    insight, words = link_hashtags(
+        scoop.insight_html, lambda w: by_name.get(w.casefold()) or hashtag_url(w)
+    )
     link = html.escape(scoop.url, quote=True)
-    parts = [f'<p><a href="{link}">{html.escape(scoop.title)}</a></p>', scoop.insight_html]
-    if tags:
-        links = " ".join(
-            f'<a href="{html.escape(tag_url(t), quote=True)}" class="mention hashtag" '
-            f'rel="tag">#<span>{html.escape(name)}</span></a>'
-            for t, name in tags
-        )
-        parts.append(f"<p>{links}</p>")
+    parts = [f'<p><a href="{link}">{html.escape(scoop.title)}</a></p>', insight]
+    if own:
+        parts.append("<p>" + " ".join(_hashtag_link(href, name) for name, href in own) + "</p>")
     content = "".join(parts)
+    tags: dict[str, dict[str, str]] = {}
+    for name, href in own:
+        tags.setdefault(name.casefold(), {"type": "Hashtag", "href": href, "name": f"#{name}"})
+    for word in words:
+        href = by_name.get(word.casefold()) or hashtag_url(word)
+        tags.setdefault(word.casefold(), {"type": "Hashtag", "href": href, "name": f"#{word}"})
     note: dict[str, Any] = {
         "@context": CONTEXT,
         "id": ids.scoop_object(scoop.pk),
         "type": "Note",
         "attributedTo": actor_uri,
-        "name": scoop.title,
         "content": content,
         "url": permalink,
         "published": iso(scoop.published_at),
         "to": [PUBLIC],
         "cc": [f"{actor_uri}/followers"],
         "sensitive": False,
-        "tag": [{"type": "Hashtag", "href": tag_url(t), "name": f"#{name}"} for t, name in tags],
-        # The scooped page itself, so clients that understand links can show a card.
-        "attachment": [{"type": "Link", "href": scoop.url, "mediaType": "text/html"}],
+        "tag": list(tags.values()),
+        "attachment": [],
     }
     if scoop.language:
         note["contentMap"] = {scoop.language: content}
     if scoop.updated_at and scoop.updated_at > scoop.published_at:
         note["updated"] = iso(scoop.updated_at)
-    if scoop.image_url:
-        note["attachment"].insert(
-            0,
-            {
-                "type": "Image",
-                "mediaType": _media_type(scoop.image_url),
-                "url": scoop.image_url,
-                # Alt text: the picture illustrates the linked page, whose title says what
-                # it is about; better than no description for screen readers.
-                "name": scoop.title,
-            },
-        )
+    # Alt text: the picture illustrates the linked page, whose title says what it is
+    # about; better than no description for screen readers.
+    if image := image_attachment(scoop.image_url, alt=scoop.title):
+        note["attachment"].append(image)
     return note
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from django.conf import settings
 
@@ -42,6 +42,12 @@ def shared_inbox() -> str:
 
 def scoop_object(pk: int) -> str:
     return f"{base()}{PREFIX}/scoops/{pk}"
+
+
+def hashtag(word: str) -> str:
+    """Where a hashtag of ours links: ``/tags/<word>`` (the path Mastodon uses, and the one
+    servers that rewrite hashtag links point at on the author's host)."""
+    return f"{base()}/tags/{quote(word, safe='')}"
 
 
 def new_activity_id() -> str:

@@ -19,6 +19,16 @@ urlpatterns = [
     re_path(
         rf"^ap/(?P<kind>topics|users)/{_NAME}/followers$", views.followers_view, name="followers"
     ),
+    re_path(
+        rf"^ap/(?P<kind>topics|users)/{_NAME}/following$", views.following_view, name="following"
+    ),
+    re_path(
+        rf"^ap/(?P<kind>topics|users)/{_NAME}/(?P<collection>featured|featuredTags)$",
+        views.featured_view,
+        name="featured",
+    ),
+    # Hashtag links: ours, and those servers rewrite to the author's host.
+    re_path(r"^tags/(?P<word>[^/]+)/?$", views.hashtag, name="hashtag"),
     path("ap/scoops/<int:pk>", views.scoop_object, name="scoop_object"),
     path("t/<slug:slug>/follow-fediverse/", views.remote_follow, name="remote_follow"),
     path("curate/<slug:slug>/fediverse/", views.manage, name="manage"),

@@ -28,7 +28,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from florilege.curation.models import Scoop
 from florilege.federation import activities, ids
 from florilege.federation.models import LocalActor
-from florilege.federation.services import documents, following, inbox, management
+from florilege.federation.services import documents, following, hashtags, inbox, management
 from florilege.federation.services.actors import curator_actor, instance_actor, topic_actor
 from florilege.federation.services.outbox import scoop_note
 from florilege.topics.models import Topic
@@ -163,12 +163,41 @@ def followers_view(request: HttpRequest, kind: str, name: str) -> HttpResponse:
 
 
 @require_safe
+def following_view(request: HttpRequest, kind: str, name: str) -> HttpResponse:
+    if not _authorized(request):
+        return _refuse_unsigned()
+    return _json(documents.following(_local(kind, name), request.GET.get("page")))
+
+
+@require_safe
+def featured_view(request: HttpRequest, kind: str, name: str, collection: str) -> HttpResponse:
+    if not _authorized(request):
+        return _refuse_unsigned()
+    return _json(documents.featured(_local(kind, name), collection))
+
+
+@require_safe
+def hashtag(request: HttpRequest, word: str) -> HttpResponse:
+    return redirect(hashtags.hashtag_target(word))
+
+
+@require_safe
 def scoop_object(request: HttpRequest, pk: int) -> HttpResponse:
     scoop = get_object_or_404(Scoop.objects.visible().select_related("topic"), pk=pk)
     if "html" in request.headers.get("Accept", "") and "json" not in request.headers.get(
         "Accept", ""
     ):
         return redirect(scoop.get_absolute_url())
+    return _note(request, scoop)
+
+
+def scoop_document(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """The Note of the scoop whose page is ``/t/<slug>/s/<pk>/…`` (content negotiation)."""
+    visible = Scoop.objects.visible().select_related("topic")
+    return _note(request, get_object_or_404(visible, pk=pk, topic__slug=slug))
+
+
+def _note(request: HttpRequest, scoop: Scoop) -> HttpResponse:
     if not _authorized(request):
         return _refuse_unsigned()
     return _json(scoop_note(scoop))

@@ -10,7 +10,13 @@ that long to appear). A page also expires when a scheduled scoop of its scope co
 
 Keys carry the negotiated language, so a French reader never gets the English page;
 signed-in users (any request with a session cookie) are never served from nor stored in
-the cache. Responses carry ``Vary: Accept-Language, Cookie`` for shared caches downstream.
+the cache. Responses carry ``Vary: Accept-Language, Cookie`` for shared caches downstream
+(and ``Vary: Accept`` where the page also has an ActivityPub form, added by federation).
+
+A request asking for an ActivityPub document (``lib.negotiation``) bypasses the cache both
+ways: the same address answers it with JSON (federation negotiates it, signed or not, for
+authorized fetch), so it must never get the cached HTML, nor its JSON be stored under the
+key an anonymous reader's HTML is looked up by.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from django.utils.http import parse_http_date_safe
 
 from florilege.analytics.counting import already_counted, count_view_of
 from florilege.curation.models import Scoop
+from florilege.lib.negotiation import wants_activity_json
 from florilege.topics.models import Topic
 
 CACHE_ALIAS = "pages"
@@ -205,6 +212,7 @@ class PageCacheMiddleware:
             or request.method not in ("GET", "HEAD")
             or request.path_info.startswith(self.static_prefix)
             or not _anonymous(request)
+            or wants_activity_json(request.headers.get("Accept", ""))
         ):
             return self.get_response(request)
         language = translation.get_language_from_request(request)
@@ -307,6 +315,8 @@ class FastPath:
         if settings.CONFIG.PAGE_CACHE_SECONDS <= 0 or not _local:
             return None
         if "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ:
+            return None
+        if wants_activity_json(environ.get("HTTP_ACCEPT", "")):
             return None
         raw_path = environ.get("PATH_INFO", "")
         if environ.get("SCRIPT_NAME") or raw_path.startswith(self.static_prefix):

@@ -44,6 +44,8 @@ PARAMETERS: dict[str, tuple[str, ...]] = {
     "feed_slug": (_FEED.slug,),
     "item_slug": (sorted_items(_FEED)[0].slug,),
     "action": ("unpublish",),
+    "collection": ("featured",),
+    "word": ("fediverse",),
 }
 INT_PARAMETERS = {
     "pk", "scoop_id", "suggestion_id", "source_id", "rule_id", "comment_id", "invitation_id",

@@ -29,6 +29,7 @@ EXTENSIONS: dict[str, Any] = {
     "discoverable": "toot:discoverable",
     "indexable": "toot:indexable",
     "featured": {"@id": "toot:featured", "@type": "@id"},
+    "featuredTags": {"@id": "toot:featuredTags", "@type": "@id"},
 }
 
 # The @context every document we serve or send carries.

@@ -12,7 +12,7 @@ from django.templatetags.static import static
 
 from florilege.curation.models import Scoop
 from florilege.federation import activities, ids
-from florilege.federation.models import Follower, LocalActor, OutboxActivity
+from florilege.federation.models import Follower, LocalActor, OutboxActivity, RemoteFollow
 from florilege.federation.services.actors import actor_uri, ensure_keys
 from florilege.lib.markdown import render_markdown
 from florilege.topics.models import Topic
@@ -34,7 +34,6 @@ def topic_document(topic: Topic, actor: LocalActor, *, minimal: bool = False) ->
     uri = actor_uri(actor)
     if minimal:
         return activities.minimal_actor(uri, topic.slug, actor.public_key_pem, "Person")
-    latest = Scoop.objects.visible().filter(topic=topic).exclude(image_url="").first()
     return activities.actor_document(
         uri=uri,
         username=topic.slug,
@@ -47,8 +46,18 @@ def topic_document(topic: Topic, actor: LocalActor, *, minimal: bool = False) ->
         icon_url=icon_url(),
         # The header is the picture of the latest illustrated scoop: a topic's page changes
         # with what it publishes, and so does its profile.
-        header_url=latest.image_url if latest else "",
+        header_url=_header(topic),
     )
+
+
+def _header(topic: Topic) -> str:
+    """The picture of the latest scoop illustrated in a raster format (an SVG header makes
+    servers that transcode media fail the whole profile)."""
+    recent = Scoop.objects.visible().filter(topic=topic).exclude(image_url="")
+    for url in recent.values_list("image_url", flat=True)[:10]:
+        if activities.raster_media_type(url):
+            return url
+    return ""
 
 
 def curator_document(user: Any, actor: LocalActor, *, minimal: bool = False) -> dict[str, Any]:
@@ -98,6 +107,33 @@ def followers(actor: LocalActor, page: str | None) -> dict[str, Any]:
     uri = f"{actor_uri(actor)}/followers"
     rows = (
         Follower.objects.filter(actor=actor, status=Follower.Status.ACCEPTED)
+        .select_related("remote")
+        .order_by("-id")
+    )
+    paginator = Paginator(rows, FOLLOWERS_PAGE)
+    if page is None:
+        return activities.ordered_collection(uri, paginator.count, first=f"{uri}?page=1")
+    current = paginator.get_page(page)
+    return activities.collection_page(
+        f"{uri}?page={current.number}",
+        uri,
+        [f.remote.uri for f in current],
+        f"{uri}?page={current.next_page_number()}" if current.has_next() else None,
+        f"{uri}?page={current.previous_page_number()}" if current.has_previous() else None,
+    )
+
+
+def featured(actor: LocalActor, kind: str) -> dict[str, Any]:
+    """Pinned posts (``featured``) and featured hashtags (``featuredTags``): Florilège pins
+    nothing yet, so both are empty, but valid: Mastodon fetches them with every profile."""
+    return activities.ordered_collection(f"{actor_uri(actor)}/{kind}", 0, items=[])
+
+
+def following(actor: LocalActor, page: str | None) -> dict[str, Any]:
+    """The accounts a topic follows (accepted follows), like :func:`followers`."""
+    uri = f"{actor_uri(actor)}/following"
+    rows = (
+        RemoteFollow.objects.filter(actor=actor, status=RemoteFollow.Status.ACCEPTED)
         .select_related("remote")
         .order_by("-id")
     )

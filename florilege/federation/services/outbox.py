@@ -34,12 +34,14 @@ def scoop_note(scoop: Scoop) -> dict[str, Any]:
         scoop,
         actor_uri=ids.topic_actor(scoop.topic.slug),
         permalink=_absolute(scoop.get_absolute_url()),
-        tag_url=lambda tag: _tag_url(topic_url, tag),
+        tag_url=lambda tag: tag_page_url(topic_url, tag),
+        hashtag_url=ids.hashtag,
     )
 
 
-def _tag_url(topic_url: str, tag: str) -> str:
-    return f"{topic_url}?tag={quote(tag)}"
+def tag_page_url(topic_url: str, tag: str) -> str:
+    """The topic's page of one tag (``publishing:tag``), built from the topic's URL."""
+    return f"{topic_url}tag/{quote(tag, safe='')}/"
 
 
 def follower_inboxes(actor: LocalActor) -> list[str]:

@@ -20,6 +20,11 @@ def topic_actor_url(topic: Any) -> str:
 
 
 @register.simple_tag
+def scoop_object_url(scoop: Any) -> str:
+    return ids.scoop_object(scoop.pk)
+
+
+@register.simple_tag
 def fediverse_account(topic: Any) -> str:
     return f"@{topic.slug}@{ids.domain()}"
 
