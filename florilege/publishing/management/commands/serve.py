@@ -46,11 +46,13 @@ class Command(BaseCommand):
             "--blocking-threads", str(options["threads"]), "--no-ws",
             "florilege.wsgi:application",
         ]  # fmt: skip
+        server[-1:-1] = tls_arguments(cfg)
         # Each child leads its own process group, so stopping it reaches the processes it
         # started too (granian's workers); nothing is left running after Ctrl-C.
         web = subprocess.Popen(server, start_new_session=True)
         worker_cmd = [*manage, "worker"]
-        self.stdout.write(f"Serving on http://{cfg.HOST}:{cfg.PORT}/ (Ctrl-C stops everything)")
+        scheme = "https" if cfg.TLS_CERT else "http"
+        self.stdout.write(f"Serving on {scheme}://{cfg.HOST}:{cfg.PORT}/ (Ctrl-C stops everything)")
         self._supervise(web, worker_cmd)
 
     def _supervise(self, web: subprocess.Popen, worker_cmd: list[str]) -> None:
@@ -81,6 +83,14 @@ class Command(BaseCommand):
                 # Whatever is left in the group (a worker process that hung) goes now.
                 _signal_group(proc, signal.SIGKILL)
         self.stdout.write("Stopped.")
+
+
+def tls_arguments(cfg: Any) -> list[str]:
+    """granian's own HTTPS, when FLORILEGE_TLS_CERT and FLORILEGE_TLS_KEY are set (both or
+    neither, checked by the configuration)."""
+    if not cfg.TLS_CERT:
+        return []
+    return ["--ssl-certificate", cfg.TLS_CERT, "--ssl-keyfile", cfg.TLS_KEY]
 
 
 def _signal_group(proc: subprocess.Popen, sig: int) -> None:
