@@ -31,6 +31,7 @@ from florilege.federation.models import LocalActor
 from florilege.federation.services import documents, following, inbox, interaction, management
 from florilege.federation.services.actors import curator_actor, instance_actor, topic_actor
 from florilege.federation.services.outbox import scoop_note
+from florilege.lib.client import client_address
 from florilege.topics.models import Topic
 
 log = logging.getLogger("florilege.federation")
@@ -228,7 +229,9 @@ def remote_follow(request: HttpRequest, slug: str) -> HttpResponse:
     topic = get_object_or_404(Topic, slug=slug, is_public=True)
     account = f"{topic.slug}@{ids.domain()}"
     try:
-        target = interaction.remote_follow_url(request.POST.get("instance", ""), account)
+        target = interaction.remote_follow_url(
+            request.POST.get("instance", ""), account, visitor=client_address(request.META)
+        )
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
         return redirect(topic.get_absolute_url() + "#follow-fediverse")

@@ -39,6 +39,10 @@ NODEINFO_RELS = (
 LOOKUP_SECONDS = 3.0
 LOOKUP_MAX_BYTES = 64 * 1024
 CACHE_SECONDS = 3600
+# Lookups one visitor's address may cause per minute: the form is anonymous, and each
+# lookup makes up to three requests to a server the visitor names. Past it, servers
+# already looked up still work (cached); others get the account to copy.
+LOOKUPS_PER_MINUTE = 10
 # The follow page of servers whose WebFinger has no subscribe template, by NodeInfo
 # software name; ``{uri}`` is replaced by ``acct:name@host``, ``{account}`` by
 # ``name@host`` (both quoted). GoToSocial and Takahē have no such page.
@@ -146,13 +150,28 @@ async def _lookup(client: GuardedClient, host: str, user: str) -> str:
     return ""
 
 
-def follow_page_pattern(host: str, user: str = "", client: GuardedClient | None = None) -> str:
+def lookup_allowed(address: str) -> bool:
+    """Count one lookup for ``address``; false past ``LOOKUPS_PER_MINUTE`` this minute."""
+    key = f"federation:follow-lookups:{address}"
+    cache.add(key, 0, 60)
+    try:
+        return cache.incr(key) <= LOOKUPS_PER_MINUTE
+    except ValueError:  # expired between add and incr
+        return True
+
+
+def follow_page_pattern(
+    host: str, user: str = "", client: GuardedClient | None = None, *, lookup: bool = True
+) -> str:
     """The follow page of ``host`` with ``{uri}``/``{account}`` left to fill, or "" when
-    none was found within ``LOOKUP_SECONDS``. ``client``: a client to use (tests)."""
+    none was found within ``LOOKUP_SECONDS`` (or, without ``lookup``, none is cached).
+    ``client``: a client to use (tests)."""
     key = f"federation:follow-page:{host}"
     cached = cache.get(key)
     if cached is not None:
         return str(cached)
+    if not lookup:
+        return ""
     policy = replace(
         policy_from_settings(),
         timeout=LOOKUP_SECONDS,
@@ -175,9 +194,13 @@ def follow_page_pattern(host: str, user: str = "", client: GuardedClient | None 
     return pattern
 
 
-def remote_follow_url(instance: str, account: str, client: GuardedClient | None = None) -> str:
+def remote_follow_url(
+    instance: str, account: str, client: GuardedClient | None = None, *, visitor: str = ""
+) -> str:
     """Where to send a visitor who typed ``instance`` to follow ``account``
-    (``name@our-host``): their server's follow page, or "" when it has none we know."""
+    (``name@our-host``): their server's follow page, or "" when it has none we know.
+    ``visitor``: their address, for the per-visitor limit of lookups."""
     host, user = visitor_server(instance)
-    pattern = follow_page_pattern(host, user, client)
+    lookup = not visitor or lookup_allowed(visitor)
+    pattern = follow_page_pattern(host, user, client, lookup=lookup)
     return _fill(pattern, account) if pattern else ""

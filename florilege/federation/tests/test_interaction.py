@@ -124,3 +124,18 @@ def test_what_is_not_a_server_name_is_refused(bad: str) -> None:
 
     with pytest.raises(ValidationError):
         interaction.visitor_server(bad)
+
+
+def test_one_visitor_cannot_make_us_look_up_servers_without_end() -> None:
+    seen: list[str] = []
+    client = server(nodeinfo("n0.example", "mastodon"), seen)
+    for n in range(interaction.LOOKUPS_PER_MINUTE):
+        interaction.remote_follow_url(f"n{n}.example", ACCOUNT, client(), visitor="198.51.100.7")
+    count = len(seen)
+    assert count >= interaction.LOOKUPS_PER_MINUTE
+    late = interaction.remote_follow_url("late.example", ACCOUNT, client(), visitor="198.51.100.7")
+    assert late == "" and len(seen) == count  # no request made
+    # A server looked up before still works, and other visitors are not held back.
+    assert interaction.remote_follow_url("n0.example", ACCOUNT, visitor="198.51.100.7")
+    other = interaction.remote_follow_url("late.example", ACCOUNT, client(), visitor="192.0.2.1")
+    assert other == "" and len(seen) > count
