@@ -116,11 +116,27 @@ OPTIONS: tuple[Option, ...] = (
     Option("HOST", str, "127.0.0.1", "Address `manage.py serve` binds to."),
     Option("PORT", int, "8000", "Port `manage.py serve` listens on."),
     Option(
+        "TLS_CERT",
+        str,
+        "",
+        "Certificate chain (PEM) for `manage.py serve` to answer HTTPS itself, without a "
+        "reverse proxy; needs FLORILEGE_TLS_KEY too.",
+    ),
+    Option("TLS_KEY", str, "", "Private key (PEM, PKCS#8) of FLORILEGE_TLS_CERT."),
+    Option(
         "ALLOW_NETWORKS",
         _networks,
         "",
         "Comma-separated private ranges that fetches may reach (e.g. 127.0.0.0/8 for the demo). "
         "Loopback, private, link-local and metadata addresses are refused otherwise.",
+    ),
+    Option(
+        "CA_BUNDLE",
+        str,
+        "",
+        "File of extra certificate authorities (PEM) that every outgoing request trusts "
+        "besides the usual ones (feeds, federation, deliveries): a private authority. When "
+        "unset, `SSL_CERT_FILE` is used if the environment sets it.",
     ),
     Option("FETCH_TIMEOUT", float, "20", "Seconds allowed for one fetch, connection to last byte."),
     Option(
@@ -341,7 +357,10 @@ class Config:
     HSTS_SECONDS: int
     HOST: str
     PORT: int
+    TLS_CERT: str
+    TLS_KEY: str
     ALLOW_NETWORKS: tuple[Network, ...]
+    CA_BUNDLE: str
     FETCH_TIMEOUT: float
     FETCH_MAX_BYTES: int
     FETCH_MAX_REDIRECTS: int
@@ -423,6 +442,15 @@ def load(environ: Mapping[str, str] | None = None) -> Config:
     if values["FETCH_MAX_ITEMS"] < 1:
         raise ConfigError("FLORILEGE_FETCH_MAX_ITEMS must be at least 1.")
     values["BASE_URL"] = values["BASE_URL"].rstrip("/")
+    # The variable OpenSSL-based tools read: honoured, since an operator who set it for
+    # the machine expects every client on it to trust that authority.
+    if values["CA_BUNDLE"] and not Path(values["CA_BUNDLE"]).is_file():
+        raise ConfigError(f"FLORILEGE_CA_BUNDLE: no such file: {values['CA_BUNDLE']}")
+    system_bundle = env.get("SSL_CERT_FILE", "")
+    if not values["CA_BUNDLE"] and system_bundle and Path(system_bundle).is_file():
+        values["CA_BUNDLE"] = system_bundle
+    if bool(values["TLS_CERT"]) != bool(values["TLS_KEY"]):
+        raise ConfigError("FLORILEGE_TLS_CERT and FLORILEGE_TLS_KEY go together: set both.")
     return Config(**values)
 
 

@@ -28,9 +28,17 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from florilege.curation.models import Scoop
 from florilege.federation import activities, ids
 from florilege.federation.models import LocalActor
-from florilege.federation.services import documents, following, hashtags, inbox, management
+from florilege.federation.services import (
+    documents,
+    following,
+    hashtags,
+    inbox,
+    interaction,
+    management,
+)
 from florilege.federation.services.actors import curator_actor, instance_actor, topic_actor
 from florilege.federation.services.outbox import scoop_note
+from florilege.lib.client import client_address
 from florilege.topics.models import Topic
 
 log = logging.getLogger("florilege.federation")
@@ -252,15 +260,21 @@ def instance_inbox(request: HttpRequest) -> HttpResponse:
 @require_POST
 @csrf_exempt  # a public form that only computes a redirect; nothing is stored
 def remote_follow(request: HttpRequest, slug: str) -> HttpResponse:
-    """Send the visitor to their own instance to follow this topic there."""
+    """Send the visitor to their own server's follow page, or, when it has none we can
+    find, show them the account to look up there."""
     topic = get_object_or_404(Topic, slug=slug, is_public=True)
     account = f"{topic.slug}@{ids.domain()}"
     try:
-        target = following.remote_follow_url(request.POST.get("instance", ""), account)
+        target = interaction.remote_follow_url(
+            request.POST.get("instance", ""), account, visitor=client_address(request.META)
+        )
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
         return redirect(topic.get_absolute_url() + "#follow-fediverse")
-    return HttpResponseRedirect(target)
+    if target:
+        return HttpResponseRedirect(target)
+    context = {"topic": topic, "account": f"@{account}"}
+    return render(request, "federation/follow_by_hand.html", context)
 
 
 @login_required
@@ -303,5 +317,11 @@ def _manage_action(request: HttpRequest, topic: Topic) -> None:
     elif action == "follow":
         following.follow_account(request.user, topic, request.POST.get("account", ""), now)
         messages.success(request, _("Follow request sent."))
+    elif action == "unfollow":
+        raw = request.POST.get("follow", "")
+        if not raw.isdigit():
+            raise ValidationError(_("This topic does not follow this account (any more)."))
+        following.unfollow_account(request.user, topic, int(raw), now)
+        messages.success(request, _("Unfollowed."))
     else:
         raise ValidationError(_("Unknown action."))

@@ -26,6 +26,7 @@ def policy_from_settings() -> FetchPolicy:
         max_redirects=cfg.FETCH_MAX_REDIRECTS,
         per_host=cfg.FETCH_PER_HOST,
         user_agent=f"Florilege/0.1 (+{cfg.BASE_URL})",
+        ca_bundle=cfg.CA_BUNDLE,
     )
 
 

@@ -105,3 +105,27 @@ def _plain(fragment: str, max_length: int | None) -> str:
         cut = text[:max_length].rsplit(" ", 1)[0]
         text = cut + "…"
     return text
+
+
+# Where a post's first sentence ends: a full stop, question or exclamation mark, or an
+# ellipsis followed by a space, or the end of a paragraph or line.
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s|\n")
+_BLOCK_END = re.compile(r"(?i)<br\s*/?>|</(?:p|li|h[1-6]|blockquote|div)>")
+POST_TITLE_LENGTH = 90
+
+
+def title_for_post(warning: str, content: str, *, limit: int = POST_TITLE_LENGTH) -> str:
+    """A title for a post that has none (a fediverse post, a titleless feed item): its
+    content warning when it has one (the author's own label; the content may be what it
+    warns about), else the first sentence of its content, at most ``limit`` characters,
+    cut at a word. "" when both are empty: the caller decides, never a URL from here."""
+    label = html_to_text(warning)
+    if not label:
+        text = html.unescape(nh3.clean(_BLOCK_END.sub("\n", content[:20_000]), tags=set()))
+        for line in _SENTENCE_END.split(text.strip()):
+            label = " ".join(line.split())
+            if label:
+                break
+    if len(label) > limit:
+        label = label[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
+    return label

@@ -81,6 +81,8 @@ class FetchPolicy:
     # Simultaneous requests to one host name from one client: politeness towards small
     # servers, and a bound on what one slow host can hold of a worker's batch.
     per_host: int = 2
+    # A PEM file of authorities trusted besides the usual ones (a private CA); "" for none.
+    ca_bundle: str = ""
 
 
 @dataclass
@@ -298,10 +300,15 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
 
 
 @functools.cache
-def _ssl_context() -> ssl.SSLContext:
-    """One verifying TLS context for every client: building one loads the whole CA bundle,
-    which costs more than a whole cycle of 304 answers."""
-    return httpx.create_ssl_context(trust_env=False)
+def _ssl_context(ca_bundle: str = "") -> ssl.SSLContext:
+    """One verifying TLS context for every client (per extra bundle): building one loads the
+    whole CA bundle, which costs more than a whole cycle of 304 answers. ``ca_bundle`` adds
+    authorities to the usual ones rather than replacing them: an instance that trusts its
+    private authority still federates with the public fediverse."""
+    context = httpx.create_ssl_context(trust_env=False)
+    if ca_bundle:
+        context.load_verify_locations(cafile=ca_bundle)
+    return context
 
 
 class PinnedTransport(httpx.AsyncHTTPTransport):
@@ -536,15 +543,16 @@ class GuardedClient:
         max_origins: int = 256,
         ssl_context: ssl.SSLContext | None = None,
     ) -> None:
-        """``ssl_context``: the authorities to trust, when not the system's (a private CA
-        in tests); certificates are always verified against the host name."""
+        """``ssl_context``: the authorities to trust, when not the system's plus the
+        policy's ``ca_bundle``; certificates are always verified against the host name."""
         self.policy = policy
         self._resolve = resolver
         self._client = httpx.AsyncClient(
             follow_redirects=False,
             timeout=httpx.Timeout(policy.timeout, connect=policy.connect_timeout),
             headers={"User-Agent": policy.user_agent, "Accept-Encoding": ACCEPTED_ENCODINGS},
-            transport=transport or LaneTransport(max_origins, ssl_context),
+            transport=transport
+            or LaneTransport(max_origins, ssl_context or _ssl_context(policy.ca_bundle)),
             trust_env=False,
         )
         self._slots: dict[str, asyncio.Semaphore] = {}

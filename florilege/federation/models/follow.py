@@ -68,3 +68,26 @@ class Block(models.Model):
 
     def __str__(self) -> str:
         return self.actor_uri or self.domain
+
+
+class FollowedPost(models.Model):
+    """A followed account's post, stored as an entry: its object id finds the entry again
+    when the author edits or deletes the post (a Delete names only the id, and the entry
+    is keyed by the post's page, which its feed shares)."""
+
+    object_id = models.URLField(max_length=2000, db_index=True)
+    # Who may edit or delete it: the actor whose Create brought it.
+    author_uri = models.URLField(max_length=2000)
+    entry = models.ForeignKey("sources.Entry", on_delete=models.CASCADE, related_name="+")
+    # The author deleted it while a scoop still used the entry: kept, and flagged to the
+    # topic's curators on its Fediverse page.
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["object_id", "entry"], name="followedpost_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.object_id

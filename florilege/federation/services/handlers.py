@@ -176,13 +176,13 @@ def _from_followed_account(item: InboxItem, obj: dict[str, Any], now: datetime) 
     follows = RemoteFollow.objects.filter(
         remote__uri=item.remote_uri, status=RemoteFollow.Status.ACCEPTED, source__isnull=False
     ).select_related("source")
-    if not follows:
+    if not follows or obj.get("attributedTo", item.remote_uri) != item.remote_uri:
         return False
     from florilege.federation.services.following import store_post
 
     for follow in follows:
         if follow.source is not None:  # always, by the filter above
-            store_post(follow.source, obj, now)
+            store_post(follow.source, obj, now, author=item.remote_uri)
     return True
 
 
@@ -194,9 +194,15 @@ def _update(item: InboxItem, activity: dict[str, Any], now: datetime) -> bool:
         # A profile or key change: refetch from the source rather than trust the payload.
         remote_actor(item.remote_uri, refresh=True)
         return True
+    if obj.get("type") == "Tombstone":
+        return _delete(item, {**activity, "object": obj}, now)
     comment = Comment.objects.filter(remote_id=_id(obj)).first()
     if comment is None:
-        return False
+        from florilege.federation.services.following import update_post
+
+        # The origin check let only the object's own server through; the post's stored
+        # author must also be the one who sends the edit.
+        return update_post(item.remote_uri, obj, now)
     body = activities.text(obj, "content")
     comment.body = body[:20000]
     comment.body_html = sanitize_html(body[:20000])
@@ -211,7 +217,11 @@ def _delete(item: InboxItem, activity: dict[str, Any], now: datetime) -> bool:
         Follower.objects.filter(remote__uri=object_id).delete()
         Reaction.objects.filter(actor_uri=object_id).delete()
         return True
-    return Comment.objects.filter(remote_id=object_id).delete()[0] > 0
+    if Comment.objects.filter(remote_id=object_id).delete()[0] > 0:
+        return True
+    from florilege.federation.services.following import delete_post
+
+    return delete_post(item.remote_uri, object_id, now)
 
 
 # --- answers to our own Follows --------------------------------------------------------------

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from florilege.federation.models import Block, Follower, RemoteFollow
 from florilege.federation.services.actors import topic_actor
+from florilege.federation.services.following import deleted_scooped_posts
 from florilege.federation.services.handlers import answer_follow
 from florilege.topics.models import Topic
 from florilege.topics.services import require_curator
@@ -27,6 +28,7 @@ def overview(user: Any, topic: Topic) -> dict[str, Any]:
         "follower_count": followers.filter(status=Follower.Status.ACCEPTED).count(),
         "blocks": Block.objects.filter(actor=actor).order_by("-id"),
         "following": RemoteFollow.objects.filter(actor=actor).select_related("remote"),
+        "deleted_posts": deleted_scooped_posts(topic),
     }
 
 

@@ -59,6 +59,8 @@ class Peer:
     shared: bool = True
     # path (with its query) -> a document served as is, whatever server it imitates
     documents: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # path -> (content type, body): web pages (an account's profile page)
+    pages: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     # seconds every GET waits before answering: a slow (or hostile) key server
     get_delay: float = 0.0
     in_flight: int = 0
@@ -157,6 +159,10 @@ def start_peer() -> Peer:
                     peer.in_flight -= 1
 
         def _get(self, peer: Peer) -> None:
+            if self.path in peer.pages:
+                ctype, page = peer.pages[self.path]
+                self._reply(200, page, ctype)
+                return
             if self.path in peer.documents:
                 body = json.dumps(peer.documents[self.path]).encode()
                 self._reply(200, body, "application/activity+json")

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import pytest
 from django.contrib.staticfiles import finders
+from django.core.cache import cache
 from django.utils import timezone
 
 from florilege.federation import ids
@@ -107,7 +108,12 @@ def test_topic_page_links_to_the_actor_and_offers_to_follow(client, topic):
     assert f"@{topic.slug}@{DOMAIN}" in html
 
 
-def test_follow_box_sends_the_visitor_to_their_instance(client, topic):
+def test_follow_box_sends_the_visitor_to_their_servers_follow_page(client, topic):
+    # The page found for that server earlier (the lookups are tested in test_interaction).
+    cache.set(
+        "federation:follow-page:mastodon.social",
+        "https://mastodon.social/authorize_interaction?uri={uri}",
+    )
     url = f"/t/{topic.slug}/follow-fediverse/"
     response = client.post(url, {"instance": "https://Mastodon.Social/about"})
     assert response.status_code == 302
@@ -115,7 +121,16 @@ def test_follow_box_sends_the_visitor_to_their_instance(client, topic):
         f"https://mastodon.social/authorize_interaction?uri=acct%3A{topic.slug}%40127.0.0.1%3A8000"
     )
     bad = client.post(url, {"instance": "javascript:alert(1)"}, follow=True)
-    assert "Give your instance" in bad.content.decode()
+    assert "Give your server" in bad.content.decode()
+
+
+def test_follow_box_shows_the_account_when_the_server_has_no_follow_page(client, topic):
+    # GoToSocial has no follow page: sending its users to /authorize_interaction was a 404.
+    cache.delete("federation:follow-page:social.invalid")
+    response = client.post(f"/t/{topic.slug}/follow-fediverse/", {"instance": "social.invalid"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f"@{topic.slug}@{DOMAIN}" in html and "search box" in html
 
 
 def signed_get(client, path, actor, now=None):

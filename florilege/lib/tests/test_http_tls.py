@@ -159,3 +159,39 @@ def test_an_unknown_authority_is_refused_by_the_default_trust_store(served) -> N
         fetch(f"https://feeds.test:{server.port}/feed.xml", None)
     assert caught.value.kind == "tls"
     assert server.requests == []
+
+
+# --- a private authority trusted through the settings ---------------------------------------
+
+
+def test_the_ca_bundle_setting_is_trusted_by_every_outgoing_request(
+    served, authority, settings
+) -> None:
+    """FLORILEGE_CA_BUNDLE reaches the client that fetching, federation and delivery all
+    build from the settings (``policy_from_settings``), with no context passed by hand."""
+    import dataclasses
+
+    from florilege.lib.fetching import fetch_one
+
+    server, _ = served("localhost")
+    url = f"https://localhost:{server.port}/feed.xml"
+    with pytest.raises(FetchError):
+        fetch_one(url)  # the system's authorities alone do not know ours
+    settings.CONFIG = dataclasses.replace(settings.CONFIG, CA_BUNDLE=str(authority.ca_file))
+    response = fetch_one(url)
+    assert response.status == 200 and response.content == FEED
+
+
+def test_ssl_cert_file_is_honoured_and_a_missing_bundle_refused(authority, tmp_path) -> None:
+    from florilege import config
+
+    base = {"FLORILEGE_DEBUG": "1", "FLORILEGE_DATA_DIR": str(tmp_path)}
+    assert config.load(base).CA_BUNDLE == ""
+    cfg = config.load({**base, "SSL_CERT_FILE": str(authority.ca_file)})
+    assert str(authority.ca_file) == cfg.CA_BUNDLE
+    mine = tmp_path / "mine.pem"
+    mine.write_bytes(authority.ca_file.read_bytes())
+    both = {**base, "SSL_CERT_FILE": str(authority.ca_file), "FLORILEGE_CA_BUNDLE": str(mine)}
+    assert str(mine) == config.load(both).CA_BUNDLE
+    with pytest.raises(config.ConfigError, match="no such file"):
+        config.load({**base, "FLORILEGE_CA_BUNDLE": str(tmp_path / "absent.pem")})

@@ -25,7 +25,13 @@ from django.db.models import (
     TextField,
 )
 
-from florilege.lib.html import clean_text, html_to_text, sanitize_html, sanitized_to_text
+from florilege.lib.html import (
+    clean_text,
+    html_to_text,
+    sanitize_html,
+    sanitized_to_text,
+    title_for_post,
+)
 from florilege.lib.text.fingerprint import entry_fingerprints
 from florilege.lib.text.language import detect_languages
 from florilege.lib.urls import absolutize, canonical_url, is_http_url
@@ -124,7 +130,10 @@ def build_entry(source: Source, parsed: ParsedEntry, now: datetime) -> Entry:
         guid=parsed.id[:2000],
         url=link[:2000],
         canonical_url=canonical[:2000],
-        title=html_to_text(parsed.title, max_length=MAX_TITLE - 1) or link[:MAX_TITLE],
+        # A titleless item (a microblog post) is named by its first sentence, not its URL.
+        title=html_to_text(parsed.title, max_length=MAX_TITLE - 1)
+        or title_for_post("", parsed.content or parsed.summary)
+        or link[:MAX_TITLE],
         summary=sanitize_html(parsed.summary),
         content=sanitize_html(parsed.content),
         author=html_to_text(parsed.author)[:300],

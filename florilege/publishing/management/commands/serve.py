@@ -82,8 +82,10 @@ class Command(BaseCommand):
             "--workers-kill-timeout", str(WEB_WORKERS_KILL_SECONDS),
             "florilege.wsgi:application",
         ]  # fmt: skip
+        server[-1:-1] = tls_arguments(cfg)
+        scheme = "https" if cfg.TLS_CERT else "http"
         supervisor = Supervisor(server, [*manage, "worker"])
-        self.stdout.write(f"Serving on http://{cfg.HOST}:{cfg.PORT}/ (Ctrl-C stops everything)")
+        self.stdout.write(f"Serving on {scheme}://{cfg.HOST}:{cfg.PORT}/ (Ctrl-C stops everything)")
         self.stdout.flush()
         code = supervisor.run()
         self.stdout.write("Stopped.")
@@ -177,6 +179,14 @@ def stop_all(procs: list[subprocess.Popen[bytes]], grace: float) -> None:
         _signal_group(proc, signal.SIGKILL)
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=1)
+
+
+def tls_arguments(cfg: Any) -> list[str]:
+    """granian's own HTTPS, when FLORILEGE_TLS_CERT and FLORILEGE_TLS_KEY are set (both or
+    neither, checked by the configuration)."""
+    if not cfg.TLS_CERT:
+        return []
+    return ["--ssl-certificate", cfg.TLS_CERT, "--ssl-keyfile", cfg.TLS_KEY]
 
 
 def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
