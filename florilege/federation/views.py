@@ -31,6 +31,7 @@ from florilege.federation.models import LocalActor
 from florilege.federation.services import documents, following, inbox, management
 from florilege.federation.services.actors import curator_actor, instance_actor, topic_actor
 from florilege.federation.services.outbox import scoop_note
+from florilege.lib.params import positive_id
 from florilege.topics.models import Topic
 
 log = logging.getLogger("florilege.federation")
@@ -248,10 +249,10 @@ def manage(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _follower_id(request: HttpRequest) -> int:
-    raw = request.POST.get("follower", "")
-    if not raw.isdigit():
+    follower = positive_id(request.POST.get("follower", ""))
+    if follower is None:
         raise ValidationError(_("This follower does not exist (any more)."))
-    return int(raw)
+    return follower
 
 
 def _manage_action(request: HttpRequest, topic: Topic) -> None:

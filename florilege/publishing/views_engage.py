@@ -12,17 +12,17 @@ from __future__ import annotations
 import json
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from florilege.curation.models import Scoop
+from florilege.lib.params import bounded_int, local_path
 from florilege.publishing.feeds import absolute
 from florilege.publishing.forms_engage import CommentForm, FollowForm
 from florilege.publishing.models import Comment
@@ -201,20 +201,17 @@ def useful(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         return _refused_cross_site(request)
     now = timezone.now()
     reactions.mark_useful(item, reader_hash(request, now), now)
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        back = item.get_absolute_url() + f"#scoop-{item.pk}"
-    return redirect(back)
+    # A path on this site only, and redirected to as a path: ``redirect()`` would take a
+    # word for the name of a view and fail to find it.
+    default = item.get_absolute_url() + f"#scoop-{item.pk}"
+    return HttpResponseRedirect(local_path(request.POST.get("next"), default))
 
 
 # Embeds ------------------------------------------------------------------------------------
 
 
 def _embed_count(request: HttpRequest) -> int:
-    try:
-        return max(1, min(EMBED_MAX, int(request.GET.get("n", EMBED_DEFAULT))))
-    except ValueError:
-        return EMBED_DEFAULT
+    return bounded_int(request.GET.get("n", ""), EMBED_DEFAULT, 1, EMBED_MAX)
 
 
 def _latest(topic: Topic, n: int) -> list[Scoop]:
