@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime
 
-from django.conf import settings
 from django.db import OperationalError
 from django.http import HttpRequest
 from django.utils import timezone
@@ -21,6 +20,7 @@ from florilege.analytics.services import (
     record_view,
     visitor_hash,
 )
+from florilege.analytics.throttle import client_address
 from florilege.topics.models import Topic
 
 log = logging.getLogger("florilege.analytics")
@@ -36,15 +36,6 @@ def forget_counted() -> None:
     _counted.clear()
 
 
-def _visitor_address(meta) -> str:
-    address = meta.get("REMOTE_ADDR", "")
-    forwarded = meta.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded and settings.CONFIG.TRUST_X_FORWARDED_FOR:
-        # Only the last hop was added by our own proxy; earlier ones are the client's word.
-        address = forwarded.rsplit(",", 1)[-1].strip()
-    return address
-
-
 def already_counted(meta, topic_id: int, now: datetime) -> bool:
     """True when this view needs no counting: a robot, or a visitor this process counted
     today. Never touches the database (False when it would have to)."""
@@ -54,7 +45,7 @@ def already_counted(meta, topic_id: int, now: datetime) -> bool:
     salt = known_salt(now.date())
     if salt is None or _counted_day != [now.date()]:
         return False
-    return (topic_id, visitor_hash(_visitor_address(meta), user_agent, salt)) in _counted
+    return (topic_id, visitor_hash(client_address(meta), user_agent, salt)) in _counted
 
 
 def count_view_of(request: HttpRequest, topic_id: int) -> None:
@@ -64,7 +55,7 @@ def count_view_of(request: HttpRequest, topic_id: int) -> None:
 
 
 def count_view(request: HttpRequest, topic: Topic) -> None:
-    address = _visitor_address(request.META)
+    address = client_address(request.META)
     user_agent = request.META.get("HTTP_USER_AGENT", "")
     if is_probably_bot(user_agent):
         return

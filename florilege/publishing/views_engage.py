@@ -10,7 +10,9 @@ its Origin header; honeypots and rate limits handle robots.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,13 +23,13 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
+from florilege.analytics import throttle
 from florilege.curation.models import Scoop
 from florilege.lib.params import bounded_int, local_path
 from florilege.publishing.feeds import absolute
 from florilege.publishing.forms_engage import CommentForm, FollowForm
 from florilege.publishing.models import Comment
 from florilege.publishing.services import comments, follow, reactions
-from florilege.publishing.services.visitors import address_hash, reader_hash
 from florilege.topics.models import Topic
 
 EMBED_DEFAULT = 5
@@ -63,6 +65,17 @@ def _refused_cross_site(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _within_limit(request: HttpRequest, action: str, now: datetime) -> str | None:
+    """The reader's key for a "useful" or a report, or None past the hourly limit."""
+    reader = throttle.reader_key(request, now)
+    limit = settings.CONFIG.READER_REACTIONS_PER_HOUR
+    return reader if throttle.allow(action, reader, limit, now) else None
+
+
+def _too_many(request: HttpRequest) -> HttpResponse:
+    return render(request, "429.html", status=429)
+
+
 # Follow by email ---------------------------------------------------------------------------
 
 
@@ -79,7 +92,7 @@ def follow_topic(request: HttpRequest, slug: str) -> HttpResponse:
             topic,
             form.cleaned_data["email"],
             form.cleaned_data["frequency"],
-            address_hash(request, now),
+            throttle.reader_key(request, now),
             now,
         )
         # The email itself is sent by a worker: a mail server that is down or refuses is
@@ -161,7 +174,7 @@ def comment(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             name=form.cleaned_data["name"],
             email=form.cleaned_data["email"],
             body=form.cleaned_data["body"],
-            visitor=address_hash(request, now),
+            visitor=throttle.reader_key(request, now),
             now=now,
         )
         if posted.comment is None:
@@ -188,7 +201,10 @@ def report_comment(request: HttpRequest, slug: str, comment_id: int) -> HttpResp
     if _cross_site(request):
         return _refused_cross_site(request)
     now = timezone.now()
-    comments.report(target, reader_hash(request, now), now)
+    reader = _within_limit(request, "report", now)
+    if reader is None:
+        return _too_many(request)
+    comments.report(target, reader, now)
     messages.success(request, _("Thank you: a curator will look at this comment."))
     return redirect(item.get_absolute_url() + "#comments")
 
@@ -200,7 +216,10 @@ def useful(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if _cross_site(request):
         return _refused_cross_site(request)
     now = timezone.now()
-    reactions.mark_useful(item, reader_hash(request, now), now)
+    reader = _within_limit(request, "useful", now)
+    if reader is None:
+        return _too_many(request)
+    reactions.mark_useful(item, reader, now)
     # A path on this site only, and redirected to as a path: ``redirect()`` would take a
     # word for the name of a view and fail to find it.
     default = item.get_absolute_url() + f"#scoop-{item.pk}"
