@@ -46,7 +46,8 @@ def _scoop(slug: str, pk: int) -> Scoop:
     )
 
 
-def _cross_site(request: HttpRequest) -> bool:
+def cross_site(request: HttpRequest) -> bool:
+    """A browser's post from another site's page (its Origin header says so)."""
     origin = request.META.get("HTTP_ORIGIN")
     return bool(origin) and origin != f"{request.scheme}://{request.get_host()}"
 
@@ -56,7 +57,7 @@ def _notice(request: HttpRequest, title: str, text: str, status: int = 200) -> H
     return render(request, "publishing/engage/notice.html", context, status=status)
 
 
-def _refused_cross_site(request: HttpRequest) -> HttpResponse:
+def _refusedcross_site(request: HttpRequest) -> HttpResponse:
     return _notice(
         request,
         _("Not sent"),
@@ -83,8 +84,8 @@ def _too_many(request: HttpRequest) -> HttpResponse:
 @require_POST
 def follow_topic(request: HttpRequest, slug: str) -> HttpResponse:
     topic = _topic(slug)
-    if _cross_site(request):
-        return _refused_cross_site(request)
+    if cross_site(request):
+        return _refusedcross_site(request)
     form = FollowForm(request.POST)
     if form.is_valid() and not form.is_bot:
         now = timezone.now()
@@ -161,8 +162,8 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 def comment(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     item = _scoop(slug, pk)
-    if _cross_site(request):
-        return _refused_cross_site(request)
+    if cross_site(request):
+        return _refusedcross_site(request)
     form = CommentForm(request.POST)
     if form.is_valid() and form.is_bot:
         messages.success(request, _("Thank you: your comment will appear once approved."))
@@ -198,8 +199,8 @@ def report_comment(request: HttpRequest, slug: str, comment_id: int) -> HttpResp
         comments.shown_on_topic(slug).select_related("scoop__topic"), pk=comment_id
     )
     item = target.scoop
-    if _cross_site(request):
-        return _refused_cross_site(request)
+    if cross_site(request):
+        return _refusedcross_site(request)
     now = timezone.now()
     reader = _within_limit(request, "report", now)
     if reader is None:
@@ -213,8 +214,8 @@ def report_comment(request: HttpRequest, slug: str, comment_id: int) -> HttpResp
 @require_POST
 def useful(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     item = _scoop(slug, pk)
-    if _cross_site(request):
-        return _refused_cross_site(request)
+    if cross_site(request):
+        return _refusedcross_site(request)
     now = timezone.now()
     reader = _within_limit(request, "useful", now)
     if reader is None:
