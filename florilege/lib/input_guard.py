@@ -13,12 +13,11 @@ import re
 from collections.abc import Callable
 from urllib.parse import unquote_to_bytes
 
-from django.core.handlers.wsgi import WSGIRequest
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 _PATH_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_FORM = "application/x-www-form-urlencoded"
+_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def bad_request(request: HttpRequest) -> HttpResponse:
@@ -26,27 +25,15 @@ def bad_request(request: HttpRequest) -> HttpResponse:
     return render(request, "400.html", status=400)
 
 
-def _as_text(raw: str) -> str | None:
-    """WSGI hands over the request's bytes as latin-1 text: their UTF-8 reading, or None."""
-    try:
-        return raw.encode("latin-1").decode("utf-8")
-    except (UnicodeEncodeError, UnicodeDecodeError):
-        return None
-
-
 def _path_is_bad(request: HttpRequest) -> bool:
-    if isinstance(request, WSGIRequest):
-        path = _as_text(request.META.get("PATH_INFO", ""))
-        if path is None:
-            return True
-        # A %-escape of bytes that are not UTF-8 is as bad as the bytes themselves.
-        try:
-            unquote_to_bytes(path).decode("utf-8")
-        except UnicodeDecodeError:
-            return True
-    else:
-        path = request.path_info
-    return bool(_PATH_CONTROL.search(path)) or bool(_PATH_CONTROL.search(request.path_info))
+    path = request.path_info
+    # Django turns the path's bytes that are not UTF-8 into %-escapes (and so does a
+    # client that escapes them itself): undone, they must read as UTF-8.
+    try:
+        unquote_to_bytes(path).decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return bool(_PATH_CONTROL.search(path))
 
 
 def _query_is_bad(raw: str) -> bool:
@@ -60,7 +47,7 @@ def _query_is_bad(raw: str) -> bool:
 
 
 def _form_is_bad(request: HttpRequest) -> bool:
-    if request.method != "POST" or request.content_type != _FORM:
+    if request.method != "POST" or request.content_type not in _FORMS:
         return False
     return any("\x00" in key or any("\x00" in v for v in values)
                for key, values in request.POST.lists())  # fmt: skip

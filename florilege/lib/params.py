@@ -25,7 +25,8 @@ def positive_id(raw: object) -> int | None:
 
 def bounded_int(raw: object, default: int, low: int, high: int) -> int:
     """An integer between ``low`` and ``high`` (a value outside is brought back to the
-    nearest bound); ``default`` when ``raw`` is not a plain integer at all."""
+    nearest bound); ``default`` when ``raw`` is not a plain integer of at most 19 digits
+    (no number anyone means has more)."""
     if not isinstance(raw, str) or not _SIGNED.fullmatch(raw.strip()):
         return default
     return max(low, min(high, int(raw)))
