@@ -67,7 +67,8 @@ def signature_valid(secret: str, body: bytes, header: str) -> bool:
     if algorithm is None or not digest:
         return False
     expected = hmac.new(secret.encode(), body, algorithm).hexdigest()
-    return hmac.compare_digest(expected, digest.strip().lower())
+    # As bytes: the header may hold any latin-1 character, which compare_digest refuses in str.
+    return hmac.compare_digest(expected.encode(), digest.strip().lower().encode())
 
 
 def sign(secret: str, body: bytes, method: str = "sha256") -> str:

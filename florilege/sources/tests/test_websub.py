@@ -122,6 +122,7 @@ def test_signature_accepts_every_spec_method(method: str) -> None:
         (SECRET, "md5=" + "0" * 32),  # method the spec does not allow
         (SECRET, "sha256="),  # no digest
         (SECRET, "sha256"),  # no '='
+        (SECRET, "sha256=é" + "0" * 63),  # not ASCII: refused, not an error
         ("", websub.sign("", b"<rss/>")),  # we gave no secret: nothing is authentic
     ],
 )
