@@ -268,3 +268,182 @@ def test_mastodon_share_refuses_what_is_not_a_host_name(client, instance, method
     response = getattr(client, method)("/share/mastodon/", {"instance": instance, "text": "Hi"})
     assert response.status_code == 400 and "Location" not in response
     assert "Enter the address of your Mastodon server" in response.content.decode()
+
+
+def test_sitemap_and_robots(client, topic, corpus) -> None:
+    sitemap = client.get("/sitemap.xml")
+    assert sitemap["Content-Type"].startswith("application/xml")
+    from lxml import etree
+
+    root = etree.fromstring(sitemap.content)
+    locs = [e.text for e in root.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
+    assert "http://127.0.0.1:8000/t/social-networks/" in locs
+    assert "http://127.0.0.1:8000" + corpus["mod"].get_absolute_url() in locs
+    assert not any("tomorrow" in loc for loc in locs)
+    robots = client.get("/robots.txt").content.decode()
+    assert "Disallow: /curate/" in robots
+    assert "Sitemap: http://127.0.0.1:8000/sitemap.xml" in robots
+
+
+def test_french_reader_gets_french_page_and_dates(client, topic, corpus) -> None:
+    url = topic.get_absolute_url()
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert english["X-Page-Cache"] == "miss"
+    assert client.get(url, HTTP_ACCEPT_LANGUAGE="en")["X-Page-Cache"] == "hit"
+    french = client.get(url, HTTP_ACCEPT_LANGUAGE="fr-FR,fr;q=0.9")
+    body = french.content.decode()
+    assert french["X-Page-Cache"] == "miss"  # never the English copy
+    assert '<html lang="fr">' in body and "Sélectionné par" in body and "2 mars 2026" in body
+    assert "March 2, 2026" in english.content.decode()
+    assert "Accept-Language" in french["Vary"] and "Cookie" in french["Vary"]
+
+
+def test_language_switcher_works_without_javascript_or_token(client, topic) -> None:
+    client.handler.enforce_csrf_checks = True
+    body = client.get(topic.get_absolute_url()).content.decode()
+    assert 'action="/i18n/setlang/"' in body and "csrfmiddlewaretoken" not in body
+    response = client.post("/i18n/setlang/", {"language": "fr", "next": topic.get_absolute_url()})
+    assert response.status_code == 302 and response["Location"] == topic.get_absolute_url()
+    page = client.get(topic.get_absolute_url()).content.decode()
+    assert '<html lang="fr">' in page and "Rien de sélectionné" in page
+
+
+def test_numbers_are_localised(client, topic) -> None:
+    from florilege.analytics.models import TopicDailyViews
+
+    TopicDailyViews.objects.create(topic=topic, day=NOW.date(), views=12345)
+    en = client.get(topic.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    fr = client.get(topic.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "12,345 views" in en
+    assert "12\u202f345 vues" in fr or "12 345 vues" in fr or "12\xa0345 vues" in fr
+
+
+def test_cached_page_changes_with_its_topic(client, topic, curator, corpus) -> None:
+    url = topic.get_absolute_url()
+    client.get(url)
+    assert client.get(url)["X-Page-Cache"] == "hit"
+    add(topic, curator, "Fresh scoop just published")
+    fresh = client.get(url)
+    assert (
+        fresh["X-Page-Cache"] == "miss" and "Fresh scoop just published" in fresh.content.decode()
+    )
+    topic.title = "Renamed topic"
+    topic.save()
+    assert "Renamed topic" in client.get(url).content.decode()
+    Scoop.objects.filter(title="Fresh scoop just published").delete()
+    assert "Fresh scoop just published" not in client.get(url).content.decode()
+    topic.is_public = False
+    topic.save()
+    assert client.get(url).status_code == 404
+
+
+def test_signed_in_users_are_never_served_the_cache(client, topic, curator, corpus) -> None:
+    url = topic.get_absolute_url()
+    client.get(url)
+    client.force_login(curator)
+    response = client.get(url)
+    assert not response.has_header("X-Page-Cache")
+    assert "Curate" in response.content.decode() and "Log out" in response.content.decode()
+    client.logout()
+    client.cookies.clear()
+    anonymous = client.get(url)
+    assert anonymous["X-Page-Cache"] == "hit" and "Log out" not in anonymous.content.decode()
+
+
+def test_cache_answers_conditional_get(client, topic, corpus) -> None:
+    url = topic.get_absolute_url()
+    etag = client.get(url)["ETag"]
+    assert client.get(url)["X-Page-Cache"] == "hit"
+    assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
+
+
+def test_hit_is_cheap(client, topic, corpus, django_assert_max_num_queries) -> None:
+    url = topic.get_absolute_url()
+    client.get(url)
+    with django_assert_max_num_queries(0):
+        # A robot (no visitor counted) on a warm cache within the version memo: no query.
+        assert client.get(url)["X-Page-Cache"] == "hit"
+
+
+def test_accent_colour_and_banner(client_in, topic) -> None:
+    response = client_in.post(
+        reverse("curation:topic_edit", args=[topic.slug]),
+        {
+            "title": topic.title,
+            "slug": topic.slug,
+            "description": "",
+            "languages": "en",
+            "keywords": "",
+            "accent_color": "#FFFF00",
+            "header_image_url": "https://img.example/banner.jpg",
+        },
+    )
+    assert response.status_code == 302
+    topic.refresh_from_db()
+    assert topic.accent_color == "#ffff00"
+    client_in.logout()
+    body = client_in.get(topic.get_absolute_url()).content.decode()
+    # Yellow on white is unreadable: the page uses a darker shade of it.
+    light, dark = must_search(
+        r"--accent:(#[0-9a-f]{6})}@media.*?--accent:(#[0-9a-f]{6})", body
+    ).groups()
+    from florilege.publishing.presentation import contrast
+
+    assert light != "#ffff00" and contrast(light, "#ffffff") >= 4.5
+    assert contrast(dark, "#1f1f25") >= 4.5
+    assert 'class="banner" src="https://img.example/banner.jpg"' in body
+    assert 'content="https://img.example/banner.jpg"' in body  # og:image
+
+
+@pytest.mark.parametrize("bad", ["red", "#12345", "#gggggg", "url(x)"])
+def test_bad_accent_colour_is_refused(client_in, topic, bad) -> None:
+    response = client_in.post(
+        reverse("curation:topic_edit", args=[topic.slug]),
+        {"title": topic.title, "slug": topic.slug, "accent_color": bad},
+    )
+    assert response.status_code == 200 and "Enter a colour as #rrggbb." in response.content.decode()
+    topic.refresh_from_db()
+    assert topic.accent_color == ""
+
+
+def test_scheduled_scoop_shortens_the_cache(client, topic, curator) -> None:
+    url = topic.get_absolute_url()
+    add(topic, curator, "Due in a moment", published_at=timezone.now() + timedelta(seconds=1))
+    client.get(url)
+    import time
+
+    time.sleep(1.2)
+    assert "Due in a moment" in client.get(url).content.decode()
+
+
+def test_postgres_search_expression_is_the_indexed_one(topic) -> None:
+    """If search.PG_DOCUMENT drifts from the migration's index, search scans every row."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(
+            f"EXPLAIN SELECT 1 FROM curation_scoop WHERE {search.PG_DOCUMENT} @@ "
+            "(plainto_tsquery('french', %s) || plainto_tsquery('english', %s))",
+            ["reseau", "reseau"],
+        )
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "scoop_fulltext" in plan, plan
+
+
+def test_tags_with_accents_spaces_and_slashes(client, topic, curator) -> None:
+    add(topic, curator, "Accented", tags=["modération", "open source", "a/b"])
+    body = client.get(topic.get_absolute_url()).content.decode()
+    assert 'href="/t/social-networks/tag/mod%C3%A9ration/"' in body
+    assert 'href="/t/social-networks/tag/open%20source/"' in body
+    assert "#a/b" in body and "/tag/a/b/" not in body  # shown, not linked
+    for path in (
+        "/t/social-networks/tag/mod%C3%A9ration/",
+        "/t/social-networks/tag/open%20source/",
+    ):
+        page = client.get(path)
+        assert page.status_code == 200 and "Accented" in page.content.decode()
+    feed = feedparser.parse(client.get("/t/social-networks/tag/mod%C3%A9ration/feed.atom").content)
+    assert [e.title for e in feed.entries] == ["Accented"]
