@@ -14,6 +14,7 @@ import inspect
 import re
 import sys
 import time
+import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import quote
@@ -209,6 +210,8 @@ def world(topic, team, curator, django_user_model) -> World:  # noqa: F811 - the
 
 
 class Sweep:
+    """Sends the requests, counts them, and keeps each server error with its traceback."""
+
     def __init__(self) -> None:
         self.count = 0
         self.failures: list[str] = []
@@ -219,8 +222,6 @@ class Sweep:
         got_request_exception.disconnect(self._record)
 
     def _record(self, sender, request=None, **kwargs) -> None:
-        import traceback
-
         self._last_error = traceback.format_exc(limit=-3)
 
     def request(self, client: Client, method: str, path: str, label: str, **kwargs) -> int:
