@@ -57,7 +57,9 @@ class RateEvent(models.Model):
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        indexes = [models.Index(fields=["action", "visitor", "at"], name="ratelimit_lookup")]
+        # Its table since it moved here from publishing (kept, with its rows).
+        db_table = "publishing_rateevent"
+        indexes = [models.Index(fields=["action", "visitor", "at"], name="rateevent_lookup")]
 
     def __str__(self) -> str:
         return f"{self.action} at {self.at}"
