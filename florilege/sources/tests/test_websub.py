@@ -165,6 +165,7 @@ def test_subscription_form() -> None:
         ("0", websub.MIN_LEASE),
         ("-5", websub.MIN_LEASE),
         (str(10 * 365 * 86400), websub.MAX_LEASE),
+        ("9" * 40, websub.REQUESTED_LEASE),  # more days than timedelta holds: not a 500
     ],
 )
 def test_lease_end(raw: str | None, expected: timedelta) -> None:
