@@ -250,7 +250,7 @@ OPTIONS: tuple[Option, ...] = (
         "READER_SUGGESTIONS_PER_HOUR",
         int,
         "5",
-        "Pages one visitor (hashed, no address stored) may suggest to topics per hour.",
+        "Pages one address (hashed, never stored) may suggest to topics per hour.",
     ),
     # Readers' engagement: email, comments, reactions.
     Option("EMAIL_HOST", str, "localhost", "SMTP server for confirmations and digests."),
@@ -291,6 +291,12 @@ OPTIONS: tuple[Option, ...] = (
         int,
         "5",
         "Follow requests one address may send in an hour (each sends a confirmation email).",
+    ),
+    Option(
+        "READER_REACTIONS_PER_HOUR",
+        int,
+        "30",
+        '"Useful" votes and comment reports one address may send in an hour.',
     ),
     Option(
         "COMMENT_REPORTS_TO_HIDE",
@@ -396,6 +402,7 @@ class Config:
     REDIS_URL: str
     COMMENTS_PER_HOUR: int
     SUBSCRIBES_PER_HOUR: int
+    READER_REACTIONS_PER_HOUR: int
     COMMENT_REPORTS_TO_HIDE: int
     INVITATION_DAYS: int
     PAGE_CACHE_SECONDS: int

@@ -36,10 +36,6 @@ def forget_counted() -> None:
     _counted.clear()
 
 
-def _visitor_address(meta) -> str:
-    return client_address(meta)
-
-
 def already_counted(meta, topic_id: int, now: datetime) -> bool:
     """True when this view needs no counting: a robot, or a visitor this process counted
     today. Never touches the database (False when it would have to)."""
@@ -49,7 +45,7 @@ def already_counted(meta, topic_id: int, now: datetime) -> bool:
     salt = known_salt(now.date())
     if salt is None or _counted_day != [now.date()]:
         return False
-    return (topic_id, visitor_hash(_visitor_address(meta), user_agent, salt)) in _counted
+    return (topic_id, visitor_hash(client_address(meta), user_agent, salt)) in _counted
 
 
 def count_view_of(request: HttpRequest, topic_id: int) -> None:
@@ -59,7 +55,7 @@ def count_view_of(request: HttpRequest, topic_id: int) -> None:
 
 
 def count_view(request: HttpRequest, topic: Topic) -> None:
-    address = _visitor_address(request.META)
+    address = client_address(request.META)
     user_agent = request.META.get("HTTP_USER_AGENT", "")
     if is_probably_bot(user_agent):
         return

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 
 
 class DailySalt(models.Model):
@@ -45,3 +46,20 @@ class TopicDailyViews(models.Model):
 
     def __str__(self) -> str:
         return f"{self.views} views of {self.topic_id} on {self.day}"
+
+
+class RateEvent(models.Model):
+    """One rate-limited action of a readers' form by a hashed address (see
+    ``analytics.throttle``); rows older than the window are pruned as new ones arrive."""
+
+    action = models.CharField(max_length=20)
+    visitor = models.CharField(max_length=64)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        # Its table since it moved here from publishing (kept, with its rows).
+        db_table = "publishing_rateevent"
+        indexes = [models.Index(fields=["action", "visitor", "at"], name="rateevent_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.action} at {self.at}"

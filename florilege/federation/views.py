@@ -39,6 +39,7 @@ from florilege.federation.services import (
 from florilege.federation.services.actors import curator_actor, instance_actor, topic_actor
 from florilege.federation.services.outbox import scoop_note
 from florilege.lib.client import client_address
+from florilege.lib.params import positive_id
 from florilege.topics.models import Topic
 
 log = logging.getLogger("florilege.federation")
@@ -293,10 +294,10 @@ def manage(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _follower_id(request: HttpRequest) -> int:
-    raw = request.POST.get("follower", "")
-    if not raw.isdigit():
+    follower = positive_id(request.POST.get("follower", ""))
+    if follower is None:
         raise ValidationError(_("This follower does not exist (any more)."))
-    return int(raw)
+    return follower
 
 
 def _manage_action(request: HttpRequest, topic: Topic) -> None:

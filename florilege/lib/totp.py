@@ -53,7 +53,9 @@ def verify(secret: str, code: str, unix_time: float, last_counter: int | None = 
     seen over someone's shoulder cannot be used a second time.
     """
     code = "".join(code.split())
-    if len(code) != DIGITS or not code.isdigit():
+    # isascii: "²" and other digits of other scripts pass isdigit(), and then
+    # compare_digest refuses them in a str.
+    if len(code) != DIGITS or not (code.isascii() and code.isdigit()):
         return None
     key = _key(secret)
     now = counter_at(unix_time)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -57,7 +59,10 @@ class CommentForm(HoneypotForm):
         return self.cleaned_data["email"]
 
 
+@cache
 def _time_zones() -> list[tuple[str, str]]:
+    """Every time zone name: read from the system's zoneinfo files, a walk of hundreds of
+    files that took most of the digest page's time, so done once per process."""
     from zoneinfo import available_timezones
 
     return [(name, name) for name in sorted(available_timezones())]

@@ -81,15 +81,21 @@ def share_links(url: str, title: str) -> dict[str, str]:
 
 
 _HOST = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+# A fediverse handle, "@me@fosstodon.org" or "me@fosstodon.org": its host is the server.
+_HANDLE = re.compile(r"@?[a-z0-9_.-]{1,64}@(?P<host>[^@/\\:\s]+)")
 
 
 def mastodon_instance(raw: str) -> str | None:
     """A reader's instance ("mastodon.social", "https://piaille.fr/", "@me@fosstodon.org")
-    as a bare host name, or None when it is not one (no paths, ports or addresses)."""
+    as a bare host name, or None when it is not one: no path, port, IP address, userinfo
+    ("https://evil@x.example") or backslash, only a domain name."""
     value = (raw or "").strip().lower()[:300]
-    value = re.sub(r"^https?://", "", value).rstrip("/")
-    if "@" in value:
-        value = value.rsplit("@", 1)[1]
+    handle = _HANDLE.fullmatch(value)
+    if handle:
+        value = handle["host"]
+    else:
+        value = re.sub(r"^https?://", "", value)
+        value = value.removesuffix("/")
     try:
         value = value.encode("idna").decode("ascii")
     except UnicodeError:

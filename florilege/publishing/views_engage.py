@@ -10,24 +10,26 @@ its Origin header; honeypots and rate limits handle robots.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
+from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
+from florilege.analytics import throttle
 from florilege.curation.models import Scoop
 from florilege.lib.csp import frameable_anywhere
+from florilege.lib.params import bounded_int, local_path
 from florilege.publishing.feeds import absolute
 from florilege.publishing.forms_engage import CommentForm, FollowForm
 from florilege.publishing.models import Comment
 from florilege.publishing.services import comments, follow, reactions
-from florilege.publishing.services.visitors import address_hash, reader_hash
 from florilege.topics.models import Topic
 
 EMBED_DEFAULT = 5
@@ -44,7 +46,8 @@ def _scoop(slug: str, pk: int) -> Scoop:
     )
 
 
-def _cross_site(request: HttpRequest) -> bool:
+def cross_site(request: HttpRequest) -> bool:
+    """A browser's post from another site's page (its Origin header says so)."""
     origin = request.META.get("HTTP_ORIGIN")
     return bool(origin) and origin != f"{request.scheme}://{request.get_host()}"
 
@@ -54,13 +57,24 @@ def _notice(request: HttpRequest, title: str, text: str, status: int = 200) -> H
     return render(request, "publishing/engage/notice.html", context, status=status)
 
 
-def _refused_cross_site(request: HttpRequest) -> HttpResponse:
+def _refusedcross_site(request: HttpRequest) -> HttpResponse:
     return _notice(
         request,
         _("Not sent"),
         _("This form can only be sent from this site's own pages."),
         status=403,
     )
+
+
+def _within_limit(request: HttpRequest, action: str, now: datetime) -> str | None:
+    """The reader's key for a "useful" or a report, or None past the hourly limit."""
+    reader = throttle.reader_key(request, now)
+    limit = settings.CONFIG.READER_REACTIONS_PER_HOUR
+    return reader if throttle.allow(action, reader, limit, now) else None
+
+
+def _too_many(request: HttpRequest) -> HttpResponse:
+    return render(request, "429.html", status=429)
 
 
 # Follow by email ---------------------------------------------------------------------------
@@ -70,8 +84,8 @@ def _refused_cross_site(request: HttpRequest) -> HttpResponse:
 @require_POST
 def follow_topic(request: HttpRequest, slug: str) -> HttpResponse:
     topic = _topic(slug)
-    if _cross_site(request):
-        return _refused_cross_site(request)
+    if cross_site(request):
+        return _refusedcross_site(request)
     form = FollowForm(request.POST)
     if form.is_valid() and not form.is_bot:
         now = timezone.now()
@@ -79,7 +93,7 @@ def follow_topic(request: HttpRequest, slug: str) -> HttpResponse:
             topic,
             form.cleaned_data["email"],
             form.cleaned_data["frequency"],
-            address_hash(request, now),
+            throttle.reader_key(request, now),
             now,
         )
         # The email itself is sent by a worker: a mail server that is down or refuses is
@@ -148,8 +162,8 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 def comment(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     item = _scoop(slug, pk)
-    if _cross_site(request):
-        return _refused_cross_site(request)
+    if cross_site(request):
+        return _refusedcross_site(request)
     form = CommentForm(request.POST)
     if form.is_valid() and form.is_bot:
         messages.success(request, _("Thank you: your comment will appear once approved."))
@@ -161,7 +175,7 @@ def comment(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             name=form.cleaned_data["name"],
             email=form.cleaned_data["email"],
             body=form.cleaned_data["body"],
-            visitor=address_hash(request, now),
+            visitor=throttle.reader_key(request, now),
             now=now,
         )
         if posted.comment is None:
@@ -185,10 +199,13 @@ def report_comment(request: HttpRequest, slug: str, comment_id: int) -> HttpResp
         comments.shown_on_topic(slug).select_related("scoop__topic"), pk=comment_id
     )
     item = target.scoop
-    if _cross_site(request):
-        return _refused_cross_site(request)
+    if cross_site(request):
+        return _refusedcross_site(request)
     now = timezone.now()
-    comments.report(target, reader_hash(request, now), now)
+    reader = _within_limit(request, "report", now)
+    if reader is None:
+        return _too_many(request)
+    comments.report(target, reader, now)
     messages.success(request, _("Thank you: a curator will look at this comment."))
     return redirect(item.get_absolute_url() + "#comments")
 
@@ -197,24 +214,24 @@ def report_comment(request: HttpRequest, slug: str, comment_id: int) -> HttpResp
 @require_POST
 def useful(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     item = _scoop(slug, pk)
-    if _cross_site(request):
-        return _refused_cross_site(request)
+    if cross_site(request):
+        return _refusedcross_site(request)
     now = timezone.now()
-    reactions.mark_useful(item, reader_hash(request, now), now)
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        back = item.get_absolute_url() + f"#scoop-{item.pk}"
-    return redirect(back)
+    reader = _within_limit(request, "useful", now)
+    if reader is None:
+        return _too_many(request)
+    reactions.mark_useful(item, reader, now)
+    # A path on this site only, and redirected to as a path: ``redirect()`` would take a
+    # word for the name of a view and fail to find it.
+    default = item.get_absolute_url() + f"#scoop-{item.pk}"
+    return HttpResponseRedirect(local_path(request.POST.get("next"), default))
 
 
 # Embeds ------------------------------------------------------------------------------------
 
 
 def _embed_count(request: HttpRequest) -> int:
-    try:
-        return max(1, min(EMBED_MAX, int(request.GET.get("n", EMBED_DEFAULT))))
-    except ValueError:
-        return EMBED_DEFAULT
+    return bounded_int(request.GET.get("n", ""), EMBED_DEFAULT, 1, EMBED_MAX)
 
 
 def _latest(topic: Topic, n: int) -> list[Scoop]:

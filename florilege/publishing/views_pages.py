@@ -8,16 +8,19 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_safe
 
 from florilege.curation.models import Scoop
 from florilege.publishing import cache, queries, search
 from florilege.publishing.feeds import absolute, curator_subject, tag_subject
 from florilege.publishing.presentation import mastodon_instance, mastodon_share_url
 from florilege.publishing.views import TOPIC_PAGE, topic_look
+from florilege.publishing.views_engage import cross_site
 from florilege.topics.models import Topic
 
 SITEMAP_LIMIT = 50_000
+MASTODON_TEXT = 500  # what the share page is given to prefill; Mastodon's own limit
 
 
 @require_safe
@@ -83,20 +86,30 @@ def topic_search(request: HttpRequest, slug: str) -> HttpResponse:
     return _search_page(request, queries.public_topic(slug))
 
 
-@require_safe
+@csrf_exempt  # posted from cached public pages, which carry no token; see below
+@require_http_methods(["GET", "HEAD", "POST"])
 def share_mastodon(request: HttpRequest) -> HttpResponse:
     """The no-script Mastodon share: the reader names their instance, we send them to its
-    own share page. Only a bare host name is accepted (no open redirect to arbitrary URLs)."""
-    instance = mastodon_instance(request.GET.get("instance", ""))
-    text = request.GET.get("text", "")
+    own share page. Only a bare host name is accepted (no path, port, address or userinfo).
+
+    Only the share form of our own pages, posted by the reader who typed the host, is
+    redirected straight away. A link (GET) or a post from another site could make our
+    address lead to any host, so it gets a page that names the host and lets the reader
+    follow the link, or not: this address is no open redirect."""
+    data = request.POST if request.method == "POST" else request.GET
+    instance = mastodon_instance(data.get("instance", ""))
+    text = data.get("text", "")[:MASTODON_TEXT]
     if instance is None:
-        return render(
-            request,
-            "publishing/share_error.html",
-            {"message": _("Enter the address of your Mastodon server, such as mastodon.social.")},
-            status=400,
-        )
-    return HttpResponseRedirect(mastodon_share_url(instance, text))
+        context = {
+            "message": _("Enter the address of your Mastodon server, such as mastodon.social."),
+            "text": text,
+        }
+        return render(request, "publishing/share_error.html", context, status=400)
+    destination = mastodon_share_url(instance, text)
+    if request.method == "POST" and not cross_site(request):
+        return HttpResponseRedirect(destination)
+    context = {"instance": instance, "destination": destination, "text": text}
+    return render(request, "publishing/share_leave.html", context)
 
 
 @require_safe

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from florilege.lib.params import positive_id
 from florilege.sources import websub
 from florilege.sources.models import Source
 from florilege.sources.services import websub as websub_service
@@ -65,8 +66,8 @@ def _push(request: HttpRequest, source: Source) -> HttpResponse:
 def _read_capped(request: HttpRequest, limit: int) -> bytes | None:
     """The body, or None when it exceeds ``limit``. Read from the stream in chunks rather
     than ``request.body``, whose own cap (DATA_UPLOAD_MAX_MEMORY_SIZE) is a form limit."""
-    declared = request.META.get("CONTENT_LENGTH", "")
-    if declared.isdigit() and int(declared) > limit:
+    declared = positive_id(request.META.get("CONTENT_LENGTH", ""))
+    if declared is not None and declared > limit:
         return None
     chunks: list[bytes] = []
     size = 0

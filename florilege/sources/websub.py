@@ -67,7 +67,8 @@ def signature_valid(secret: str, body: bytes, header: str) -> bool:
     if algorithm is None or not digest:
         return False
     expected = hmac.new(secret.encode(), body, algorithm).hexdigest()
-    return hmac.compare_digest(expected, digest.strip().lower())
+    # As bytes: the header may hold any latin-1 character, which compare_digest refuses in str.
+    return hmac.compare_digest(expected.encode(), digest.strip().lower().encode())
 
 
 def sign(secret: str, body: bytes, method: str = "sha256") -> str:
@@ -83,7 +84,9 @@ def callback_token(key: str, source_id: int) -> str:
 
 
 def token_valid(key: str, source_id: int, token: str) -> bool:
-    return hmac.compare_digest(callback_token(key, source_id), token)
+    # Compared as bytes: compare_digest refuses str holding anything but ASCII, and the
+    # token is whatever the address says.
+    return hmac.compare_digest(callback_token(key, source_id).encode(), token.encode())
 
 
 def subscription_form(
@@ -110,7 +113,7 @@ def lease_end(raw: str | None, now: datetime) -> datetime:
     as the lease we asked for (the spec makes it required, some hubs forget it)."""
     try:
         seconds = timedelta(seconds=int((raw or "").strip()))
-    except ValueError:
+    except (ValueError, OverflowError):  # not a number, or more days than timedelta holds
         seconds = REQUESTED_LEASE
     return now + min(max(seconds, MIN_LEASE), MAX_LEASE)
 

@@ -2,21 +2,21 @@
 
 Nothing is fetched while the visitor waits (the address is only checked for form); the page
 is read through the guarded client when a curator opens it to scoop. The visitor is known
-only as the analytics hash of address and user agent under the day's random salt, which is
-deleted after a day: enough to count suggestions per hour, not to recognise anyone later.
+only as the hash of their address under the day's random salt (``analytics.throttle``),
+which is deleted after a day: enough to count suggestions per hour, not to recognise anyone
+later.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from florilege.analytics.services import daily_salt, visitor_hash
+from florilege.analytics import throttle
 from florilege.curation.models import ReaderSuggestion, Scoop
 from florilege.lib.urls import canonical_url, is_http_url
 from florilege.topics.models import Topic
@@ -27,18 +27,12 @@ NOTE_LENGTH = 500
 QUEUE_SHOWN = 20
 
 
-@dataclass(frozen=True)
-class Visitor:
-    address: str
-    user_agent: str
-
-
 class RateLimited(ValidationError):
     pass
 
 
 def suggest_page(
-    topic: Topic, url: str, note: str, visitor: Visitor, now: datetime, honeypot: str = ""
+    topic: Topic, url: str, note: str, address: str, now: datetime, honeypot: str = ""
 ) -> ReaderSuggestion | None:
     """Queue ``url`` for the topic's curators. Returns None (and stores nothing) when the
     honeypot field was filled: the bot is thanked like anyone, so it learns nothing."""
@@ -54,10 +48,9 @@ def suggest_page(
         )
     if honeypot:
         return None
-    who = visitor_hash(visitor.address, visitor.user_agent, daily_salt(now.date()))
+    who = throttle.address_key(address, now)
     limit = settings.CONFIG.READER_SUGGESTIONS_PER_HOUR
-    recent = ReaderSuggestion.objects.filter(visitor=who, created_at__gt=now - timedelta(hours=1))
-    if recent.count() >= limit:
+    if not throttle.allow("suggest", who, limit, now):
         raise RateLimited(
             _("You have suggested %(n)d pages in the last hour; please try again later.")
             % {"n": limit}

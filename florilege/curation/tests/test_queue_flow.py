@@ -51,13 +51,13 @@ def test_filters_by_source_and_language(client_in, topic, queue) -> None:
 def test_queue_page_queries_are_pinned(
     client_in, topic, queue, django_assert_max_num_queries
 ) -> None:
-    from florilege.curation.services.reader import Visitor, suggest_page
+    from florilege.curation.services.reader import suggest_page
 
     for n in range(30):
         item = entry(queue["press"], f"more{n}", f"More {n}", fetched_at=NOW)
         suggestion(topic, item, score=1)
     for n in range(5):
-        suggest_page(topic, f"https://r.example/{n}", "note", Visitor(f"10.0.0.{n}", "ua"), NOW)
+        suggest_page(topic, f"https://r.example/{n}", "note", f"10.0.0.{n}", NOW)
     with django_assert_max_num_queries(11):
         body = client_in.get(queue_url(topic)).content.decode()
     assert body.count("data-card") == 25 + 5

@@ -16,7 +16,7 @@ from florilege.topics.models import Topic
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 UA = {"HTTP_USER_AGENT": "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0"}
-VISITOR = reader.Visitor("203.0.113.9", UA["HTTP_USER_AGENT"])
+VISITOR = "203.0.113.9"
 
 
 def post(client, topic, **data):
@@ -89,7 +89,7 @@ def test_rate_limit_per_visitor_per_hour(client, topic, settings) -> None:
     with pytest.raises(reader.RateLimited, match="try again later"):
         reader.suggest_page(topic, "https://a.example/3", "", VISITOR, NOW)
     # Another visitor is not limited; the same one is again an hour later.
-    other = reader.Visitor("198.51.100.4", VISITOR.user_agent)
+    other = "198.51.100.4"
     reader.suggest_page(topic, "https://a.example/4", "", other, NOW)
     reader.suggest_page(topic, "https://a.example/5", "", VISITOR, NOW + timedelta(minutes=61))
     assert ReaderSuggestion.objects.count() == 4
@@ -112,7 +112,7 @@ def test_private_topic_takes_no_suggestions(client, topic) -> None:
 
 def test_discard_and_scoop_settle_reader_suggestions(client_in, topic, curator) -> None:
     first = reader.suggest_page(topic, "https://a.example/x?utm_source=t", "", VISITOR, NOW)
-    other = reader.Visitor("198.51.100.4", "Firefox")
+    other = "198.51.100.4"
     same = reader.suggest_page(topic, "https://a.example/x", "me too", other, NOW)
     kept = reader.suggest_page(topic, "https://a.example/y", "", other, NOW)
     assert first is not None and same is not None and kept is not None

@@ -24,6 +24,7 @@ from florilege.curation.forms.scooping import QuickScoopForm
 from florilege.curation.models import ReaderSuggestion
 from florilege.curation.services import reader, scooping
 from florilege.curation.views.access import topic_for
+from florilege.lib.params import positive_id
 from florilege.suggestions.models import Suggestion, TopicRanker
 from florilege.suggestions.stories import attach_story_sources, story_queue
 from florilege.topics.models import Topic
@@ -136,7 +137,8 @@ def quick_scoop(request: HttpRequest, slug: str, suggestion_id: int) -> HttpResp
 @require_POST
 def bulk_discard(request: HttpRequest, slug: str) -> HttpResponse:
     topic = topic_for(request, slug)
-    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()][:BULK_LIMIT]
+    ids = [i for i in map(positive_id, request.POST.getlist("ids")) if i is not None]
+    ids = ids[:BULK_LIMIT]
     now = timezone.now()
     discarded = 0
     for suggestion in Suggestion.objects.filter(
@@ -171,9 +173,9 @@ class QueueFilters:
         lang = request.GET.get("lang", "")
         cluster = request.GET.get("cluster", "")
         return cls(
-            int(source) if source.isdigit() else None,
-            lang if lang.isalpha() and len(lang) <= 10 else "",
-            int(cluster) if cluster.isdigit() else None,
+            positive_id(source),
+            lang if lang.isascii() and lang.isalpha() and len(lang) <= 10 else "",
+            positive_id(cluster),
         )
 
     @property

@@ -3,7 +3,6 @@ from the queue."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -17,6 +16,7 @@ from florilege.curation.forms.reader import ReaderSuggestForm
 from florilege.curation.services import reader
 from florilege.curation.views.access import topic_for
 from florilege.curation.views.queue import back_to_queue, done, refused, wants_fragment
+from florilege.lib.client import client_address
 from florilege.topics.models import Topic
 
 
@@ -35,13 +35,12 @@ def reader_suggest(request: HttpRequest, slug: str) -> HttpResponse:
     form = ReaderSuggestForm(request.POST)
     status = 400
     if form.is_valid():
-        visitor = reader.Visitor(_client_address(request), request.META.get("HTTP_USER_AGENT", ""))
         try:
             reader.suggest_page(
                 topic,
                 form.cleaned_data["url"],
                 form.cleaned_data["note"],
-                visitor,
+                client_address(request.META),
                 timezone.now(),
                 honeypot=form.cleaned_data["website"],
             )
@@ -54,16 +53,6 @@ def reader_suggest(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request, "curation/reader_suggest.html", {"topic": topic, "form": form}, status=status
     )
-
-
-def _client_address(request: HttpRequest) -> str:
-    # As for view counts: behind our own proxy only the last X-Forwarded-For hop is trusted;
-    # otherwise every reader would share the proxy's address, and so one rate limit.
-    address = request.META.get("REMOTE_ADDR", "")
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded and settings.CONFIG.TRUST_X_FORWARDED_FOR:
-        address = forwarded.rsplit(",", 1)[-1].strip()
-    return address
 
 
 @login_required

@@ -20,6 +20,7 @@ from florilege.curation.models import Scoop, ScoopStatus
 from florilege.curation.services import publication
 from florilege.curation.services.scooping import clean_tags
 from florilege.curation.views.access import page_context, topic_for
+from florilege.lib.params import local_path
 from florilege.topics.models import Topic
 from florilege.topics.permissions import Action
 
@@ -108,7 +109,8 @@ def scoop_action(request: HttpRequest, slug: str, pk: int, action: str) -> HttpR
     user, now = request.user, timezone.now()
     back = request.POST.get("back") or ""
     # Only our own pages: "back" comes from the form and must not send anyone elsewhere.
-    target = back if back.startswith("/curate/") else reverse("curation:review", args=[slug])
+    review = reverse("curation:review", args=[slug])
+    target = back if local_path(back, "").startswith("/curate/") else review
     try:
         if action in {"approve", "publish"}:
             form = PlanForm(request.POST, topic=topic, user=user, approving=True)

@@ -1,7 +1,7 @@
 from florilege.publishing.models.comment import Comment
 from florilege.publishing.models.follow import DigestRun, DigestSchedule, DigestSend, Subscriber
 from florilege.publishing.models.hub_ping import HubPing
-from florilege.publishing.models.reaction import CommentReport, RateEvent, Reaction
+from florilege.publishing.models.reaction import CommentReport, Reaction
 
 __all__ = [
     "Comment",
@@ -10,7 +10,6 @@ __all__ = [
     "DigestSchedule",
     "DigestSend",
     "HubPing",
-    "RateEvent",
     "Reaction",
     "Subscriber",
 ]

@@ -1,4 +1,5 @@
-"""Readers' signals that must not identify them: "useful" reactions, reports, rate limits.
+"""Readers' signals that must not identify them: "useful" reactions and reports (their rate
+limits are ``analytics.throttle``'s).
 
 Each stores only an HMAC of the visitor under the day's random salt (see
 ``florilege.analytics.services``): once that salt is deleted, nobody can tell who it was.
@@ -47,17 +48,3 @@ class CommentReport(models.Model):
     def __str__(self) -> str:
         return f"report of {self.comment_id}"
 
-
-class RateEvent(models.Model):
-    """One rate-limited action (comment, subscribe) by a hashed address; rows older than
-    the window are pruned as new ones arrive."""
-
-    action = models.CharField(max_length=20)
-    visitor = models.CharField(max_length=64)
-    at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        indexes = [models.Index(fields=["action", "visitor", "at"], name="rateevent_lookup")]
-
-    def __str__(self) -> str:
-        return f"{self.action} at {self.at}"

@@ -15,10 +15,10 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
 
+from florilege.analytics import throttle
 from florilege.curation.models import Scoop
 from florilege.publishing.comment_text import plain_to_html
 from florilege.publishing.models import Comment, CommentReport
-from florilege.publishing.services import throttle
 from florilege.publishing.services.visitors import author_key
 from florilege.topics.models import Topic
 from florilege.topics.services import require_curator

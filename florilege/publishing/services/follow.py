@@ -9,9 +9,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django_tasks import task
 
+from florilege.analytics import throttle
 from florilege.jobs.tasks import enqueue
 from florilege.publishing.models import Subscriber
-from florilege.publishing.services import throttle
 from florilege.publishing.services.mail import confirmation_email
 from florilege.publishing.services.tokens import confirming, unsubscribing
 from florilege.topics.models import Topic

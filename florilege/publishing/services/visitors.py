@@ -1,35 +1,12 @@
-"""Who is asking, without knowing who they are: keyed hashes under the day's salt."""
+"""Recognising a returning comment author without storing who they are. (Readers' limits
+and one-per-reader counts are keyed by ``analytics.throttle``.)"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import datetime
 
 from django.conf import settings
-from django.http import HttpRequest
-
-from florilege.analytics.services import daily_salt, visitor_hash
-
-
-def client_address(request: HttpRequest) -> str:
-    address = request.META.get("REMOTE_ADDR", "")
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded and settings.CONFIG.TRUST_X_FORWARDED_FOR:
-        # Only the last hop was added by our own proxy; earlier ones are the client's word.
-        address = forwarded.rsplit(",", 1)[-1].strip()
-    return address
-
-
-def reader_hash(request: HttpRequest, now: datetime) -> str:
-    """A reader (address and browser) for de-duplicating reactions and reports."""
-    agent = request.META.get("HTTP_USER_AGENT", "")
-    return visitor_hash(client_address(request), agent, daily_salt(now.date()))
-
-
-def address_hash(request: HttpRequest, now: datetime) -> str:
-    """The address alone, for rate limits: changing the user agent must not reset them."""
-    return visitor_hash(client_address(request), "", daily_salt(now.date()))
 
 
 def author_key(name: str, email: str) -> str:

@@ -107,14 +107,15 @@ def test_reports_hide_a_comment_until_reviewed(client, scoop, curator, settings)
     comment = Comment.objects.create(scoop=scoop, author_name="Eve", body="rude",
                                      body_html="<p>rude</p>", status="approved")  # fmt: skip
     url = reverse("publishing:comment_report", args=[scoop.topic.slug, comment.pk])
-    for agent in ("A", "A", "B"):  # the same reader twice counts once
-        client.post(url, HTTP_USER_AGENT=agent, REMOTE_ADDR="203.0.113.1")
+    # The same reader twice counts once, whatever browser they say they use.
+    for agent, addr in (("A", "203.0.113.1"), ("B", "203.0.113.1"), ("A", "203.0.113.2")):
+        client.post(url, HTTP_USER_AGENT=agent, REMOTE_ADDR=addr)
     comment.refresh_from_db()
     assert (
         comment.report_count == 2
         and "rude" in client.get(scoop.get_absolute_url()).content.decode()
     )
-    client.post(url, HTTP_USER_AGENT="C", REMOTE_ADDR="203.0.113.1")
+    client.post(url, HTTP_USER_AGENT="C", REMOTE_ADDR="203.0.113.3")
     assert "rude" not in client.get(scoop.get_absolute_url()).content.decode()
     assert list(comments.to_review(curator, scoop.topic)) == [comment]
     assert not CommentReport.objects.filter(visitor__contains="203.0.113").exists()

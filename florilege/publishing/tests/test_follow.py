@@ -8,8 +8,9 @@ import pytest
 from django.core import signing
 from django.urls import reverse
 
+from florilege.analytics.models import RateEvent
 from florilege.jobs.tasks import failed_tasks, run_due_tasks, task_backlog
-from florilege.publishing.models import RateEvent, Subscriber
+from florilege.publishing.models import Subscriber
 from florilege.publishing.services.tokens import UNSUBSCRIBE_SALT, unsubscribe_url
 from florilege.publishing.tests.helpers import link_in, text_part
 from florilege.testing import closed_port

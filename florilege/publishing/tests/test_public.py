@@ -234,16 +234,39 @@ def test_topic_page_is_a_collection_page(client, topic, corpus) -> None:
     ],
 )
 def test_mastodon_share_goes_to_the_readers_instance(client, instance, location) -> None:
-    response = client.get("/share/mastodon/", {"instance": instance, "text": "Hello world"})
+    """The share form of our pages posts the host the reader typed: straight there."""
+    response = client.post("/share/mastodon/", {"instance": instance, "text": "Hello world"})
     assert response.status_code == 302 and response["Location"] == location
 
 
+def test_a_link_to_the_share_address_is_no_open_redirect(client) -> None:
+    """A GET (a link anyone can craft) or another site's post is shown the host instead."""
+    link = client.get("/share/mastodon/", {"instance": "evil.example", "text": "Hi"})
+    assert link.status_code == 200 and "Location" not in link
+    body = link.content.decode()
+    assert 'href="https://evil.example/share?text=Hi"' in body and "evil.example</strong>" in body
+    assert 'rel="noopener noreferrer nofollow"' in body
+    forged = client.post(
+        "/share/mastodon/", {"instance": "evil.example"}, HTTP_ORIGIN="https://other.example"
+    )
+    assert forged.status_code == 200 and "Location" not in forged
+
+
 @pytest.mark.parametrize(
-    "instance", ["", "evil.example/phish?x=", "127.0.0.1", "javascript:alert(1)", "a" * 400]
-)
-def test_mastodon_share_refuses_what_is_not_a_host_name(client, instance) -> None:
-    response = client.get("/share/mastodon/", {"instance": instance, "text": "Hi"})
-    assert response.status_code == 400
+    "instance",
+    [
+        "", "evil.example/phish?x=", "127.0.0.1", "javascript:alert(1)", "a" * 400,
+        "//evil.example", "//evil.example/", "https://evil.example:8443", "[::1]",
+        "https://evil.example/path", "javascript://evil.example/%0aalert(1)", "localhost",
+        "https://evil.example\\@good.example/", "evil.example\r\nSet-Cookie: x=1",
+        "http://10.0.0.1/", "https://user:pass@", "https://evil@x.example",
+        "https://evil.example@x.example/", "me@x.example/path", "\u202eelpmaxe.live",
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_mastodon_share_refuses_what_is_not_a_host_name(client, instance, method) -> None:
+    response = getattr(client, method)("/share/mastodon/", {"instance": instance, "text": "Hi"})
+    assert response.status_code == 400 and "Location" not in response
     assert "Enter the address of your Mastodon server" in response.content.decode()
 
 

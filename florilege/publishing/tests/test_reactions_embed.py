@@ -21,9 +21,9 @@ def scoops(topic, curator):
     return make_scoops(topic, curator, 15, timezone.now() - timedelta(minutes=1))
 
 
-def useful(client, scoop, agent="Firefox", **extra):
+def useful(client, scoop, agent="Firefox", addr="203.0.113.4", **extra):
     url = reverse("publishing:useful", args=[scoop.topic.slug, scoop.pk])
-    return client.post(url, HTTP_USER_AGENT=agent, REMOTE_ADDR="203.0.113.4", **extra)
+    return client.post(url, HTTP_USER_AGENT=agent, REMOTE_ADDR=addr, **extra)
 
 
 def test_useful_counts_once_per_reader_and_works_without_javascript(client, topic, scoops):
@@ -33,11 +33,16 @@ def test_useful_counts_once_per_reader_and_works_without_javascript(client, topi
         response.status_code == 302 and response["Location"] == "/t/social-networks/?page=1#scoop-1"
     )
     useful(client, target)
+    # The reader is their address: another browser there is the same reader.
     useful(client, target, agent="Safari")
+    assert Reaction.objects.filter(scoop=target).count() == 1
+    useful(client, target, addr="198.51.100.4")
     assert Reaction.objects.filter(scoop=target).count() == 2
     assert not Reaction.objects.filter(visitor__contains="203.0.113").exists()
     # An outside "next" is not followed.
-    away = useful(client, target, agent="Edge", data={"next": "https://evil.example/"})
+    away = useful(
+        client, target, agent="Edge", addr="192.0.2.8", data={"next": "https://evil.example/"}
+    )
     assert away["Location"] == f"{target.get_absolute_url()}#scoop-{target.pk}"
     body = client.get(topic.get_absolute_url()).content.decode()
     card = body[body.index(f'id="scoop-{target.pk}"') :][:800]

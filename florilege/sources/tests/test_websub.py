@@ -122,6 +122,7 @@ def test_signature_accepts_every_spec_method(method: str) -> None:
         (SECRET, "md5=" + "0" * 32),  # method the spec does not allow
         (SECRET, "sha256="),  # no digest
         (SECRET, "sha256"),  # no '='
+        (SECRET, "sha256=é" + "0" * 63),  # not ASCII: refused, not an error
         ("", websub.sign("", b"<rss/>")),  # we gave no secret: nothing is authentic
     ],
 )
@@ -164,6 +165,7 @@ def test_subscription_form() -> None:
         ("0", websub.MIN_LEASE),
         ("-5", websub.MIN_LEASE),
         (str(10 * 365 * 86400), websub.MAX_LEASE),
+        ("9" * 40, websub.REQUESTED_LEASE),  # more days than timedelta holds: not a 500
     ],
 )
 def test_lease_end(raw: str | None, expected: timedelta) -> None:
