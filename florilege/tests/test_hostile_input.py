@@ -78,6 +78,8 @@ def _valid_values(world: World) -> dict[str, list[str]]:
         "tag": ["mastodon"],
         "action": ["publish"],
         "version": ["2.0"],
+        "collection": ["featured"],
+        "word": ["fediverse"],
         "app_label": ["auth", "topics"],
         "object_id": [str(world.admin_pk)],
         "user_id": [str(world.admin_pk)],  # not a member: nothing to change on the team
