@@ -20,3 +20,6 @@ urlpatterns = [
     path("", include("florilege.federation.urls")),
     path("", include("florilege.publishing.urls")),
 ]
+
+# A 503 with Retry-After when the database cannot be reached, else the 500 page.
+handler500 = "florilege.lib.errors.server_error"
