@@ -6,8 +6,9 @@ Unlike bovine-herd it shares none of our conventions: its key id is a path
 ``publicKey`` names its ``owner``, as GoToSocial does), it looks our topic up by WebFinger
 over HTTPS only, and it signs with Fedify's default: RFC 9421 HTTP Message Signatures
 first (``rsa-v1_5-sha256``, with ``Content-Digest``), falling back to draft-cavage
-(``rsa-sha256``) only when a server refuses it. We accept RFC 9421, so every activity in
-this flow arrives with ``Signature-Input``; the test checks it.
+(``rsa-sha256``) only when a server refuses it, plus an RsaSignature2017 Linked Data
+signature in the body. We accept RFC 9421, so it never falls back (the test checks the
+first activity's headers). We sign with draft-cavage, which Fedify verifies.
 
 Two hosts over TLS with a test certificate authority made here: Florilège behind a TLS
 front at ``https://localhost:<port>`` and the peer at ``https://127.0.0.2:<port>`` (its own
@@ -16,7 +17,11 @@ test cannot add a host name without editing ``/etc/hosts``). Node trusts the aut
 through ``NODE_EXTRA_CA_CERTS``; our client through its TLS context.
 
 The test drives the peer through its control API and reads what it received from
-``/_control/inbox``.
+``/_control/inbox``. The open items of issue 12 it sees on the way (title in ``name``, the
+``Link`` attachment, the account's guessed feed and URL titles, its edits and deletions
+ignored) do not stop it: once every other step has passed it ends as ``xfail`` listing
+them, and passes when they are fixed. On the code before path-style key ids were resolved
+it fails at the first step, as GoToSocial's Follow did.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from florilege.curation.services.publication import ScoopEdit, edit, unpublish
 from florilege.curation.services.scooping import ScoopDraft, scoop_url
 from florilege.federation import ids
 from florilege.federation.models import Follower, InboxItem, Reaction, RemoteFollow
@@ -138,12 +144,19 @@ def make_authority(folder: Path) -> Authority:
         .not_valid_after(now + dt.timedelta(days=1))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(
-            x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
-                          content_commitment=False, key_encipherment=False,
-                          data_encipherment=False, key_agreement=False,
-                          encipher_only=False, decipher_only=False),
+            x509.KeyUsage(
+                digital_signature=True,
+                key_cert_sign=True,
+                crl_sign=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
             critical=True,
-        )  # fmt: skip
+        )
         .sign(key, hashes.SHA256())
     )
     (folder / "ca.key").write_bytes(key.private_bytes(
@@ -248,6 +261,11 @@ class FedifyPeer:
             log = self.log.read_text()[-3000:]
             pytest.fail(f"peer {action} failed ({exc.code}): {detail[:2000]}\npeer log:\n{log}")
 
+    def document(self, url: str) -> Any:
+        request = urllib.request.Request(url, headers={"Accept": "application/activity+json"})
+        with urllib.request.urlopen(request, timeout=30, context=self.context) as response:
+            return json.loads(response.read())
+
     def inbox(self) -> list[dict[str, Any]]:
         return list(self.call("inbox"))
 
@@ -344,6 +362,8 @@ def test_fedify_peer_follows_reacts_unfollows_and_is_followed(
     topic_uri = ids.topic_actor(topic.slug)
     assert topic_uri.startswith("https://localhost:")
     key_id = f"{peer.actor}/main-key"
+    # What issue 12 still lists as open, seen on the way: reported together at the end.
+    gaps: list[str] = []
 
     # 1. The peer finds the topic by WebFinger (HTTPS) and follows it; we accept.
     follow = peer.call("follow", handle=f"@{topic.slug}@{ids.domain()}")
@@ -351,7 +371,11 @@ def test_fedify_peer_follows_reacts_unfollows_and_is_followed(
     wait_for(lambda: inbox_items("Follow"), "the Follow", peer)
     item = InboxItem.objects.get(kind="Follow")
     assert item.key_id == key_id  # a path-style key id, resolved through its owner
-    assert "signature-input" in {name.lower() for name in item.headers}  # RFC 9421
+    stub = peer.document(key_id)  # GoToSocial's shape: the actor stub, with the key's owner
+    key = stub["publicKey"]
+    assert (stub["id"], key["id"], key["owner"]) == (peer.actor, key_id, peer.actor)
+    # Fedify's first knock is RFC 9421 (headers are kept while the key is unknown).
+    assert "signature-input" in item.headers
     process_cycle()
     follower = Follower.objects.get()
     assert (follower.remote.uri, follower.status) == (peer.actor, Follower.Status.ACCEPTED)
@@ -369,38 +393,52 @@ def test_fedify_peer_follows_reacts_unfollows_and_is_followed(
     create = wait_for(lambda: received(peer, "Create", note_id), "the scoop", peer)
     note = create["raw"]["object"]
     assert note["type"] in {"Note", "Article"} and note["attributedTo"] == topic_uri
-    # The link the scoop is about must be readable in the post itself.
-    assert "https://news.example/fedify" in json.dumps(note)
+    assert not note.get("summary")  # no content warning the curator did not choose
+    assert "https://news.example/fedify" in note["content"]  # the link, readable in the post
+    if note.get("name"):
+        gaps.append("item 3: the Note carries the title in `name`, shown as a content warning")
+    if any(a.get("type") == "Link" for a in note.get("attachment") or []):
+        gaps.append("item 5: the Note has a `Link` attachment, refused by GoToSocial")
 
     # 3. A reply becomes a comment awaiting moderation.
-    reply = peer.call("reply", to=topic_uri, object=note_id, content="<p>Nice, from Fedify</p>")
+    peer.call("reply", to=topic_uri, object=note_id, content="<p>Nice, from Fedify</p>")
     wait_for(lambda: inbox_items("Create"), "the reply", peer)
     process_cycle()
     comment = Comment.objects.first()
     assert comment is not None, inbox_report()
     assert (comment.scoop, comment.status) == (scoop, Comment.Status.PENDING)
     assert comment.origin == Comment.Origin.FEDIVERSE and "Nice, from Fedify" in comment.body_html
-    assert reply["note"]
 
     # 4. Like and boost count up, and their Undo counts them back down.
     like = peer.call("like", to=topic_uri, object=note_id)
     boost = peer.call("announce", to=topic_uri, object=note_id)
     wait_for(lambda: inbox_items("Like") and inbox_items("Announce"), "like and boost", peer)
     process_cycle()
-    assert counts(scoop.pk) == (1, 1)
+    assert counts(scoop.pk) == (1, 1), inbox_report()
     peer.call("undo", to=topic_uri, id=like["id"])
     peer.call("undo", to=topic_uri, id=boost["id"])
     wait_for(lambda: inbox_items("Undo") == 2, "the two Undo", peer)
     process_cycle()
-    assert counts(scoop.pk) == (0, 0)
+    assert counts(scoop.pk) == (0, 0), inbox_report()
 
-    # 5. Unfollowing removes the follower.
+    # 5. An edit reaches the peer as an Update, unpublishing as a Delete.
+    edit(scoop, curator, ScoopEdit(title="Fedify interop, edited", excerpt=scoop.excerpt,
+                                   insight="Tested *live*, twice.", tags=["fediverse"]),
+         timezone.now())  # fmt: skip
+    assert deliver_cycle().delivered == 1
+    update = wait_for(lambda: received(peer, "Update", note_id), "the Update", peer)
+    assert "twice" in update["raw"]["object"]["content"]
+    unpublish(scoop, curator, timezone.now())
+    assert deliver_cycle().delivered == 1
+    wait_for(lambda: received(peer, "Delete", note_id), "the Delete", peer)
+
+    # 6. Unfollowing removes the follower.
     peer.call("unfollow", handle=f"@{topic.slug}@{ids.domain()}")
     wait_for(lambda: inbox_items("Undo") == 3, "the Undo of the Follow", peer)
     process_cycle()
-    assert not Follower.objects.exists()
+    assert not Follower.objects.exists(), inbox_report()
 
-    # 6. The topic follows alice by her handle; the peer accepts at once.
+    # 7. The topic follows alice by her handle; the peer accepts at once.
     remote_follow = follow_account(curator, topic, peer.handle, timezone.now())
     assert remote_follow.remote.uri == peer.actor
     assert deliver_cycle().delivered == 1
@@ -408,13 +446,43 @@ def test_fedify_peer_follows_reacts_unfollows_and_is_followed(
     wait_for(lambda: inbox_items("Accept"), "the peer's Accept", peer)
     process_cycle()
     remote_follow.refresh_from_db()
-    assert remote_follow.status == RemoteFollow.Status.ACCEPTED
+    assert remote_follow.status == RemoteFollow.Status.ACCEPTED, inbox_report()
+    source = remote_follow.source
+    assert source is not None
+    if source.url.endswith("/@alice.rss"):  # Mastodon's feed path; the peer has no feed
+        gaps.append(f"item 7: the account's source is a guessed feed, {source.url}")
 
-    # 7. Her public posts become entries of the topic's source, then suggestions.
-    post = peer.call("post", content="<p>A post from the Fedify peer #fediverse</p>")
+    # 8. Her public post becomes an entry of the topic's source (then a suggestion).
+    post = peer.call("post", content="<p>A post from the Fedify peer. #fediverse</p>")
     assert post["recipients"] == 1
     wait_for(lambda: inbox_items("Create") == 2, "alice's post", peer)
     process_cycle()
     entry = Entry.objects.get()
     assert entry.source_id == remote_follow.source_id
     assert "A post from the Fedify peer" in entry.content
+    # The same post is in her outbox, for a reader that walks it (issue 12, item 7).
+    outbox = peer.document(f"{peer.actor}/outbox")
+    assert [c["object"]["id"] for c in outbox["orderedItems"]] == [post["note"]]
+    if entry.title == entry.url or not entry.title:
+        gaps.append(f"item 7: the post's entry is titled {entry.title!r}, not by its text")
+
+    # 9. She edits, then deletes, the post.
+    peer.call("edit", note=post["note"], content="<p>An edited post from the peer.</p>")
+    wait_for(lambda: inbox_items("Update"), "alice's Update", peer)
+    peer.call("delete", note=post["note"])
+    wait_for(lambda: inbox_items("Delete"), "alice's Delete", peer)
+    process_cycle()
+    edited = Entry.objects.filter(pk=entry.pk).first()
+    if edited is not None and "edited post" not in edited.content:
+        gaps.append("item 10: a followed account's Update is ignored")
+    if edited is not None:
+        gaps.append("item 10: a followed account's Delete leaves the entry to be scooped")
+
+    # Every activity the peer sent was verified, signed with its path-style key id.
+    assert {i.status for i in InboxItem.objects.all()} <= {"done", "ignored"}, inbox_report()
+    signers = set(InboxItem.objects.values_list("kind", "key_id"))
+    assert {signer for _, signer in signers} == {key_id}, signers
+    if gaps:
+        # Everything above passed; these are the open items of issue 12 this flow sees.
+        # They turn into a pass, not a silent skip, when the items land.
+        pytest.xfail("issue 12 open: " + "; ".join(gaps))

@@ -15,6 +15,7 @@
 //   POST /_control/like     {to, object}       Like; /_control/announce boosts
 //   POST /_control/undo     {to, id}           Undo an activity sent earlier (by its id)
 //   POST /_control/post     {content}          A public Note, sent to alice's followers
+//   POST /_control/edit     {note, content}    Update that Note; /_control/delete deletes it
 //   GET  /_control/inbox                       What alice received: [{type, id, raw, spec}]
 //   GET  /_control/followers                   Who follows alice (their actor ids)
 //
@@ -26,9 +27,9 @@ import { readFileSync } from "node:fs";
 import { createServer } from "node:https";
 import { randomUUID } from "node:crypto";
 import {
-  Accept, Activity, Announce, Create, CryptographicKey, Endpoints, Follow, Like, Note,
-  PUBLIC_COLLECTION, Person, Undo, createFederation, generateCryptoKeyPair, isActor,
-  MemoryKvStore,
+  Accept, Activity, Announce, Create, CryptographicKey, Delete, Endpoints, Follow, Like,
+  Note, PUBLIC_COLLECTION, Person, Tombstone, Undo, Update, createFederation,
+  generateCryptoKeyPair, isActor, MemoryKvStore,
 } from "@fedify/fedify";
 import { Temporal } from "@js-temporal/polyfill"; // Fedify's dates (Node 20 has none)
 import { configure, getConsoleSink } from "@logtape/logtape";
@@ -75,6 +76,7 @@ const followers = new Map(); // follower actor id -> actor object
 const following = new Map(); // handle -> {actor, follow}
 const sent = new Map(); // activity id -> activity (for Undo)
 const notes = new Map(); // note id -> Note, served at their ids
+const posts = []; // the Create of each public post, for the outbox
 
 function publicKey() {
   return new CryptographicKey({ id: KEY_ID, owner: ACTOR, publicKey: keys.publicKey });
@@ -93,6 +95,10 @@ function alice() {
     publicKey: publicKey(),
   });
 }
+
+// The outbox lists alice's public posts (newest first), as servers without feeds expose them.
+federation.setOutboxDispatcher("/users/{identifier}/outbox", (ctx, identifier) =>
+  identifier === "alice" ? { items: [...posts].reverse() } : null);
 
 federation.setObjectDispatcher(Note, "/users/{identifier}/notes/{id}", (ctx, values) =>
   notes.get(new URL(`/users/${values.identifier}/notes/${values.id}`, ORIGIN).href) ?? null);
@@ -196,8 +202,25 @@ const control = {
     const create = new Create({
       id: new URL(`${note.id.href}/activity`), actor: ACTOR, object: note, to: PUBLIC_COLLECTION,
     });
+    posts.push(create);
     await ctx.sendActivity(sender, [...followers.values()], create);
     return { id: create.id.href, note: note.id.href, recipients: followers.size };
+  },
+  async edit(ctx, { note: id, content }) {
+    const note = notes.get(id).clone({ content, updated: Temporal.Now.instant() });
+    notes.set(id, note);
+    const update = new Update({ id: newId("updates"), actor: ACTOR, object: note,
+      to: PUBLIC_COLLECTION });
+    await ctx.sendActivity(sender, [...followers.values()], update);
+    return { id: update.id.href };
+  },
+  async delete(ctx, { note: id }) {
+    notes.delete(id);
+    posts.splice(posts.findIndex((create) => create.objectId?.href === id), 1);
+    const del = new Delete({ id: newId("deletes"), actor: ACTOR, to: PUBLIC_COLLECTION,
+      object: new Tombstone({ id: new URL(id) }) });
+    await ctx.sendActivity(sender, [...followers.values()], del);
+    return { id: del.id.href };
   },
 };
 
