@@ -168,13 +168,15 @@ def make_authority(folder: Path) -> Authority:
     return Authority(ca_pem, folder)
 
 
-def trust_in_our_client(authority: Authority) -> None:
-    """Our guarded client's shared TLS context trusts the test authority.
-
-    Until the CA bundle setting (issue 12, item 8) exists there is no other way in; the
-    authority is made for this test and expires in a day, so trusting it for the rest of
-    the run opens nothing.
-    """
+def trust_in_our_client(authority: Authority, settings: Any) -> None:
+    """Our guarded client trusts the test authority: through the CA bundle setting (issue
+    12, item 8) when this code has it, else by adding it to the client's shared TLS context
+    (the authority is made for this test and expires in a day: trusting it for the rest of
+    the run opens nothing)."""
+    if hasattr(settings.CONFIG, "CA_BUNDLE"):
+        bundle = str(authority.folder / "ca.pem")
+        settings.CONFIG = replace(settings.CONFIG, CA_BUNDLE=bundle)
+        return
     from florilege.lib import http as guarded
 
     guarded._ssl_context().load_verify_locations(cadata=authority.ca_pem.decode())
@@ -348,7 +350,7 @@ def florilege_over_tls(live_server, settings, authority: Authority) -> Iterator[
     base = f"https://localhost:{front.port}"
     settings.BASE_URL = base
     settings.CONFIG = replace(settings.CONFIG, BASE_URL=base)
-    trust_in_our_client(authority)
+    trust_in_our_client(authority, settings)
     yield base
     front.stop()
 
