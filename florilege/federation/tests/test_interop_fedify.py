@@ -51,8 +51,8 @@ from florilege.curation.services.publication import ScoopEdit, edit, unpublish
 from florilege.curation.services.scooping import ScoopDraft, scoop_url
 from florilege.federation import ids
 from florilege.federation.models import Follower, InboxItem, Reaction, RemoteFollow
+from florilege.federation.services import following
 from florilege.federation.services.delivery import deliver_cycle
-from florilege.federation.services.following import follow_account
 from florilege.federation.services.inbox import process_cycle
 from florilege.publishing.models import Comment
 from florilege.sources.models import Entry
@@ -441,7 +441,7 @@ def test_fedify_peer_follows_reacts_unfollows_and_is_followed(
     assert not Follower.objects.exists(), inbox_report()
 
     # 7. The topic follows alice by her handle; the peer accepts at once.
-    remote_follow = follow_account(curator, topic, peer.handle, timezone.now())
+    remote_follow = following.follow_account(curator, topic, peer.handle, timezone.now())
     assert remote_follow.remote.uri == peer.actor
     assert deliver_cycle().delivered == 1
     assert peer.call("followers") == [topic_uri]
@@ -479,6 +479,15 @@ def test_fedify_peer_follows_reacts_unfollows_and_is_followed(
         gaps.append("item 10: a followed account's Update is ignored")
     if edited is not None:
         gaps.append("item 10: a followed account's Delete leaves the entry to be scooped")
+
+    # 10. The topic unfollows her: the peer no longer counts it among her followers.
+    unfollow = getattr(following, "unfollow_account", None)
+    if unfollow is None:
+        gaps.append("item 11: a topic cannot unfollow an account")
+    else:
+        unfollow(curator, topic, remote_follow.pk, timezone.now())
+        assert deliver_cycle().delivered == 1
+        wait_for(lambda: peer.call("followers") == [], "the topic's Undo of its Follow", peer)
 
     # Every activity the peer sent was verified, signed with its path-style key id.
     assert {i.status for i in InboxItem.objects.all()} <= {"done", "ignored"}, inbox_report()

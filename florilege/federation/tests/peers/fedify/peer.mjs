@@ -73,6 +73,7 @@ const federation = createFederation({
 const received = []; // what alice's inboxes accepted (signature verified by Fedify)
 const rawById = new Map(); // each POSTed body as it came, by activity id
 const followers = new Map(); // follower actor id -> actor object
+const followIds = new Map(); // id of each Follow received -> its actor id
 const following = new Map(); // handle -> {actor, follow}
 const sent = new Map(); // activity id -> activity (for Undo)
 const notes = new Map(); // note id -> Note, served at their ids
@@ -119,14 +120,16 @@ federation
     const actor = await follow.getActor({ documentLoader: loader(ctx) });
     if (!isActor(actor)) return;
     followers.set(actor.id.href, actor);
+    followIds.set(follow.id?.href, actor.id.href);
     record(follow);
     await ctx.sendActivity(sender, actor, new Accept({
       id: newId("accepts"), actor: ACTOR, object: follow,
     }));
   })
-  .on(Undo, async (ctx, undo) => {
-    const object = await undo.getObject({ documentLoader: loader(ctx) });
-    if (object instanceof Follow && undo.actorId) followers.delete(undo.actorId.href);
+  .on(Undo, (ctx, undo) => {
+    // The Follow may be embedded or named by its id: either way its id says which it was.
+    const follower = followIds.get(undo.objectId?.href);
+    if (follower === undo.actorId?.href) followers.delete(follower);
     record(undo);
   })
   .on(Activity, (ctx, activity) => record(activity)); // Accept, Create, Update, Delete...
