@@ -19,7 +19,7 @@ through ``NODE_EXTRA_CA_CERTS``; our client through its TLS context.
 The test drives the peer through its control API and reads what it received from
 ``/_control/inbox``. The open items of issue 12 it sees on the way (title in ``name``, the
 ``Link`` attachment, the account's guessed feed and URL titles, its edits and deletions
-ignored) do not stop it: once every other step has passed it ends as ``xfail`` listing
+ignored, no way for a topic to unfollow) do not stop it: once every other step has passed it ends as ``xfail`` listing
 them, and passes when they are fixed. On the code before path-style key ids were resolved
 it fails at the first step, as GoToSocial's Follow did.
 """
@@ -358,7 +358,7 @@ def florilege_over_tls(live_server, settings, authority: Authority) -> Iterator[
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_fedify_peer_follows_reacts_unfollows_and_is_followed(
-    florilege_over_tls, topic, curator, fedify_peer
+    fedify_peer, florilege_over_tls, topic, curator
 ):
     peer = fedify_peer
     topic_uri = ids.topic_actor(topic.slug)
