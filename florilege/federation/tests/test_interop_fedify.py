@@ -7,7 +7,8 @@ Unlike bovine-herd it shares none of our conventions: its key id is a path
 over HTTPS only, and it signs with Fedify's default: RFC 9421 HTTP Message Signatures
 first (``rsa-v1_5-sha256``, with ``Content-Digest``), falling back to draft-cavage
 (``rsa-sha256``) only when a server refuses it, plus an RsaSignature2017 Linked Data
-signature in the body. We accept RFC 9421, so it never falls back (the test checks the
+signature and an Ed25519 Object Integrity Proof (FEP-8b32, key ``<actor>#key-2``) in the
+body. We accept RFC 9421, so it never falls back (the test checks the
 first activity's headers). We sign with draft-cavage, which Fedify verifies.
 
 Two hosts over TLS with a test certificate authority made here: Florilège behind a TLS
@@ -19,9 +20,9 @@ through ``NODE_EXTRA_CA_CERTS``; our client through its TLS context.
 The test drives the peer through its control API and reads what it received from
 ``/_control/inbox``. The open items of issue 12 it sees on the way (title in ``name``, the
 ``Link`` attachment, the account's guessed feed and URL titles, its edits and deletions
-ignored, no way for a topic to unfollow) do not stop it: once every other step has passed it ends as ``xfail`` listing
-them, and passes when they are fixed. On the code before path-style key ids were resolved
-it fails at the first step, as GoToSocial's Follow did.
+ignored, no way for a topic to unfollow) do not stop it: once every other step has passed it
+ends as ``xfail`` listing them, and passes when they are fixed. On the code before
+path-style key ids were resolved it fails at the first step, as GoToSocial's Follow did.
 """
 
 from __future__ import annotations
@@ -376,8 +377,10 @@ def test_fedify_peer_follows_reacts_unfollows_and_is_followed(
     stub = peer.document(key_id)  # GoToSocial's shape: the actor stub, with the key's owner
     key = stub["publicKey"]
     assert (stub["id"], key["id"], key["owner"]) == (peer.actor, key_id, peer.actor)
-    # Fedify's first knock is RFC 9421 (headers are kept while the key is unknown).
+    # Fedify's first knock is RFC 9421 (headers are kept while the key is unknown), and
+    # the body carries an Object Integrity Proof by alice's Ed25519 key, which we ignore.
     assert "signature-input" in item.headers
+    assert item.payload["proof"]["verificationMethod"] == f"{peer.actor}#key-2"
     process_cycle()
     follower = Follower.objects.get()
     assert (follower.remote.uri, follower.status) == (peer.actor, Follower.Status.ACCEPTED)

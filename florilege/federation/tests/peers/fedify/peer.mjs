@@ -16,7 +16,9 @@
 //   POST /_control/undo     {to, id}           Undo an activity sent earlier (by its id)
 //   POST /_control/post     {content}          A public Note, sent to alice's followers
 //   POST /_control/edit     {note, content}    Update that Note; /_control/delete deletes it
-//   GET  /_control/inbox                       What alice received: [{type, id, raw, spec}]
+//   GET  /_control/inbox                       What alice received: [{type, id, raw}], raw
+//                                              being the body as POSTed, plus `_signature`
+//                                              ("rfc9421" or "draft-cavage")
 //   GET  /_control/followers                   Who follows alice (their actor ids)
 //
 // Environment: PEER_ORIGIN (https://127.0.0.2:PORT), PEER_BIND (127.0.0.2), PEER_PORT,
@@ -29,7 +31,7 @@ import { randomUUID } from "node:crypto";
 import {
   Accept, Activity, Announce, Create, CryptographicKey, Delete, Endpoints, Follow, Like,
   Note, PUBLIC_COLLECTION, Person, Tombstone, Undo, Update, createFederation,
-  generateCryptoKeyPair, isActor, MemoryKvStore,
+  generateCryptoKeyPair, isActor, MemoryKvStore, Multikey,
 } from "@fedify/fedify";
 import { Temporal } from "@js-temporal/polyfill"; // Fedify's dates (Node 20 has none)
 import { configure, getConsoleSink } from "@logtape/logtape";
@@ -60,7 +62,15 @@ const ORIGIN = process.env.PEER_ORIGIN;
 const ACTOR = new URL("/users/alice", ORIGIN);
 const KEY_ID = new URL("/users/alice/main-key", ORIGIN); // a path, like GoToSocial's
 const keys = await generateCryptoKeyPair("RSASSA-PKCS1-v1_5");
-const sender = { keyId: KEY_ID, privateKey: keys.privateKey };
+// Ed25519 for Object Integrity Proofs (FEP-8b32), which Fedify servers attach to every
+// activity; Fedify names such a second key <actor>#key-2, so does this script.
+const edKeys = await generateCryptoKeyPair("Ed25519");
+const ED_KEY_ID = new URL("/users/alice#key-2", ORIGIN);
+// HTTP signatures with the RSA key (the first), the proof with the Ed25519 one.
+const sender = [
+  { keyId: KEY_ID, privateKey: keys.privateKey },
+  { keyId: ED_KEY_ID, privateKey: edKeys.privateKey },
+];
 
 // No message queue: activities are sent before a control call answers and inbox listeners
 // run inside the POST, so the test sees every failure where it happens.
@@ -94,12 +104,18 @@ function alice() {
     followers: new URL("/users/alice/followers", ORIGIN),
     endpoints: new Endpoints({ sharedInbox: new URL("/inbox", ORIGIN) }),
     publicKey: publicKey(),
+    assertionMethods: [
+      new Multikey({ id: ED_KEY_ID, controller: ACTOR, publicKey: edKeys.publicKey }),
+    ],
   });
 }
 
 // The outbox lists alice's public posts (newest first), as servers without feeds expose them.
 federation.setOutboxDispatcher("/users/{identifier}/outbox", (ctx, identifier) =>
   identifier === "alice" ? { items: [...posts].reverse() } : null);
+
+federation.setFollowersDispatcher("/users/{identifier}/followers", (ctx, identifier) =>
+  identifier === "alice" ? { items: [...followers.values()] } : null);
 
 federation.setObjectDispatcher(Note, "/users/{identifier}/notes/{id}", (ctx, values) =>
   notes.get(new URL(`/users/${values.identifier}/notes/${values.id}`, ORIGIN).href) ?? null);
@@ -110,11 +126,13 @@ federation.setObjectDispatcher(Note, "/users/{identifier}/notes/{id}", (ctx, val
 // shared inbox, uses the path-style id.
 federation.setActorDispatcher("/users/{identifier}", (ctx, identifier) =>
   identifier === "alice" ? alice() : null)
-  .setKeyPairsDispatcher((ctx, identifier) => identifier === "alice" ? [keys] : []);
+  .mapHandle((ctx, username) => username === "alice" ? "alice" : null) // WebFinger name
+  .setKeyPairsDispatcher((ctx, identifier) => identifier === "alice" ? [keys, edKeys] : []);
 
 federation
   .setInboxListeners("/users/{identifier}/inbox", "/inbox")
-  .setSharedKeyDispatcher(() => sender)
+  .setSharedKeyDispatcher(() => sender[0])
+  .withIdempotency("per-inbox")
   .on(Follow, async (ctx, follow) => {
     // Auto-accept, as most servers do for unlocked accounts.
     const actor = await follow.getActor({ documentLoader: loader(ctx) });
@@ -145,7 +163,7 @@ function newId(kind) {
 
 // Documents fetched with alice's key (signed GETs), so servers with authorized fetch answer.
 function loader(ctx) {
-  return ctx.getDocumentLoader(sender);
+  return ctx.getDocumentLoader(sender[0]);
 }
 
 async function lookupActor(ctx, handleOrUri) {
