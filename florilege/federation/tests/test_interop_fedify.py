@@ -203,11 +203,10 @@ class TlsFront:
 
     def _run(self, started: threading.Event) -> None:
         asyncio.set_event_loop(self._loop)
-        server = self._loop.run_until_complete(asyncio.start_server(
+        self._server = self._loop.run_until_complete(asyncio.start_server(
             self._relay, "127.0.0.1", self.port, ssl=self._context))  # fmt: skip
         started.set()
         self._loop.run_forever()
-        server.close()
 
     async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -228,9 +227,19 @@ class TlsFront:
 
         await asyncio.gather(pump(reader, up_writer), pump(up_reader, writer))
 
+    async def _shutdown(self) -> None:
+        """Close the listener and every open relay, so no coroutine outlives the loop."""
+        self._server.close()
+        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
     def stop(self) -> None:
+        asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
+        self._loop.close()
 
 
 # --- the peer ----------------------------------------------------------------------------------
