@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLORILEGE_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test install lint check clean chromium bench-ingest bench-federation bench-language bench-dedup bench-serve bench-relevance bench-ranking
+.PHONY: run test install lint check clean chromium fedify-peer bench-ingest bench-federation bench-language bench-dedup bench-serve bench-relevance bench-ranking
 
 # Debian ships venv separately (python3-venv); install it when we can, else say so.
 $(BIN)/python:
@@ -37,7 +37,17 @@ chromium:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium \
 		>/dev/null; } || echo "chromium not installed: browser tests will be skipped"
 
-test: install chromium
+# The Fedify test peer (federation interop) is installed from npm exactly as its lock file
+# pins it; without npm, or when the install fails, its test skips and says why.
+FEDIFY_PEER := florilege/federation/tests/peers/fedify
+$(FEDIFY_PEER)/node_modules/.installed: $(FEDIFY_PEER)/package-lock.json
+	@command -v npm >/dev/null || { echo "npm not found: the Fedify peer test will be skipped"; exit 0; }; \
+	cd $(FEDIFY_PEER) && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed \
+	|| echo "npm ci failed in $(FEDIFY_PEER): the Fedify peer test will be skipped"
+
+fedify-peer: $(FEDIFY_PEER)/node_modules/.installed
+
+test: install chromium fedify-peer
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
