@@ -21,7 +21,7 @@ from django.utils.html import strip_tags
 from lxml import etree
 
 from florilege.demo.content import FEEDS_BY_SLUG, DemoFeed, DemoItem, FeedFormat
-from florilege.demo.images import HEIGHT, WIDTH, render_svg
+from florilege.demo.images import HEIGHT, MEDIA_TYPE, WIDTH, render_png
 
 # Where florilege/urls.py mounts florilege.demo.urls. Kept as a constant (not reverse()) so these
 # functions work without a URLconf, e.g. from the loader or in unit tests.
@@ -34,7 +34,8 @@ CONTENT_TYPES: dict[FeedFormat, str] = {
 }
 # The extension tells a human (and a sniffing client) what to expect at the URL.
 EXTENSIONS: dict[FeedFormat, str] = {"rss": ".rss.xml", "atom": ".atom.xml", "json": ".json"}
-SVG_TYPE = "image/svg+xml"
+IMAGE_TYPE = MEDIA_TYPE
+IMAGE_SIZE = (WIDTH, HEIGHT)
 
 NS_ATOM = "http://www.w3.org/2005/Atom"
 NS_DC = "http://purl.org/dc/elements/1.1/"
@@ -85,7 +86,7 @@ def article_url(base_url: str, feed_slug: str, item_slug: str) -> str:
 
 
 def image_url(base_url: str, feed_slug: str, item_slug: str) -> str:
-    return f"{_root(base_url)}/images/{feed_slug}/{item_slug}.svg"
+    return f"{_root(base_url)}/images/{feed_slug}/{item_slug}.png"
 
 
 def feed_urls(base_url: str) -> list[tuple[str, str]]:
@@ -199,7 +200,8 @@ def plain_summary(item: DemoItem) -> str:
 
 
 def item_image(feed: DemoFeed, item: DemoItem) -> bytes:
-    return render_svg(item.title, seed=f"{feed.slug}/{item.slug}", caption=feed.title)
+    """The article's cover, a PNG of :data:`IMAGE_SIZE` pixels (rendered once per process)."""
+    return render_png(item.title, seed=f"{feed.slug}/{item.slug}", caption=feed.title)
 
 
 def _tag_uri(feed: DemoFeed, item: DemoItem | None = None) -> str:
@@ -253,12 +255,12 @@ def _render_rss(feed: DemoFeed, base_url: str, now: datetime) -> bytes:
         if feed.full_text:
             _sub(entry, f"{{{NS_CONTENT}}}encoded", article_html(feed, item))
         length = str(len(item_image(feed, item)))
-        _sub(entry, "enclosure", url=image, length=length, type=SVG_TYPE)
+        _sub(entry, "enclosure", url=image, length=length, type=IMAGE_TYPE)
         _sub(
             entry,
             f"{{{NS_MEDIA}}}content",
             url=image,
-            type=SVG_TYPE,
+            type=IMAGE_TYPE,
             medium="image",
             width=str(WIDTH),
             height=str(HEIGHT),
@@ -296,7 +298,7 @@ def _render_atom(feed: DemoFeed, base_url: str, now: datetime) -> bytes:
             entry,
             "link",
             rel="enclosure",
-            type=SVG_TYPE,
+            type=IMAGE_TYPE,
             length=str(len(item_image(feed, item))),
             href=image_url(base_url, feed.slug, item.slug),
         )

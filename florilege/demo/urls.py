@@ -11,5 +11,5 @@ urlpatterns = [
     path("feeds/<str:filename>", views.feed, name="feed"),
     path("sites/<slug:feed_slug>/", views.site, name="site"),
     path("articles/<slug:feed_slug>/<slug:item_slug>/", views.article, name="article"),
-    path("images/<slug:feed_slug>/<slug:item_slug>.svg", views.image, name="image"),
+    path("images/<slug:feed_slug>/<slug:item_slug>.png", views.image, name="image"),
 ]

@@ -235,7 +235,13 @@ def note_for_scoop(
         note["updated"] = iso(scoop.updated_at)
     # Alt text: the picture illustrates the linked page, whose title says what it is
     # about; better than no description for screen readers.
-    if image := image_attachment(scoop.image_url, alt=scoop.title):
+    image = image_attachment(
+        scoop.image_url,
+        alt=scoop.title,
+        width=scoop.image_width,
+        height=scoop.image_height,
+    )
+    if image:
         note["attachment"].append(image)
     return note
 

@@ -88,7 +88,7 @@ def frameable_anywhere(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
 class SecurityHeadersMiddleware:
     """Inside the page cache, so a cached page keeps the headers of its own content.
 
-    A response that already carries a policy (the demo's SVG images, sandboxed) keeps it."""
+    A response that already carries a policy of its own keeps it."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

@@ -24,8 +24,6 @@ from florilege.publishing import cache
 from florilege.publishing.tests.helpers import make_scoop
 
 EMBED_ROUTES = {"publishing:embed"}
-# Served alone, an SVG image carries its own sandboxing policy (demo/views.py).
-OWN_POLICY_ROUTES = {"demo:image"}
 SKIPPED_NAMESPACES = {"admin"}  # walked separately below, as a superuser
 
 _FEED = next(iter(FEEDS_BY_SLUG.values()))
@@ -107,9 +105,6 @@ def check_headers(name: str, response, *, https: bool = False) -> None:
     else:
         assert "Strict-Transport-Security" not in response, where
     policy = directives(response["Content-Security-Policy"])
-    if name in OWN_POLICY_ROUTES:
-        assert policy["default-src"] == "'none'" and "sandbox" in policy, where
-        return
     assert policy["script-src"] == "'self'", where
     assert policy["default-src"] == "'self'" and policy["object-src"] == "'none'", where
     assert "'unsafe-inline'" not in policy["style-src"], where

@@ -53,6 +53,11 @@ class Scoop(models.Model):
     title = models.CharField(max_length=300)
     excerpt = models.TextField(blank=True)
     image_url = models.URLField(max_length=2000, blank=True)
+    # The picture's size in pixels when it is known without fetching it (pictures the instance
+    # draws itself): the fediverse attachment then states it, and servers lay the post out
+    # before the picture arrives. Null for pictures found on other sites.
+    image_width = models.PositiveIntegerField(null=True, blank=True)
+    image_height = models.PositiveIntegerField(null=True, blank=True)
     source_name = models.CharField(max_length=300, blank=True)
     language = models.CharField(max_length=10, blank=True)
     insight = models.TextField(help_text="Markdown")

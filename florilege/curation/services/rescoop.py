@@ -57,6 +57,8 @@ def rescoop(
         insight=insight,
         excerpt=original.excerpt,
         image_url=original.image_url,
+        image_width=original.image_width,
+        image_height=original.image_height,
         source_name=original.source_name,
         language=original.language,
         tags=scooping.clean_tags(tags),

@@ -34,6 +34,9 @@ class ScoopDraft:
     insight: str
     excerpt: str = ""
     image_url: str = ""
+    # Pixels, when known (see Scoop.image_width); both or neither.
+    image_width: int | None = None
+    image_height: int | None = None
     source_name: str = ""
     language: str = ""
     tags: list[str] = field(default_factory=list)
@@ -69,6 +72,13 @@ def _validate(draft: ScoopDraft) -> None:
     draft.tags = clean_tags(draft.tags)
 
 
+def _image_size(draft: ScoopDraft) -> tuple[int, int] | None:
+    width, height = draft.image_width, draft.image_height
+    if width and height and width > 0 and height > 0:
+        return width, height
+    return None
+
+
 def _create(
     topic: Topic, curator, draft: ScoopDraft, now: datetime, plan: PublishPlan | None, entry=None
 ) -> Scoop:
@@ -78,6 +88,8 @@ def _create(
         topic, curator, plan or publication.default_plan(curator, topic), now
     )
     canonical = canonical_url(draft.url)
+    image_url = draft.image_url[:2000] if is_http_url(draft.image_url) else ""
+    size = _image_size(draft) if image_url else None
     if Scoop.objects.filter(topic=topic, canonical_url=canonical).exists():
         raise ValidationError(_("This page is already scooped in this topic."))
     scoop = Scoop(
@@ -88,7 +100,9 @@ def _create(
         canonical_url=canonical[:2000],
         title=html_to_text(draft.title)[:300],
         excerpt=html_to_text(draft.excerpt, max_length=EXCERPT_LENGTH),
-        image_url=draft.image_url[:2000] if is_http_url(draft.image_url) else "",
+        image_url=image_url,
+        image_width=size[0] if size else None,
+        image_height=size[1] if size else None,
         source_name=(draft.source_name or domain_of(draft.url))[:300],
         language=draft.language[:10],
         insight=draft.insight,

@@ -6,6 +6,7 @@ No database: these views never touch it, so the tests run without the ``db`` mar
 from __future__ import annotations
 
 import calendar
+import io
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -15,6 +16,7 @@ from django.test import Client
 from django.utils.http import http_date
 from lxml import etree
 from lxml import html as lxml_html
+from PIL import Image, ImageColor
 
 from florilege.demo import feeds
 from florilege.demo.content import (
@@ -24,13 +26,12 @@ from florilege.demo.content import (
     DUPLICATE_STORIES,
     FEEDS_BY_SLUG,
 )
-from florilege.demo.images import render_svg, wrap_title
+from florilege.demo.images import HEIGHT, WIDTH, colour_for, render_png, wrap_title
 
 pytestmark = pytest.mark.urls("florilege.demo.tests.urls")
 
 BASE = "http://demo.test:8000"
 NOW = datetime(2025, 3, 14, 15, 30, 12, tzinfo=UTC)
-SVG_NS = "{http://www.w3.org/2000/svg}"
 
 
 @pytest.fixture
@@ -114,7 +115,7 @@ def test_feed_urls_and_filenames():
         assert url == f"{BASE}/demo/feeds/{feeds.feed_filename(feed)}"
         assert url.endswith(feeds.EXTENSIONS[feed.format])
     assert feeds.article_url(BASE, "fil-numerique", "x") == f"{BASE}/demo/articles/fil-numerique/x/"
-    assert feeds.image_url(BASE, "fil-numerique", "x") == f"{BASE}/demo/images/fil-numerique/x.svg"
+    assert feeds.image_url(BASE, "fil-numerique", "x") == f"{BASE}/demo/images/fil-numerique/x.png"
 
 
 # --- Rendering ----------------------------------------------------------------------------
@@ -165,7 +166,7 @@ def test_rss_is_read_back_by_feedparser(slug):
         assert [t.term for t in entry.tags] == list(item.tags)
         assert _struct_to_datetime(entry.published_parsed) == feeds.item_date(item, NOW)
         assert entry.enclosures[0].href == feeds.image_url(BASE, slug, item.slug)
-        assert entry.enclosures[0].type == "image/svg+xml"
+        assert entry.enclosures[0].type == "image/png"
         assert int(entry.enclosures[0].length) == len(feeds.item_image(feed, item))
         assert entry.media_content[0]["url"] == feeds.image_url(BASE, slug, item.slug)
         # HTML in <description> survives escaping.
@@ -252,24 +253,30 @@ def test_article_paragraphs_escape_their_data():
     assert len(fragment.findall("p")) == 3
 
 
-# --- SVG ----------------------------------------------------------------------------------
+# --- Images -------------------------------------------------------------------------------
 
 
-def test_svg_escapes_the_title():
-    title = '<script>alert("x")</script> & "Q&A" <b>'
-    svg = render_svg(title, seed="x/y", caption="A & B <c>")
-    root = etree.fromstring(svg)
-    assert root.tag == f"{SVG_NS}svg"
-    assert root.get("viewBox") == "0 0 1200 630"
-    assert root.get("aria-label") == title
-    assert root.findtext(f"{SVG_NS}title") == title
-    assert not root.findall(f".//{SVG_NS}script")
-    lines = [t.text for t in root.iter(f"{SVG_NS}tspan")]
-    assert " ".join(lines) == title
-    assert b"<script>" not in svg and b"&lt;script&gt;" in svg
+def _png(data: bytes) -> Image.Image:
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    return image
 
 
-def test_svg_wraps_long_titles_into_three_lines_at_most():
+def test_images_are_png_cards():
+    title = '<script>alert("x")</script> & "Q&A" <b> Réseaux « fédérés »'
+    image = _png(render_png(title, seed="x/y", caption="A & B <c>"))
+    assert image.format == "PNG"
+    assert image.size == (WIDTH, HEIGHT) == (1200, 630)
+    background, band = colour_for("x/y")
+    rgb = image.convert("RGB")
+    assert rgb.getpixel((5, 300)) == ImageColor.getrgb(background)
+    assert rgb.getpixel((WIDTH - 5, HEIGHT - 5)) == ImageColor.getrgb(band)
+    # The title is drawn: white pixels (to within the palette's rounding) in the text column.
+    _, brightest = rgb.crop((80, 100, 1120, 500)).convert("L").getextrema()
+    assert isinstance(brightest, int) and brightest >= 250
+
+
+def test_images_wrap_long_titles_into_three_lines_at_most():
     long_title = " ".join(["réseaux sociaux"] * 20)
     lines = wrap_title(long_title)
     assert len(lines) == 3
@@ -277,9 +284,11 @@ def test_svg_wraps_long_titles_into_three_lines_at_most():
     assert wrap_title("Court") == ["Court"]
 
 
-def test_svg_colour_is_deterministic():
-    assert render_svg("T", seed="a") == render_svg("T", seed="a")
-    assert render_svg("T", seed="a") != render_svg("T", seed="b")
+def test_images_are_deterministic():
+    # Compared with a fresh rendering, not only the cached one.
+    assert render_png("T", seed="a") == render_png.__wrapped__("T", seed="a")
+    assert render_png("T", seed="a") != render_png("T", seed="b")
+    assert render_png("T", seed="a") != render_png("U", seed="a")
 
 
 # --- Views --------------------------------------------------------------------------------
@@ -334,7 +343,8 @@ def test_feed_view_head_and_post(base_url):
         "/demo/articles/fil-numerique/unknown/",
         "/demo/articles/unknown/pacte-de-nantes-moderation/",
         "/demo/sites/unknown/",
-        "/demo/images/fil-numerique/unknown.svg",
+        "/demo/images/fil-numerique/unknown.png",
+        "/demo/images/open-social-weekly/three-protocols-compared.svg",
     ],
 )
 def test_unknown_things_are_404(path, base_url):
@@ -362,7 +372,8 @@ def test_article_page_has_metadata_and_body(base_url):
     assert _meta(doc, "og:type") == "article"
     assert _meta(doc, "og:site_name") == feed.title
     assert _meta(doc, "og:description") == _meta(doc, "description")
-    assert _meta(doc, "og:image") == f"{BASE}/demo/images/{feed.slug}/{item.slug}.svg"
+    assert _meta(doc, "og:image") == f"{BASE}/demo/images/{feed.slug}/{item.slug}.png"
+    assert _meta(doc, "og:image:type") == "image/png"
     assert _meta(doc, "og:url") == f"{BASE}/demo/articles/{feed.slug}/{item.slug}/"
     published = datetime.fromisoformat(_meta(doc, "article:published_time"))
     assert published.tzinfo is not None
@@ -398,18 +409,17 @@ def test_site_page_advertises_its_feed(base_url):
 
 
 def test_image_view(base_url):
-    response = Client().get("/demo/images/open-social-weekly/three-protocols-compared.svg")
+    response = Client().get("/demo/images/open-social-weekly/three-protocols-compared.png")
     assert response.status_code == 200
-    assert response["Content-Type"] == "image/svg+xml"
+    assert response["Content-Type"] == "image/png"
     assert "max-age=31536000" in response["Cache-Control"]
-    assert "default-src 'none'" in response["Content-Security-Policy"]
-    root = etree.fromstring(response.content)
-    # The title contains "&": it comes back intact after escaping.
-    assert root.findtext(f"{SVG_NS}title") == (
-        "Nostr, ActivityPub & AT: three ways to decentralise a timeline"
-    )
+    feed = FEEDS_BY_SLUG["open-social-weekly"]
+    item = feed.item("three-protocols-compared")
+    assert item is not None
+    assert response.content == feeds.item_image(feed, item)
+    assert _png(response.content).size == (WIDTH, HEIGHT)
     again = Client().get(
-        "/demo/images/open-social-weekly/three-protocols-compared.svg",
+        "/demo/images/open-social-weekly/three-protocols-compared.png",
         HTTP_IF_NONE_MATCH=response["ETag"],
     )
     assert again.status_code == 304
@@ -420,3 +430,11 @@ def test_index_lists_every_feed(base_url):
     assert response.status_code == 200
     for _, url in feeds.feed_urls(BASE):
         assert url.encode() in response.content
+
+
+@pytest.mark.parametrize("feed", DEMO_FEEDS, ids=lambda f: f.slug)
+def test_feeds_reference_no_svg(feed):
+    # Fediverse servers refuse SVG attachments: a demo scoop's picture must be raster.
+    body, _ = feeds.render_feed(feed.slug, BASE, NOW)
+    assert b"svg" not in body.lower()
+    assert body.count(b".png") >= len(feed.items)

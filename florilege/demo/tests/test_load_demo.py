@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from io import StringIO
+from io import BytesIO, StringIO
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils.html import escape
+from PIL import Image
 
 from florilege.curation.models import Scoop
 from florilege.demo.content import SYNDICATED_STORIES, WIRE_EN, WIRE_FR
 from florilege.demo.feeds import article_url
+from florilege.federation.models import OutboxActivity
 from florilege.sources.models import Entry
 from florilege.suggestions.models import Suggestion
 from florilege.suggestions.stories import story_queue
@@ -37,8 +40,9 @@ def test_the_demo_shows_one_queue_card_per_story(settings, client) -> None:
     queue = list(story_queue(topic))
     cards = {s.entry.url for s in queue}
     for (feed_a, item_a), (feed_b, item_b) in SYNDICATED_STORIES:
-        a, b = article_url(settings.BASE_URL, feed_a, item_a), article_url(
-            settings.BASE_URL, feed_b, item_b
+        a, b = (
+            article_url(settings.BASE_URL, feed_a, item_a),
+            article_url(settings.BASE_URL, feed_b, item_b),
         )
         story_a = Entry.objects.get(url=a).story_member.story_id
         assert Entry.objects.get(url=b).story_member.story_id == story_a, (a, b)
@@ -55,3 +59,27 @@ def test_the_demo_shows_one_queue_card_per_story(settings, client) -> None:
     # Loading again adds nothing.
     call_command("load_demo", stdout=StringIO())
     assert Entry.objects.count() == entries
+
+
+def test_demo_scoops_go_to_the_fediverse_with_their_png_picture(
+    settings, client, django_capture_on_commit_callbacks
+) -> None:
+    # The Create leaves once the scoop's transaction commits: run those hooks.
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("load_demo", stdout=StringIO())
+    creates = OutboxActivity.objects.filter(kind="Create", scoop__isnull=False)
+    assert creates.exists()
+    for create in creates.select_related("scoop"):
+        scoop = create.scoop
+        assert scoop is not None
+        note = create.payload["object"]
+        [image] = note["attachment"]
+        assert image["type"] == "Image" and image["mediaType"] == "image/png"
+        assert image["url"] == scoop.image_url
+        assert image["name"] == scoop.title
+        # The picture the instance serves at that address is that PNG, of that size.
+        response = client.get(urlsplit(image["url"]).path)
+        assert response.status_code == 200 and response["Content-Type"] == "image/png"
+        picture = Image.open(BytesIO(response.content))
+        assert picture.format == "PNG"
+        assert (image["width"], image["height"]) == picture.size

@@ -154,6 +154,22 @@ def test_link_hashtags_finds_only_hashtags_of_the_text(html, found):
     assert linked.count('class="mention hashtag"') == len(found) + html.count("#one again")
 
 
+@pytest.mark.parametrize(("width", "height"), [(1200, 630), (None, None), (1200, None), (0, 630)])
+def test_a_raster_picture_states_its_size_only_when_known(topic, curator, width, height):
+    draft = ScoopDraft(url="https://news.example/p", title="Pictured", insight="Yes.",
+                       image_url="https://news.example/p.png", image_width=width,
+                       image_height=height)  # fmt: skip
+    scoop = scoop_url(topic, curator, draft, timezone.now())
+    [image] = scoop_note(scoop)["attachment"]
+    assert image["mediaType"] == "image/png" and image["name"] == "Pictured"
+    if width and height:
+        assert (image["width"], image["height"]) == (width, height)
+    else:
+        # Half a size, or none, is no size: servers would lay the post out wrongly.
+        assert "width" not in image and "height" not in image
+        assert (scoop.image_width, scoop.image_height) == (None, None)
+
+
 @pytest.mark.parametrize(
     ("url", "kind"),
     [

@@ -23,7 +23,7 @@ from django.utils import timezone
 from florilege.curation.models import Scoop
 from florilege.curation.services.scooping import ScoopDraft, draft_from_suggestion, scoop_suggestion
 from florilege.demo.content import DEMO_SCOOPS, DEMO_TOPIC
-from florilege.demo.feeds import article_url, feed_urls, render_feed
+from florilege.demo.feeds import IMAGE_SIZE, article_url, feed_urls, image_url, render_feed
 from florilege.jobs.worker import run_until_idle
 from florilege.sources.models import Source
 from florilege.sources.parsing import parse_feed
@@ -115,6 +115,9 @@ class Command(BaseCommand):
             draft = ScoopDraft(
                 **{**base.__dict__, "insight": demo.insight, "tags": list(demo.tags)}
             )
+            # The demo draws its pictures, so their size is known: the fediverse gets it.
+            if draft.image_url == image_url(settings.BASE_URL, demo.feed_slug, demo.item_slug):
+                draft.image_width, draft.image_height = IMAGE_SIZE
             # Spread the demo scoops over the last days so the page reads like a real topic.
             scoop_suggestion(suggestion, user, draft, now - timedelta(hours=7 * offset + 1))
             made += 1
