@@ -21,9 +21,10 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
+from florilege.curation.services.publication import ScoopEdit, edit, unpublish
 from florilege.curation.services.scooping import ScoopDraft, scoop_url
 from florilege.federation import ids
-from florilege.federation.models import Delivery, Follower, InboxItem
+from florilege.federation.models import Delivery, Follower, InboxItem, Reaction
 from florilege.federation.services.delivery import deliver_cycle
 from florilege.federation.services.inbox import process_cycle
 from florilege.publishing.models import Comment
@@ -74,14 +75,20 @@ def bovine_peer(tmp_path):
 
 
 def send(peer: dict, activity: dict) -> int:
+    return post(peer, activity)[0]
+
+
+def post(peer: dict, activity: dict) -> tuple[int, str]:
+    """Posts to bovine's outbox, which gives the activity its id, signs it and delivers it:
+    (status, the activity's id from ``Location``)."""
     from bovine import BovineClient
 
-    async def go() -> int:
+    async def go() -> tuple[int, str]:
         async with BovineClient(
             domain=peer["domain"], actor_id=peer["actor_id"], secret=peer["secret"]
         ) as client:
             response = await client.send_to_outbox(activity)
-            return response.status
+            return response.status, response.headers.get("location", "")
 
     return asyncio.run(go())
 
@@ -115,7 +122,7 @@ def wait_for(predicate, what: str, peer: dict, seconds: float = 45):
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_bovine_follows_receives_a_scoop_and_replies(
+def test_bovine_follows_a_topic_reacts_and_leaves(
     live_server, settings, topic, curator, bovine_peer
 ):
     settings.BASE_URL = live_server.url
@@ -124,7 +131,7 @@ def test_bovine_follows_receives_a_scoop_and_replies(
     peer = bovine_peer
 
     # 1. bovine follows the topic; we store the Follow, process it, and deliver the Accept.
-    status = send(peer, {
+    status, follow_id = post(peer, {
         "@context": "https://www.w3.org/ns/activitystreams", "type": "Follow",
         "actor": peer["actor_id"], "object": topic_uri, "to": [topic_uri],
     })  # fmt: skip
@@ -172,3 +179,69 @@ def test_bovine_follows_receives_a_scoop_and_replies(
     assert comment.origin == Comment.Origin.FEDIVERSE
     assert comment.status == Comment.Status.PENDING
     assert "Nice scoop from bovine" in comment.body_html
+
+    # 4. bovine likes and boosts the scoop: the counts go up; its Undo brings them down.
+    reactions = []
+    for kind in ("Like", "Announce"):
+        status, activity_id = post(peer, {
+            "@context": "https://www.w3.org/ns/activitystreams", "type": kind,
+            "actor": peer["actor_id"], "object": note_id, "to": [topic_uri],
+        })  # fmt: skip
+        assert status in {200, 201, 202} and activity_id
+        reactions.append((kind, activity_id))
+    wait_for(lambda: inbox_count("Like", "Announce") == 2, "the Like and the Announce", peer)
+    process_cycle()
+    assert counts(scoop.pk) == (1, 1), inbox_report()
+    for kind, activity_id in reactions:
+        send(peer, {
+            "@context": "https://www.w3.org/ns/activitystreams", "type": "Undo",
+            "actor": peer["actor_id"], "to": [topic_uri],
+            "object": {"type": kind, "id": activity_id, "actor": peer["actor_id"],
+                       "object": note_id},
+        })  # fmt: skip
+    wait_for(lambda: inbox_count("Undo") == 2, "the two Undo", peer)
+    process_cycle()
+    assert counts(scoop.pk) == (0, 0), inbox_report()
+
+    # 5. An edit reaches bovine as an Update, unpublishing as a Delete.
+    edit(scoop, curator, ScoopEdit(title="Interop works, edited", excerpt=scoop.excerpt,
+                                   insight="Tested *live*, twice.", tags=["fediverse"]),
+         timezone.now())  # fmt: skip
+    assert deliver_cycle().delivered == 1
+    wait_for(lambda: received(peer, "Update", note_id), "the Update in bovine's inbox", peer)
+    unpublish(scoop, curator, timezone.now())
+    assert deliver_cycle().delivered == 1
+    wait_for(lambda: received(peer, "Delete", note_id), "the Delete in bovine's inbox", peer)
+
+    # 6. bovine unfollows: the follower is gone.
+    send(peer, {
+        "@context": "https://www.w3.org/ns/activitystreams", "type": "Undo",
+        "actor": peer["actor_id"], "to": [topic_uri],
+        "object": {"type": "Follow", "id": follow_id, "actor": peer["actor_id"],
+                   "object": topic_uri},
+    })  # fmt: skip
+    wait_for(lambda: inbox_count("Undo") == 3, "the Undo of the Follow", peer)
+    process_cycle()
+    assert not Follower.objects.exists(), inbox_report()
+
+
+def inbox_count(*kinds: str) -> int:
+    return InboxItem.objects.filter(kind__in=kinds).count()
+
+
+def inbox_report() -> list[tuple[str, str, str]]:
+    return list(InboxItem.objects.values_list("kind", "status", "error"))
+
+
+def counts(scoop_pk: int) -> tuple[int, int]:
+    rows = Reaction.objects.filter(scoop_id=scoop_pk)
+    return rows.filter(kind="like").count(), rows.filter(kind="announce").count()
+
+
+def received(peer: dict, kind: str, object_id: str) -> dict | None:
+    for item in peer_inbox(peer):
+        obj = item.get("object") if isinstance(item, dict) else None
+        oid = obj.get("id") if isinstance(obj, dict) else obj
+        if item.get("type") == kind and oid == object_id:
+            return item
+    return None
