@@ -136,7 +136,11 @@ async def _outbox_posts(
     items = page.get("orderedItems", page.get("items"))
     posts = []
     for item in items if isinstance(items, list) else []:
-        obj = item.get("object") if isinstance(item, dict) else None
+        # Some servers (bovine) list activities by id only: those are not read one by one;
+        # the account's next posts arrive by push anyway.
+        if not isinstance(item, dict):
+            continue
+        obj = item.get("object")
         if item.get("type") == "Create" and isinstance(obj, dict) and _owned(obj, remote.uri):
             posts.append(obj)
     return posts[:OUTBOX_POSTS]

@@ -24,10 +24,12 @@ from django.utils import timezone
 from florilege.curation.services.publication import ScoopEdit, edit, unpublish
 from florilege.curation.services.scooping import ScoopDraft, scoop_url
 from florilege.federation import ids
-from florilege.federation.models import Delivery, Follower, InboxItem, Reaction
+from florilege.federation.models import Delivery, Follower, InboxItem, Reaction, RemoteFollow
+from florilege.federation.services import following
 from florilege.federation.services.delivery import deliver_cycle
 from florilege.federation.services.inbox import process_cycle
 from florilege.publishing.models import Comment
+from florilege.sources.models import Entry
 
 bovine = pytest.importorskip("bovine", reason="bovine-herd is in the dev extra")
 REPO = Path(__file__).resolve().parents[3]
@@ -223,6 +225,42 @@ def test_bovine_follows_a_topic_reacts_and_leaves(
     wait_for(lambda: inbox_count("Undo") == 3, "the Undo of the Follow", peer)
     process_cycle()
     assert not Follower.objects.exists(), inbox_report()
+
+    # 7. The topic follows bovine's account (by its address); bovine's user accepts (bovine
+    # leaves that to its client, as a locked account's owner would).
+    remote_follow = following.follow_account(curator, topic, peer["actor_id"], timezone.now())
+    assert deliver_cycle().delivered == 1
+    send(peer, {
+        "@context": "https://www.w3.org/ns/activitystreams", "type": "Accept",
+        "actor": peer["actor_id"], "to": [topic_uri],
+        "object": {"type": "Follow", "id": remote_follow.follow_id, "actor": topic_uri,
+                   "object": peer["actor_id"]},
+    })  # fmt: skip
+    wait_for(lambda: inbox_count("Accept"), "bovine's Accept", peer)
+    process_cycle()
+    remote_follow.refresh_from_db()
+    assert remote_follow.status == RemoteFollow.Status.ACCEPTED, inbox_report()
+
+    # 8. Its public post becomes an entry of the topic's source, titled by its text. (bovine
+    # keeps no followers for an Accept its client sent, so the post names the topic.)
+    public = "https://www.w3.org/ns/activitystreams#Public"
+    status = send(peer, {
+        "@context": "https://www.w3.org/ns/activitystreams", "type": "Create",
+        "actor": peer["actor_id"], "to": [public], "cc": [topic_uri],
+        "object": {"type": "Note", "attributedTo": peer["actor_id"], "to": [public],
+                   "cc": [topic_uri],
+                   "content": "<p>Bovine speaks. A second sentence follows.</p>"},
+    })  # fmt: skip
+    assert status in {200, 201, 202}
+    wait_for(lambda: inbox_count("Create") == 2, "bovine's post", peer)
+    process_cycle()
+    entry = Entry.objects.get(source_id=remote_follow.source_id)
+    assert entry.title == "Bovine speaks.", entry.title
+
+    # 9. The topic unfollows: bovine receives the Undo of the Follow.
+    following.unfollow_account(curator, topic, remote_follow.pk, timezone.now())
+    assert deliver_cycle().delivered == 1
+    assert not RemoteFollow.objects.filter(pk=remote_follow.pk).exists()
 
 
 def inbox_count(*kinds: str) -> int:
