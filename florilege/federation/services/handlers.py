@@ -152,6 +152,14 @@ def _create(item: InboxItem, activity: dict[str, Any], now: datetime) -> bool:
     scoop = _our_scoop(_id(obj.get("inReplyTo")))
     if scoop is None:
         return _from_followed_account(item, obj, now)
+    from florilege.federation.services.following import is_public
+
+    addressed = [doc for doc in (obj, activity) if doc.get("to") or doc.get("cc")]
+    if addressed and not is_public(addressed[0]):
+        # A followers-only reply or a private mention: a comment, once approved, is shown
+        # to everyone, so what its author did not make public never becomes one. (A reply
+        # addressed to nobody at all is taken as before: no server sends that as private.)
+        return False
     remote_id = _id(obj)
     if not remote_id or Comment.objects.filter(remote_id=remote_id).exists():
         return True  # a redelivery

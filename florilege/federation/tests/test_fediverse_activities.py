@@ -189,6 +189,20 @@ def test_reply_is_moderated_rendered_safely_edited_and_deleted(
     assert not Comment.objects.exists()
 
 
+@pytest.mark.parametrize("family", FAMILY_NAMES)
+@pytest.mark.parametrize("visibility", ["followers", "direct"])
+def test_a_reply_not_made_public_never_becomes_a_comment(family, visibility, remote):
+    sender = remote(family)
+    create = copy.deepcopy(sender.docs["reply"])
+    topic = sender.docs["follow"]["object"]
+    # Each family's own reply, addressed as its followers-only or private-mention form.
+    to = [f"{sender.actor}/followers"] if visibility == "followers" else [topic]
+    for doc in (create, create["object"]):
+        doc["to"], doc["cc"] = to, [topic] if visibility == "followers" else []
+    assert sender.send(create).status == InboxItem.Status.IGNORED
+    assert not Comment.objects.exists()
+
+
 @pytest.mark.parametrize(
     ("family", "name"),
     [("pleroma", "emoji_react")],

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from florilege.curation.services.scooping import ScoopDraft, scoop_url
 from florilege.federation import ids
+from florilege.federation.contexts import PUBLIC
 from florilege.federation.models import Delivery, Follower, InboxItem
 from florilege.federation.services.delivery import deliver_cycle
 from florilege.federation.services.inbox import process_cycle
@@ -160,8 +161,9 @@ def test_bovine_follows_receives_a_scoop_and_replies(
     # 3. bovine replies; the reply becomes a comment awaiting moderation.
     status = send(peer, {
         "@context": "https://www.w3.org/ns/activitystreams", "type": "Create",
-        "actor": peer["actor_id"], "to": [topic_uri],
-        "object": {"type": "Note", "attributedTo": peer["actor_id"], "to": [topic_uri],
+        "actor": peer["actor_id"], "to": [PUBLIC], "cc": [topic_uri],
+        "object": {"type": "Note", "attributedTo": peer["actor_id"], "to": [PUBLIC],
+                   "cc": [topic_uri],
                    "inReplyTo": note_id, "content": "<p>Nice scoop from bovine</p>"},
     })  # fmt: skip
     assert status in {200, 201, 202}
