@@ -237,9 +237,12 @@ def _update(item: InboxItem, activity: dict[str, Any], now: datetime) -> bool:
 def _delete(item: InboxItem, activity: dict[str, Any], now: datetime) -> bool:
     object_id = _id(activity.get("object"))
     if object_id == item.remote_uri:
-        # The account itself is gone: forget its follows and reactions.
+        # The account itself is gone: forget its follows and reactions, and take down its
+        # replies, as its own server did with its posts.
         Follower.objects.filter(remote__uri=object_id).delete()
         Reaction.objects.filter(actor_uri=object_id).delete()
+        written = ReplyAuthor.objects.filter(actor_uri=object_id).values("comment")
+        Comment.objects.filter(pk__in=written).delete()
         return True
     comment, allowed = _reply(object_id, item.remote_uri)
     if comment is not None:
