@@ -209,16 +209,21 @@ def test_a_reply_not_made_public_never_becomes_a_comment(family, visibility, rem
 
 
 @pytest.mark.parametrize(
-    ("family", "name"),
-    [("pleroma", "emoji_react")],
+    ("family", "name", "counted"),
+    [
+        # Pleroma's emoji reaction, under its own type: not a Like we count; nothing fails.
+        ("pleroma", "emoji_react", (0, 0)),
+        # Lemmy's downvote: never counted as a like.
+        ("lemmy", "dislike", (0, 0)),
+        # Misskey sends every reaction as a Like, a custom emoji one included: a like.
+        ("misskey", "custom_emoji_like", (1, 0)),
+    ],
 )
-def test_extra_activities_do_not_break_anything(family, name, remote, scoop):
-    # Pleroma's emoji reaction (a Like with content, under its own type): not a Like we
-    # count, and nothing fails on it.
+def test_the_families_own_reactions(family, name, counted, remote, scoop):
     sender = remote(family)
     item = sender.send(sender.docs[name])
-    assert item.status == InboxItem.Status.IGNORED
-    assert counts(scoop) == (0, 0)
+    assert item.status == (InboxItem.Status.DONE if any(counted) else InboxItem.Status.IGNORED)
+    assert counts(scoop) == counted
 
 
 # --- the reply's author alone may edit or delete it ------------------------------------------
