@@ -21,6 +21,8 @@ import httpx
 import pytest
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from florilege.curation.models import Scoop
@@ -341,3 +343,44 @@ def test_webfinger_self_link_resolves_the_account(family, peer):
         assert resolve_account(f"@alice@{host}") == peer.base + actor_path
     except ValidationError as exc:  # pragma: no cover - the message says why
         pytest.fail(str(exc))
+
+
+# --- replies received before authors were recorded -------------------------------------------
+
+BEFORE_AUTHORS = [("federation", "0005_followed_posts_for_edits_and_deletions")]
+
+
+def _migrate(targets: list[tuple[str, str]]) -> None:
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_finds_the_author_of_earlier_replies(topic, curator):
+    try:
+        _migrate(BEFORE_AUTHORS)
+        loader = MigrationExecutor(connection).loader
+        state = [*BEFORE_AUTHORS, *loader.graph.leaf_nodes("publishing")]
+        old = loader.project_state(state).apps
+        scoop = old.get_model("curation", "Scoop").objects.create(
+            topic_id=topic.pk, curator_id=curator.pk, url="https://news.example/a", title="A"
+        )
+        comment_model = old.get_model("publishing", "Comment")
+        made = {}
+        for n, author in enumerate(["https://a.example/users/ann", ""]):
+            remote_id = f"https://a.example/notes/{n}"
+            made[remote_id] = comment_model.objects.create(
+                scoop_id=scoop.pk, origin="fediverse", author_name="Ann", remote_id=remote_id,
+                body="Hi", body_html="Hi",
+            ).pk  # fmt: skip
+            if author:  # the second reply's Create is no longer stored
+                old.get_model("federation", "InboxItem").objects.create(
+                    remote_uri=author, domain="a.example", kind="Create", status="done",
+                    payload={"type": "Create", "object": {"id": remote_id}},
+                    received_at=timezone.now(),
+                )  # fmt: skip
+    finally:
+        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+    authors = dict(ReplyAuthor.objects.values_list("comment_id", "actor_uri"))
+    assert authors == {made["https://a.example/notes/0"]: "https://a.example/users/ann"}
