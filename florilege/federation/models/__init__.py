@@ -1,7 +1,7 @@
 from florilege.federation.models.actor import LocalActor, RemoteActor
 from florilege.federation.models.delivery import Delivery, Instance, OutboxActivity
 from florilege.federation.models.follow import Block, FollowedPost, Follower, RemoteFollow
-from florilege.federation.models.inbox import InboxItem, Reaction
+from florilege.federation.models.inbox import InboxItem, Reaction, ReplyAuthor
 
 __all__ = [
     "Block",
@@ -15,4 +15,5 @@ __all__ = [
     "Reaction",
     "RemoteActor",
     "RemoteFollow",
+    "ReplyAuthor",
 ]

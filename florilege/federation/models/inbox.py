@@ -73,3 +73,16 @@ class Reaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} of {self.scoop_id}"
+
+
+class ReplyAuthor(models.Model):
+    """Who wrote a comment that came as a reply from the fediverse: only that actor may
+    edit or delete it (another account on the same server may not)."""
+
+    comment = models.OneToOneField(
+        "publishing.Comment", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    actor_uri = models.URLField(max_length=2000)
+
+    def __str__(self) -> str:
+        return f"{self.actor_uri} wrote {self.comment_id}"

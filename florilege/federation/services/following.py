@@ -286,7 +286,9 @@ def _first_href(value: Any) -> str:
     return ""
 
 
-def _is_public(obj: dict[str, Any]) -> bool:
+def is_public(obj: dict[str, Any]) -> bool:
+    """Addressed to the public (``as:Public`` in ``to`` or ``cc``: public or unlisted), in
+    any of the forms servers write it (Fedify compacts it to ``as:Public``)."""
     audience = [*_as_list(obj.get("to")), *_as_list(obj.get("cc"))]
     return bool({PUBLIC, "as:Public", "Public"} & {a for a in audience if isinstance(a, str)})
 
@@ -296,7 +298,7 @@ def store_post(source: Source, obj: dict[str, Any], now: datetime, *, author: st
     again, or edited, updates its entry), remembering its object id for its edits and
     deletion. Returns how many entries are new."""
     object_id = activities.text(obj, "id")
-    if not _is_public(obj) or not object_id:
+    if not is_public(obj) or not object_id:
         return 0  # followers-only and direct posts stay private
     entry = _parsed(obj)
     with transaction.atomic():

@@ -17,6 +17,7 @@ from florilege.federation.models import (
     Reaction,
     RemoteActor,
     RemoteFollow,
+    ReplyAuthor,
 )
 from florilege.federation.services.actors import actor_uri, local_actor_for_uri, remote_actor
 from florilege.federation.services.outbox import send
@@ -151,12 +152,20 @@ def _create(item: InboxItem, activity: dict[str, Any], now: datetime) -> bool:
     scoop = _our_scoop(_id(obj.get("inReplyTo")))
     if scoop is None:
         return _from_followed_account(item, obj, now)
+    from florilege.federation.services.following import is_public
+
+    addressed = [doc for doc in (obj, activity) if doc.get("to") or doc.get("cc")]
+    if addressed and not is_public(addressed[0]):
+        # A followers-only reply or a private mention: a comment, once approved, is shown
+        # to everyone, so what its author did not make public never becomes one. (A reply
+        # addressed to nobody at all is taken as before: no server sends that as private.)
+        return False
     remote_id = _id(obj)
     if not remote_id or Comment.objects.filter(remote_id=remote_id).exists():
         return True  # a redelivery
     body = activities.text(obj, "content")
     name, url = _author(item)
-    Comment.objects.create(
+    comment = Comment.objects.create(
         scoop=scoop,
         origin=Comment.Origin.FEDIVERSE,
         author_name=name,
@@ -167,7 +176,20 @@ def _create(item: InboxItem, activity: dict[str, Any], now: datetime) -> bool:
         status=Comment.Status.PENDING,
         created_at=now,
     )
+    ReplyAuthor.objects.create(comment=comment, actor_uri=item.remote_uri[:2000])
     return True
+
+
+def _reply(object_id: str, sender: str) -> tuple[Comment | None, bool]:
+    """The reply comment with this remote id, and whether ``sender`` may change it: the
+    origin check let only the reply's own server through, but any account there could send
+    the Update or Delete; only the reply's author may. A reply received before authors
+    were recorded (none stored) stays in its server's hands."""
+    comment = Comment.objects.filter(remote_id=object_id).first() if object_id else None
+    if comment is None:
+        return None, False
+    author = ReplyAuthor.objects.filter(comment=comment).values_list("actor_uri", flat=True)
+    return comment, not author or author[0] == sender
 
 
 def _from_followed_account(item: InboxItem, obj: dict[str, Any], now: datetime) -> bool:
@@ -196,7 +218,9 @@ def _update(item: InboxItem, activity: dict[str, Any], now: datetime) -> bool:
         return True
     if obj.get("type") == "Tombstone":
         return _delete(item, {**activity, "object": obj}, now)
-    comment = Comment.objects.filter(remote_id=_id(obj)).first()
+    comment, allowed = _reply(_id(obj), item.remote_uri)
+    if comment is not None and not allowed:
+        return False
     if comment is None:
         from florilege.federation.services.following import update_post
 
@@ -213,12 +237,18 @@ def _update(item: InboxItem, activity: dict[str, Any], now: datetime) -> bool:
 def _delete(item: InboxItem, activity: dict[str, Any], now: datetime) -> bool:
     object_id = _id(activity.get("object"))
     if object_id == item.remote_uri:
-        # The account itself is gone: forget its follows and reactions.
+        # The account itself is gone: forget its follows and reactions, and take down its
+        # replies, as its own server did with its posts.
         Follower.objects.filter(remote__uri=object_id).delete()
         Reaction.objects.filter(actor_uri=object_id).delete()
+        written = ReplyAuthor.objects.filter(actor_uri=object_id).values("comment")
+        Comment.objects.filter(pk__in=written).delete()
         return True
-    if Comment.objects.filter(remote_id=object_id).delete()[0] > 0:
-        return True
+    comment, allowed = _reply(object_id, item.remote_uri)
+    if comment is not None:
+        if allowed:
+            comment.delete()
+        return allowed
     from florilege.federation.services.following import delete_post
 
     return delete_post(item.remote_uri, object_id, now)

@@ -42,6 +42,12 @@ FAMILIES: dict[str, tuple[str, str, str, str, str]] = {
                "rsa-sha256", "(request-target) host date digest content-type"),
     "wordpress": ("/?author=1", "/?author=1#main-key", "",
                   "rsa-sha256", "(request-target) host date digest"),
+    "pixelfed": ("/users/alice", "/users/alice#main-key", "",
+                 "rsa-sha256", "(request-target) host date digest content-type"),
+    "friendica": ("/profile/alice", "/profile/alice#main-key", "",
+                  "rsa-sha256", "(request-target) date host digest"),
+    "hollo": ("/@alice", "/@alice#main-key", "",
+              "rsa-sha256", "(request-target) host date digest"),
 }  # fmt: skip
 
 
@@ -63,8 +69,10 @@ def load(family: str, name: str, peer, pem: str) -> dict[str, Any]:
     return _fill(doc, {"base": peer.base, "host": host, "pem": pem})
 
 
-def sign_as(family: str, body: bytes, key_id: str, private_pem: str) -> dict[str, str]:
-    """The headers ``family`` sends with a POST to our shared inbox."""
+def sign_as(
+    family: str, body: bytes, key_id: str, private_pem: str, path: str = "/ap/inbox"
+) -> dict[str, str]:
+    """The headers ``family`` sends with a POST to our inbox at ``path``."""
     algorithm, names = FAMILIES[family][3], FAMILIES[family][4].split()
     headers = {
         "Host": "testserver",
@@ -73,7 +81,7 @@ def sign_as(family: str, body: bytes, key_id: str, private_pem: str) -> dict[str
         "Content-Type": "application/activity+json",
         "Content-Length": str(len(body)),
     }
-    text = sig.signing_string("POST", "/ap/inbox", headers, tuple(names))
+    text = sig.signing_string("POST", path, headers, tuple(names))
     raw = sig.load_private_key(private_pem).sign(text.encode(), padding.PKCS1v15(), hashes.SHA256())
     headers["Signature"] = (
         f'keyId="{key_id}",algorithm="{algorithm}",headers="{" ".join(names)}",'
@@ -82,9 +90,9 @@ def sign_as(family: str, body: bytes, key_id: str, private_pem: str) -> dict[str
     return headers
 
 
-def post(client, body: bytes, headers: dict[str, str]):
+def post(client, body: bytes, headers: dict[str, str], path: str = "/ap/inbox"):
     extra = {k: v for k, v in headers.items() if k not in {"Content-Type", "Content-Length"}}
-    return client.post("/ap/inbox", data=body, content_type="application/activity+json",
+    return client.post(path, data=body, content_type="application/activity+json",
                        headers=extra)  # fmt: skip
 
 

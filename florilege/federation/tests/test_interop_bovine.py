@@ -24,6 +24,7 @@ from django.utils import timezone
 from florilege.curation.services.publication import ScoopEdit, edit, unpublish
 from florilege.curation.services.scooping import ScoopDraft, scoop_url
 from florilege.federation import ids
+from florilege.federation.contexts import PUBLIC
 from florilege.federation.models import Delivery, Follower, InboxItem, Reaction, RemoteFollow
 from florilege.federation.services import following
 from florilege.federation.services.delivery import deliver_cycle
@@ -169,8 +170,9 @@ def test_bovine_follows_a_topic_reacts_and_leaves(
     # 3. bovine replies; the reply becomes a comment awaiting moderation.
     status = send(peer, {
         "@context": "https://www.w3.org/ns/activitystreams", "type": "Create",
-        "actor": peer["actor_id"], "to": [topic_uri],
-        "object": {"type": "Note", "attributedTo": peer["actor_id"], "to": [topic_uri],
+        "actor": peer["actor_id"], "to": [PUBLIC], "cc": [topic_uri],
+        "object": {"type": "Note", "attributedTo": peer["actor_id"], "to": [PUBLIC],
+                   "cc": [topic_uri],
                    "inReplyTo": note_id, "content": "<p>Nice scoop from bovine</p>"},
     })  # fmt: skip
     assert status in {200, 201, 202}
@@ -243,11 +245,10 @@ def test_bovine_follows_a_topic_reacts_and_leaves(
 
     # 8. Its public post becomes an entry of the topic's source, titled by its text. (bovine
     # keeps no followers for an Accept its client sent, so the post names the topic.)
-    public = "https://www.w3.org/ns/activitystreams#Public"
     status = send(peer, {
         "@context": "https://www.w3.org/ns/activitystreams", "type": "Create",
-        "actor": peer["actor_id"], "to": [public], "cc": [topic_uri],
-        "object": {"type": "Note", "attributedTo": peer["actor_id"], "to": [public],
+        "actor": peer["actor_id"], "to": [PUBLIC], "cc": [topic_uri],
+        "object": {"type": "Note", "attributedTo": peer["actor_id"], "to": [PUBLIC],
                    "cc": [topic_uri],
                    "content": "<p>Bovine speaks. A second sentence follows.</p>"},
     })  # fmt: skip
