@@ -255,6 +255,7 @@ def test_bovine_follows_a_topic_reacts_and_leaves(
     assert status in {200, 201, 202}
     wait_for(lambda: inbox_count("Create") == 2, "bovine's post", peer)
     process_cycle()
+    assert remote_follow.source_id is not None
     entry = Entry.objects.get(source_id=remote_follow.source_id)
     assert entry.title == "Bovine speaks.", entry.title
 
