@@ -43,7 +43,7 @@ FAMILIES: dict[str, tuple[str, str, str, str, str]] = {
     "wordpress": ("/?author=1", "/?author=1#main-key", "",
                   "rsa-sha256", "(request-target) host date digest"),
     "pixelfed": ("/users/alice", "/users/alice#main-key", "",
-                 "rsa-sha256", "(request-target) host date digest content-type"),
+                 "rsa-sha256", "(request-target) date host digest content-type user-agent"),
     "friendica": ("/profile/alice", "/profile/alice#main-key", "",
                   "rsa-sha256", "(request-target) date host digest"),
     "hollo": ("/@alice", "/@alice#main-key", "",
@@ -80,6 +80,8 @@ def sign_as(
         "Digest": sig.digest_header(body),
         "Content-Type": "application/activity+json",
         "Content-Length": str(len(body)),
+        # Pixelfed signs its User-Agent too.
+        "User-Agent": "(Pixelfed/0.12.4; +https://pixelfed.example)",
     }
     text = sig.signing_string("POST", path, headers, tuple(names))
     raw = sig.load_private_key(private_pem).sign(text.encode(), padding.PKCS1v15(), hashes.SHA256())
