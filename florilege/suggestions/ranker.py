@@ -308,12 +308,20 @@ def similar_scoops(model: Model, vector: np.ndarray, limit: int = 3) -> list[dic
     if not len(model.exemplars) or not vector.any():
         return []
     sims = model.exemplars @ vector
-    order = np.argsort(-sims, kind="stable")[:limit]
-    return [
-        {**model.exemplar_refs[i], "similarity": round(float(sims[i]), 2)}
-        for i in order
-        if sims[i] >= SIMILAR_MIN
-    ]
+    out: list[dict] = []
+    seen: set[str] = set()
+    for i in np.argsort(-sims, kind="stable"):
+        if sims[i] < SIMILAR_MIN or len(out) >= limit:
+            break
+        # One scoop is one exemplar per source of its story (the story's other
+        # suggestions are kept with it): name it once, by its permalink.
+        ref = model.exemplar_refs[i]
+        key = ref.get("url") or ref.get("title", "")
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append({**ref, "similarity": round(float(sims[i]), 2)})
+    return out
 
 
 def to_state(model: Model) -> tuple[bytes, dict]:
