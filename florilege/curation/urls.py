@@ -7,6 +7,7 @@ from django.urls import path
 
 from florilege.curation.views import (
     audit,
+    items,
     queue,
     ranking,
     reader,
@@ -48,6 +49,11 @@ urlpatterns = [
         name="quick_scoop",
     ),
     path("t/<slug:slug>/discard-many/", queue.bulk_discard, name="bulk_discard"),
+    # All items of the topic's sources, read or unread per curator.
+    path("t/<slug:slug>/items/", items.items, name="items"),
+    path("t/<slug:slug>/items/read/", items.items_read_all, name="items_read_all"),
+    path("t/<slug:slug>/items/<int:entry_id>/read/", items.item_read, name="item_read"),
+    path("t/<slug:slug>/items/<int:entry_id>/scoop/", items.item_scoop, name="item_scoop"),
     path(
         "t/<slug:slug>/reader/<int:suggestion_id>/discard/",
         reader.reader_discard,

@@ -70,6 +70,7 @@ def _valid_values(world: World) -> dict[str, list[str]]:
         "scoop_id": [str(world.scoop_pk)],
         "comment_id": [str(world.comment_pk)],
         "suggestion_id": [str(world.suggestion_pk)],
+        "entry_id": [str(world.entry_pk)],
         "source_id": [str(world.source_pk)],
         "rule_id": [str(world.rule_pk)],
         "username": ["curator"],
@@ -93,6 +94,7 @@ class World:
     scoop_pk: int = 0
     comment_pk: int = 0
     suggestion_pk: int = 0
+    entry_pk: int = 0
     source_pk: int = 0
     rule_pk: int = 0
     admin_pk: int = 0
@@ -197,12 +199,14 @@ def world(topic, team, curator, django_user_model) -> World:  # noqa: F811 - the
         status=Comment.Status.APPROVED,
     )
     rule = AutomationRule.objects.create(topic=topic, name="r", keywords=["x"], action="tag")
+    suggested = make_suggestion(topic)
     return World(
         topic_slug=topic.slug,
         scoop_slug=scoop.slug or "s",
         scoop_pk=scoop.pk,
         comment_pk=comment.pk,
-        suggestion_pk=make_suggestion(topic).pk,
+        suggestion_pk=suggested.pk,
+        entry_pk=suggested.entry_id,
         source_pk=source.pk,
         rule_pk=rule.pk,
         # The admin deletes on any POST to its delete page: point it at a user of its own.

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from florilege.curation.automation import RuleSpec
 from florilege.curation.models import AutomationRule
+from florilege.curation.source_labels import source_choice
 from florilege.topics.models import Topic
 from florilege.topics.services import parse_languages, parse_list
 
@@ -55,7 +56,7 @@ class RuleForm(forms.Form):
         sources = self.fields["sources"]
         assert isinstance(sources, forms.MultipleChoiceField)  # declared above
         sources.choices = [
-            (str(s.pk), s.display_name) for s in topic.sources.order_by("title", "url")
+            (str(s.pk), source_choice(s)) for s in topic.sources.order_by("title", "url")
         ]
 
     @classmethod

@@ -4,6 +4,7 @@ registers them with the app and callers import them from ``florilege.curation.mo
 from florilege.curation.models.audit import AuditEvent
 from florilege.curation.models.notification import Notification
 from florilege.curation.models.reader_suggestion import ReaderSuggestion
+from florilege.curation.models.reading import EntryRead, ReadMark
 from florilege.curation.models.revision import ScoopRevision
 from florilege.curation.models.rules import AutomationRule
 from florilege.curation.models.scoop import Scoop, ScoopStatus
@@ -11,7 +12,9 @@ from florilege.curation.models.scoop import Scoop, ScoopStatus
 __all__ = [
     "AuditEvent",
     "AutomationRule",
+    "EntryRead",
     "Notification",
+    "ReadMark",
     "ReaderSuggestion",
     "Scoop",
     "ScoopRevision",

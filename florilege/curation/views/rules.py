@@ -48,11 +48,16 @@ def rule_list(request: HttpRequest, slug: str, rule_id: int | None = None) -> Ht
         except ValidationError as exc:
             for message in exc.messages:
                 form.add_error(None, message)
+    # The sources a rule names, as "Name — host" (the form's choices: no extra query).
+    labels = dict(form.fields["sources"].choices)  # type: ignore[attr-defined]
+    listed = list(topic.automation_rules.all())
+    for row in listed:
+        row.source_labels = [labels[str(i)] for i in sorted(row.source_ids) if str(i) in labels]
     context = {
         "topic": topic,
         "form": form,
         "rule": rule,
-        "rules": topic.automation_rules.all(),
+        "rules": listed,
         "preview": result,
     }
     return render(request, "curation/rules.html", context)

@@ -1,6 +1,7 @@
-// The suggestion queue from the keyboard: j/k move, s opens the insight box, x discards,
-// o opens the page. Actions are posted with fetch and the card is replaced in place; with
-// JavaScript off the same forms post normally and the server redirects back to the card.
+// The suggestion queue (and the all-items list) from the keyboard: j/k move, s opens the
+// insight box (or scoops), x discards, m marks read or unread, o opens the page. Actions
+// are posted with fetch and the card is replaced in place; with JavaScript off the same
+// forms post normally and the server redirects back to the card.
 (function () {
   "use strict";
   var current = null;
@@ -72,7 +73,9 @@
     var box = card.querySelector("[data-quick]");
     if (!box) {
       var link = card.querySelector("[data-scoop]");
-      if (link) window.location.href = link.href;
+      // A button posts its form (the all-items list makes the suggestion first).
+      if (link && link.form) link.form.requestSubmit();
+      else if (link) window.location.href = link.href;
       return;
     }
     box.open = true;
@@ -104,6 +107,9 @@
     else if (key === "x") {
       var discard = current.querySelector('form[data-queue-action="discard"]');
       if (discard) discard.requestSubmit();
+    } else if (key === "m") {
+      var read = current.querySelector('form[data-queue-action="read"]');
+      if (read) read.requestSubmit();
     } else if (key === "s") openInsight(current);
     else if (key === "o") {
       var open = current.querySelector("[data-open]");
