@@ -123,3 +123,19 @@ def test_a_late_source_of_a_decided_story_stays_out_of_the_queue(client_in, topi
     Suggestion.objects.create(topic=topic, entry=lonely, score=0.1)
     body = client_in.get(reverse("curation:queue", args=[topic.slug])).content.decode()
     assert "late copy" not in body and "Another story" in body
+
+
+def test_dashboard_counts_one_per_story_as_the_queue_does(client_in, topic, story) -> None:
+    # Beside the two-source story: a suggestion without a story, and a story decided
+    # already (a source that brought it later adds no card).
+    alone = _entry(Source.objects.get(title="Alpha"), "alone", "On its own")
+    Suggestion.objects.create(topic=topic, entry=alone, score=0.1)
+    decided = Story.objects.create(first_seen=NOW, last_seen=NOW, size=2)
+    for name, status in (("Alpha", "scooped"), ("Beta", "pending")):
+        late = _entry(Source.objects.get(title=name), "late", f"Late ({name})")
+        _in_story(decided, late)
+        Suggestion.objects.create(topic=topic, entry=late, score=0.5, status=status)
+    queue = client_in.get(reverse("curation:queue", args=[topic.slug])).content.decode()
+    assert "2 to review" in queue
+    page = client_in.get(reverse("curation:dashboard")).content.decode()
+    assert "<td>2</td>" in page and "<td>4</td>" not in page

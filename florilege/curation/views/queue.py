@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,7 +27,7 @@ from florilege.curation.services import reader, scooping
 from florilege.curation.views.access import topic_for
 from florilege.lib.params import positive_id
 from florilege.suggestions.models import Suggestion, TopicRanker
-from florilege.suggestions.stories import attach_story_sources, story_queue
+from florilege.suggestions.stories import DECIDED, attach_story_sources, story_queue
 from florilege.topics.models import Topic
 from florilege.topics.permissions import Action
 
@@ -154,6 +155,26 @@ def bulk_discard(request: HttpRequest, slug: str) -> HttpResponse:
     else:
         messages.success(request, _("%(n)d suggestions discarded.") % {"n": discarded})
     return back_to_queue(request, topic)
+
+
+def queue_sizes(topic_ids: list[int]) -> dict[int, int]:
+    """Cards in each topic's queue, as ``story_queue`` shows them (one per story still
+    undecided, plus each suggestion without a story yet): one query for all the topics,
+    so "to review" on the dashboard is the number the queue shows."""
+    same_story = Q(entry__story_member__story_id=OuterRef("entry__story_member__story_id"))
+    decided = Suggestion.objects.filter(
+        same_story, topic_id=OuterRef("topic_id"), status__in=DECIDED
+    )
+    rows = (
+        Suggestion.objects.filter(topic_id__in=topic_ids, status=Suggestion.Status.PENDING)
+        .filter(~Exists(decided))
+        .values("topic_id")
+        .annotate(
+            stories=Count("entry__story_member__story_id", distinct=True),
+            alone=Count("pk", filter=Q(entry__story_member__isnull=True)),
+        )
+    )
+    return {row["topic_id"]: row["stories"] + row["alone"] for row in rows}
 
 
 def pending_reader_suggestions(topic: Topic) -> list[ReaderSuggestion]:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 
 from florilege.curation.forms.topics import TopicForm
 from florilege.curation.views.access import topic_for
+from florilege.curation.views.queue import queue_sizes
 from florilege.suggestions.learning import preview_rules
 from florilege.topics.permissions import Action
 from florilege.topics.services import topics_of
@@ -18,15 +19,18 @@ from florilege.topics.services import topics_of
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    topics = (
+    topics = list(
         topics_of(request.user)
         .annotate(
-            pending=Count("suggestions", filter=Q(suggestions__status="pending"), distinct=True),
             scoop_count=Count("scoops", distinct=True),
             proposals=Count("scoops", filter=Q(scoops__status="awaiting"), distinct=True),
         )
         .order_by("title")
     )
+    # One per story, as the queue counts its cards (not one per source of a story).
+    sizes = queue_sizes([t.pk for t in topics])
+    for topic in topics:
+        topic.pending = sizes.get(topic.pk, 0)  # type: ignore[attr-defined]
     return render(request, "curation/dashboard.html", {"topics": topics})
 
 
