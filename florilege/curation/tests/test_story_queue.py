@@ -12,7 +12,7 @@ from florilege.curation.models import Scoop
 from florilege.curation.services.scooping import ScoopDraft, scoop_suggestion
 from florilege.sources.models import Entry, Source
 from florilege.suggestions.models import Story, StoryMember, Suggestion
-from florilege.topics.models import TopicSource
+from florilege.topics.models import Topic, TopicSource
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -139,3 +139,32 @@ def test_dashboard_counts_one_per_story_as_the_queue_does(client_in, topic, stor
     assert "2 to review" in queue
     page = client_in.get(reverse("curation:dashboard")).content.decode()
     assert "<td>2</td>" in page and "<td>4</td>" not in page
+
+
+def test_source_filter_lists_a_story_its_source_carries_once(client_in, topic, story) -> None:
+    url = reverse("curation:queue", args=[topic.slug])
+    alpha = story["entries"][0].source
+    body = client_in.get(url, {"source": alpha.pk}).content.decode()
+    # Alpha's entry is not the card (Beta's scored higher), but the story is Alpha's too.
+    assert body.count('class="suggestion"') == 1
+    assert "Mastodon grows (Beta)" in body and "1 to review" in body
+    gamma = story["entries"][2].source
+    TopicSource.objects.create(topic=topic, source=gamma)
+    other = _entry(gamma, "other", "Something else")
+    Suggestion.objects.create(topic=topic, entry=other, score=0.2)
+    body = client_in.get(url, {"source": gamma.pk}).content.decode()
+    assert body.count('class="suggestion"') == 2
+
+
+def test_dashboard_queries_do_not_grow_with_topics(
+    client_in, topic, story, curator, django_assert_num_queries
+) -> None:
+    url = reverse("curation:dashboard")
+    client_in.get(url)
+    # session, user, topics with their scoop counts, their queue sizes, notifications
+    with django_assert_num_queries(5):
+        client_in.get(url)
+    for n in range(3):
+        Topic.objects.create(title=f"T{n}", slug=f"t{n}", owner=curator)
+    with django_assert_num_queries(5):
+        assert client_in.get(url).status_code == 200

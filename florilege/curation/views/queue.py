@@ -26,7 +26,7 @@ from florilege.curation.models import ReaderSuggestion
 from florilege.curation.services import reader, scooping
 from florilege.curation.views.access import topic_for
 from florilege.lib.params import positive_id
-from florilege.suggestions.models import Suggestion, TopicRanker
+from florilege.suggestions.models import StoryMember, Suggestion, TopicRanker
 from florilege.suggestions.stories import DECIDED, attach_story_sources, story_queue
 from florilege.topics.models import Topic
 from florilege.topics.permissions import Action
@@ -205,7 +205,12 @@ class QueueFilters:
 
     def apply(self, pending):
         if self.source is not None:
-            pending = pending.filter(entry__source_id=self.source)
+            # The story's card may come from another of its sources (the best-scored one):
+            # a story this source carries is listed, once, whichever entry is its card.
+            carried = StoryMember.objects.filter(
+                story_id=OuterRef("entry__story_member__story_id"), entry__source_id=self.source
+            )
+            pending = pending.filter(Q(entry__source_id=self.source) | Exists(carried))
         if self.lang:
             pending = pending.filter(entry__language=self.lang)
         # HOOK(lang-cluster): when suggestions have a story (cluster), filter here, e.g.
