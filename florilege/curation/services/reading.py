@@ -30,6 +30,7 @@ from florilege.curation.models import EntryRead, ReadMark
 from florilege.sources.models import Entry
 from florilege.suggestions.models import Suggestion
 from florilege.suggestions.services import ranked_suggestions
+from florilege.suggestions.stories import DECIDED
 from florilege.topics.models import Topic, TopicSource
 from florilege.topics.permissions import Action, require
 
@@ -93,7 +94,7 @@ def topic_items(
     )
     if unread_only:
         items = items.filter(is_read=False)
-    return items.select_related("source").order_by("-sort_at", "-pk")
+    return items.select_related("source", "story_member").order_by("-sort_at", "-pk")
 
 
 def page_of(items: QuerySet[Entry], cursor: Cursor | None) -> tuple[list[Entry], Cursor | None]:
@@ -121,7 +122,7 @@ def entry_of(topic: Topic, entry_id: int) -> Entry | None:
     """The entry, if it comes from one of ``topic``'s sources."""
     return (
         Entry.objects.filter(pk=entry_id, source_id__in=topic_source_ids(topic))
-        .select_related("source")
+        .select_related("source", "story_member")
         .first()
     )
 
@@ -174,26 +175,53 @@ def mark_all_read(
     return len(moved) + len(new)
 
 
-def suggestion_states(topic: Topic, entries: list[Entry]) -> dict[int, Suggestion]:
-    """The topic's suggestion of each shown entry, if any (one query)."""
-    rows = Suggestion.objects.filter(topic=topic, entry_id__in=[e.pk for e in entries]).only(
-        "id", "entry_id", "status"
+def item_states(topic: Topic, entries: list[Entry]) -> dict[int, str]:
+    """Where each shown entry stands in the topic: its suggestion's status ("pending",
+    "scooped", "discarded"), or the decision taken on its story through another source's
+    entry (a story is scooped once). Entries with neither are left out. One query."""
+    ids = [e.pk for e in entries]
+    wanted = set(ids)
+    story_of = {
+        e.pk: member.story_id
+        for e in entries
+        if (member := getattr(e, "story_member", None)) is not None
+    }
+    rows = Suggestion.objects.filter(topic=topic).filter(
+        Q(entry_id__in=ids)
+        | Q(entry__story_member__story_id__in=set(story_of.values()), status__in=DECIDED)
     )
-    return {s.entry_id: s for s in rows}
+    own: dict[int, str] = {}
+    decided: dict[int, str] = {}
+    for entry_id, story_id, status in rows.values_list(
+        "entry_id", "entry__story_member__story_id", "status"
+    ):
+        if entry_id in wanted:
+            own[entry_id] = status
+        if story_id is not None and status in DECIDED:
+            decided.setdefault(story_id, status)
+    states = {}
+    for entry_id in ids:
+        state = own.get(entry_id)
+        if state not in DECIDED:
+            state = decided.get(story_of.get(entry_id, -1), state)
+        if state:
+            states[entry_id] = state
+    return states
 
 
 def suggestion_to_scoop(topic: Topic, entry: Entry, user, now: datetime) -> Suggestion:
     """The pending suggestion the queue's scoop form works on, for an entry picked from
     the all-items view: the existing one, or a new one scored by the topic's model as the
     suggest stage would (an entry outside the topic's languages or never suggested has
-    none yet). Refused when the entry was already scooped or discarded here."""
+    none yet). Refused when the entry, or its story through another source, was already
+    scooped or discarded here: a story is scooped once."""
     require(user, topic, Action.SCOOP_PROPOSE)
+    if item_states(topic, [entry]).get(entry.pk) in DECIDED:
+        raise ValidationError(_("This item has already been scooped or discarded in this topic."))
     suggestion = Suggestion.objects.filter(topic=topic, entry=entry).first()
     if suggestion is None:
         Suggestion.objects.bulk_create(
             ranked_suggestions(topic, [entry], now), ignore_conflicts=True
         )
         suggestion = Suggestion.objects.get(topic=topic, entry=entry)
-    if suggestion.status != Suggestion.Status.PENDING:
-        raise ValidationError(_("This item has already been scooped or discarded in this topic."))
     return suggestion

@@ -14,7 +14,7 @@ from florilege.curation.models import EntryRead, ReadMark
 from florilege.curation.services import reading
 from florilege.curation.tests.flow_helpers import entry, follow, suggestion
 from florilege.sources.models import Entry, Source
-from florilege.suggestions.models import Suggestion
+from florilege.suggestions.models import Story, StoryMember, Suggestion
 from florilege.topics.models import Topic
 from florilege.topics.tests.team_fixtures import NOW, team  # noqa: F401 - the team fixture
 
@@ -248,3 +248,24 @@ def test_the_service_checks_the_role_too(team, topic) -> None:  # noqa: F811
     with pytest.raises(PermissionDenied):
         reading.suggestion_to_scoop(topic, item, team["viewer"], NOW)
     assert not Suggestion.objects.exists()
+
+
+def test_a_story_scooped_through_another_source_is_not_scooped_twice(
+    client_in, topic, curator, feeds
+) -> None:
+    a, b = feeds
+    (first,) = _items(topic, a, 1)
+    (second,) = _items(topic, b, 1, start=1)
+    story = Story.objects.create(first_seen=NOW, last_seen=NOW, size=2)
+    for item in (first, second):
+        StoryMember.objects.create(entry=item, story=story, reason="near", seen_at=NOW)
+    Suggestion.objects.filter(pk=suggestion(topic, first).pk).update(status="scooped")
+    page = client_in.get(reverse("curation:items", args=[topic.slug])).content.decode()
+    # Both items say the story is scooped, and neither offers to scoop it again.
+    assert page.count("<strong>scooped</strong>") == 2
+    assert "item_scoop" not in page and f"/items/{second.pk}/scoop/" not in page
+    response = client_in.post(
+        reverse("curation:item_scoop", args=[topic.slug, second.pk]), follow=True
+    )
+    assert "already been scooped or discarded" in response.content.decode()
+    assert not Suggestion.objects.filter(entry=second).exists()

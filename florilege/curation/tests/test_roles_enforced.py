@@ -157,6 +157,8 @@ def test_services_enforce(team, topic, role: str, action: str) -> None:
         ("admin", "curation:audit", 200),
         ("viewer", "curation:scoop_url", 403),
         ("contributor", "curation:scoop_url", 200),
+        ("viewer", "curation:items", 200),
+        ("outsider", "curation:items", 403),
     ],
 )
 def test_views_follow_roles(client, team, topic, role, name, status) -> None:

@@ -64,9 +64,9 @@ def items(request: HttpRequest, slug: str) -> HttpResponse:
     filters = ItemFilters(request.GET)
     listed = reading.topic_items(topic, request.user, filters.source, filters.unread)
     shown, next_cursor = reading.page_of(listed, filters.cursor)
-    states = reading.suggestion_states(topic, shown)
+    states = reading.item_states(topic, shown)
     for entry in shown:
-        entry.suggestion = states.get(entry.pk)  # type: ignore[attr-defined]
+        entry.state = states.get(entry.pk, "")  # type: ignore[attr-defined]
     context = {
         "topic": topic,
         "items": shown,
@@ -98,7 +98,7 @@ def item_read(request: HttpRequest, slug: str, entry_id: int) -> HttpResponse:
     reading.set_read(request.user, entry, read, timezone.now())
     if wants_fragment(request):
         entry.is_read = read  # type: ignore[attr-defined]
-        entry.suggestion = reading.suggestion_states(topic, [entry]).get(entry.pk)  # type: ignore[attr-defined]
+        entry.state = reading.item_states(topic, [entry]).get(entry.pk, "")  # type: ignore[attr-defined]
         context = {
             "topic": topic,
             "e": entry,
