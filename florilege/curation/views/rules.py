@@ -52,7 +52,9 @@ def rule_list(request: HttpRequest, slug: str, rule_id: int | None = None) -> Ht
     labels = dict(form.fields["sources"].choices)  # type: ignore[attr-defined]
     listed = list(topic.automation_rules.all())
     for row in listed:
-        row.source_labels = [labels[str(i)] for i in sorted(row.source_ids) if str(i) in labels]
+        row.source_labels = [  # type: ignore[attr-defined]
+            labels[str(i)] for i in sorted(row.source_ids) if str(i) in labels
+        ]
     context = {
         "topic": topic,
         "form": form,
