@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -38,6 +38,8 @@ PAGE_SIZE = 30
 # The cursor of the next page: the last shown item's date (microseconds since the epoch,
 # may be negative for odd feeds) and id. Anything else is read as "first page".
 _CURSOR = re.compile(r"(-?[0-9]{1,18})_([0-9]{1,18})")
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,9 @@ class Cursor:
     @classmethod
     def after(cls, entry: Entry) -> Cursor:
         moment = entry.sort_at  # type: ignore[attr-defined]  # annotated by topic_items
-        return cls(round(moment.timestamp() * 1_000_000), entry.pk)
+        # Integer arithmetic: a float timestamp could land a microsecond off, and the
+        # next page would then repeat or skip an item.
+        return cls((moment - EPOCH) // MICROSECOND, entry.pk)
 
     def __str__(self) -> str:
         return f"{self.micros}_{self.entry_id}"
@@ -61,8 +65,8 @@ class Cursor:
     @property
     def moment(self) -> datetime | None:
         try:
-            return datetime.fromtimestamp(self.micros / 1_000_000, UTC)
-        except (OverflowError, OSError, ValueError):
+            return EPOCH + self.micros * MICROSECOND
+        except OverflowError:
             return None
 
 

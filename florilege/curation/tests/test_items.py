@@ -269,3 +269,16 @@ def test_a_story_scooped_through_another_source_is_not_scooped_twice(
     )
     assert "already been scooped or discarded" in response.content.decode()
     assert not Suggestion.objects.filter(entry=second).exists()
+
+
+def test_cursor_is_exact_to_the_microsecond(topic, curator, feeds) -> None:
+    a, _ = feeds
+    for i in range(reading.PAGE_SIZE + 3):
+        # Odd microseconds, and ties on the date (the id decides).
+        moment = NOW + timedelta(microseconds=123_457 * (i // 2) + 1)
+        entry(a, f"m{i}", f"m{i}", fetched_at=moment, published_at=moment)
+    listed = reading.topic_items(topic, curator)
+    first, cursor = reading.page_of(listed, None)
+    second, _ = reading.page_of(listed, reading.Cursor.parse(str(cursor)))
+    assert _titles(first) + _titles(second) == _titles(listed)
+    assert len(set(_titles(first) + _titles(second))) == reading.PAGE_SIZE + 3
