@@ -1,6 +1,6 @@
 """At 360 px: the queue card's source line (name and address) and its story's other
 sources fit without a horizontal scrollbar; the all-items list from the keyboard (m marks
-read in place, s scoops through the queue's form)."""
+read in place, s scoops through the queue's form); opening an item marks it read."""
 
 from __future__ import annotations
 
@@ -83,5 +83,28 @@ def test_items_from_the_keyboard_at_360px(chromium, live_server, topic, curator)
         page.wait_for_url("**/scoop/**")
         made = Suggestion.objects.get(topic=topic, entry=older)
         assert page.url.endswith(f"/scoop/{made.pk}/")
+    finally:
+        context.close()
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_opening_an_item_marks_it_read(chromium, live_server, topic, curator) -> None:
+    now = datetime.now(UTC)
+    item = entry(follow(topic, LONG, "Press"), "a", "An item", fetched_at=now)
+    context = chromium.new_context()
+    page = context.new_page()
+    # The article's site, answered here: the test never leaves the machine.
+    page.route("https://news.example/**", lambda route: route.fulfill(body="<p>The article</p>"))
+    try:
+        _login(page, live_server, f"/curate/t/{topic.slug}/items/")
+        page.click(f"#i-{item.pk} [data-open]")
+        page.wait_for_selector("text=The article")
+        # The post outlives the page it left (keepalive).
+        for _ in range(50):
+            if EntryRead.objects.filter(entry=item, read=True).exists():
+                break
+            page.wait_for_timeout(100)
+        assert EntryRead.objects.get(entry=item).read is True
     finally:
         context.close()

@@ -69,6 +69,33 @@
       });
   });
 
+  // All items: opening an unread item marks it read, as feed readers do. keepalive lets
+  // the post finish when the link replaces this page.
+  function markOpened(card) {
+    var form = card && card.querySelector('form[data-queue-action="read"]');
+    var read = form && form.querySelector('input[name="read"]');
+    if (!read || read.value !== "1" || !window.fetch) return;
+    fetch(form.action, {
+      method: "POST",
+      body: new FormData(form),
+      credentials: "same-origin",
+      keepalive: true,
+      headers: { "X-Florilege-Fragment": "1" },
+    })
+      .then(function (response) {
+        return response.ok ? response.text() : null;
+      })
+      .then(function (html) {
+        if (html && card.isConnected) replaceCard(card, html);
+      })
+      .catch(function () {});
+  }
+
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("[data-open]");
+    if (link) markOpened(link.closest(".item[data-card]"));
+  });
+
   function openInsight(card) {
     var box = card.querySelector("[data-quick]");
     if (!box) {
@@ -114,6 +141,7 @@
     else if (key === "o") {
       var open = current.querySelector("[data-open]");
       if (open) window.open(open.href, "_blank", "noopener");
+      if (current.matches(".item")) markOpened(current);
     } else return;
     event.preventDefault();
   });
