@@ -46,7 +46,7 @@ GROUPS: tuple[NavGroup, ...] = (
         "scoops",
         _("Scoops"),
         (
-            NavPage("curation:scoops", _("Scoops"), also=("curation:scoop_edit",)),
+            NavPage("curation:scoops", _("All scoops"), also=("curation:scoop_edit",)),
             NavPage("curation:review", _("Review")),
             NavPage("curation:schedule", _("Schedule")),
         ),
@@ -57,7 +57,7 @@ GROUPS: tuple[NavGroup, ...] = (
         (
             NavPage(
                 "curation:sources",
-                _("Sources"),
+                _("All sources"),
                 "manage_sources",
                 also=("curation:source_options",),
             ),
