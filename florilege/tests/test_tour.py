@@ -222,9 +222,12 @@ def test_tour_of_every_curator_page(chromium, live_server, settings) -> None:
                         file = f"{name.replace(':', '-')}.{size_name}.{language}.{scheme}.png"
                         page.screenshot(path=str(out / file), full_page=True)
                         shots += 1
+                        if name == "curation:queue" and size_name == "360":
+                            failures += [f"{where}: {f}" for f in _open_menu(page, out, file)]
                 finally:
                     context.close()
-    print(f"tour: {len(pages)} pages, {shots} screenshots in {time.monotonic() - started:.0f} s")
+    took = time.monotonic() - started
+    print(f"tour: {len(pages)} pages ({', '.join(sorted(pages))}), {shots} screenshots, {took:.0f} s")
     assert not failures, "\n".join(failures)
 
 
@@ -248,6 +251,15 @@ def _check(page, name: str, in_topic: bool, size: str) -> list[str]:
         if top >= 800:
             found.append(f"the first card starts at {top:.0f} px, below the fold")
     return found
+
+
+def _open_menu(page, out, file: str) -> list[str]:
+    """The phone's menu opens (no script needed: a disclosure) onto every group."""
+    page.click(".nav-menu summary")
+    page.screenshot(path=str(out / f"menu-open.{file}"))
+    if not page.locator(".nav-menu a[aria-current=page]").is_visible():
+        return ["the opened menu does not show the current page"]
+    return []
 
 
 def _serious(axe, page) -> list[str]:
