@@ -1,4 +1,4 @@
-"""The screenshot tour: every curator page, in Debian's Chromium, at 360×800 and 1280×900,
+"""The screenshot tour: every curator page, in Debian's Chromium, at 360x800 and 1280x900,
 in English and French, light and dark, saved under ``test-artifacts/tour/`` to look at
 after a change to the interface.
 
@@ -9,15 +9,17 @@ page is therefore in the tour the day it is added. Each page fails the tour when
 scrolls sideways at 360 px, when its navigation marks no current page (``aria-current``),
 or, in English, when axe-core finds a critical or serious accessibility violation (in both
 colour schemes and at both widths). On the queue, the first card starts above the fold of
-a 360×800 phone.
+a 360x800 phone.
 """
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -88,9 +90,9 @@ class World:
     values: dict[str, str]
 
 
-def _world(live_url: str) -> World:
+def _world() -> World:
     """The demo (load_demo) plus one of each thing a curator page lists."""
-    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115 - closed at exit
+    call_command("load_demo", stdout=io.StringIO())
     topic = Topic.objects.get()
     owner = topic.owner
     now = timezone.now()
@@ -158,7 +160,8 @@ def _classify(routes: list[Route], world: World) -> tuple[dict[str, str], list[s
         if response.status_code == 405 or response.status_code in (301, 302, 303):
             continue  # an action (POST only, or a GET that redirects back)
         if response.status_code == 200 and (
-            not kind.startswith("text/html") or "attachment" in response.get("Content-Disposition", "")
+            not kind.startswith("text/html")
+            or "attachment" in response.get("Content-Disposition", "")
         ):
             continue  # a file to download (OPML export)
         if response.status_code != 200:
@@ -186,49 +189,61 @@ def _axe():
 def test_tour_of_every_curator_page(chromium, live_server, settings) -> None:
     settings.BASE_URL = live_server.url  # the demo's images are served by the instance
     started = time.monotonic()
-    world = _world(live_server.url)
+    world = _world()
     routes = [r for r in _routes(get_resolver()) if r.is_curator_page]
     pages, problems = _classify(routes, world)
     assert not problems, problems
-    assert AT_LEAST <= set(pages), f"not walked: {sorted(AT_LEAST - set(pages))}"
+    assert set(pages) >= AT_LEAST, f"not walked: {sorted(AT_LEAST - set(pages))}"
     in_topic = {r.view_name for r in routes if r.in_topic}
 
     login = Client()
     login.force_login(world.owner)
-    session = login.cookies[settings.SESSION_COOKIE_NAME].value
-    out = artifacts_dir() / "tour"
-    out.mkdir(exist_ok=True)
-    axe = _axe()
-    failures: list[str] = []
-    shots = 0
+    cookie = {
+        "name": settings.SESSION_COOKIE_NAME,
+        "value": login.cookies[settings.SESSION_COOKIE_NAME].value,
+        "url": live_server.url,
+    }
+    tour = Tour(live_server.url, pages, in_topic, artifacts_dir() / "tour")
+    tour.out.mkdir(exist_ok=True)
     for language, locale in LANGUAGES.items():
         for scheme in SCHEMES:
-            for size_name, size in SIZES.items():
-                context = chromium.new_context(
-                    viewport=size, locale=locale, color_scheme=scheme, bypass_csp=False
-                )
-                context.add_cookies(
-                    [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
-                )
-                page = context.new_page()
+            for width, size in SIZES.items():
+                context = chromium.new_context(viewport=size, locale=locale, color_scheme=scheme)
+                context.add_cookies([cookie])
                 try:
-                    for name, url in sorted(pages.items()):
-                        where = f"{name} [{size_name} {language} {scheme}]"
-                        page.goto(live_server.url + url)
-                        assert page.evaluate("document.documentElement.lang") == language, where
-                        failures += [f"{where}: {f}" for f in _check(page, name, name in in_topic, size_name)]
-                        if language == "en":
-                            failures += [f"{where}: {v}" for v in _serious(axe, page)]
-                        file = f"{name.replace(':', '-')}.{size_name}.{language}.{scheme}.png"
-                        page.screenshot(path=str(out / file), full_page=True)
-                        shots += 1
-                        if name == "curation:queue" and size_name == "360":
-                            failures += [f"{where}: {f}" for f in _open_menu(page, out, file)]
+                    tour.walk(context.new_page(), f"{width}.{language}.{scheme}")
                 finally:
                     context.close()
     took = time.monotonic() - started
-    print(f"tour: {len(pages)} pages ({', '.join(sorted(pages))}), {shots} screenshots, {took:.0f} s")
-    assert not failures, "\n".join(failures)
+    print(f"tour: {len(pages)} pages ({', '.join(sorted(pages))}), {tour.shots} PNGs, {took:.0f} s")
+    assert not tour.failures, "\n".join(tour.failures)
+
+
+@dataclass
+class Tour:
+    base: str
+    pages: dict[str, str]
+    in_topic: set[str]
+    out: Path
+    failures: list[str] = field(default_factory=list)
+    shots: int = 0
+
+    def walk(self, page, combination: str) -> None:
+        """Every page in one combination (``360.fr.dark``): checked, then photographed."""
+        width, language, _ = combination.split(".")
+        axe = _axe() if language == "en" else None
+        for name, url in sorted(self.pages.items()):
+            where = f"{name} [{combination}]"
+            page.goto(self.base + url)
+            assert page.evaluate("document.documentElement.lang") == language, where
+            found = _check(page, name, name in self.in_topic, width)
+            found += _serious(axe, page) if axe is not None else []
+            file = f"{name.replace(':', '-')}.{combination}.png"
+            page.screenshot(path=str(self.out / file), full_page=True)
+            self.shots += 1
+            if name == "curation:queue" and width == "360":
+                found += _open_menu(page, self.out, file)
+            self.failures += [f"{where}: {f}" for f in found]
 
 
 def _check(page, name: str, in_topic: bool, size: str) -> list[str]:
