@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -86,7 +87,7 @@ def _routes(resolver: URLResolver, namespace: str = "", prefix: str = "") -> Ite
 
 @dataclass
 class World:
-    owner: object
+    owner: Any  # the topic's owner (a user)
     values: dict[str, str]
 
 
@@ -134,7 +135,7 @@ def _world() -> World:
         "pk": str(published.pk),
         "scoop_id": str(published.pk),
         "suggestion_id": str(suggestion.pk),
-        "source_id": str(topic.sources.first().pk),
+        "source_id": str(topic.sources.values_list("pk", flat=True)[0]),
         "rule_id": str(rule.pk),
         "comment_id": str(Comment.objects.get().pk),
         "user_id": str(editor.pk),
