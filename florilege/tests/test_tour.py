@@ -128,7 +128,7 @@ def _world() -> World:
         insight="Later.", insight_html="<p>Later.</p>", status="scheduled",
         published_at=now + timedelta(days=1),
     )  # fmt: skip
-    suggestion = Suggestion.objects.filter(topic=topic, status="pending").first()
+    suggestion = Suggestion.objects.filter(topic=topic, status="pending").order_by("pk").first()
     assert suggestion is not None
     values = {
         "slug": topic.slug,
