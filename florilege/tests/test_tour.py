@@ -89,6 +89,7 @@ def _routes(resolver: URLResolver, namespace: str = "", prefix: str = "") -> Ite
 class World:
     owner: Any  # the topic's owner (a user)
     values: dict[str, str]
+    permalink: str  # a published scoop's public page, where its curator shares it
 
 
 def _world() -> World:
@@ -141,7 +142,7 @@ def _world() -> World:
         "user_id": str(editor.pk),
         "action": "publish",
     }
-    return World(owner, values)
+    return World(owner, values, published.get_absolute_url())
 
 
 def _classify(routes: list[Route], world: World) -> tuple[dict[str, str], list[str]]:
@@ -204,7 +205,7 @@ def test_tour_of_every_curator_page(chromium, live_server, settings) -> None:
         "value": login.cookies[settings.SESSION_COOKIE_NAME].value,
         "url": live_server.url,
     }
-    tour = Tour(live_server.url, pages, in_topic, artifacts_dir() / "tour")
+    tour = Tour(live_server.url, pages, in_topic, artifacts_dir() / "tour", world.permalink)
     tour.out.mkdir(exist_ok=True)
     for language, locale in LANGUAGES.items():
         for scheme in SCHEMES:
@@ -226,6 +227,7 @@ class Tour:
     pages: dict[str, str]
     in_topic: set[str]
     out: Path
+    permalink: str
     failures: list[str] = field(default_factory=list)
     shots: int = 0
 
@@ -245,6 +247,18 @@ class Tour:
             if name == "curation:queue" and width == "360":
                 found += _open_menu(page, self.out, file)
             self.failures += [f"{where}: {f}" for f in found]
+        if width == "360":
+            self.failures += [f"permalink [{combination}]: {f}" for f in self._share(page)]
+
+    def _share(self, page) -> list[str]:
+        """On a phone, the share fields of a scoop's public page fit and can be used."""
+        page.goto(self.base + self.permalink)
+        found = [f"scrolls sideways ({wide})" for wide in [page.evaluate(OVERFLOW)] if wide]
+        for field_id in ("mastodon-instance", "copy-link"):
+            box = page.locator(f"#{field_id}").bounding_box()
+            if box is None or box["width"] < 200 or box["x"] + box["width"] > 360:
+                found.append(f"#{field_id} is not usable at 360 px: {box}")
+        return found
 
 
 def _check(page, name: str, in_topic: bool, size: str) -> list[str]:
