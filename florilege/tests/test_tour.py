@@ -9,7 +9,7 @@ page is therefore in the tour the day it is added. Each page fails the tour when
 scrolls sideways at 360 px, when its navigation marks no current page (``aria-current``),
 or, in English, when axe-core finds a critical or serious accessibility violation (in both
 colour schemes and at both widths). On the queue, the first card starts above the fold of
-a 360x800 phone.
+a 360x800 phone; on a scoop's public page, the share fields fit that phone.
 """
 
 from __future__ import annotations
