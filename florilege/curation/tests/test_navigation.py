@@ -1,0 +1,83 @@
+"""The topic navigation: groups and pages by what the visitor may do, the current page and
+group marked from the URL name, on every topic page including the settings."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from florilege.curation.navigation import GROUPS, build_nav, nav_url_names
+from florilege.topics.permissions import ROLE_ACTIONS, Action, Role
+
+pytestmark = pytest.mark.django_db
+
+
+def test_groups_in_order_and_the_current_page_marked() -> None:
+    groups = build_nav(Action.ALL, "curation:opml_import")
+    assert [g.key for g in groups] == ["queue", "scoops", "sources", "audience", "team", "settings"]
+    current = [g for g in groups if g.current]
+    assert [g.key for g in current] == ["sources"]
+    assert [p.url_name for p in current[0].pages if p.current] == ["curation:opml_import"]
+    assert not current[0].is_the_page  # the group's link is "All sources", not this page
+
+
+def test_a_page_under_another_marks_its_parent() -> None:
+    groups = build_nav(Action.ALL, "curation:scoop_edit")
+    scoops = next(g for g in groups if g.current)
+    assert scoops.key == "scoops"
+    assert scoops.current_page is not None and scoops.current_page.url_name == "curation:scoops"
+    assert scoops.is_the_page
+
+
+def test_a_viewer_sees_only_the_groups_they_can_open() -> None:
+    groups = build_nav(ROLE_ACTIONS[Role.VIEWER], "curation:queue")
+    keys = [g.key for g in groups]
+    assert "settings" not in keys and "sources" not in keys
+    shown = {p.url_name for g in groups for p in g.pages}
+    assert "curation:audit" not in shown and "curation:queue" in shown
+
+
+def test_an_unknown_page_marks_nothing() -> None:
+    assert not any(g.current for g in build_nav(Action.ALL, "curation:nothing"))
+
+
+def test_every_entry_is_an_address_of_the_topic() -> None:
+    for name in nav_url_names(GROUPS):
+        if name in {"curation:scoop", "curation:scoop_edit", "curation:rule_edit",
+                    "curation:source_options"}:  # fmt: skip
+            continue  # pages under an entry: they take more than the slug
+        assert reverse(name, args=["a-topic"]).startswith("/curate/")
+
+
+CURRENT = re.compile(r'<a href="([^"]+)" aria-current="page">([^<]+)</a>')
+
+
+@pytest.mark.parametrize(
+    ("name", "label"),
+    [
+        ("curation:topic_edit", "Topic settings"),
+        ("curation:rules", "Rules"),
+        ("accounts:members", "Members"),
+        ("curation:audit", "Audit log"),
+        ("federation:manage", "Fediverse"),
+        ("publishing:readers", "Readers"),
+    ],
+)
+def test_each_page_shows_the_navigation_with_itself_current(client_in, topic, name, label) -> None:
+    url = reverse(name, args=[topic.slug])
+    html = client_in.get(url).content.decode()
+    assert 'class="topic-nav"' in html
+    assert (url, label) in CURRENT.findall(html)
+
+
+def test_a_viewer_has_no_settings_link(client, topic, django_user_model) -> None:
+    from florilege.topics.models import Membership
+
+    viewer = django_user_model.objects.create_user("viewer", password="a-long-test-password")
+    Membership.objects.create(topic=topic, user=viewer, role=Role.VIEWER)
+    client.force_login(viewer)
+    html = client.get(reverse("curation:queue", args=[topic.slug])).content.decode()
+    assert 'class="topic-nav"' in html
+    assert reverse("curation:topic_edit", args=[topic.slug]) not in html
