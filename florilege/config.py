@@ -253,7 +253,14 @@ OPTIONS: tuple[Option, ...] = (
         "Pages one address (hashed, never stored) may suggest to topics per hour.",
     ),
     # Readers' engagement: email, comments, reactions.
-    Option("EMAIL_HOST", str, "localhost", "SMTP server for confirmations and digests."),
+    Option(
+        "EMAIL_HOST",
+        str,
+        "",
+        "SMTP server for every email (confirmations, digests, invitations, password resets, "
+        "sign-ups); `localhost` for a mail server on the same machine. Empty: mail is not "
+        "configured, and emails wait in the outbox (`/status/outbox/`) instead of being sent.",
+    ),
     Option("EMAIL_PORT", int, "25", "SMTP port."),
     Option("EMAIL_HOST_USER", str, "", "SMTP user name; empty sends without logging in."),
     Option("EMAIL_HOST_PASSWORD", str, "", "SMTP password."),

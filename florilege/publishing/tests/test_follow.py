@@ -190,7 +190,7 @@ def test_rate_limit_per_address(client, topic, smtp_sink, settings) -> None:
     for i in range(2):
         assert follow(client, topic, email=f"r{i}@example.org").status_code == 302
     refused = follow(client, topic, email="r3@example.org")
-    assert refused.status_code == 400 and "Too many requests" in refused.content.decode()
+    assert refused.status_code == 429 and "Too many requests" in refused.content.decode()
     assert run_due_tasks() == 2
     assert Subscriber.objects.count() == 2 and len(smtp_sink.messages) == 2
     # Another address is not limited; the events store only a hash, never the address.
