@@ -210,3 +210,25 @@ def test_private_topic_cannot_be_followed(client, topic, smtp_sink) -> None:
     topic.save()
     assert follow(client, topic).status_code == 404
     assert not Subscriber.objects.exists()
+
+
+def test_frequency_labels_follow_the_readers_language() -> None:
+    from django.utils import translation
+    from django.utils.functional import Promise
+
+    from florilege.publishing.forms_engage import FollowForm
+
+    # Lazy, so each request's language is used, not the language at import time.
+    assert all(isinstance(label, Promise) for _, label in Subscriber.Frequency.choices)
+    with translation.override("fr"):
+        labels = [str(label) for _, label in FollowForm().fields["frequency"].choices]
+    assert labels == ["Quotidienne", "Hebdomadaire"]
+
+
+def test_the_french_follow_page_shows_french_frequencies(client, topic) -> None:
+    from django.conf import settings as django_settings
+
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "fr"
+    # The full form, as shown when the short one on the topic page needs correcting.
+    page = follow(client, topic, email="bad", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert ">Quotidienne</option>" in page and ">Daily<" not in page
