@@ -230,5 +230,5 @@ def test_the_french_follow_page_shows_french_frequencies(client, topic) -> None:
 
     client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "fr"
     # The full form, as shown when the short one on the topic page needs correcting.
-    page = follow(client, topic, email="bad", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    page = follow(client, topic, email="bad").content.decode()
     assert ">Quotidienne</option>" in page and ">Daily<" not in page
