@@ -272,6 +272,21 @@ OPTIONS: tuple[Option, ...] = (
         "Sender of confirmations and digests (`Name <address>`).",
     ),
     Option(
+        "SIGNUP",
+        _one_of("open", "closed"),
+        "closed",
+        "`open` lets anyone create an account at `/signup/` (confirmed by email, limited per "
+        "address) and then their own topics; `closed`: accounts come from invitations and "
+        "`manage.py createsuperuser` only, and the sign-up page answers 404.",
+    ),
+    Option(
+        "SIGNUPS_PER_HOUR",
+        int,
+        "5",
+        "Sign-up requests one address (hashed, never stored) may send in an hour when "
+        "FLORILEGE_SIGNUP=open.",
+    ),
+    Option(
         "TASKS_BACKEND",
         _one_of("database", "rq", "immediate"),
         "database",
@@ -405,6 +420,8 @@ class Config:
     EMAIL_HOST_PASSWORD: str
     EMAIL_USE_TLS: bool
     EMAIL_FROM: str
+    SIGNUP: str
+    SIGNUPS_PER_HOUR: int
     TASKS_BACKEND: str
     REDIS_URL: str
     COMMENTS_PER_HOUR: int
