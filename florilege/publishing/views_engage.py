@@ -23,8 +23,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from florilege.analytics import throttle
-from florilege.jobs import outbox
 from florilege.curation.models import Scoop
+from florilege.jobs import outbox
 from florilege.lib.csp import frameable_anywhere
 from florilege.lib.params import bounded_int, local_path
 from florilege.publishing.feeds import absolute

@@ -137,9 +137,11 @@ def confirm(token: str, now: datetime):
 @task(takes_context=True)
 def send_confirmation(context: TaskContext, user_id: int, language: str) -> bool:
     """Email the confirmation link of a sign-up still waiting for it; False otherwise."""
-    found = SignUp.objects.select_related("user").filter(
-        user_id=user_id, confirmed_at__isnull=True
-    ).first()
+    found = (
+        SignUp.objects.select_related("user")
+        .filter(user_id=user_id, confirmed_at__isnull=True)
+        .first()
+    )
     if found is None or not found.user.email:
         return False
     values = {"user": found.user, "link": confirm_link(user_id), "days": LINK_DAYS}

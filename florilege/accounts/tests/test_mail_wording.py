@@ -30,7 +30,9 @@ def test_invitation_without_a_mail_server_says_so_and_offers_the_link_to_copy(
     assert "nothing was emailed to ann@example.org: mail is not configured" in page
     assert "emailed to ann" not in page.replace("nothing was emailed to ann", "")
     # The link, selectable without JavaScript; the copy button appears with it.
-    field = re.search(r'<input id="invitation-link"[^>]*>', page).group(0)
+    found = re.search(r'<input id="invitation-link"[^>]*>', page)
+    assert found
+    field = found.group(0)
     assert "readonly" in field and 'value="http://' in field
     assert re.search(r'<button type="button" data-copy="invitation-link"[^>]* hidden>', page)
     assert '<script src="/static/florilege/copy.js" defer>' in page

@@ -7,6 +7,7 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
+from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 
 from florilege.jobs import outbox
@@ -129,6 +130,7 @@ def test_a_message_kept_without_a_server_is_sent_once_mail_is_configured(
     assert mail.state == OutgoingMail.State.SENT
     [sent] = django_mail.outbox
     assert sent.to == ["reader@example.org"] and sent.subject == mail.subject
+    assert isinstance(sent, EmailMultiAlternatives)
     assert sent.alternatives and sent.alternatives[0][1] == "text/html"
 
 
@@ -161,7 +163,9 @@ def test_resend_needs_the_csrf_token(client, topic, admin, settings, no_mail_ser
     client.force_login(admin)
     assert client.post(reverse("outbox_resend", args=[mail.pk])).status_code == 403
     page = client.get(reverse("outbox_message", args=[mail.pk])).content.decode()
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert found
+    token = found.group(1)
     response = client.post(reverse("outbox_resend", args=[mail.pk]), {"csrfmiddlewaretoken": token})
     assert response.status_code == 302 and run_due_tasks() == 1
 
