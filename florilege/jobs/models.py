@@ -57,7 +57,7 @@ class OutgoingMail(models.Model):
     # What the message is about, in its sender's words ("subscriber:12"): lets a page show
     # the fate of the email it asked for, and a retry update its row instead of adding one.
     about = models.CharField(max_length=100, blank=True)
-    recipient = models.CharField(max_length=254)
+    recipient = models.TextField()  # the addresses, comma-separated
     subject = models.CharField(max_length=998)
     body = models.TextField()
     html = models.TextField(blank=True)

@@ -62,6 +62,9 @@ def test_follow_without_a_mail_server_is_recorded_and_the_email_waits_in_the_out
     assert mail.attempts == 0 and "/follow/confirm/" in mail.body and mail.html
 
     client.force_login(admin)
+    status = client.get(reverse("status")).content.decode()
+    assert "Mail is not configured: emails are kept in the outbox" in status
+    assert f'href="{reverse("outbox")}"' in status
     listing = client.get(reverse("outbox")).content.decode()
     assert "reader@example.org" in listing and "not sent: mail is not configured" in listing
     assert 'id="mail-not-configured"' in listing
