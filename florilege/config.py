@@ -253,7 +253,14 @@ OPTIONS: tuple[Option, ...] = (
         "Pages one address (hashed, never stored) may suggest to topics per hour.",
     ),
     # Readers' engagement: email, comments, reactions.
-    Option("EMAIL_HOST", str, "localhost", "SMTP server for confirmations and digests."),
+    Option(
+        "EMAIL_HOST",
+        str,
+        "",
+        "SMTP server for every email (confirmations, digests, invitations, password resets, "
+        "sign-ups); `localhost` for a mail server on the same machine. Empty: mail is not "
+        "configured, and emails wait in the outbox (`/status/outbox/`) instead of being sent.",
+    ),
     Option("EMAIL_PORT", int, "25", "SMTP port."),
     Option("EMAIL_HOST_USER", str, "", "SMTP user name; empty sends without logging in."),
     Option("EMAIL_HOST_PASSWORD", str, "", "SMTP password."),
@@ -263,6 +270,21 @@ OPTIONS: tuple[Option, ...] = (
         str,
         "Florilège <noreply@localhost>",
         "Sender of confirmations and digests (`Name <address>`).",
+    ),
+    Option(
+        "SIGNUP",
+        _one_of("open", "closed"),
+        "closed",
+        "`open` lets anyone create an account at `/signup/` (confirmed by email, limited per "
+        "address) and then their own topics; `closed`: accounts come from invitations and "
+        "`manage.py createsuperuser` only, and the sign-up page answers 404.",
+    ),
+    Option(
+        "SIGNUPS_PER_HOUR",
+        int,
+        "5",
+        "Sign-up requests one address (hashed, never stored) may send in an hour when "
+        "FLORILEGE_SIGNUP=open.",
     ),
     Option(
         "TASKS_BACKEND",
@@ -398,6 +420,8 @@ class Config:
     EMAIL_HOST_PASSWORD: str
     EMAIL_USE_TLS: bool
     EMAIL_FROM: str
+    SIGNUP: str
+    SIGNUPS_PER_HOUR: int
     TASKS_BACKEND: str
     REDIS_URL: str
     COMMENTS_PER_HOUR: int

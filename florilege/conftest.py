@@ -66,6 +66,14 @@ def smtp_sink(settings) -> Iterator[SmtpSink]:
 
 
 @pytest.fixture
+def no_mail_server(settings) -> None:
+    """A fresh install's mail settings: Django's SMTP backend and no host (FLORILEGE_EMAIL_HOST
+    unset), so mail is not configured and every email stays in the outbox."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = ""
+
+
+@pytest.fixture
 def chromium():
     """Debian's Chromium driven by Playwright. Off CI a machine without it skips; CI fails.
 

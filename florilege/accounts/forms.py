@@ -65,3 +65,33 @@ class CodeForm(forms.Form):
         max_length=10,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
     )
+
+
+class SelfSignUpForm(forms.Form):
+    """Creating an account of one's own. ``website`` is a honeypot: hidden from people,
+    filled in by robots, which are then answered as if it worked."""
+
+    username = forms.CharField(label=_("User name"), max_length=150)
+    email = forms.EmailField(label=_("Email"), max_length=254)
+    password = forms.CharField(
+        label=_("Password"), widget=forms.PasswordInput(render_value=False), max_length=4096
+    )
+    website = forms.CharField(required=False, label=_("Leave this empty"))
+
+    def clean_username(self) -> str:
+        from django.contrib.auth.validators import UnicodeUsernameValidator
+
+        username = self.cleaned_data["username"].strip()
+        UnicodeUsernameValidator()(username)
+        return username
+
+    def clean_email(self) -> str:
+        raw = self.data.get("email", "")
+        # One line: it becomes an email header.
+        if isinstance(raw, str) and ("\r" in raw or "\n" in raw):
+            raise ValidationError(_("This field must be on one line."))
+        return self.cleaned_data["email"]
+
+    @property
+    def is_bot(self) -> bool:
+        return bool(self.data.get("website"))

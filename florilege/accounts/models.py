@@ -69,3 +69,17 @@ class LoginThrottle(models.Model):
 
     def __str__(self) -> str:
         return f"login throttle {self.key[:8]}"
+
+
+class SignUp(models.Model):
+    """An account someone created for themselves (FLORILEGE_SIGNUP=open). The account stays
+    inactive, so it cannot log in, until the link emailed to its address is used."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sign_up"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"sign-up of {self.user_id}"

@@ -6,7 +6,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from florilege.accounts.services.password_reset import QueuedPasswordResetForm
-from florilege.accounts.views import invitations, login, team, two_factor
+from florilege.accounts.views import invitations, login, signup, team, two_factor
 
 urlpatterns = [
     path("login/", login.TwoStepLoginView.as_view(), name="login"),
@@ -37,6 +37,9 @@ urlpatterns = [
     ),
     path("invite/<str:token>/", invitations.invitation, name="invitation"),
     path("account/two-factor/", two_factor.two_factor_settings, name="two_factor"),
+    # 404 unless FLORILEGE_SIGNUP=open.
+    path("signup/", signup.signup, name="signup"),
+    path("signup/confirm/<str:token>/", signup.signup_confirm, name="signup_confirm"),
 ]
 
 team_urlpatterns = [

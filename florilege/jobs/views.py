@@ -1,23 +1,35 @@
-"""The operator status page: each stage's backlog, lag and last error (site admins only)."""
+"""The operator's pages (site admins only): the status page, each stage's backlog, lag and
+last error; and the outbox, every email the site wrote, with a resend button."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from florilege.jobs import registry
-from florilege.jobs.models import StageState, WorkerBeat
+from florilege.jobs import outbox, registry
+from florilege.jobs.models import OutgoingMail, StageState, WorkerBeat
 from florilege.jobs.tasks import FailedTask, failed_tasks
+from florilege.lib.params import bounded_int
 
 FAILED_SHOWN = 20
+OUTBOX_PAGE = 50
 # A worker writes its row at least every half minute while it cycles (a long cycle, such as
 # a slow fetch batch, takes a few minutes at most): past this, it is shown as stalled.
 STALLED_AFTER = timedelta(minutes=5)
+
+
+@dataclass
+class FailedRow:
+    job: FailedTask
+    mail: OutgoingMail | None  # the message a failed mail job was sending
 
 
 @dataclass
@@ -68,12 +80,16 @@ def stage_rows() -> list[StageRow]:
     return rows
 
 
-def _failed_tasks() -> list[FailedTask] | None:
-    """The newest failed one-off jobs; None when their backend cannot be read."""
+def _failed_tasks() -> list[FailedRow] | None:
+    """The newest failed one-off jobs, each with the email it was sending if it is a mail
+    job; None when their backend cannot be read."""
     try:
-        return failed_tasks(FAILED_SHOWN)
+        jobs = failed_tasks(FAILED_SHOWN)
     except Exception:
         return None
+    mails = OutgoingMail.objects.filter(job_id__in=[j.id for j in jobs]).only("pk", "job_id")
+    by_job = {m.job_id: m for m in mails}
+    return [FailedRow(job, by_job.get(job.id)) for job in jobs]
 
 
 def worker_rows(now: datetime) -> list[WorkerRow]:
@@ -103,6 +119,50 @@ def status(request: HttpRequest) -> HttpResponse:
         "outage": last_outage(workers),
         "failing": sum(r.failing for r in rows),
         "failed_tasks": _failed_tasks(),
+        "mail_configured": outbox.mail_configured(),
         "now": now,
     }
     return render(request, "jobs/status.html", context)
+
+
+@staff_member_required
+def outbox_list(request: HttpRequest) -> HttpResponse:
+    """Every email the site wrote, newest first, optionally of one state."""
+    state = request.GET.get("state", "")
+    rows = OutgoingMail.objects.defer("body", "html", "headers").order_by("-created_at", "-pk")
+    if state in OutgoingMail.State.values:
+        rows = rows.filter(state=state)
+    else:
+        state = ""
+    page = bounded_int(request.GET.get("page"), 1, 1, 10_000)
+    start = (page - 1) * OUTBOX_PAGE
+    shown = list(rows[start : start + OUTBOX_PAGE + 1])
+    context = {
+        "mails": shown[:OUTBOX_PAGE],
+        "more": len(shown) > OUTBOX_PAGE,
+        "page": page,
+        "state": state,
+        "states": OutgoingMail.State.choices,
+        "mail_configured": outbox.mail_configured(),
+    }
+    return render(request, "jobs/outbox.html", context)
+
+
+@staff_member_required
+def outbox_message(request: HttpRequest, pk: int) -> HttpResponse:
+    mail = get_object_or_404(OutgoingMail, pk=pk)
+    context = {"mail": mail, "mail_configured": outbox.mail_configured()}
+    return render(request, "jobs/outbox_message.html", context)
+
+
+@staff_member_required
+@require_POST
+def outbox_resend(request: HttpRequest, pk: int) -> HttpResponse:
+    mail = get_object_or_404(OutgoingMail, pk=pk)
+    if outbox.resend(mail, timezone.now()):
+        messages.success(request, _("Queued to be sent again."))
+    else:
+        messages.error(
+            request, _("Not queued: mail is not configured. Configure it, then resend.")
+        )
+    return redirect("outbox_message", pk=mail.pk)

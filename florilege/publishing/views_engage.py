@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from florilege.analytics import throttle
 from florilege.curation.models import Scoop
+from florilege.jobs import outbox
 from florilege.lib.csp import frameable_anywhere
 from florilege.lib.params import bounded_int, local_path
 from florilege.publishing.feeds import absolute
@@ -97,20 +98,31 @@ def follow_topic(request: HttpRequest, slug: str) -> HttpResponse:
             now,
         )
         # The email itself is sent by a worker: a mail server that is down or refuses is
-        # the operator's to see (the job is kept as failed), never an error for the reader.
+        # the operator's to see (in the outbox, and the job kept as failed), never an
+        # error for the reader.
         if outcome.reason == "rate_limited":
             form.add_error(None, _("Too many requests from your address; try again in an hour."))
+            return render(request, "publishing/engage/follow.html",
+                          {"topic": topic, "form": form}, status=429)  # fmt: skip
     if form.is_valid():  # also a bot: told the same, nothing stored
-        messages.success(
-            request,
-            _(
-                "Almost done: open the link in the email we sent to confirm that you follow "
-                "this topic."
-            ),
-        )
+        messages.success(request, _follow_answer())
         return redirect(topic.get_absolute_url())
     return render(request, "publishing/engage/follow.html", {"topic": topic, "form": form},
                   status=400)  # fmt: skip
+
+
+def _follow_answer() -> str:
+    if not outbox.mail_configured():
+        # The request is kept, and its email waits in the outbox: said plainly rather than
+        # sending the reader to look for an email that cannot come yet.
+        return _(
+            "Your request is recorded, but this site cannot send email yet. The confirmation "
+            "email will reach you once the site's administrator has set up mail; open its "
+            "link then to start receiving this topic."
+        )
+    return _(
+        "Almost done: open the link in the email we sent to confirm that you follow this topic."
+    )
 
 
 def follow_confirm(request: HttpRequest, token: str) -> HttpResponse:

@@ -16,7 +16,7 @@ import sys
 import time
 import traceback
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import quote
 
 import pytest
@@ -27,10 +27,12 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.exceptions import Resolver404
 from django.urls.resolvers import RegexPattern, RoutePattern
+from django.utils import timezone
 from django.utils.regex_helper import normalize
 
 from florilege.curation.models import AutomationRule
 from florilege.curation.tests.flow_helpers import follow, make_scoop, make_suggestion
+from florilege.jobs.models import OutgoingMail
 from florilege.publishing.models import Comment
 from florilege.sources.websub import callback_token
 from florilege.topics.tests.team_fixtures import team  # noqa: F401 - a fixture
@@ -191,8 +193,14 @@ def names_read(route: Route) -> list[str]:
 
 
 @pytest.fixture
-def world(topic, team, curator, django_user_model) -> World:  # noqa: F811 - the team fixture
+def world(topic, team, curator, django_user_model, settings) -> World:  # noqa: F811 - the team fixture
     scoop = make_scoop(topic, curator, "published")
+    # Sign-up open, so its pages are reached; a message in the outbox under the same id as
+    # the scoop, the value every <pk> is given.
+    settings.CONFIG = replace(settings.CONFIG, SIGNUP="open")
+    now = timezone.now()
+    OutgoingMail.objects.create(pk=scoop.pk, kind="invitation", recipient="a@example.org",
+                                subject="s", body="b", created_at=now, updated_at=now)  # fmt: skip
     source = follow(topic, "https://feed.example/rss")
     comment = Comment.objects.create(
         scoop=scoop, author_name="Reader", body="Nice.", body_html="<p>Nice.</p>",

@@ -15,8 +15,9 @@ from django.template import loader
 from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
-from django_tasks import task
+from django_tasks import TaskContext, task
 
+from florilege.jobs import outbox
 from florilege.jobs.tasks import enqueue
 
 SUBJECT_TEMPLATE = "registration/password_reset_subject.txt"
@@ -40,8 +41,8 @@ class QueuedPasswordResetForm(PasswordResetForm):
         enqueue(send_password_reset, context["user"].pk, translation.get_language() or "en")
 
 
-@task()
-def send_password_reset(user_id: int, language: str) -> bool:
+@task(takes_context=True)
+def send_password_reset(context: TaskContext, user_id: int, language: str) -> bool:
     """Email a reset link to an account that may still reset its password; False when it
     may not any more (deactivated, no password, no address). Raises when the mail server
     refuses."""
@@ -50,7 +51,7 @@ def send_password_reset(user_id: int, language: str) -> bool:
     if user is None or not user.has_usable_password() or not user.email:
         return False
     protocol, _, domain = settings.BASE_URL.partition("://")
-    context = {
+    values = {
         "email": user.email,
         "domain": domain,
         "site_name": domain,
@@ -61,7 +62,10 @@ def send_password_reset(user_id: int, language: str) -> bool:
     }
     with translation.override(language):
         # A subject is one line, whatever the template's line breaks.
-        subject = "".join(loader.render_to_string(SUBJECT_TEMPLATE, context).splitlines())
-        body = loader.render_to_string(BODY_TEMPLATE, context)
-    EmailMultiAlternatives(subject, body, to=[user.email]).send()
+        subject = "".join(loader.render_to_string(SUBJECT_TEMPLATE, values).splitlines())
+        body = loader.render_to_string(BODY_TEMPLATE, values)
+    # Kept in the outbox like every email: where mail is not configured, the site admin
+    # reads the link there and passes it on.
+    message = EmailMultiAlternatives(subject, body, to=[user.email])
+    outbox.deliver("password_reset", message, about=f"user:{user.pk}", job=outbox.job_id(context))
     return True

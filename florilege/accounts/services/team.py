@@ -11,17 +11,18 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django_tasks import task
+from django_tasks import TaskContext, task
 
 from florilege.accounts.models import Invitation
 from florilege.curation.services import audit
+from florilege.jobs import outbox
 from florilege.jobs.tasks import enqueue
 from florilege.topics.models import Membership, Role, Topic
 from florilege.topics.permissions import Action, forget_roles, require
@@ -36,7 +37,13 @@ SALT = "florilege.invitation"
 class Invited:
     invitation: Invitation
     link: str
-    emailed: bool  # an email with the link was queued
+    # "queued": a job will hand the email to the mail server; "unconfigured": no mail
+    # server, the email waits in the outbox and the link is passed on by hand; "": no address.
+    mail: str
+
+
+def invitation_about(invitation_id: int) -> str:
+    return f"invitation:{invitation_id}"
 
 
 def _token(invitation: Invitation) -> str:
@@ -72,11 +79,12 @@ def invite(topic: Topic, actor, role: str, email: str, now: datetime) -> Invited
             # Sent by a worker, in the inviter's language: the page never waits on the
             # mail server, and shows the link whatever becomes of the email.
             enqueue(send_invitation, invitation.pk, translation.get_language() or "en")
-    return Invited(invitation, invitation_link(invitation), bool(email))
+    mail = ("queued" if outbox.mail_configured() else "unconfigured") if email else ""
+    return Invited(invitation, invitation_link(invitation), mail)
 
 
-@task()
-def send_invitation(invitation_id: int, language: str) -> bool:
+@task(takes_context=True)
+def send_invitation(context: TaskContext, invitation_id: int, language: str) -> bool:
     """Email an open invitation's link; False when it is no longer open (accepted,
     withdrawn, expired or gone). Raises when the mail server refuses."""
     invitation = (
@@ -89,7 +97,12 @@ def send_invitation(invitation_id: int, language: str) -> bool:
         return False
     with translation.override(language):
         subject, body = _invitation_text(invitation)
-    send_mail(subject, body, None, [invitation.email])
+    outbox.deliver(
+        "invitation",
+        EmailMessage(subject, body, to=[invitation.email]),
+        about=invitation_about(invitation.pk),
+        job=outbox.job_id(context),
+    )
     return True
 
 
@@ -221,8 +234,16 @@ def members(topic: Topic, user) -> QuerySet[Membership]:
     return Membership.objects.filter(topic=topic).select_related("user").order_by("user__username")
 
 
-def open_invitations(topic: Topic, user, now: datetime) -> QuerySet[Invitation]:
+def open_invitations(topic: Topic, user, now: datetime) -> list[Invitation]:
+    """The topic's open invitations, each with ``mail``: the newest outbox row of its email
+    (None before the job has written it), so the owner sees whether it was really sent."""
     require(user, topic, Action.MANAGE_MEMBERS)
-    return Invitation.objects.filter(
-        topic=topic, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
-    ).order_by("-created_at")
+    invitations = list(
+        Invitation.objects.filter(
+            topic=topic, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
+        ).order_by("-created_at")
+    )
+    mails = outbox.latest_about("invitation", [invitation_about(i.pk) for i in invitations])
+    for invitation in invitations:
+        invitation.mail = mails.get(invitation_about(invitation.pk))  # type: ignore[attr-defined]
+    return invitations

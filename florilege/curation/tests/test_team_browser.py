@@ -55,7 +55,7 @@ def test_contributor_editor_published(live_server, team_topic, page, other_page)
     page.goto(f"{base}/curate/t/{topic.slug}/team/")
     page.select_option("select[name=role]", "contributor")
     page.click("text=Create invitation")
-    link = page.inner_text("#invitation-link")
+    link = page.input_value("#invitation-link")
     assert "/invite/" in link
 
     # The contributor opens it in another browser, creates an account, joins.

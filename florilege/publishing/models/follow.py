@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Subscriber(models.Model):
@@ -17,8 +18,9 @@ class Subscriber(models.Model):
         UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
 
     class Frequency(models.TextChoices):
-        DAILY = "daily", "Daily"
-        WEEKLY = "weekly", "Weekly"
+        # Lazy: the follow form shows them in the reader's language.
+        DAILY = "daily", _("Daily")
+        WEEKLY = "weekly", _("Weekly")
 
     topic = models.ForeignKey("topics.Topic", on_delete=models.CASCADE, related_name="+")
     email = models.EmailField(max_length=254)

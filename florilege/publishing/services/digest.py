@@ -26,7 +26,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from florilege.curation.models import Scoop
-from florilege.jobs import leases
+from florilege.jobs import leases, outbox
 from florilege.publishing.digest_schedule import DAILY, WEEKLY, Period, due_period
 from florilege.publishing.models import DigestRun, DigestSchedule, DigestSend, Subscriber
 from florilege.publishing.services.mail import Edition, digest_email, render_edition
@@ -156,8 +156,10 @@ def send_leased(ids: list[int], owner: str, now: datetime, report: DigestReport)
     smtp = get_connection()
     try:
         # One SMTP session for the batch; if the server is down, each send below fails
-        # and records its own retry.
-        smtp.open()
+        # and records its own retry. No server configured: nothing to open, each email
+        # goes to the outbox.
+        if outbox.mail_configured():
+            smtp.open()
     except Exception:
         log.warning("event=smtp_unavailable", exc_info=True)
     try:
@@ -190,7 +192,8 @@ def _send_one(row: DigestSend, edition: Edition | None, owner: str, now: datetim
     )
     message.connection = smtp
     try:
-        message.send()
+        # Recorded in the outbox (one row per follower and edition, updated by retries).
+        mail = outbox.deliver("digest", message, about=f"digestsend:{row.pk}", now=now)
     except Exception as exc:
         attempts = row.attempts + 1
         failed = attempts >= MAX_ATTEMPTS
@@ -203,6 +206,12 @@ def _send_one(row: DigestSend, edition: Edition | None, owner: str, now: datetim
         )
         log.warning("event=digest_send_failed send=%s attempts=%d", row.pk, attempts)
         report.failed += 1
+        return
+    if mail.state == mail.State.UNCONFIGURED:
+        # Kept in the outbox for the site admin to resend once mail works; not retried here.
+        mine.update(status=DigestSend.Status.SKIPPED, leased_until=None,
+                    last_error="mail is not configured")  # fmt: skip
+        report.skipped += 1
         return
     # Marked right after its own email, so a crash later in the batch resends only the rest.
     mine.update(status=DigestSend.Status.SENT, sent_at=now, leased_until=None, last_error="")

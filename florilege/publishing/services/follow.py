@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django_tasks import task
+from django_tasks import TaskContext, task
 
 from florilege.analytics import throttle
+from florilege.jobs import outbox
 from florilege.jobs.tasks import enqueue
 from florilege.publishing.models import Subscriber
 from florilege.publishing.services.mail import confirmation_email
@@ -61,10 +62,11 @@ def subscribe(topic: Topic, email: str, frequency: str, visitor: str, now: datet
     return Outcome(True)
 
 
-@task()
-def send_confirmation(subscriber_id: int) -> bool:
-    """Email the confirmation link to a pending follower; False when nothing is owed any
-    more (confirmed, unsubscribed or gone since). Raises when the mail server refuses."""
+@task(takes_context=True)
+def send_confirmation(context: TaskContext, subscriber_id: int) -> bool:
+    """Email the confirmation link to a pending follower, through the outbox; False when
+    nothing is owed any more (confirmed, unsubscribed or gone since). Raises when the mail
+    server refuses (the message stays in the outbox, marked failed)."""
     subscriber = (
         Subscriber.objects.select_related("topic")
         .filter(pk=subscriber_id, status=Subscriber.Status.PENDING)
@@ -73,7 +75,12 @@ def send_confirmation(subscriber_id: int) -> bool:
     if subscriber is None:
         return False
     try:
-        confirmation_email(subscriber).send()
+        outbox.deliver(
+            "follow_confirmation",
+            confirmation_email(subscriber),
+            about=f"subscriber:{subscriber.pk}",
+            job=outbox.job_id(context),
+        )
     except Exception:
         # Not sent: a new request from the reader may ask again at once, without waiting
         # for the resend delay.

@@ -185,3 +185,33 @@ def test_curator_sees_delivery_problems(client_in, topic, edition, settings) -> 
     digest.digest_cycle(NOW, "w")
     body = client_in.get(reverse("publishing:readers", args=[topic.slug])).content.decode()
     assert "2026-03-04 (Daily)" in body and "Refused" in body  # ConnectionRefusedError
+
+
+def test_without_a_mail_server_digests_wait_in_the_outbox(
+    topic, edition, settings, smtp_sink
+) -> None:
+    from florilege.jobs.models import OutgoingMail
+    from florilege.testing import closed_port
+
+    follower(topic, "daily@example.org")
+    settings.EMAIL_HOST = ""  # not configured
+    report = digest.digest_cycle(NOW, "w")
+    assert (report.sent, report.failed, report.skipped) == (0, 0, 1)
+    send = DigestSend.objects.get()
+    assert send.status == DigestSend.Status.SKIPPED and send.last_error == "mail is not configured"
+    mail = OutgoingMail.objects.get()
+    assert (mail.kind, mail.state) == ("digest", OutgoingMail.State.UNCONFIGURED)
+    assert mail.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert "Story <3> & co" in mail.body and smtp_sink.messages == []
+
+    # A refused send is recorded too, and its retry updates the same row.
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", closed_port()
+    DigestSend.objects.update(status=DigestSend.Status.PENDING)
+    digest.digest_cycle(NOW, "w")
+    failed = OutgoingMail.objects.get(recipient="daily@example.org")
+    assert failed.state == OutgoingMail.State.FAILED and failed.attempts == 1
+    settings.EMAIL_PORT = smtp_sink.port
+    digest.digest_cycle(NOW + timedelta(hours=2), "w")
+    failed.refresh_from_db()
+    assert failed.state == OutgoingMail.State.SENT and failed.attempts == 2
+    assert OutgoingMail.objects.filter(recipient="daily@example.org").count() == 1

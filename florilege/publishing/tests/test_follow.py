@@ -190,7 +190,7 @@ def test_rate_limit_per_address(client, topic, smtp_sink, settings) -> None:
     for i in range(2):
         assert follow(client, topic, email=f"r{i}@example.org").status_code == 302
     refused = follow(client, topic, email="r3@example.org")
-    assert refused.status_code == 400 and "Too many requests" in refused.content.decode()
+    assert refused.status_code == 429 and "Too many requests" in refused.content.decode()
     assert run_due_tasks() == 2
     assert Subscriber.objects.count() == 2 and len(smtp_sink.messages) == 2
     # Another address is not limited; the events store only a hash, never the address.
@@ -210,3 +210,25 @@ def test_private_topic_cannot_be_followed(client, topic, smtp_sink) -> None:
     topic.save()
     assert follow(client, topic).status_code == 404
     assert not Subscriber.objects.exists()
+
+
+def test_frequency_labels_follow_the_readers_language() -> None:
+    from django.utils import translation
+    from django.utils.functional import Promise
+
+    from florilege.publishing.forms_engage import FollowForm
+
+    # Lazy, so each request's language is used, not the language at import time.
+    assert all(isinstance(label, Promise) for _, label in Subscriber.Frequency.choices)
+    with translation.override("fr"):
+        select = str(FollowForm()["frequency"])
+    assert ">Quotidienne</option>" in select and ">Hebdomadaire</option>" in select
+
+
+def test_the_french_follow_page_shows_french_frequencies(client, topic) -> None:
+    from django.conf import settings as django_settings
+
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "fr"
+    # The full form, as shown when the short one on the topic page needs correcting.
+    page = follow(client, topic, email="bad").content.decode()
+    assert ">Quotidienne</option>" in page and ">Daily<" not in page

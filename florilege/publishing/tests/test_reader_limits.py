@@ -74,5 +74,5 @@ def test_comments_and_follows_limit_ignores_the_user_agent(client, scoop, settin
                     HTTP_USER_AGENT=f"Agent/{n}", REMOTE_ADDR=ADDRESS).status_code
         for n in range(3)
     ]  # fmt: skip
-    assert statuses == [302, 302, 400]
+    assert statuses == [302, 302, 429]
     assert Subscriber.objects.count() == 2
