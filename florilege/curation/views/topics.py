@@ -1,16 +1,23 @@
-"""The curator's topics: the list of those you work on, creating one, its settings."""
+"""The curator's topics: the list of those you work on, creating one, its settings, its
+export and its deletion."""
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext
+from django.views.decorators.http import require_safe
 
 from florilege.curation.forms.topics import TopicForm
-from florilege.curation.views.access import topic_for
+from florilege.curation.services import topics as topic_service
+from florilege.curation.views.access import page_context, topic_for
 from florilege.suggestions.learning import preview_rules
 from florilege.topics.permissions import Action
 from florilege.topics.services import topics_of
@@ -42,6 +49,12 @@ def topic_create(request: HttpRequest) -> HttpResponse:
     return render(request, "curation/topic_form.html", {"form": form, "creating": True})
 
 
+def _changed_fields(form: TopicForm) -> list[str]:
+    # The form's own names, except visibility, which the model calls is_public.
+    names = {"visibility": "is_public", "use_default_accent": "accent_color"}
+    return sorted({names.get(name, name) for name in form.changed_data})
+
+
 @login_required
 def topic_edit(request: HttpRequest, slug: str) -> HttpResponse:
     topic = topic_for(request, slug, Action.MANAGE_TOPIC)
@@ -53,10 +66,50 @@ def topic_edit(request: HttpRequest, slug: str) -> HttpResponse:
             data = form.cleaned_data
             preview = preview_rules(topic, data["keywords"], data["languages"])
         topic.refresh_from_db()
-        context = {"form": form, "topic": topic, "preview": preview}
+        context = page_context(request, topic, form=form, preview=preview)
         return render(request, "curation/topic_form.html", context)
     if request.method == "POST" and form.is_valid():
-        topic = form.save()
+        changed = _changed_fields(form)
+        topic = form.save(commit=False)
+        topic_service.save_settings(topic, request.user, changed, timezone.now())
         messages.success(request, gettext("Topic saved."))
         return redirect("curation:queue", slug=topic.slug)
-    return render(request, "curation/topic_form.html", {"form": form, "topic": topic})
+    if request.method == "POST":
+        topic.refresh_from_db()  # the page's title and links name the stored topic
+    return render(request, "curation/topic_form.html", page_context(request, topic, form=form))
+
+
+@login_required
+@require_safe
+def topic_export(request: HttpRequest, slug: str) -> HttpResponse:
+    """The topic's settings, sources and scoops as a JSON download (docs/curation.md)."""
+    topic = topic_for(request, slug, Action.MANAGE_TOPIC)
+    data = topic_service.export_topic(topic, request.user, timezone.now())
+    body = json.dumps(data, ensure_ascii=False, indent=2)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    # The slug is [-a-z0-9_] only, so it needs no quoting in the header.
+    response["Content-Disposition"] = f'attachment; filename="{topic.slug}.json"'
+    return response
+
+
+@login_required
+def topic_delete(request: HttpRequest, slug: str) -> HttpResponse:
+    """A confirmation page (with the export offered first); the deletion needs the topic's
+    title typed in."""
+    topic = topic_for(request, slug, Action.DELETE_TOPIC)
+    error = ""
+    if request.method == "POST":
+        try:
+            topic_service.delete_topic(
+                topic, request.user, request.POST.get("confirm", "")[:300], timezone.now()
+            )
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(
+                request, gettext("The topic “%(title)s” was deleted.") % {"title": topic.title}
+            )
+            return redirect("curation:dashboard")
+    shared = topic.sources.count() - topic_service.sources_only_of(topic).count()
+    context = page_context(request, topic, error=error, shared_sources=shared)
+    return render(request, "curation/topic_delete.html", context, status=400 if error else 200)
