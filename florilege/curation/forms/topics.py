@@ -63,12 +63,6 @@ class ColourInput(forms.TextInput):
 
     input_type = "color"
 
-    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
-        context = super().get_context(name, value, attrs)
-        # The model's max_length becomes a maxlength, which HTML does not allow on a colour.
-        context["widget"]["attrs"].pop("maxlength", None)
-        return context
-
 
 class TopicForm(forms.ModelForm):
     languages = LanguagesField(
@@ -90,6 +84,15 @@ class TopicForm(forms.ModelForm):
         label=_("Use the default accent colour"),
         help_text=_("Untick to use the colour chosen below."),
     )
+    # Declared, not derived from the model, so that anything but #rrggbb gets the one clear
+    # message of clean_accent_color (not a length error first).
+    accent_color = forms.CharField(
+        required=False,
+        widget=ColourInput,
+        label=_("Accent colour"),
+        help_text=_("Colour of links on the public page. It is darkened or lightened as "
+                    "needed to stay readable."),
+    )  # fmt: skip
     visibility = forms.ChoiceField(
         required=False,
         label=_("Visibility"),
@@ -114,17 +117,13 @@ class TopicForm(forms.ModelForm):
             "title", "slug", "description", "languages", "keywords",
             "use_default_accent", "accent_color", "header_image_url", "visibility",
         ]  # fmt: skip
-        widgets = {"accent_color": ColourInput()}
         labels = {
             "title": _("Title"),
             "slug": _("Address"),
             "description": _("Description"),
-            "accent_color": _("Accent colour"),
         }
         help_texts = {
             "slug": _("The address of the topic page: letters, digits and hyphens."),
-            "accent_color": _("Colour of links on the public page. It is darkened or lightened "
-                              "as needed to stay readable."),
         }  # fmt: skip
 
     def __init__(self, *args, **kwargs) -> None:

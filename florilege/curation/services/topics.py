@@ -36,10 +36,17 @@ SETTING_FIELDS = (
 )  # fmt: skip
 
 
-def save_settings(topic: Topic, user, changed: list[str], now: datetime) -> Topic:
-    """Store settings a form has put on ``topic``; audit what changed (visibility apart,
-    since making a topic private is worth its own line)."""
+def settings_of(topic: Topic) -> dict[str, Any]:
+    """The topic's settings as they are now: taken before a form changes them, so that
+    :func:`save_settings` can tell what changed."""
+    return {name: getattr(topic, name) for name in SETTING_FIELDS}
+
+
+def save_settings(topic: Topic, user, before: dict[str, Any], now: datetime) -> Topic:
+    """Store settings a form has put on ``topic``; audit what changed since ``before``
+    (visibility apart, since making a topic private is worth its own line)."""
     require(user, topic, Action.MANAGE_TOPIC)
+    changed = [name for name, value in before.items() if getattr(topic, name) != value]
     with transaction.atomic():
         topic.changed_at = now
         topic.save()
@@ -66,7 +73,7 @@ def export_topic(topic: Topic, user, now: datetime) -> dict[str, Any]:
     return {
         "format": EXPORT_FORMAT,
         "exported_at": now.isoformat(),
-        "settings": {name: getattr(topic, name) for name in SETTING_FIELDS},
+        "settings": settings_of(topic),
         "sources": [
             {
                 "url": link.source.url,

@@ -49,15 +49,10 @@ def topic_create(request: HttpRequest) -> HttpResponse:
     return render(request, "curation/topic_form.html", {"form": form, "creating": True})
 
 
-def _changed_fields(form: TopicForm) -> list[str]:
-    # The form's own names, except visibility, which the model calls is_public.
-    names = {"visibility": "is_public", "use_default_accent": "accent_color"}
-    return sorted({names.get(name, name) for name in form.changed_data})
-
-
 @login_required
 def topic_edit(request: HttpRequest, slug: str) -> HttpResponse:
     topic = topic_for(request, slug, Action.MANAGE_TOPIC)
+    before = topic_service.settings_of(topic)  # the form changes the instance as it checks
     form = TopicForm(request.POST or None, instance=topic)
     if request.method == "POST" and "preview" in request.POST:
         # Preview: show what the keywords would match; save nothing.
@@ -69,9 +64,8 @@ def topic_edit(request: HttpRequest, slug: str) -> HttpResponse:
         context = page_context(request, topic, form=form, preview=preview)
         return render(request, "curation/topic_form.html", context)
     if request.method == "POST" and form.is_valid():
-        changed = _changed_fields(form)
         topic = form.save(commit=False)
-        topic_service.save_settings(topic, request.user, changed, timezone.now())
+        topic_service.save_settings(topic, request.user, before, timezone.now())
         messages.success(request, gettext("Topic saved."))
         return redirect("curation:queue", slug=topic.slug)
     if request.method == "POST":
