@@ -9,7 +9,7 @@ words, so a code without a sentence here is caught by a test that reads every
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -35,6 +35,20 @@ SCOOP_FIELDS = {
     "tags": gettext_lazy("tags"),
 }
 
+# A topic's settings as the settings page names them (curation.services.topics).
+SETTING_NAMES = {
+    "title": gettext_lazy("title"),
+    "slug": gettext_lazy("address"),
+    "description": gettext_lazy("description"),
+    "languages": gettext_lazy("languages"),
+    "keywords": gettext_lazy("keywords"),
+    "accent_color": gettext_lazy("accent colour"),
+    "header_image_url": gettext_lazy("header image"),
+    "time_zone": gettext_lazy("time zone"),
+    "slot_weekdays": gettext_lazy("publishing days"),
+    "slot_times": gettext_lazy("publishing times"),
+}
+
 
 class Record(Protocol):
     """What a sentence needs of an ``AuditEvent`` (a plain object in tests)."""
@@ -47,7 +61,6 @@ class Record(Protocol):
     at: datetime
 
 
-Parts = Mapping[str, Any]
 # A sentence's template (translated, with %(name)s slots) and the slots' extra values.
 Phrase = Callable[[Record, str], tuple[str, dict[str, Any]]]
 
@@ -170,7 +183,7 @@ def _member_removed(r: Record, zone: str) -> tuple[str, dict[str, Any]]:
 
 
 def _settings_changed(r: Record, zone: str) -> tuple[str, dict[str, Any]]:
-    fields = ", ".join(str(f) for f in r.details.get("fields", []) or [])
+    fields = ", ".join(str(SETTING_NAMES.get(f, f)) for f in r.details.get("fields", []) or [])
     return _("%(actor)s changed the topic's settings (%(fields)s)"), {"fields": fields or "—"}
 
 
@@ -254,4 +267,4 @@ def describe(record: Record, link: str | None = None, zone: str = "UTC") -> Safe
     values = {k: conditional_escape(v) for k, v in extra.items()}
     values["actor"] = format_html("<strong>{}</strong>", actor)
     values["object"] = obj
-    return mark_safe(conditional_escape(template) % values)  # noqa: S308 - every part escaped
+    return mark_safe(conditional_escape(template) % values)

@@ -44,13 +44,18 @@ class LanguagesField(forms.MultipleChoiceField):
                     codes.append(code)
         return codes
 
+    def offer(self, codes: list[str]) -> None:
+        """Offer ``codes``, each under its name in the page's language."""
+        self.offered = [(code, language_name(code)) for code in codes]
+        self.choices = self.offered
+
     def validate(self, value: list[str]) -> None:
         if self.required and not value:
             raise ValidationError(self.error_messages["required"], code="required")
-        known = {str(code) for code, _label in self.choices}
-        unknown = [code for code in value if code not in known]
+        offered = getattr(self, "offered", [])
+        unknown = [code for code in value if code not in dict(offered)]
         if unknown:
-            names = ", ".join(str(label) for _code, label in self.choices)
+            names = ", ".join(label for _code, label in offered)
             raise ValidationError(
                 _("Unknown language: %(codes)s. Tick among: %(names)s."),
                 code="invalid_choice",
@@ -130,7 +135,9 @@ class TopicForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # The supported languages, plus any other a topic already has (kept, not lost).
         codes = [*SUPPORTED, *(c for c in self.instance.languages if c not in SUPPORTED)]
-        self.fields["languages"].choices = [(c, language_name(c)) for c in codes]
+        languages = self.fields["languages"]
+        assert isinstance(languages, LanguagesField)
+        languages.offer(codes)
         self.initial["visibility"] = "public" if self.instance.is_public else "private"
         accent = self.instance.accent_color
         self.initial["use_default_accent"] = not accent

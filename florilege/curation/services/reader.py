@@ -3,10 +3,10 @@
 Nothing is fetched while the visitor waits (the address is only checked for form): a
 one-off job (:func:`read_suggested_page`, run by the ``tasks`` stage) reads the page's
 title, site and description through the guarded client afterwards, so the queue shows
-more than a raw address; the page is read again when a curator opens it to scoop. The visitor is known
-only as the hash of their address under the day's random salt (``analytics.throttle``),
-which is deleted after a day: enough to count suggestions per hour, not to recognise anyone
-later.
+more than a raw address; the page is read again when a curator opens it to scoop. The
+visitor is known only as the hash of their address under the day's random salt
+(``analytics.throttle``), which is deleted after a day: enough to count suggestions per
+hour, not to recognise anyone later.
 """
 
 from __future__ import annotations

@@ -68,7 +68,9 @@ def export_topic(topic: Topic, user, now: datetime) -> dict[str, Any]:
     reads the same shape."""
     require(user, topic, Action.MANAGE_TOPIC)
     links = TopicSource.objects.filter(topic=topic).select_related("source").order_by("pk")
-    scoops = Scoop.objects.filter(topic=topic).select_related("curator").order_by("created_at", "pk")
+    scoops = (
+        Scoop.objects.filter(topic=topic).select_related("curator").order_by("created_at", "pk")
+    )
     rules = AutomationRule.objects.filter(topic=topic).order_by("position", "pk")
     return {
         "format": EXPORT_FORMAT,

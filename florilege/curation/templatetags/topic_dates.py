@@ -21,4 +21,6 @@ def topic_time(value, topic=None, style: str = "datetime") -> str:
         return ""
     zone = getattr(topic, "time_zone", None) if topic is not None else None
     shown = show_date(value, zone, style)
-    return format_html('<time datetime="{}" title="{}">{}</time>', shown.iso, shown.zone, shown.text)
+    return format_html(
+        '<time datetime="{}" title="{}">{}</time>', shown.iso, shown.zone, shown.text
+    )

@@ -63,7 +63,13 @@ def recorded_codes() -> set[str]:
 
 def test_the_scan_finds_the_known_calls() -> None:
     # If the scan found nothing, the next test could not fail: pin a few known codes.
-    assert {"source_added", "published", "scheduled", "invited", "topic_deleted"} <= recorded_codes()
+    assert {
+        "source_added",
+        "published",
+        "scheduled",
+        "invited",
+        "topic_deleted",
+    } <= recorded_codes()
 
 
 def test_every_recorded_action_has_a_sentence() -> None:
@@ -96,7 +102,7 @@ SAMPLES: dict[str, Row] = {
                         "after": "editor"}, object_type="membership"),
     "member_removed": Row("member_removed", {"user": "carol", "role": "editor"},
                           object_type="membership"),
-    "topic_settings_changed": Row("topic_settings_changed", {"fields": ["title"]},
+    "topic_settings_changed": Row("topic_settings_changed", {"fields": ["accent_color"]},
                                   object_type="topic"),
     "visibility_changed": Row("visibility_changed", {"public": False}, object_type="topic"),
     "topic_deleted": Row("topic_deleted", {"slug": "t"}, object_type="topic",
@@ -126,6 +132,9 @@ EXPECTED_EN = {
     "edited": "<strong>alice</strong> edited the title, insight of <cite>A title</cite>",
     "role_changed": "<strong>alice</strong> changed the role of carol from viewer to editor",
     "visibility_changed": "<strong>alice</strong> made the topic private",
+    "topic_settings_changed": (
+        "<strong>alice</strong> changed the topic&#x27;s settings (accent colour)"
+    ),
     # The time is in the topic's zone: 08:00 UTC is 09:00 in Paris in March.
     "scheduled": "<strong>alice</strong> scheduled <cite>A title</cite> for March 3, 2026, 9 a.m.",
 }

@@ -69,7 +69,10 @@ def test_accent_colour_is_a_colour_input(client_in, topic) -> None:
     url = reverse("curation:topic_edit", args=[topic.slug])
     html = client_in.get(url).content.decode()
     assert 'type="color" name="accent_color" value="#9b2c55"' in html
-    assert 'name="use_default_accent"' in html and "maxlength" not in html.split('type="color"')[1][:80]
+    assert (
+        'name="use_default_accent"' in html
+        and "maxlength" not in html.split('type="color"')[1][:80]
+    )
     # The picker always posts a colour; "use the default" ticked means none.
     client_in.post(url, settings_data(topic, accent_color="#9b2c55", use_default_accent="on"))
     topic.refresh_from_db()
@@ -86,7 +89,10 @@ def test_time_zone_is_a_grouped_select(client_in, topic) -> None:
     url = reverse("curation:schedule", args=[topic.slug])
     html = client_in.get(url).content.decode()
     assert '<select name="time_zone"' in html
-    assert '<optgroup label="Europe">' in html and '<option value="Europe/Paris">Paris</option>' in html
+    assert (
+        '<optgroup label="Europe">' in html
+        and '<option value="Europe/Paris">Paris</option>' in html
+    )
     assert '<option value="America/New_York">New York</option>' in html
     assert '<option value="UTC" selected>UTC</option>' in html
     client_in.post(url, {"time_zone": "Europe/Paris", "weekdays": ["0"], "times": "09:00"})

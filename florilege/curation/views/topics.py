@@ -42,7 +42,9 @@ def topic_create(request: HttpRequest) -> HttpResponse:
     form = TopicForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         topic = form.save(commit=False)
-        topic.owner = request.user
+        user = request.user
+        assert user.is_authenticated  # by login_required; tells the type checker
+        topic.owner = user
         topic.save()
         messages.success(request, gettext("Topic created. Add a few sources to fill its queue."))
         return redirect("curation:sources", slug=topic.slug)
