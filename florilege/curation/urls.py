@@ -26,6 +26,8 @@ urlpatterns = [
     path("topics/new/", topics.topic_create, name="topic_create"),
     path("t/<slug:slug>/", queue.queue, name="queue"),
     path("t/<slug:slug>/edit/", topics.topic_edit, name="topic_edit"),
+    path("t/<slug:slug>/export/", topics.topic_export, name="topic_export"),
+    path("t/<slug:slug>/delete/", topics.topic_delete, name="topic_delete"),
     path("t/<slug:slug>/sources/", sources.sources, name="sources"),
     path(
         "t/<slug:slug>/sources/<int:source_id>/remove/",

@@ -34,11 +34,13 @@ class Action:
     MANAGE_TOPIC = "manage_topic"  # title, languages, keywords, schedule
     VIEW_AUDIT = "view_audit"
     MODERATE = "moderate"  # reader comments and suggestions
+    DELETE_TOPIC = "delete_topic"  # delete the topic and what belongs only to it
 
     ALL = frozenset(
         {
             VIEW_QUEUE, SCOOP_PROPOSE, PUBLISH, APPROVE, EDIT_SCOOP, UNPUBLISH, DELETE_SCOOP,
             DISCARD, CURATE, MANAGE_SOURCES, MANAGE_MEMBERS, MANAGE_TOPIC, VIEW_AUDIT, MODERATE,
+            DELETE_TOPIC,
         }
     )  # fmt: skip
 
@@ -56,7 +58,12 @@ _EDITOR = _CONTRIBUTOR | {
     Action.MANAGE_SOURCES,
     Action.MODERATE,
 }
-_OWNER = _EDITOR | {Action.MANAGE_MEMBERS, Action.MANAGE_TOPIC, Action.VIEW_AUDIT}
+_OWNER = _EDITOR | {
+    Action.MANAGE_MEMBERS,
+    Action.MANAGE_TOPIC,
+    Action.VIEW_AUDIT,
+    Action.DELETE_TOPIC,
+}
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.OWNER: frozenset(_OWNER),
@@ -81,6 +88,7 @@ _DENIED = {
     Action.MANAGE_TOPIC: _("Only owners change the topic's settings."),
     Action.VIEW_AUDIT: _("Only owners see the audit log."),
     Action.MODERATE: _("Only editors and owners moderate."),
+    Action.DELETE_TOPIC: _("Only owners delete the topic."),
 }
 
 

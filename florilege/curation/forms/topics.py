@@ -1,23 +1,79 @@
-"""The form of a topic's settings: title, address, languages, keywords, look."""
+"""The form of a topic's settings: title, address, languages, keywords, look, visibility."""
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
+from florilege.lib.text.language import SUPPORTED
 from florilege.lib.urls import is_http_url
 from florilege.topics.models import Topic
-from florilege.topics.services import parse_languages, parse_list
+from florilege.topics.services import parse_list
 
 RESERVED_SLUGS = {"new", "admin", "feed", "static", "demo", "curate", "login", "logout"}
+# What the colour input shows while the topic uses the default accent (the site's own).
+DEFAULT_ACCENT = "#9b2c55"
+HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def language_name(code: str) -> str:
+    """The language's name in the page's language ("French" / "français"), else the code."""
+    try:
+        return str(get_language_info(code)["name_translated"])
+    except KeyError:
+        return code
+
+
+class LanguagesField(forms.MultipleChoiceField):
+    """Ticked languages; a comma-separated value ("fr, en", from a script or an older
+    form) is read as the same list, so both ways of posting mean one thing."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def to_python(self, value: Any) -> list[str]:
+        items = super().to_python(value)
+        codes: list[str] = []
+        for item in items:
+            for code in re.split(r"[,\s]+", item.lower()):
+                if code and code not in codes:
+                    codes.append(code)
+        return codes
+
+    def offer(self, codes: list[str]) -> None:
+        """Offer ``codes``, each under its name in the page's language."""
+        self.offered = [(code, language_name(code)) for code in codes]
+        self.choices = self.offered
+
+    def validate(self, value: list[str]) -> None:
+        if self.required and not value:
+            raise ValidationError(self.error_messages["required"], code="required")
+        offered = getattr(self, "offered", [])
+        unknown = [code for code in value if code not in dict(offered)]
+        if unknown:
+            names = ", ".join(label for _code, label in offered)
+            raise ValidationError(
+                _("Unknown language: %(codes)s. Tick among: %(names)s."),
+                code="invalid_choice",
+                params={"codes": ", ".join(unknown), "names": names},
+            )
+
+
+class ColourInput(forms.TextInput):
+    """The browser's colour picker; it always posts a #rrggbb value."""
+
+    input_type = "color"
 
 
 class TopicForm(forms.ModelForm):
-    languages = forms.CharField(
+    languages = LanguagesField(
         required=False,
         label=_("Languages"),
-        help_text=_("Two-letter codes separated by commas, e.g. fr, en."),
+        help_text=_("The languages of the items you want; none ticked means every language."),
     )
     keywords = forms.CharField(
         required=False,
@@ -28,6 +84,30 @@ class TopicForm(forms.ModelForm):
             '+word: required; -word: rules an item out; "a phrase" matches as a whole.'
         ),
     )
+    use_default_accent = forms.BooleanField(
+        required=False,
+        label=_("Use the default accent colour"),
+        help_text=_("Untick to use the colour chosen below."),
+    )
+    # Declared, not derived from the model, so that anything but #rrggbb gets the one clear
+    # message of clean_accent_color (not a length error first).
+    accent_color = forms.CharField(
+        required=False,
+        widget=ColourInput,
+        label=_("Accent colour"),
+        help_text=_("Colour of links on the public page. It is darkened or lightened as "
+                    "needed to stay readable."),
+    )  # fmt: skip
+    visibility = forms.ChoiceField(
+        required=False,
+        label=_("Visibility"),
+        widget=forms.RadioSelect,
+        choices=[
+            ("public", _("Public: anyone can read its page, its feeds and its fediverse account")),
+            ("private", _("Private: only its team sees it; its page, feeds and fediverse "
+                          "account answer “not found”")),
+        ],
+    )  # fmt: skip
     header_image_url = forms.URLField(
         required=False,
         max_length=2000,
@@ -40,25 +120,30 @@ class TopicForm(forms.ModelForm):
         model = Topic
         fields = [
             "title", "slug", "description", "languages", "keywords",
-            "accent_color", "header_image_url",
+            "use_default_accent", "accent_color", "header_image_url", "visibility",
         ]  # fmt: skip
-        widgets = {"accent_color": forms.TextInput(attrs={"placeholder": "#9b2c55"})}
         labels = {
             "title": _("Title"),
             "slug": _("Address"),
             "description": _("Description"),
-            "accent_color": _("Accent colour"),
         }
         help_texts = {
             "slug": _("The address of the topic page: letters, digits and hyphens."),
-            "accent_color": _("Colour of links on the public page, as #rrggbb; empty for the "
-                              "default. It is darkened or lightened as needed to stay readable."),
         }  # fmt: skip
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        # The supported languages, plus any other a topic already has (kept, not lost).
+        codes = [*SUPPORTED, *(c for c in self.instance.languages if c not in SUPPORTED)]
+        languages = self.fields["languages"]
+        assert isinstance(languages, LanguagesField)
+        languages.offer(codes)
+        self.initial["visibility"] = "public" if self.instance.is_public else "private"
+        accent = self.instance.accent_color
+        self.initial["use_default_accent"] = not accent
+        self.initial["accent_color"] = accent or DEFAULT_ACCENT
         if self.instance.pk:
-            self.initial["languages"] = ", ".join(self.instance.languages)
+            self.initial["languages"] = list(self.instance.languages)
             self.initial["keywords"] = ", ".join(self.instance.keywords)
 
     def clean_slug(self) -> str:
@@ -70,14 +155,25 @@ class TopicForm(forms.ModelForm):
             raise ValidationError(_("Another topic already uses this address; choose another."))
         return slug
 
-    def clean_languages(self) -> list[str]:
-        return parse_languages(self.cleaned_data.get("languages", ""))
-
     def clean_keywords(self) -> list[str]:
         return parse_list(self.cleaned_data.get("keywords", ""))
 
     def clean_accent_color(self) -> str:
-        return self.cleaned_data.get("accent_color", "").strip().lower()
+        colour = (self.cleaned_data.get("accent_color") or "").strip()
+        if self.data.get(self.add_prefix("use_default_accent")) or not colour:
+            return ""
+        if not HEX_COLOUR.match(colour):
+            raise ValidationError(_("Enter a colour as #rrggbb."))
+        return colour.lower()
+
+    def clean_visibility(self) -> str:
+        # Not posted (a script, an older form): the topic keeps what it had.
+        chosen = self.cleaned_data.get("visibility")
+        return chosen or ("public" if self.instance.is_public else "private")
+
+    def save(self, commit: bool = True) -> Topic:
+        self.instance.is_public = self.cleaned_data["visibility"] == "public"
+        return super().save(commit)
 
     def clean_header_image_url(self) -> str:
         url = self.cleaned_data.get("header_image_url", "").strip()

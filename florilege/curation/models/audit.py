@@ -10,7 +10,11 @@ from django.utils import timezone
 class AuditEvent(models.Model):
     """Who did what to which object of a topic, and when. Written by the services."""
 
-    topic = models.ForeignKey("topics.Topic", on_delete=models.CASCADE, related_name="audit")
+    # None for site-level events: a topic's deletion is recorded without it, so the row
+    # outlives the topic (whose own log goes with it).
+    topic = models.ForeignKey(
+        "topics.Topic", null=True, blank=True, on_delete=models.CASCADE, related_name="audit"
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -13,8 +15,10 @@ class ReaderSuggestion(models.Model):
 
     Its own model rather than an Entry of a made-up Source: a reader's link is untrusted,
     so it must never be auto-published by a rule, scored as a feed item, or leased by the
-    fetching worker; the page is read through the guarded client only when a curator scoops
-    it. ``visitor`` is the analytics visitor hash under the day's salt (no address stored).
+    fetching worker. Its title, site and description are read afterwards by a one-off job
+    (``reader.read_suggested_page``) through the guarded client, never while the visitor
+    waits; until then (or if the page cannot be read) the queue shows the address's host.
+    ``visitor`` is the analytics visitor hash under the day's salt (no address stored).
     """
 
     class Status(models.TextChoices):
@@ -28,6 +32,11 @@ class ReaderSuggestion(models.Model):
     url = models.URLField(max_length=2000)
     canonical_url = models.CharField(max_length=2000)
     note = models.TextField(blank=True)
+    # Read from the page by a job; empty until then, or when the page could not be read.
+    title = models.CharField(max_length=300, blank=True)
+    site_name = models.CharField(max_length=300, blank=True)
+    description = models.TextField(blank=True)
+    page_read_at = models.DateTimeField(null=True, blank=True)
     visitor = models.CharField(max_length=64)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(default=timezone.now)
@@ -44,3 +53,8 @@ class ReaderSuggestion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.url} for {self.topic_id}"
+
+    @property
+    def host(self) -> str:
+        """The address's host without "www.": what the queue shows until the page is read."""
+        return (urlsplit(self.url).hostname or "").removeprefix("www.")

@@ -1,30 +1,41 @@
 """Suggestions from readers: a visitor proposes a page to a public topic.
 
-Nothing is fetched while the visitor waits (the address is only checked for form); the page
-is read through the guarded client when a curator opens it to scoop. The visitor is known
-only as the hash of their address under the day's random salt (``analytics.throttle``),
-which is deleted after a day: enough to count suggestions per hour, not to recognise anyone
-later.
+Nothing is fetched while the visitor waits (the address is only checked for form): a
+one-off job (:func:`read_suggested_page`, run by the ``tasks`` stage) reads the page's
+title, site and description through the guarded client afterwards, so the queue shows
+more than a raw address; the page is read again when a curator opens it to scoop. The
+visitor is known only as the hash of their address under the day's random salt
+(``analytics.throttle``), which is deleted after a day: enough to count suggestions per
+hour, not to recognise anyone later.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from florilege.analytics import throttle
 from florilege.curation.models import ReaderSuggestion, Scoop
+from florilege.jobs.tasks import enqueue
+from florilege.lib.fetching import fetch_one
+from florilege.lib.http import FetchError
 from florilege.lib.urls import canonical_url, is_http_url
+from florilege.sources.extract import extract_page
 from florilege.topics.models import Topic
 from florilege.topics.services import require_curator
 
 NOTE_LENGTH = 500
 # Pending reader suggestions listed in the queue, newest first.
 QUEUE_SHOWN = 20
+PAGE_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
+log = logging.getLogger("florilege.curation")
 
 
 class RateLimited(ValidationError):
@@ -55,7 +66,7 @@ def suggest_page(
             _("You have suggested %(n)d pages in the last hour; please try again later.")
             % {"n": limit}
         )
-    return ReaderSuggestion.objects.create(
+    item = ReaderSuggestion.objects.create(
         topic=topic,
         url=url,
         canonical_url=canonical_url(url)[:2000],
@@ -63,6 +74,39 @@ def suggest_page(
         visitor=who,
         created_at=now,
     )
+    enqueue(read_suggested_page, item.pk)
+    return item
+
+
+@task()
+def read_suggested_page(suggestion_id: int) -> bool:
+    """Fill a pending reader suggestion's title, site and description from its page, read
+    through the guarded client. True when the page gave something; False when it could not
+    be read (the queue keeps showing the host) or the suggestion is gone or decided. Runs
+    once: ``page_read_at`` is set either way."""
+    item = ReaderSuggestion.objects.filter(
+        pk=suggestion_id, status=ReaderSuggestion.Status.PENDING, page_read_at__isnull=True
+    ).first()
+    if item is None:
+        return False
+    title = site = description = ""
+    try:
+        response = fetch_one(item.url, {"Accept": PAGE_ACCEPT})
+    except FetchError as exc:
+        log.info("event=reader_page_unreadable id=%s error=%s", item.pk, exc.message)
+    else:
+        if response.status == 200:
+            meta = extract_page(
+                response.content, response.url, response.content_type, with_text=False
+            )
+            title, site, description = meta.title, meta.site_name, meta.description
+    ReaderSuggestion.objects.filter(pk=item.pk).update(
+        title=title[:300],
+        site_name=site[:300],
+        description=description[:1000],
+        page_read_at=timezone.now(),
+    )
+    return bool(title or site or description)
 
 
 def pending_for(topic: Topic) -> QuerySet[ReaderSuggestion]:

@@ -160,9 +160,11 @@ def remove_source(topic: Topic, source_id: int, user) -> None:
     and scoops, stay). A source nobody follows is no longer fetched."""
     require_curator(user, topic)
     with transaction.atomic():
+        source = Source.objects.filter(pk=source_id).first()
         removed, _ = TopicSource.objects.filter(topic=topic, source_id=source_id).delete()
         if removed:
-            audit.record(topic, user, "source_removed", timezone.now(), source_id=source_id)
+            audit.record(topic, user, "source_removed", timezone.now(), source,
+                         url=source.url if source else "")  # fmt: skip
         Suggestion.objects.filter(
             topic=topic, entry__source_id=source_id, status=Suggestion.Status.PENDING
         ).delete()

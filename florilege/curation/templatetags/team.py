@@ -21,15 +21,3 @@ def topic_actions(context, topic) -> frozenset[str]:
     request = context.get("request")
     return actions_for(request.user, topic) if request is not None else frozenset()
 
-
-@register.filter
-def audit_details(details: dict) -> str:
-    """``{"fields": ["title"], "email": ""}`` as ``fields: title``: lists joined, empty
-    values left out."""
-    parts = []
-    for key, value in (details or {}).items():
-        if value in ("", None, [], {}):
-            continue
-        shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
-        parts.append(f"{key}: {shown}")
-    return "; ".join(parts)

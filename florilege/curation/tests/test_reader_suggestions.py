@@ -156,3 +156,51 @@ def test_behind_a_trusted_proxy_each_reader_has_their_own_limit(client, topic, s
         response = client.post(url, data, HTTP_X_FORWARDED_FOR=forwarded, **UA)
         assert response.status_code == (429 if n == 2 else 302)
     assert ReaderSuggestion.objects.count() == 2
+
+
+PAGE = (
+    b'<html lang="en"><head><title>Ignored when og:title is there</title>'
+    b'<meta property="og:title" content="Why small forums &amp; clubs matter">'
+    b'<meta property="og:site_name" content="Forum Weekly">'
+    b'<meta name="description" content="A look at communities that stayed small.">'
+    b"</head><body><p>Text.</p></body></html>"
+)
+
+
+def test_a_job_reads_the_page_and_the_queue_shows_its_title(client, client_in, topic, loopback):
+    from florilege.jobs.tasks import run_due_tasks
+
+    loopback.routes["/forums"] = Reply(200, PAGE, {"Content-Type": "text/html; charset=utf-8"})
+    url = loopback.url("/forums")
+    assert post(client, topic, url=url).status_code == 302
+    assert loopback.requests == []  # not while the reader waited
+    queue_url = reverse("curation:queue", args=[topic.slug])
+    before = client_in.get(queue_url).content.decode()
+    # Meanwhile: the host, never the raw address as the title.
+    assert ">127.0.0.1</a></h3>" in before and "page not read yet" in before
+    assert run_due_tasks() == 1
+    assert [path for path, _headers in loopback.requests] == ["/forums"]
+    item = ReaderSuggestion.objects.get()
+    assert (item.title, item.site_name) == ("Why small forums & clubs matter", "Forum Weekly")
+    assert item.description == "A look at communities that stayed small."
+    after = client_in.get(queue_url).content.decode()
+    assert ">Why small forums &amp; clubs matter</a></h3>" in after
+    assert "Forum Weekly · <span class=\"domain\">127.0.0.1</span>" in after
+    assert "A look at communities that stayed small." in after
+    assert "page not read yet" not in after
+    # Once read, never again.
+    assert reader.read_suggested_page.call(item.pk) is False
+    assert len(loopback.requests) == 1
+
+
+def test_an_unreadable_page_keeps_the_host(client, client_in, topic, loopback):
+    from florilege.jobs.tasks import run_due_tasks
+
+    loopback.routes["/gone"] = Reply(404, b"no", {"Content-Type": "text/plain"})
+    assert post(client, topic, url=loopback.url("/gone")).status_code == 302
+    assert post(client, topic, url="https://nowhere.invalid/x").status_code == 302
+    assert run_due_tasks() == 2
+    for item in ReaderSuggestion.objects.all():
+        assert item.page_read_at is not None and (item.title, item.site_name) == ("", "")
+    queue = client_in.get(reverse("curation:queue", args=[topic.slug])).content.decode()
+    assert ">127.0.0.1</a></h3>" in queue and ">nowhere.invalid</a></h3>" in queue

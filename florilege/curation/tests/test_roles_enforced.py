@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from florilege.curation.models import AuditEvent, Scoop
 from florilege.curation.services import audit, publication
+from florilege.curation.services import topics as topic_service
 from florilege.curation.services.opml import export_opml
 from florilege.curation.services.publication import PublishPlan
 from florilege.curation.services.scooping import ScoopDraft, discard_suggestion, scoop_url
@@ -98,6 +99,11 @@ def _view_audit(topic, user, people):
     return lambda: False
 
 
+def _delete_topic(topic, user, people):
+    topic_service.delete_topic(topic, user, topic.title, NOW)
+    return lambda: not Topic.objects.filter(pk=topic.pk).exists()
+
+
 SERVICES: dict[str, Callable] = {
     Action.VIEW_QUEUE: _view_queue,
     Action.SCOOP_PROPOSE: _propose,
@@ -111,6 +117,7 @@ SERVICES: dict[str, Callable] = {
     Action.MANAGE_SOURCES: _manage_sources,
     Action.MANAGE_TOPIC: _manage_topic,
     Action.VIEW_AUDIT: _view_audit,
+    Action.DELETE_TOPIC: _delete_topic,
 }
 # Comment moderation's services belong to publishing; its rule is checked through ``can``.
 # Invitations and roles belong to accounts, which tests its services against ``EXPECTED``.
@@ -155,6 +162,11 @@ def test_services_enforce(team, topic, role: str, action: str) -> None:
         ("editor", "curation:audit", 403),
         ("owner_member", "curation:audit", 200),
         ("admin", "curation:audit", 200),
+        ("editor", "curation:topic_delete", 403),
+        ("owner_member", "curation:topic_delete", 200),
+        ("admin", "curation:topic_delete", 200),
+        ("editor", "curation:topic_export", 403),
+        ("owner_member", "curation:topic_export", 200),
         ("viewer", "curation:scoop_url", 403),
         ("contributor", "curation:scoop_url", 200),
         ("viewer", "curation:items", 200),

@@ -37,7 +37,7 @@ def test_slug_clash_is_refused_and_changes_nothing(client_in, topic) -> None:
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("languages", "french", "two-letter codes"),
+        ("languages", "french", "Unknown language: french. Tick among: English"),
         ("slug", "new", "reserved"),
         ("slug", "not a slug!", "Enter a valid"),
         ("title", "", "required"),

@@ -1,4 +1,4 @@
-"""A topic's audit log (owners only: the service checks)."""
+"""A topic's audit log (owners only: the service checks), one sentence per change."""
 
 from __future__ import annotations
 
@@ -17,4 +17,5 @@ def audit_log(request: HttpRequest, slug: str) -> HttpResponse:
     topic = get_object_or_404(Topic, slug=slug)
     events = audit.events(topic, request.user)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "curation/audit.html", page_context(request, topic, page=page))
+    context = page_context(request, topic, page=page, lines=audit.lines(topic, page))
+    return render(request, "curation/audit.html", context)

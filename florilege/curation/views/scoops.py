@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from florilege.curation.dates import show_date
 from florilege.curation.forms.publication import PlanForm, ReturnForm, ScoopEditForm
 from florilege.curation.models import Scoop, ScoopStatus
 from florilege.curation.services import publication
@@ -148,8 +149,8 @@ def scoop_action(request: HttpRequest, slug: str, pk: int, action: str) -> HttpR
 def _published_message(scoop: Scoop) -> str:
     if scoop.status == ScoopStatus.PUBLISHED:
         return _("Published: it is on the topic page.")
-    local = timezone.localtime(scoop.published_at, publication.slots_of(scoop.topic).zone)
+    when = show_date(scoop.published_at or timezone.now(), scoop.topic.time_zone).text
     return _("Scheduled for %(when)s (%(zone)s).") % {
-        "when": local.strftime("%Y-%m-%d %H:%M"),
+        "when": when,
         "zone": scoop.topic.time_zone,
     }

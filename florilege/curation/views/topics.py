@@ -1,16 +1,23 @@
-"""The curator's topics: the list of those you work on, creating one, its settings."""
+"""The curator's topics: the list of those you work on, creating one, its settings, its
+export and its deletion."""
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext
+from django.views.decorators.http import require_safe
 
 from florilege.curation.forms.topics import TopicForm
-from florilege.curation.views.access import topic_for
+from florilege.curation.services import topics as topic_service
+from florilege.curation.views.access import page_context, topic_for
 from florilege.curation.views.queue import queue_sizes
 from florilege.suggestions.learning import preview_rules
 from florilege.topics.permissions import Action
@@ -39,7 +46,9 @@ def topic_create(request: HttpRequest) -> HttpResponse:
     form = TopicForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         topic = form.save(commit=False)
-        topic.owner = request.user
+        user = request.user
+        assert user.is_authenticated  # by login_required; tells the type checker
+        topic.owner = user
         topic.save()
         messages.success(request, gettext("Topic created. Add a few sources to fill its queue."))
         return redirect("curation:sources", slug=topic.slug)
@@ -49,6 +58,7 @@ def topic_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def topic_edit(request: HttpRequest, slug: str) -> HttpResponse:
     topic = topic_for(request, slug, Action.MANAGE_TOPIC)
+    before = topic_service.settings_of(topic)  # the form changes the instance as it checks
     form = TopicForm(request.POST or None, instance=topic)
     if request.method == "POST" and "preview" in request.POST:
         # Preview: show what the keywords would match; save nothing.
@@ -57,10 +67,49 @@ def topic_edit(request: HttpRequest, slug: str) -> HttpResponse:
             data = form.cleaned_data
             preview = preview_rules(topic, data["keywords"], data["languages"])
         topic.refresh_from_db()
-        context = {"form": form, "topic": topic, "preview": preview}
+        context = page_context(request, topic, form=form, preview=preview)
         return render(request, "curation/topic_form.html", context)
     if request.method == "POST" and form.is_valid():
-        topic = form.save()
+        topic = form.save(commit=False)
+        topic_service.save_settings(topic, request.user, before, timezone.now())
         messages.success(request, gettext("Topic saved."))
         return redirect("curation:queue", slug=topic.slug)
-    return render(request, "curation/topic_form.html", {"form": form, "topic": topic})
+    if request.method == "POST":
+        topic.refresh_from_db()  # the page's title and links name the stored topic
+    return render(request, "curation/topic_form.html", page_context(request, topic, form=form))
+
+
+@login_required
+@require_safe
+def topic_export(request: HttpRequest, slug: str) -> HttpResponse:
+    """The topic's settings, sources and scoops as a JSON download (docs/curation.md)."""
+    topic = topic_for(request, slug, Action.MANAGE_TOPIC)
+    data = topic_service.export_topic(topic, request.user, timezone.now())
+    body = json.dumps(data, ensure_ascii=False, indent=2)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    # The slug is [-a-z0-9_] only, so it needs no quoting in the header.
+    response["Content-Disposition"] = f'attachment; filename="{topic.slug}.json"'
+    return response
+
+
+@login_required
+def topic_delete(request: HttpRequest, slug: str) -> HttpResponse:
+    """A confirmation page (with the export offered first); the deletion needs the topic's
+    title typed in."""
+    topic = topic_for(request, slug, Action.DELETE_TOPIC)
+    error = ""
+    if request.method == "POST":
+        try:
+            topic_service.delete_topic(
+                topic, request.user, request.POST.get("confirm", "")[:300], timezone.now()
+            )
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(
+                request, gettext("The topic “%(title)s” was deleted.") % {"title": topic.title}
+            )
+            return redirect("curation:dashboard")
+    shared = topic.sources.count() - topic_service.sources_only_of(topic).count()
+    context = page_context(request, topic, error=error, shared_sources=shared)
+    return render(request, "curation/topic_delete.html", context, status=400 if error else 200)

@@ -130,7 +130,8 @@ def test_curator_pages_in_french(client_in, topic) -> None:
         reverse("curation:topic_edit", args=[topic.slug]),
         [
             ("Settings of Social networks", "Réglages de Social networks"),
-            ("Two-letter codes separated by commas", "Codes de deux lettres séparés"),
+            (">Accent colour<", ">Couleur d'accent<"),
+            ("English</label>", "Anglais</label>"),
             ("Preview the keywords", "Prévisualiser les mots-clés"),
             (">Keywords<", ">Mots-clés<"),
         ],

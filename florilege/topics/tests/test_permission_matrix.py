@@ -35,6 +35,7 @@ EXPECTED: dict[str, set[str]] = {
     Action.MANAGE_MEMBERS: OWNERS,
     Action.MANAGE_TOPIC: OWNERS,
     Action.VIEW_AUDIT: OWNERS,
+    Action.DELETE_TOPIC: OWNERS,
 }
 
 

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('curation', '0008_scoop_image_size'),
+        ('curation', '0010_reader_suggestion_page_details'),
         ('sources', '0006_source_skipped_and_dropped_items'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -1,0 +1,141 @@
+"""A topic's own life: saving its settings (audited), exporting it, deleting it.
+
+Deleting removes the topic and what belongs only to it (its scoops, suggestions, rules,
+team, followers, counts, its own audit log: all cascade from the topic row), plus the
+sources no other topic uses. A source another topic follows, or whose entries another
+topic has scooped or been suggested, stays: that topic's queue and training data must not
+change because someone else left. The deletion itself is recorded at site level (an audit
+row without a topic), so it outlives the topic.
+
+Federation: a topic's fediverse actor is deleted with the topic (its row cascades); no
+``Delete`` of the actor is sent to followers' servers, because the code base has no actor
+deletion to reuse (docs/curation.md says so).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from florilege.curation.models import AutomationRule, Scoop
+from florilege.curation.services import audit
+from florilege.sources.models import Source
+from florilege.suggestions.models import Suggestion
+from florilege.topics.models import Topic, TopicSource
+from florilege.topics.permissions import Action, require
+
+EXPORT_FORMAT = "florilege-topic/1"
+# Settings written to the export, in this order (the model's own field names).
+SETTING_FIELDS = (
+    "title", "slug", "description", "languages", "keywords", "is_public", "time_zone",
+    "slot_weekdays", "slot_times", "accent_color", "header_image_url",
+)  # fmt: skip
+
+
+def settings_of(topic: Topic) -> dict[str, Any]:
+    """The topic's settings as they are now: taken before a form changes them, so that
+    :func:`save_settings` can tell what changed."""
+    return {name: getattr(topic, name) for name in SETTING_FIELDS}
+
+
+def save_settings(topic: Topic, user, before: dict[str, Any], now: datetime) -> Topic:
+    """Store settings a form has put on ``topic``; audit what changed since ``before``
+    (visibility apart, since making a topic private is worth its own line)."""
+    require(user, topic, Action.MANAGE_TOPIC)
+    changed = [name for name, value in before.items() if getattr(topic, name) != value]
+    with transaction.atomic():
+        topic.changed_at = now
+        topic.save()
+        if "is_public" in changed:
+            audit.record(topic, user, "visibility_changed", now, topic, public=topic.is_public)
+        others = [name for name in changed if name != "is_public"]
+        if others:
+            audit.record(topic, user, "topic_settings_changed", now, topic, fields=others)
+    return topic
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def export_topic(topic: Topic, user, now: datetime) -> dict[str, Any]:
+    """The topic as plain data: its settings, sources (with their folders) and scoops with
+    their insights (Markdown as written). Documented in docs/curation.md; an import
+    reads the same shape."""
+    require(user, topic, Action.MANAGE_TOPIC)
+    links = TopicSource.objects.filter(topic=topic).select_related("source").order_by("pk")
+    scoops = (
+        Scoop.objects.filter(topic=topic).select_related("curator").order_by("created_at", "pk")
+    )
+    rules = AutomationRule.objects.filter(topic=topic).order_by("position", "pk")
+    return {
+        "format": EXPORT_FORMAT,
+        "exported_at": now.isoformat(),
+        "settings": settings_of(topic),
+        "sources": [
+            {
+                "url": link.source.url,
+                "title": link.source.title,
+                "site_url": link.source.site_url,
+                "folder": link.folder,
+                "added_at": _iso(link.added_at),
+            }
+            for link in links
+        ],
+        "scoops": [
+            {
+                "url": s.url,
+                "title": s.title,
+                "excerpt": s.excerpt,
+                "insight": s.insight,
+                "tags": s.tags,
+                "image_url": s.image_url,
+                "source_name": s.source_name,
+                "language": s.language,
+                "status": s.status,
+                "published_at": _iso(s.published_at),
+                "created_at": _iso(s.created_at),
+                "curator": s.curator.get_username(),
+            }
+            for s in scoops
+        ],
+        "rules": [
+            {"name": r.name, "enabled": r.enabled, "action": r.action, "keywords": r.keywords}
+            for r in rules
+        ],
+    }
+
+
+def sources_only_of(topic: Topic):
+    """The sources that would be left with no use once ``topic`` is gone."""
+    mine = TopicSource.objects.filter(topic=topic).values("source_id")
+    followed_elsewhere = TopicSource.objects.exclude(topic=topic).values("source_id")
+    suggested_elsewhere = Suggestion.objects.exclude(topic=topic).values("entry__source_id")
+    scooped_elsewhere = (
+        Scoop.objects.exclude(topic=topic).filter(entry__isnull=False).values("entry__source_id")
+    )
+    return (
+        Source.objects.filter(pk__in=mine)
+        .exclude(pk__in=followed_elsewhere)
+        .exclude(pk__in=suggested_elsewhere)
+        .exclude(pk__in=scooped_elsewhere)
+    )
+
+
+def delete_topic(topic: Topic, user, typed_name: str, now: datetime) -> None:
+    """Delete the topic once its owner has typed its title (or its address) to confirm."""
+    require(user, topic, Action.DELETE_TOPIC)
+    typed = " ".join((typed_name or "").split())
+    if typed.casefold() not in {topic.title.casefold(), topic.slug.casefold()}:
+        raise ValidationError(_("Type the topic's title exactly to confirm the deletion."))
+    with transaction.atomic():
+        orphans = list(sources_only_of(topic).values_list("pk", flat=True))
+        audit.record(None, user, "topic_deleted", now, topic, slug=topic.slug,
+                     scoops=Scoop.objects.filter(topic=topic).count(),
+                     sources_deleted=len(orphans))  # fmt: skip
+        topic.delete()
+        Source.objects.filter(pk__in=orphans).delete()
