@@ -19,6 +19,18 @@ from florilege.testing import (
 )
 
 
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """A page asked for in French leaves French active in the thread (the locale middleware
+    activates it): each test starts and ends in the default language, so none depends on
+    the order the suite runs in."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.activate("en")
+
+
 @pytest.fixture
 def loopback() -> Iterator[LoopbackServer]:
     server = LoopbackServer().start()
