@@ -41,6 +41,7 @@ class TopicForm(forms.ModelForm):
         fields = [
             "title", "slug", "description", "languages", "keywords",
             "accent_color", "header_image_url",
+            "allow_scoop_without_insight",
         ]  # fmt: skip
         widgets = {"accent_color": forms.TextInput(attrs={"placeholder": "#9b2c55"})}
         labels = {
@@ -48,11 +49,14 @@ class TopicForm(forms.ModelForm):
             "slug": _("Address"),
             "description": _("Description"),
             "accent_color": _("Accent colour"),
+            "allow_scoop_without_insight": _("Allow scooping without an insight"),
         }
         help_texts = {
             "slug": _("The address of the topic page: letters, digits and hyphens."),
             "accent_color": _("Colour of links on the public page, as #rrggbb; empty for the "
                               "default. It is darkened or lightened as needed to stay readable."),
+            "allow_scoop_without_insight": _("Editors get a “Scoop now” button on the queue "
+                                             "cards: published at once, without an insight."),
         }  # fmt: skip
 
     def __init__(self, *args, **kwargs) -> None:
