@@ -5,11 +5,13 @@ from florilege.accounts.urls import team_urlpatterns
 from florilege.curation.urls import public_urlpatterns as curation_public
 from florilege.curation.views.notifications import notifications
 from florilege.jobs import views as jobs_views
+from florilege.lib import media
 
 urlpatterns = [
     path("", include("florilege.accounts.urls")),
     path("admin/", admin.site.urls),
     path("status/", jobs_views.status, name="status"),
+    path("media/<path:media_path>", media.serve, name="media"),
     path("curate/", include("florilege.curation.urls")),
     path("curate/", include((team_urlpatterns, "accounts"))),
     path("notifications/", notifications, name="notifications"),
