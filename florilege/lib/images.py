@@ -76,7 +76,9 @@ def check_image(data: bytes, max_bytes: int = MAX_BYTES, max_pixels: int = MAX_P
             # own, lower limit below decides.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError) as exc:
+    except Image.DecompressionBombError as exc:
+        raise ImageRejected("pixels", "The picture has too many pixels.") from exc
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise ImageRejected("unreadable", "This file is not an image we can read.") from exc
     if image.format not in STORED_AS:
         raise ImageRejected("format", "Only JPEG, PNG, WebP and GIF images are accepted.")
@@ -181,7 +183,11 @@ def _meta_images(doc, base_url: str) -> list[Candidate]:
 
 
 def _img_tags(doc, base_url: str) -> list[Candidate]:
-    scope = next(iter(doc.iter("article")), None) or next(iter(doc.iter("main")), None) or doc
+    scope = next(iter(doc.iter("article")), None)
+    if scope is None:
+        scope = next(iter(doc.iter("main")), None)
+    if scope is None:
+        scope = doc
     found = []
     for element in scope.iter("img"):
         src = (element.get("src") or "").strip()
