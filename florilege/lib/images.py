@@ -60,7 +60,9 @@ def _looks_like_markup(head: bytes) -> bool:
     return start.startswith((b"<?xml", b"<svg", b"<!doctype", b"<html")) or b"<svg" in start
 
 
-def check_image(data: bytes, max_bytes: int = MAX_BYTES, max_pixels: int = MAX_PIXELS) -> Image.Image:
+def check_image(
+    data: bytes, max_bytes: int = MAX_BYTES, max_pixels: int = MAX_PIXELS
+) -> Image.Image:
     """The image opened from ``data``, header read and checked, pixels not yet decoded.
     Raises :class:`ImageRejected` for anything but a raster image of an accepted format,
     size and pixel count."""
@@ -69,7 +71,9 @@ def check_image(data: bytes, max_bytes: int = MAX_BYTES, max_pixels: int = MAX_P
     if len(data) > max_bytes:
         raise ImageRejected("too_big", "The file is too large.")
     if _looks_like_markup(data[:512]):
-        raise ImageRejected("svg", "Vector images (SVG) are not accepted; use JPEG, PNG, WebP or GIF.")
+        raise ImageRejected(
+            "svg", "Vector images (SVG) are not accepted; use JPEG, PNG, WebP or GIF."
+        )
     try:
         with warnings.catch_warnings():
             # Pillow warns (and past twice its own limit, raises) on huge pictures; our
@@ -88,7 +92,9 @@ def check_image(data: bytes, max_bytes: int = MAX_BYTES, max_pixels: int = MAX_P
     return image
 
 
-def clean_image(data: bytes, max_bytes: int = MAX_BYTES, max_pixels: int = MAX_PIXELS) -> CleanImage:
+def clean_image(
+    data: bytes, max_bytes: int = MAX_BYTES, max_pixels: int = MAX_PIXELS
+) -> CleanImage:
     """Check ``data`` (see :func:`check_image`), then decode and re-encode it without its
     metadata, turned upright as its EXIF orientation said. An animated GIF keeps its first
     frame, stored as PNG."""
@@ -129,7 +135,13 @@ class Candidate:
     height: int | None = None
 
 
-_META_KEYS = ("og:image:secure_url", "og:image", "og:image:url", "twitter:image", "twitter:image:src")
+_META_KEYS = (
+    "og:image:secure_url",
+    "og:image",
+    "og:image:url",
+    "twitter:image",
+    "twitter:image:src",
+)
 
 
 def _int(value: str | None) -> int | None:

@@ -20,7 +20,9 @@ from django.views.decorators.http import require_safe
 from florilege.lib.images import CONTENT_TYPES, CleanImage
 
 FOLDER = "images"
-_NAME = re.compile(rf"{FOLDER}/[0-9a-f]{{2}}/[0-9a-f]{{32}}-(\d{{1,5}})x(\d{{1,5}})\.(jpg|png|webp)")
+_NAME = re.compile(
+    rf"{FOLDER}/[0-9a-f]{{2}}/[0-9a-f]{{32}}-(\d{{1,5}})x(\d{{1,5}})\.(jpg|png|webp)"
+)
 YEAR = 365 * 24 * 3600
 
 

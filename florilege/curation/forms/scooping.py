@@ -43,7 +43,9 @@ class ScoopForm(forms.Form):
         label=_("Or upload a picture"),
         required=False,
         help_text=_("JPEG, PNG, WebP or GIF, up to 8 MB."),
-        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}
+        ),
     )
     source_name = forms.CharField(required=False, max_length=300, widget=forms.HiddenInput)
     language = forms.CharField(required=False, max_length=10, widget=forms.HiddenInput)

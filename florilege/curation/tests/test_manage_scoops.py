@@ -147,9 +147,7 @@ def test_back_never_leaves_the_site(team, topic) -> None:
         editor.post(action(topic, scoop, "unpin"))
 
 
-def test_scoops_tab_opens_on_published_with_counts(
-    team, topic, django_assert_num_queries
-) -> None:
+def test_scoops_tab_opens_on_published_with_counts(team, topic, django_assert_num_queries) -> None:
     for n in range(3):
         make_scoop(topic, team["owner"], "published", n)
     make_scoop(topic, team["owner"], "draft", 1)
@@ -160,9 +158,9 @@ def test_scoops_tab_opens_on_published_with_counts(
     with django_assert_num_queries(8):
         page = editor.get(url).content.decode()
     assert 'aria-current="page">Published <span class="count">(3)</span>' in page
-    assert "Draft <span class=\"count\">(1)</span>" in page
-    assert "Awaiting approval <span class=\"count\">(1)</span>" in page
-    assert "Scheduled <span class=\"count\">(0)</span>" in page
+    assert 'Draft <span class="count">(1)</span>' in page
+    assert 'Awaiting approval <span class="count">(1)</span>' in page
+    assert 'Scheduled <span class="count">(0)</span>' in page
     assert page.count(MANAGE) == 3 and "A draft scoop" not in page
     for n in range(3, 8):
         make_scoop(topic, team["owner"], "published", n)

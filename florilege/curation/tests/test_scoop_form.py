@@ -68,7 +68,7 @@ def test_upload_is_checked_stored_and_served_from_our_origin(team, topic) -> Non
     served = Client().get(scoop.image_url.removeprefix(settings.BASE_URL))
     assert served.status_code == 200 and served["Content-Type"] == "image/jpeg"
     assert "immutable" in served["Cache-Control"] and "max-age=31536000" in served["Cache-Control"]
-    body = b"".join(served.streaming_content)
+    body = served.getvalue()
     assert b"SecretCam" not in body and Image.open(io.BytesIO(body)).size == (64, 48)
 
 
@@ -134,7 +134,9 @@ def test_preview_renders_the_insight_like_the_public_page(team, topic) -> None:
     stored = re.search(r'value="(http[^"]+/media/images/[^"]+)" checked', page)
     assert stored is not None
     # Preview without an insight yet: no error, nothing saved.
-    empty = signed_in(team["editor"]).post(scoop_url(topic, suggestion), form(insight="", preview="1"))
+    empty = signed_in(team["editor"]).post(
+        scoop_url(topic, suggestion), form(insight="", preview="1")
+    )
     assert empty.status_code == 200 and "Write an insight" not in empty.content.decode()
 
 
@@ -162,7 +164,11 @@ def test_contributor_submits_for_approval_instead(team, topic) -> None:
 
 @pytest.mark.parametrize(
     ("mode", "extra", "status"),
-    [("now", {}, "published"), ("draft", {}, "draft"), ("at", {"at": "2099-01-02T10:30"}, "scheduled")],
+    [
+        ("now", {}, "published"),
+        ("draft", {}, "draft"),
+        ("at", {"at": "2099-01-02T10:30"}, "scheduled"),
+    ],
 )
 def test_each_button_does_what_it_says(team, topic, mode, extra, status) -> None:
     suggestion = make_suggestion(topic)

@@ -19,10 +19,10 @@ from florilege.curation.services import rescoop, scooping
 from florilege.curation.views import queue
 from florilege.curation.views.access import topic_for
 from florilege.lib.fetching import fetch_one
+from florilege.lib.http import FetchError
 from florilege.lib.images import page_images
 from florilege.lib.markdown import render_markdown
 from florilege.lib.params import local_path
-from florilege.lib.http import FetchError
 from florilege.lib.urls import domain_of, is_http_url
 from florilege.sources.extract import decode_html, extract_page
 from florilege.suggestions.models import Suggestion

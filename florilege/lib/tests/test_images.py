@@ -28,7 +28,7 @@ def picture(fmt: str, size: tuple[int, int] = (40, 30), mode: str = "RGB", **sav
 
 
 def png_header_claiming(width: int, height: int) -> bytes:
-    """A tiny, valid-looking PNG whose header announces ``width`` × ``height`` pixels: what
+    """A tiny, valid-looking PNG whose header announces ``width`` by ``height`` pixels: what
     a decompression bomb looks like before its pixels are inflated."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
