@@ -22,9 +22,10 @@ MANAGING = frozenset({Action.EDIT_SCOOP, Action.PUBLISH, Action.UNPUBLISH, Actio
 
 
 @register.inclusion_tag("curation/_scoop_actions.html", takes_context=True)
-def scoop_actions(context, scoop: Scoop, back: str = "") -> dict:
+def scoop_actions(context, scoop: Scoop, back: str = "", editing: bool = False) -> dict:
     """The buttons the visitor may use on ``scoop``; none for anyone else. ``back``: the
-    page to come back to (default: the page shown)."""
+    page to come back to (default: the page shown); ``editing``: on the edit page itself
+    (no link to it)."""
     request = context.get("request")
     user = getattr(request, "user", None)
     if request is None or user is None or not user.is_authenticated:
@@ -37,6 +38,7 @@ def scoop_actions(context, scoop: Scoop, back: str = "") -> dict:
         "s": scoop,
         "allowed": allowed,
         "may_edit": may_edit(scoop, user),
+        "editing": editing,
         "back": back or request.get_full_path(),
         "csrf_token": context.get("csrf_token"),
     }
