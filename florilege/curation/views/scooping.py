@@ -3,6 +3,8 @@ bookmarklet's share target (``/scoop?url=...``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -90,19 +92,22 @@ def _preview_html(form: ScoopForm) -> str:
     return render_markdown(form.cleaned_data.get("insight", ""))
 
 
-def _try_scoop(request: HttpRequest, form: ScoopForm, plan: PlanForm, make) -> tuple[bool, object]:
-    """Validate, keep an upload, preview or scoop. (True, response) once done; else
-    (False, the rendered insight or "") to show the form again."""
+def _try_scoop(
+    request: HttpRequest, form: ScoopForm, plan: PlanForm, make: Callable
+) -> HttpResponse | str:
+    """Validate, keep an upload, then preview or scoop (``make(draft, plan)``): the
+    redirect once the scoop is made, else the insight rendered for a preview ("" after an
+    error) to show the form again."""
     if not (form.is_valid() and plan.is_valid() and _take_upload(form)):
-        return False, ""
+        return ""
     if "preview" in request.POST:
-        return False, _preview_html(form)
+        return _preview_html(form)
     try:
         scoop = make(form.draft(), plan.plan())
     except ValidationError as exc:
         _form_error(form, exc)
-        return False, ""
-    return True, _scooped(request, scoop, _next(request))
+        return ""
+    return _scooped(request, scoop, _next(request))
 
 
 def _form_context(request, topic, form, plan, preview: dict, rendered="", **extra) -> dict:
@@ -141,10 +146,10 @@ def scoop_suggestion(request: HttpRequest, slug: str, suggestion_id: int) -> Htt
                 suggestion, request.user, draft, timezone.now(), publish_plan, entry=chosen
             )
 
-        done, outcome = _try_scoop(request, form, plan, make)
-        if done:
-            return outcome  # type: ignore[return-value]
-        rendered = str(outcome)
+        outcome = _try_scoop(request, form, plan, make)
+        if isinstance(outcome, HttpResponse):
+            return outcome
+        rendered = outcome
     else:
         form = ScoopForm(initial=initial, images=scooping.offered_images(chosen))
     context = _form_context(
@@ -166,11 +171,11 @@ def scoop_url(request: HttpRequest, slug: str) -> HttpResponse:
         def make(draft, publish_plan):
             return scooping.scoop_url(topic, request.user, draft, timezone.now(), publish_plan)
 
-        done, outcome = _try_scoop(request, form, plan, make)
-        if done:
-            return outcome  # type: ignore[return-value]
+        outcome = _try_scoop(request, form, plan, make)
+        if isinstance(outcome, HttpResponse):
+            return outcome
         preview = _safe_preview(form.data)
-        context = _form_context(request, topic, form, plan, preview, str(outcome))
+        context = _form_context(request, topic, form, plan, preview, outcome)
         return render(request, "curation/scoop_form.html", context)
     url_form = ScoopUrlForm(request.GET or None)
     if url_form.is_bound and url_form.is_valid():
