@@ -5,6 +5,7 @@ from florilege.accounts.urls import team_urlpatterns
 from florilege.curation.urls import public_urlpatterns as curation_public
 from florilege.curation.views.notifications import notifications
 from florilege.jobs import views as jobs_views
+from florilege.lib import media
 
 urlpatterns = [
     path("", include("florilege.accounts.urls")),
@@ -13,6 +14,7 @@ urlpatterns = [
     path("status/outbox/", jobs_views.outbox_list, name="outbox"),
     path("status/outbox/<int:pk>/", jobs_views.outbox_message, name="outbox_message"),
     path("status/outbox/<int:pk>/resend/", jobs_views.outbox_resend, name="outbox_resend"),
+    path("media/<path:media_path>", media.serve, name="media"),
     path("curate/", include("florilege.curation.urls")),
     path("curate/", include((team_urlpatterns, "accounts"))),
     path("notifications/", notifications, name="notifications"),

@@ -43,6 +43,7 @@ urlpatterns = [
     ),
     path("t/<slug:slug>/scoop/<int:suggestion_id>/", scooping.scoop_suggestion, name="scoop"),
     path("t/<slug:slug>/discard/<int:suggestion_id>/", queue.discard, name="discard"),
+    path("t/<slug:slug>/scoop-now/<int:suggestion_id>/", scooping.scoop_now, name="scoop_now"),
     path("t/<slug:slug>/scoop-url/", scooping.scoop_url, name="scoop_url"),
     # Working the queue fast, reader suggestions, rules, rescoop.
     path(

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import BooleanField, QuerySet
+from django.db.models import BooleanField, F, QuerySet
 from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 
@@ -49,6 +49,14 @@ def topic_scoops(topic: Topic) -> QuerySet[Scoop]:
         .filter(topic=topic)
         .select_related("curator", "topic")
         .order_by("-published_at", "-id")
+    )
+
+
+def topic_page_scoops(topic: Topic) -> QuerySet[Scoop]:
+    """The topic page's order: the scoops its editors pinned (latest pin first), then the
+    rest newest first. Feeds keep the plain date order."""
+    return topic_scoops(topic).order_by(
+        F("pinned_at").desc(nulls_last=True), "-published_at", "-id"
     )
 
 

@@ -46,12 +46,20 @@ def scoop_changed(sender, instance: Scoop, **kwargs) -> None:
 
 @receiver(publication.scoop_published)
 def scoop_published(sender, scoop: Scoop, now, **kwargs) -> None:
+    # The workflow moves a scoop between states with conditional UPDATEs (no post_save):
+    # the page cache learns of it here.
+    cache.touch_topic(scoop.topic_id)
     # Only a scoop that readers can now see changes the feeds the hub relays (not a draft,
     # a proposal or a scoop scheduled for later).
     if settings.WEBSUB_HUB:
         # A scoop published with a future date (rather than scheduled) pings when it shows.
         due = max(now, scoop.published_at) if scoop.published_at else now
         HubPing.objects.create(scoop=scoop, due_at=due)
+
+
+@receiver(publication.scoop_unpublished)
+def scoop_unpublished(sender, scoop: Scoop, now, **kwargs) -> None:
+    cache.touch_topic(scoop.topic_id)
 
 
 # Readers' counts are on the cached cards and permalinks: a comment approved, a reaction

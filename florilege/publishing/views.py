@@ -71,7 +71,7 @@ def _collection_ld(topic: Topic, canonical: str, scoops) -> dict:
 def topic(request: HttpRequest, slug: str) -> HttpResponse:
     topic = queries.public_topic(slug)
     scope = cache.topic_scope(topic)
-    page = Paginator(queries.topic_scoops(topic), TOPIC_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(queries.topic_page_scoops(topic), TOPIC_PAGE).get_page(request.GET.get("page"))
     count_view(request, topic)
     canonical = absolute(topic.get_absolute_url())
     if page.number > 1:

@@ -44,6 +44,7 @@ PARAMETERS: dict[str, tuple[str, ...]] = {
     "action": ("unpublish",),
     "collection": ("featured",),
     "word": ("fediverse",),
+    "media_path": ("images/00/00000000000000000000000000000000-1x1.png",),
 }
 INT_PARAMETERS = {
     "pk", "scoop_id", "suggestion_id", "source_id", "rule_id", "comment_id", "invitation_id",

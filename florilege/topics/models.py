@@ -50,6 +50,11 @@ class Topic(models.Model):
     header_image_url = models.URLField(
         max_length=2000, blank=True, help_text="Banner image shown at the top of the public page."
     )
+    # Editors may scoop from the queue card in one click, without writing an insight.
+    allow_scoop_without_insight = models.BooleanField(
+        default=False,
+        help_text="Editors may publish a suggestion in one click, without an insight.",
+    )
     # Bumped whenever the topic or one of its scoops changes: cached public pages are keyed
     # on it, so every process sees the change on its next request.
     changed_at = models.DateTimeField(default=timezone.now)

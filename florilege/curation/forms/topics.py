@@ -121,14 +121,18 @@ class TopicForm(forms.ModelForm):
         fields = [
             "title", "slug", "description", "languages", "keywords",
             "use_default_accent", "accent_color", "header_image_url", "visibility",
+            "allow_scoop_without_insight",
         ]  # fmt: skip
         labels = {
             "title": _("Title"),
             "slug": _("Address"),
             "description": _("Description"),
+            "allow_scoop_without_insight": _("Allow scooping without an insight"),
         }
         help_texts = {
             "slug": _("The address of the topic page: letters, digits and hyphens."),
+            "allow_scoop_without_insight": _("Editors get a “Scoop now” button on the queue "
+                                             "cards: published at once, without an insight."),
         }  # fmt: skip
 
     def __init__(self, *args, **kwargs) -> None:

@@ -83,6 +83,8 @@ class Scoop(models.Model):
     status = models.CharField(
         max_length=12, choices=ScoopStatus.choices, default=ScoopStatus.PUBLISHED, db_index=True
     )
+    # When an editor pinned it to the top of the topic page; null when not pinned.
+    pinned_at = models.DateTimeField(null=True, blank=True)
     # The editor's comment when a proposal is sent back.
     review_comment = models.TextField(blank=True)
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, time
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.dispatch import Signal
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -245,11 +245,39 @@ def unpublish(scoop: Scoop, user, now: datetime) -> Scoop:
     was_public = scoop.status == ScoopStatus.PUBLISHED
     with transaction.atomic():
         _move(scoop, {ScoopStatus.PUBLISHED, ScoopStatus.SCHEDULED},
-              status=ScoopStatus.UNPUBLISHED, updated_at=now)  # fmt: skip
+              status=ScoopStatus.UNPUBLISHED, updated_at=now, pinned_at=None)  # fmt: skip
         audit.record(topic, user, "unpublished", now, scoop)
         if was_public:
             transaction.on_commit(lambda: on_unpublished(scoop, now))
     return scoop
+
+
+def pin(scoop: Scoop, user, now: datetime, pinned: bool = True) -> Scoop:
+    """Pin a published scoop to the top of its topic page (or unpin it). Saved with
+    ``save()`` so the page cache hears of it like of any other change to the scoop."""
+    require(user, scoop.topic, Action.PUBLISH)
+    if pinned and scoop.status != ScoopStatus.PUBLISHED:
+        raise ValidationError(_("Only published scoops can be pinned."))
+    if bool(scoop.pinned_at) == pinned:
+        return scoop
+    with transaction.atomic():
+        scoop.pinned_at = now if pinned else None
+        scoop.save(update_fields=["pinned_at"])
+        audit.record(scoop.topic, user, "pinned" if pinned else "unpinned", now, scoop)
+    return scoop
+
+
+def state_counts(topic: Topic) -> dict[str, int]:
+    """How many scoops the topic has in each state (one query), every state present."""
+    rows = (
+        Scoop.objects.filter(topic=topic)
+        .values_list("status")
+        .annotate(n=models.Count("id"))
+        .order_by()
+    )
+    counts = dict.fromkeys(ScoopStatus.values, 0)
+    counts.update({status: n for status, n in rows})
+    return counts
 
 
 def _may_edit(scoop: Scoop, user) -> bool:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from florilege.curation.models import Scoop
 from florilege.curation.services import publication, reader
 from florilege.curation.services.publication import PublishPlan
+from florilege.lib import images, media
 from florilege.lib.html import html_to_text
 from florilege.lib.markdown import render_markdown
 from florilege.lib.urls import canonical_url, domain_of, is_http_url
@@ -63,12 +64,13 @@ def clean_tags(raw: str | list[str]) -> list[str]:
     return tags[:10]
 
 
-def _validate(draft: ScoopDraft) -> None:
+def _validate(draft: ScoopDraft, insight_required: bool = True) -> None:
     if not is_http_url(draft.url):
         raise ValidationError(_("The scoop needs a web address starting with http:// or https://."))
     if not draft.title.strip():
         raise ValidationError(_("The scoop needs a title."))
-    draft.insight = clean_insight(draft.insight)
+    if insight_required or draft.insight.strip():
+        draft.insight = clean_insight(draft.insight)
     draft.tags = clean_tags(draft.tags)
 
 
@@ -76,13 +78,52 @@ def _image_size(draft: ScoopDraft) -> tuple[int, int] | None:
     width, height = draft.image_width, draft.image_height
     if width and height and width > 0 and height > 0:
         return width, height
-    return None
+    # A picture we store ourselves says its size in its name.
+    return media.size_of(draft.image_url)
+
+
+def _rejected(exc: images.ImageRejected) -> ValidationError:
+    messages = {
+        "empty": _("The picture file is empty."),
+        "too_big": _("The picture is too large: up to 8 MB."),
+        "svg": _("Vector images (SVG) are not accepted; use JPEG, PNG, WebP or GIF."),
+        "unreadable": _("This file is not a picture we can read."),
+        "format": _("Only JPEG, PNG, WebP and GIF pictures are accepted."),
+        "pixels": _("The picture has too many pixels (at most 40 million)."),
+    }
+    return ValidationError(messages.get(exc.code, _("This file is not a picture we can read.")))
+
+
+def store_upload(upload) -> str:
+    """Check an uploaded picture (raster only, size and pixel limits), store it without
+    its metadata, and return its address on this site. Raises ValidationError."""
+    if upload.size is not None and upload.size > images.MAX_BYTES:
+        raise _rejected(images.ImageRejected("too_big", "too large"))
+    data = upload.read(images.MAX_BYTES + 1)
+    try:
+        clean = images.clean_image(data)
+    except images.ImageRejected as exc:
+        raise _rejected(exc) from exc
+    return media.url_of(media.store(clean))
+
+
+def offered_images(entry) -> list[str]:
+    """The pictures a scoop of ``entry`` may show: the feed's image, then those of the
+    article's text (its full text once fetched)."""
+    html = entry.content or entry.summary or ""
+    return [c.url for c in images.page_images(html, entry.url, first=entry.image_url)]
 
 
 def _create(
-    topic: Topic, curator, draft: ScoopDraft, now: datetime, plan: PublishPlan | None, entry=None
+    topic: Topic,
+    curator,
+    draft: ScoopDraft,
+    now: datetime,
+    plan: PublishPlan | None,
+    entry=None,
+    insight_required: bool = True,
 ) -> Scoop:
-    _validate(draft)
+    _validate(draft, insight_required)
     # Who may publish, and when, is decided before anything is written.
     status, published_at = publication.placement(
         topic, curator, plan or publication.default_plan(curator, topic), now
@@ -106,7 +147,7 @@ def _create(
         source_name=(draft.source_name or domain_of(draft.url))[:300],
         language=draft.language[:10],
         insight=draft.insight,
-        insight_html=render_markdown(draft.insight),
+        insight_html=render_markdown(draft.insight) if draft.insight else "",
         tags=draft.tags,
         status=status,
         published_at=published_at,
@@ -164,6 +205,24 @@ def scoop_suggestion(
         raise ValidationError(_("This source does not carry the same story."))
     with transaction.atomic():
         scoop = _create(suggestion.topic, curator, draft, now, plan, entry=entry)
+        _decide(suggestion, Suggestion.Status.SCOOPED, curator, now)
+        close_story(suggestion, Suggestion.Status.SCOOPED, curator, now)
+    return scoop
+
+
+def scoop_now(suggestion: Suggestion, curator, now: datetime) -> Scoop:
+    """One click from the queue card: the entry published as it is, without an insight,
+    where the topic allows it (``Topic.allow_scoop_without_insight``); editors only."""
+    topic = suggestion.topic
+    require(curator, topic, Action.PUBLISH)
+    if not topic.allow_scoop_without_insight:
+        raise ValidationError(_("This topic asks for an insight with every scoop."))
+    if suggestion.status != Suggestion.Status.PENDING:
+        raise ValidationError(_("This suggestion has already been decided."))
+    draft = draft_from_suggestion(suggestion)
+    with transaction.atomic():
+        scoop = _create(topic, curator, draft, now, PublishPlan(publication.NOW),
+                        entry=suggestion.entry, insight_required=False)  # fmt: skip
         _decide(suggestion, Suggestion.Status.SCOOPED, curator, now)
         close_story(suggestion, Suggestion.Status.SCOOPED, curator, now)
     return scoop

@@ -52,7 +52,7 @@ def test_contributor_proposes_editor_approves(
     suggestion = make_suggestion(topic)
     client.force_login(team["contributor"])
     page = client.get(reverse("curation:scoop", args=[topic.slug, suggestion.pk])).content.decode()
-    assert "Propose for approval" in page and "Publish now" not in page
+    assert "Submit for approval" in page and 'value="now"' not in page
     response = client.post(reverse("curation:scoop", args=[topic.slug, suggestion.pk]), form())
     assert response.status_code == 302 and "status=awaiting" in response["Location"]
     scoop = Scoop.objects.get()

@@ -68,10 +68,10 @@ def test_contributor_editor_published(live_server, team_topic, page, other_page)
 
     # ... and proposes the first suggestion with an insight.
     contributor.click("a.button:has-text('Scoop')")
-    assert contributor.is_checked("input[name=mode][value=propose]")
-    assert contributor.locator("input[name=mode][value=now]").count() == 0
+    assert contributor.is_visible("button[name=mode][value=propose]")
+    assert contributor.locator("button[name=mode][value=now]").count() == 0
     contributor.fill("textarea[name=insight]", "Worth a **read** for the numbers.")
-    contributor.click("button:has-text('Send')")
+    contributor.click("button:has-text('Submit for approval')")
     assert "Proposed for approval" in contributor.inner_text("main")
     contributor.screenshot(path=str(shots / "team-1-proposed.png"), full_page=True)
     page.goto(f"{base}/t/{topic.slug}/")
@@ -101,8 +101,9 @@ def test_contributor_editor_published(live_server, team_topic, page, other_page)
     editor_page.click("main h3 a")
     editor_page.fill("textarea[name=insight]", "Worth a read for the **new** numbers.")
     editor_page.click("button:has-text('Save changes')")
-    editor_page.click("details:not(.nav-menu) summary")
-    assert "Worth a **read** for the numbers." in editor_page.inner_text("details:not(.nav-menu)")
+    history = "h3:has-text('History') ~ details"
+    editor_page.click(f"{history} summary")
+    assert "Worth a **read** for the numbers." in editor_page.inner_text(history)
     editor_page.screenshot(path=str(shots / "team-5-history.png"), full_page=True)
 
     # The owner reads the audit log.

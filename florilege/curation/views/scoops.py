@@ -26,6 +26,17 @@ from florilege.topics.models import Topic
 from florilege.topics.permissions import Action
 
 LIST_PAGE = 30
+# The tabs of the scoops list: what readers see first, then what is on its way.
+TAB_ORDER = [
+    (status, ScoopStatus(status).label)
+    for status in (
+        ScoopStatus.PUBLISHED,
+        ScoopStatus.SCHEDULED,
+        ScoopStatus.AWAITING,
+        ScoopStatus.DRAFT,
+        ScoopStatus.UNPUBLISHED,
+    )
+]
 
 
 def _scoop(topic: Topic, pk: int) -> Scoop:
@@ -51,15 +62,20 @@ def review(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def scoops(request: HttpRequest, slug: str) -> HttpResponse:
-    """The topic's scoops in one state: drafts are kept here, scheduled ones wait here."""
+    """The topic's scoops in one state, published first: drafts are kept here, scheduled
+    ones wait here; each tab says how many it holds."""
     topic = topic_for(request, slug, Action.VIEW_QUEUE)
-    status = request.GET.get("status", ScoopStatus.DRAFT)
+    status = request.GET.get("status", ScoopStatus.PUBLISHED)
     if status not in ScoopStatus.values:
-        status = ScoopStatus.DRAFT
+        status = ScoopStatus.PUBLISHED
     rows = Scoop.objects.filter(topic=topic, status=status).select_related("curator", "topic")
     order = ("published_at", "id") if status == ScoopStatus.SCHEDULED else ("-updated_at", "-id")
+    if status == ScoopStatus.PUBLISHED:
+        order = ("-published_at", "-id")
     page = Paginator(rows.order_by(*order), LIST_PAGE).get_page(request.GET.get("page"))
-    context = page_context(request, topic, page=page, status=status, statuses=ScoopStatus.choices)
+    counts = publication.state_counts(topic)
+    tabs = [(value, label, counts[value]) for value, label in TAB_ORDER]
+    context = page_context(request, topic, page=page, status=status, tabs=tabs)
     return render(request, "curation/scoops.html", context)
 
 
@@ -103,47 +119,70 @@ def scoop_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def scoop_action(request: HttpRequest, slug: str, pk: int, action: str) -> HttpResponse:
-    """approve, return, publish, submit, unpublish, delete. The service checks the role:
-    a contributor posting to publish is refused (403, with the reason) and nothing changes."""
+    """approve, return, publish, submit, unpublish, delete, pin, unpin. The service checks
+    the role: a contributor posting to publish is refused (403, with the reason) and nothing
+    changes. The answer goes back to the page the form was on (``back``, a path on this
+    site), unless that page no longer shows the scoop."""
     topic = get_object_or_404(Topic, slug=slug)
     scoop = _scoop(topic, pk)
-    user, now = request.user, timezone.now()
-    back = request.POST.get("back") or ""
-    # Only our own pages: "back" comes from the form and must not send anyone elsewhere.
-    review = reverse("curation:review", args=[slug])
-    target = back if local_path(back, "").startswith("/curate/") else review
+    target = local_path(request.POST.get("back"), reverse("curation:review", args=[slug]))
     try:
-        if action in {"approve", "publish"}:
-            form = PlanForm(request.POST, topic=topic, user=user, approving=True)
-            if not form.is_valid():
-                raise ValidationError([m for errs in form.errors.values() for m in errs])
-            plan = form.plan()
-            if action == "approve":
-                publication.approve(scoop, user, now, plan)
-            else:
-                publication.publish(scoop, user, now, plan)
-            done = _published_message(scoop)
-        elif action == "return":
-            publication.send_back(scoop, user, request.POST.get("comment", ""), now)
-            done = _("Sent back to %(user)s with your comment.") % {"user": scoop.curator}
-        elif action == "submit":
-            publication.submit(scoop, user, now)
-            done = _("Proposed for approval; the editors are notified.")
-        elif action == "unpublish":
-            publication.unpublish(scoop, user, now)
-            done = _("Unpublished: it is no longer on the public page or in the feeds.")
-        elif action == "delete":
-            publication.delete(scoop, user, now)
-            done = _("Scoop deleted.")
-            if f"/scoops/{pk}/" in target:
-                target = reverse("curation:scoops", args=[slug])
-        else:
-            return HttpResponse(status=404)
+        done = _act(request, scoop, action)
     except ValidationError as exc:
         _errors(request, exc)
     else:
+        if done is None:
+            return HttpResponse(status=404)
         messages.success(request, done)
+        target = _after(target, scoop, action)
     return redirect(target)
+
+
+def _act(request: HttpRequest, scoop: Scoop, action: str) -> str | None:
+    """Run ``action``; the message to show, or None for an unknown action."""
+    user, now, topic = request.user, timezone.now(), scoop.topic
+    if action in {"approve", "publish"}:
+        form = PlanForm(request.POST, topic=topic, user=user, approving=True)
+        if not form.is_valid():
+            raise ValidationError([m for errs in form.errors.values() for m in errs])
+        if action == "approve":
+            publication.approve(scoop, user, now, form.plan())
+        else:
+            publication.publish(scoop, user, now, form.plan())
+        return _published_message(scoop)
+    if action == "return":
+        publication.send_back(scoop, user, request.POST.get("comment", ""), now)
+        return _("Sent back to %(user)s with your comment.") % {"user": scoop.curator}
+    if action == "submit":
+        publication.submit(scoop, user, now)
+        return _("Proposed for approval; the editors are notified.")
+    if action == "unpublish":
+        publication.unpublish(scoop, user, now)
+        return _("Unpublished: it is no longer on the public page or in the feeds.")
+    if action == "delete":
+        publication.delete(scoop, user, now)
+        return _("Scoop deleted.")
+    if action in {"pin", "unpin"}:
+        publication.pin(scoop, user, now, pinned=action == "pin")
+        if action == "pin":
+            return _("Pinned: it stays at the top of the topic page.")
+        return _("Unpinned: it takes its place by date again.")
+    return None
+
+
+def _after(target: str, scoop: Scoop, action: str) -> str:
+    """Where to go once ``action`` is done: back where the form was, except to a page that
+    no longer shows the scoop (its public page once unpublished, its edit page once
+    deleted): then the list of scoops in the state it is now in."""
+    slug = scoop.topic.slug
+    public = target.split("?")[0].split("#")[0] == scoop.get_absolute_url()
+    gone = (action == "delete" and (public or f"/scoops/{scoop.pk}/" in target)) or (
+        action == "unpublish" and public
+    )
+    if not gone:
+        return target
+    listing = reverse("curation:scoops", args=[slug])
+    return listing if action == "delete" else f"{listing}?status={scoop.status}"
 
 
 def _published_message(scoop: Scoop) -> str:

@@ -1,0 +1,212 @@
+"""Pictures: checking an image someone hands us, re-encoding it clean, and finding the
+pictures a page offers.
+
+A leaf module: Pillow and lxml, no Django. Only raster images in four formats pass (JPEG,
+PNG, WebP, GIF); an SVG is refused (it is a document that can carry script, and fediverse
+servers refuse it). The pixel count is read from the header and checked *before* any
+pixel is decoded, so a small file announcing a huge picture (a decompression bomb) costs
+nothing. Re-encoding drops every piece of metadata (EXIF with its GPS position, comments,
+colour profiles aside), so what we serve says no more than the pixels.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+from urllib.parse import urljoin
+
+import lxml.html
+from lxml import etree
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+MAX_BYTES = 8 * 1024 * 1024
+# 40 megapixels: more than any camera a curator uploads from, far below a bomb's size.
+MAX_PIXELS = 40_000_000
+# Pillow's format names we accept, and the one each is stored as.
+STORED_AS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WEBP", "GIF": "PNG"}
+EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
+# Pictures smaller than this on a side are icons, spacers or tracking pixels.
+MIN_SIDE = 100
+MAX_CANDIDATES = 8
+
+
+class ImageRejected(ValueError):
+    """The file is not an image we accept; the message says why, in plain words (English;
+    callers translate by ``code``)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class CleanImage:
+    """A checked image, re-encoded: its bytes, file extension and size in pixels."""
+
+    data: bytes
+    extension: str
+    width: int
+    height: int
+
+    @property
+    def content_type(self) -> str:
+        return CONTENT_TYPES[self.extension]
+
+
+def _looks_like_markup(head: bytes) -> bool:
+    start = head.lstrip()[:256].lower()
+    return start.startswith((b"<?xml", b"<svg", b"<!doctype", b"<html")) or b"<svg" in start
+
+
+def check_image(
+    data: bytes, max_bytes: int = MAX_BYTES, max_pixels: int = MAX_PIXELS
+) -> Image.Image:
+    """The image opened from ``data``, header read and checked, pixels not yet decoded.
+    Raises :class:`ImageRejected` for anything but a raster image of an accepted format,
+    size and pixel count."""
+    if not data:
+        raise ImageRejected("empty", "The file is empty.")
+    if len(data) > max_bytes:
+        raise ImageRejected("too_big", "The file is too large.")
+    if _looks_like_markup(data[:512]):
+        raise ImageRejected(
+            "svg", "Vector images (SVG) are not accepted; use JPEG, PNG, WebP or GIF."
+        )
+    try:
+        with warnings.catch_warnings():
+            # Pillow warns (and past twice its own limit, raises) on huge pictures; our
+            # own, lower limit below decides.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError as exc:
+        raise ImageRejected("pixels", "The picture has too many pixels.") from exc
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        raise ImageRejected("unreadable", "This file is not an image we can read.") from exc
+    if image.format not in STORED_AS:
+        raise ImageRejected("format", "Only JPEG, PNG, WebP and GIF images are accepted.")
+    width, height = image.size
+    if width <= 0 or height <= 0 or width * height > max_pixels:
+        raise ImageRejected("pixels", "The picture has too many pixels.")
+    return image
+
+
+def clean_image(
+    data: bytes, max_bytes: int = MAX_BYTES, max_pixels: int = MAX_PIXELS
+) -> CleanImage:
+    """Check ``data`` (see :func:`check_image`), then decode and re-encode it without its
+    metadata, turned upright as its EXIF orientation said. An animated GIF keeps its first
+    frame, stored as PNG."""
+    image = check_image(data, max_bytes, max_pixels)
+    target = STORED_AS[str(image.format)]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image.seek(0)
+            image.load()
+            upright = ImageOps.exif_transpose(image)
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+        raise ImageRejected("unreadable", "This file is not an image we can read.") from exc
+    frame = _mode_for(upright, target)
+    out = io.BytesIO()
+    options: dict[str, object] = {"optimize": True}
+    if target in ("JPEG", "WEBP"):
+        options["quality"] = 88
+    # No exif=, icc_profile= or pnginfo= given: the new file carries none of the old ones.
+    frame.save(out, format=target, **options)
+    return CleanImage(out.getvalue(), EXTENSIONS[target], frame.width, frame.height)
+
+
+def _mode_for(image: Image.Image, target: str) -> Image.Image:
+    if target == "JPEG":
+        return image.convert("RGB") if image.mode not in ("RGB", "L") else image
+    if image.mode in ("RGB", "RGBA", "L", "LA"):
+        return image
+    return image.convert("RGBA")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A picture a page offers, with the size its markup announces (None when unsaid)."""
+
+    url: str
+    width: int | None = None
+    height: int | None = None
+
+
+_META_KEYS = (
+    "og:image:secure_url",
+    "og:image",
+    "og:image:url",
+    "twitter:image",
+    "twitter:image:src",
+)
+
+
+def _int(value: str | None) -> int | None:
+    digits = (value or "").strip().removesuffix("px")
+    return int(digits) if digits.isdigit() and len(digits) < 6 else None
+
+
+def _usable(url: str) -> bool:
+    path = url.split("?")[0].split("#")[0].lower()
+    return url.startswith(("http://", "https://")) and not path.endswith(".svg")
+
+
+def page_images(html: str, base_url: str, first: str = "") -> list[Candidate]:
+    """The pictures a page offers, best first: ``first`` (the feed's own image), the page's
+    og:image and twitter:image, then the ``<img>`` of its article (or body) that are not
+    announced as icons (a width or height under ``MIN_SIDE``). No SVG, no data: URLs, no
+    duplicates; at most ``MAX_CANDIDATES``."""
+    found: list[Candidate] = []
+    if first:
+        found.append(Candidate(first))
+    doc = _parse(html)
+    if doc is not None:
+        found += _meta_images(doc, base_url) + _img_tags(doc, base_url)
+    chosen: list[Candidate] = []
+    seen: set[str] = set()
+    for candidate in found:
+        if _usable(candidate.url) and candidate.url not in seen and len(candidate.url) <= 2000:
+            seen.add(candidate.url)
+            chosen.append(candidate)
+    return chosen[:MAX_CANDIDATES]
+
+
+def _parse(html: str):
+    if not html or not html.strip():
+        return None
+    try:
+        parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+        return lxml.html.document_fromstring(html[:2_000_000].encode("utf-8", "replace"), parser)
+    except (etree.LxmlError, ValueError):
+        return None
+
+
+def _meta_images(doc, base_url: str) -> list[Candidate]:
+    found = []
+    for element in doc.iter("meta"):
+        key = (element.get("property") or element.get("name") or "").strip().lower()
+        content = (element.get("content") or "").strip()
+        if key in _META_KEYS and content:
+            found.append(Candidate(urljoin(base_url, content)))
+    return found
+
+
+def _img_tags(doc, base_url: str) -> list[Candidate]:
+    scope = next(iter(doc.iter("article")), None)
+    if scope is None:
+        scope = next(iter(doc.iter("main")), None)
+    if scope is None:
+        scope = doc
+    found = []
+    for element in scope.iter("img"):
+        src = (element.get("src") or "").strip()
+        width, height = _int(element.get("width")), _int(element.get("height"))
+        if not src or (width is not None and width < MIN_SIDE):
+            continue
+        if height is not None and height < MIN_SIDE:
+            continue
+        found.append(Candidate(urljoin(base_url, src), width, height))
+    return found
