@@ -211,6 +211,8 @@ PHRASES: dict[str, Phrase] = {
     "published": _published,
     "scheduled": _scheduled,
     "unpublished": _simple("%(actor)s unpublished %(object)s"),
+    "pinned": _simple("%(actor)s pinned %(object)s to the top of the topic page"),
+    "unpinned": _simple("%(actor)s unpinned %(object)s"),
     "edited": _edited,
     "deleted": _deleted,
     "schedule_changed": _schedule_changed,
@@ -229,6 +231,8 @@ _MARKED = (
     gettext_lazy("%(actor)s removed the source %(object)s"),
     gettext_lazy("%(actor)s proposed %(object)s for approval"),
     gettext_lazy("%(actor)s unpublished %(object)s"),
+    gettext_lazy("%(actor)s pinned %(object)s to the top of the topic page"),
+    gettext_lazy("%(actor)s unpinned %(object)s"),
     gettext_lazy("%(actor)s revoked an invitation"),
     gettext_lazy("%(actor)s deleted the topic %(object)s"),
 )

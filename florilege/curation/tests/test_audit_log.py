@@ -98,6 +98,8 @@ SAMPLES: dict[str, Row] = {
     "published": Row("published", {"at": "2026-03-02T12:00:00+00:00"}, "bob"),
     "scheduled": Row("scheduled", {"at": "2026-03-03T08:00:00+00:00"}),
     "unpublished": Row("unpublished"),
+    "pinned": Row("pinned"),
+    "unpinned": Row("unpinned"),
     "edited": Row("edited", {"fields": ["title", "insight"]}),
     "deleted": Row("deleted", {"title": "Gone", "status": "published"}, object_repr="Gone"),
     "schedule_changed": Row("schedule_changed", {"time_zone": "Europe/Paris",
