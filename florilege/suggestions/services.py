@@ -23,20 +23,67 @@ SUGGEST_BATCH = 500
 
 def suggest_entries(entries: Sequence[Entry], now: datetime) -> int:
     """Suggest ``entries`` (stored, language-tagged) to every topic following their source,
-    and mark them done. Idempotent: a suggestion is unique per topic and entry."""
+    and mark them done. Idempotent: a suggestion is unique per topic and entry.
+
+    Batched across topics: features are computed once for the batch, then each topic
+    scores all its entries of the batch (whatever sources they come from) in one product,
+    and every topic's suggestions are written by one insert."""
     if not entries:
         return 0
     by_source: dict[int, list[Entry]] = defaultdict(list)
     for entry in entries:
         by_source[entry.source_id].append(entry)
-    links = TopicSource.objects.filter(source_id__in=by_source).select_related("topic")
-    # Features once per entry, shared by every topic that follows its source.
-    batch = learning.FeatureBatch(entries)
-    created = 0
-    for link in links:
-        created += suggest_to_topic(link.topic, by_source[link.source_id], now, batch)
+    followed: dict[int, set[int]] = defaultdict(set)
+    topics: dict[int, Topic] = {}
+    for link in TopicSource.objects.filter(source_id__in=by_source).select_related("topic"):
+        followed[link.topic_id].add(link.source_id)
+        topics[link.topic_id] = link.topic
+    rows: list[Suggestion] = []
+    if topics:
+        batch = learning.FeatureBatch(entries)
+        taken = _taken_by_topic(list(topics), [e.canonical_url for e in entries])
+        for topic_id, topic in topics.items():
+            # Batch order (by id), so the first copy of a page in the batch is the one kept.
+            mine = [e for e in entries if e.source_id in followed[topic_id]]
+            kept = _keep(topic, mine, taken[topic_id])
+            rows += ranked_suggestions(topic, kept, now, batch)
+    # Automation rules run on them in their own stage (curation's ``rules``).
+    Suggestion.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
     Entry.objects.filter(pk__in=[e.pk for e in entries]).update(suggested_at=now)
-    return created
+    return len(rows)
+
+
+def _taken_by_topic(topic_ids: list[int], urls: Sequence[str]) -> dict[int, set[str]]:
+    """Canonical URLs each topic already has, suggested or scooped: two queries for all."""
+    urls = sorted({u for u in urls if u})
+    taken: dict[int, set[str]] = defaultdict(set)
+    if not urls:
+        return taken
+    suggested = Suggestion.objects.filter(
+        topic_id__in=topic_ids, entry__canonical_url__in=urls
+    ).values_list("topic_id", "entry__canonical_url")
+    # Pages already scooped, through the topic's reverse relation (curation is above us).
+    scooped = Topic.objects.filter(pk__in=topic_ids, scoops__canonical_url__in=urls).values_list(
+        "pk", "scoops__canonical_url"
+    )
+    for topic_id, url in (*suggested, *scooped):
+        taken[topic_id].add(url)
+    return taken
+
+
+def _keep(topic: Topic, entries: Sequence[Entry], taken: set[str]) -> list[Entry]:
+    """Entries for ``topic``: in its languages, and not a page it already has (``taken``
+    grows with the pages kept, so one copy of a page in a batch is kept)."""
+    kept = []
+    for entry in entries:
+        if topic.languages and entry.language and entry.language not in topic.languages:
+            continue
+        if entry.canonical_url and entry.canonical_url in taken:
+            continue
+        if entry.canonical_url:
+            taken.add(entry.canonical_url)
+        kept.append(entry)
+    return kept
 
 
 def suggest_pending(now: datetime, limit: int = SUGGEST_BATCH) -> tuple[int, int]:
@@ -59,26 +106,8 @@ def suggest_to_topic(
     batch: learning.FeatureBatch | None = None,
 ) -> int:
     """Create suggestions for ``topic``; skip other languages and stories already there."""
-    canonicals = [e.canonical_url for e in entries if e.canonical_url]
-    taken = set(
-        Suggestion.objects.filter(topic=topic, entry__canonical_url__in=canonicals).values_list(
-            "entry__canonical_url", flat=True
-        )
-    ) | set(
-        # Pages already scooped, through the topic's reverse relation (curation is above us).
-        topic.scoops.filter(canonical_url__in=canonicals).values_list(
-            "canonical_url", flat=True
-        )
-    )
-    kept = []
-    for entry in entries:
-        if topic.languages and entry.language and entry.language not in topic.languages:
-            continue
-        if entry.canonical_url and entry.canonical_url in taken:
-            continue
-        if entry.canonical_url:
-            taken.add(entry.canonical_url)
-        kept.append(entry)
+    taken = _taken_by_topic([topic.pk], [e.canonical_url for e in entries])
+    kept = _keep(topic, entries, taken[topic.pk])
     rows = ranked_suggestions(topic, kept, now, batch)
     # Automation rules run on them in their own stage (curation's ``rules``).
     Suggestion.objects.bulk_create(rows, ignore_conflicts=True)
