@@ -19,12 +19,11 @@ def main(feed_url: str, stages: str) -> dict[str, object]:
     import django
 
     django.setup()
+    from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.utils import timezone
 
     from florilege.jobs.worker import run_cycle
-    from django.contrib.auth import get_user_model
-
     from florilege.sources.models import Entry, Source
     from florilege.topics.models import Topic, TopicSource
 

@@ -30,7 +30,8 @@ FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Lazy</title>
 
 
 def run_child(tmp_path: Path, url: str, stages: str) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "FLORILEGE_DATABASE_URL")}
+    unset = ("DATABASE_URL", "FLORILEGE_DATABASE_URL")
+    env = {k: v for k, v in os.environ.items() if k not in unset}
     env.update(
         DJANGO_SETTINGS_MODULE="florilege.settings",
         FLORILEGE_DEBUG="1",

@@ -27,7 +27,7 @@ def test_empty_text_is_the_zero_vector_and_round_trip_keeps_cosines():
 
 
 TEXTS = [
-    "Élection présidentielle : le débat télévisé ✨ ½ ＡＢＣ１２３",
+    "Élection présidentielle : le débat télévisé ✨ ½ \uff21\uff22\uff23\uff11\uff12",
     "Wholesale energy prices fell for the third week in a row, traders said.",
     "Die Regierung plant eine Reform der Renten. " * 20,  # longer than a micro-batch
     "東京の株価が上昇",

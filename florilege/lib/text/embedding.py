@@ -86,9 +86,7 @@ def _build() -> Any:
         """The wheel's numpy forward pass, its table memory-mapped (see the docstring)."""
 
         def __init__(self, weights: Path, sp: Any, threads: int) -> None:
-            path = _table_file(
-                weights, backend._NUM_CHUNKS, backend._VOCAB_ROWS, backend._EMB_DIM
-            )
+            path = _table_file(weights, backend._NUM_CHUNKS, backend._VOCAB_ROWS, backend._EMB_DIM)
             if path is None:
                 super().__init__(str(weights), sp, threads=threads)
                 return

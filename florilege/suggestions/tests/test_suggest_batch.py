@@ -41,16 +41,15 @@ def world(curator, topics: int) -> tuple[list[Topic], list[Entry]]:
         made.append(topic)
     entries = []
     for i, title in enumerate(TITLES * 2):
-        entries.append(
-            Entry.objects.create(
-                source=sources[i % 3], key=f"k{i}", url=f"https://news.example/{i}",
-                # The second round repeats the pages of the first through other sources.
-                canonical_url=f"https://news.example/{i % len(TITLES)}",
-                title=title, summary=f"<p>{title}.</p>",
-                language="fr" if "Le " in title or "La " in title else "en",
-                published_at=NOW - timedelta(hours=1), fetched_at=NOW,
-            )  # fmt: skip
-        )
+        entry = Entry.objects.create(
+            source=sources[i % 3], key=f"k{i}", url=f"https://news.example/{i}",
+            # The second round repeats the pages of the first through other sources.
+            canonical_url=f"https://news.example/{i % len(TITLES)}",
+            title=title, summary=f"<p>{title}.</p>",
+            language="fr" if "Le " in title or "La " in title else "en",
+            published_at=NOW - timedelta(hours=1), fetched_at=NOW,
+        )  # fmt: skip
+        entries.append(entry)
     ensure_vectors(entries, NOW)
     return made, entries
 
