@@ -6,12 +6,13 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
-from django.db import connections, router, transaction
+from django.db import transaction
 
 from florilege.jobs import leases
 from florilege.lib.html import html_to_text
 from florilege.sources.models import Entry
 from florilege.suggestions import learning
+from florilege.suggestions.bulk import insert_rows
 from florilege.suggestions.models import Suggestion
 from florilege.suggestions.scoring import baseline_score
 from florilege.suggestions.vectors import ensure_vectors
@@ -56,43 +57,17 @@ def suggest_entries(entries: Sequence[Entry], now: datetime) -> int:
     return len(rows)
 
 
-# Rows per INSERT: 500 rows of 5 parameters stay well under SQLite's variable limit.
-INSERT_BATCH = 500
-
-
 def insert_suggestions(rows: Sequence[tuple[int, int, float, dict]], now: datetime) -> None:
-    """New pending suggestions (topic id, entry id, score, reasons), written as
-    ``bulk_create(ignore_conflicts=True)`` would, without building a model instance per row
-    and preparing it field by field (most of the stage's database time with a hundred
-    topics): one multi-row INSERT per 500 rows; every other column gets its field's default,
-    prepared once. A suggestion the topic already has for the entry is left as it is."""
-    if not rows:
-        return
-    connection = connections[router.db_for_write(Suggestion)]
-    quote = connection.ops.quote_name
-    given = ("topic", "entry", "score", "reasons")
-    fields = [f for f in Suggestion._meta.concrete_fields if not f.primary_key]
-    fixed = {
-        f.name: f.get_db_prep_save(now if f.name == "created_at" else f.get_default(), connection)
-        for f in fields
-        if f.name not in given
-    }
-    columns = ", ".join(quote(f.column) for f in fields)
-    reasons = Suggestion._meta.get_field("reasons")
-    insert = (
-        f"INSERT INTO {quote(Suggestion._meta.db_table)} ({columns}) VALUES {{rows}} "
-        "ON CONFLICT DO NOTHING"
+    """New pending suggestions (topic id, entry id, score, reasons), as
+    ``bulk_create(ignore_conflicts=True)`` would write them (see ``bulk``): a suggestion the
+    topic already has for the entry is left as it is."""
+    insert_rows(
+        Suggestion,
+        [
+            {"topic_id": t, "entry_id": e, "score": v, "reasons": why, "created_at": now}
+            for t, e, v, why in rows
+        ],
     )
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), INSERT_BATCH):
-            part = rows[start : start + INSERT_BATCH]
-            params: list = []
-            for topic_id, entry_id, score, why in part:
-                mine = {"topic": topic_id, "entry": entry_id, "score": score}
-                mine["reasons"] = reasons.get_db_prep_save(why, connection)
-                params += [mine[f.name] if f.name in mine else fixed[f.name] for f in fields]
-            cursor.execute(insert.format(rows=", ".join([row] * len(part))), params)
 
 
 def _taken_by_topic(topic_ids: list[int], urls: Sequence[str]) -> dict[int, set[str]]:

@@ -23,6 +23,7 @@ from florilege.lib.html import html_to_text
 from florilege.lib.text import embedding, minhash
 from florilege.sources.models import Entry
 from florilege.suggestions import clustering
+from florilege.suggestions.bulk import insert_rows
 from florilege.suggestions.clustering import Policy, Signals, StoryState
 from florilege.suggestions.models import Suggestion
 from florilege.suggestions.story_models import Story, StoryBand, StoryMember
@@ -206,11 +207,15 @@ def assign_stories(
             Story.objects.bulk_update(list(batch.joined.values()), fields)
         for member in members:
             member.story_id = member.story.pk
-        StoryMember.objects.bulk_create(members, ignore_conflicts=True)
-        StoryBand.objects.bulk_create(
-            StoryBand(member_id=m.entry_id, key=key, seen_at=m.seen_at)
-            for m in members
-            for key in signals[m.entry_id].lsh
+        names = [f.attname for f in StoryMember._meta.concrete_fields]
+        insert_rows(StoryMember, [{n: getattr(m, n) for n in names} for m in members])
+        insert_rows(
+            StoryBand,
+            [
+                {"member_id": m.entry_id, "key": key, "seen_at": m.seen_at}
+                for m in members
+                for key in signals[m.entry_id].lsh
+            ],
         )
     return {m.entry_id: m.story_id for m in members}
 
