@@ -262,7 +262,7 @@ def run_suggest_stage(sample: int, profile: str | None = None) -> dict[str, Any]
     now = timezone.now()
     enriched = scored = 0
     cpu0, wall0 = cpu_seconds(), time.perf_counter()
-    with Profiler(profile):
+    with Profiler(profile, cpu=True):
         while enriched < sample:
             done = enrich_pending(now, limit=min(ENRICH_BATCH, sample - enriched))
             enriched += done
