@@ -10,6 +10,7 @@ once), and a row that would break a unique constraint is skipped, as
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -22,7 +23,8 @@ MAX_PARAMS = 30_000
 
 def _converter(field: models.Field, connection: BaseDatabaseWrapper) -> Callable[[Any], Any]:
     if isinstance(field, models.DateTimeField):
-        return connection.ops.adapt_datetimefield_value
+        # Memoised: a member's 16 LSH bands, or a batch's suggestions, share one date.
+        return functools.lru_cache(maxsize=1024)(connection.ops.adapt_datetimefield_value)
     if isinstance(field, models.CharField | models.TextField | models.IntegerField):
         return lambda value: value
     if isinstance(field, models.ForeignKey | models.FloatField):

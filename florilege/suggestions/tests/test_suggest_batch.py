@@ -92,3 +92,14 @@ def test_queries_grow_by_one_per_topic(curator):
     # one insert of every topic's suggestions, one update marking the entries done.
     assert two == 1 + 1 + 2 + 2 + 1 + 1
     assert six - two == 4
+
+
+def test_a_second_run_adds_nothing_and_keeps_decisions(curator):
+    # The multi-row insert skips what a topic already has, as bulk_create's ignore_conflicts.
+    topics, entries = world(curator, 3)
+    suggest_entries(entries, NOW)
+    first = stored()
+    Suggestion.objects.filter(topic=topics[0]).update(status=Suggestion.Status.DISCARDED)
+    suggest_entries(entries, NOW)
+    assert stored() == first
+    assert Suggestion.objects.filter(topic=topics[0]).exclude(status="discarded").count() == 0
