@@ -115,6 +115,11 @@ class Features:
     def term_mask(self, term: str) -> np.ndarray:
         """Rows that may match ``term`` (a superset: rows holding every word of it). A term
         with no word of two letters (e.g. "c++") may match any row."""
+        whole = self.__dict__.get("_whole")
+        if whole is not None:
+            # A subset asks its batch, whose word index is built once for every topic.
+            features, rows = whole
+            return features.term_mask(term)[rows]
         hit = np.ones(len(self.items), dtype=bool)
         for w in _TOKEN_RE.findall(fold(term)):
             only = np.zeros(len(self.items), dtype=bool)

@@ -103,3 +103,17 @@ def test_a_second_run_adds_nothing_and_keeps_decisions(curator):
     suggest_entries(entries, NOW)
     assert stored() == first
     assert Suggestion.objects.filter(topic=topics[0]).exclude(status="discarded").count() == 0
+
+
+def test_a_subset_answers_as_its_own_features_would():
+    # Subsets share the batch's per-row text work: same answers as computing them anew.
+    from florilege.suggestions.features import Item, featurize
+
+    items = [Item(title=t, text=f"{t}, again.", language="en") for t in TITLES]
+    whole = featurize(items)
+    rows = [4, 0, 2]
+    part, fresh = whole.subset(rows), featurize([items[i] for i in rows])
+    assert part.words == fresh.words and part.folded == fresh.folded
+    assert all((a == b).all() for a, b in zip(part.word_columns, fresh.word_columns, strict=True))
+    for term in ("mastodon", "modération", "fediverse servers", "c++", "absent"):
+        assert (part.term_mask(term) == fresh.term_mask(term)).all()
