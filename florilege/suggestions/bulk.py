@@ -32,6 +32,12 @@ def _converter(field: models.Field, connection: BaseDatabaseWrapper) -> Callable
     return lambda value: field.get_db_prep_save(value, connection)
 
 
+def _column(field: models.Field) -> str:
+    if field.column is None:  # concrete fields always have one
+        raise TypeError(f"{field} has no column")
+    return field.column
+
+
 def insert_rows(model: type[models.Model], rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert ``rows`` (field attribute name -> value; every row gives the same names)."""
     if not rows:
@@ -51,7 +57,7 @@ def insert_rows(model: type[models.Model], rows: Sequence[Mapping[str, Any]]) ->
         if f.attname not in given
     }
     convert = {f.attname: _converter(f, connection) for f in fields if f.attname in given}
-    columns = ", ".join(quote(f.column) for f in fields)
+    columns = ", ".join(quote(_column(f)) for f in fields)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     insert = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES {{rows}} "
     insert += "ON CONFLICT DO NOTHING"

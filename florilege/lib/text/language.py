@@ -200,7 +200,7 @@ def _identifier() -> py3langid.langid.LanguageIdentifier:
             _loaded["identifier"] = py3langid.langid.LanguageIdentifier.from_model_file(
                 py3langid.langid.MODEL_FILE, norm_probs=True
             )
-        return _loaded["identifier"]  # type: ignore[return-value]
+        return _loaded["identifier"]
 
 
 def _model() -> _BatchModel:
