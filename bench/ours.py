@@ -141,11 +141,6 @@ def run_until_idle(batch: int) -> dict[str, Any]:
 def run_workers(batch: int, workers: int) -> dict[str, Any]:
     """``workers`` processes share the sources through the worker's leases (forked after
     the set-up, each with its own database connection); their counts are added up."""
-    from florilege.lib.text.language import detect_language
-
-    # The language model loads on first use: load it before the clock starts (and before
-    # the fork, so the processes share its pages), as it was when it loaded at import.
-    detect_language("Le modèle de langue est chargé avant la mesure.")
     if workers <= 1:
         return run_until_idle(batch)
     import os
@@ -325,6 +320,11 @@ def main(params: dict[str, Any]) -> dict[str, Any]:
         subscribe_all(params["base_url"], params["paths"])
     else:
         make_all_due()
+    from florilege.lib.text.language import detect_language
+
+    # The language model loads on first use: load it before the clock starts (and before
+    # the workers fork, so they share its pages), as it was when it loaded at import.
+    detect_language("Le modèle de langue est chargé avant la mesure.")
     clock = install_stage_clock()
     profiler = Profiler(params.get("profile"))
     cpu0, wall0 = cpu_seconds(), time.perf_counter()
