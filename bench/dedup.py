@@ -206,15 +206,20 @@ def store_entries(docs: list[Doc], start: datetime) -> list:
     return list(Entry.objects.order_by("published_at", "id"))
 
 
-def run_stream(entries: list, batch: int) -> tuple[dict[int, int], float, float]:
-    """Place the entries in batches; returns (entry -> story, wall seconds, CPU seconds)."""
+def run_stream(
+    entries: list, batch: int, profile: str | None = None
+) -> tuple[dict[int, int], float, float]:
+    """Place the entries in batches; returns (entry -> story, wall seconds, CPU seconds).
+    With ``profile``, cProfile in CPU seconds (stats kept there, the top on stderr)."""
+    from bench.profiling import Profiler
     from florilege.suggestions.stories import assign_stories
 
     now = datetime(2026, 1, 1, tzinfo=UTC)
     placed: dict[int, int] = {}
     began, cpu = time.perf_counter(), time.process_time()
-    for start in range(0, len(entries), batch):
-        placed.update(assign_stories(entries[start : start + batch], now))
+    with Profiler(profile, top=30, cpu=True):
+        for start in range(0, len(entries), batch):
+            placed.update(assign_stories(entries[start : start + batch], now))
     return placed, time.perf_counter() - began, time.process_time() - cpu
 
 
@@ -230,6 +235,11 @@ def main() -> int:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--batch", type=int, default=200, help="entries per enrichment batch")
     parser.add_argument("--show", type=int, default=8, help="false merges to print")
+    parser.add_argument(
+        "--profile",
+        metavar="PREFIX",
+        help="cProfile both streams in CPU seconds: PREFIX-enrich.prof, PREFIX-stories.prof",
+    )
     args = parser.parse_args()
     if not args.corpus.is_dir():
         print(f"corpus not found: {args.corpus}", file=sys.stderr)
@@ -265,7 +275,10 @@ def main() -> int:
         by_key = {d.index: f"{d.label}/{d.name}" for d in docs}
         index_of = {e.key: e for e in entries}
         t0 = time.perf_counter()
-        placed, seconds, cpu = run_stream(entries, args.batch)
+        prefix = args.profile
+        placed, seconds, cpu = run_stream(
+            entries, args.batch, f"{prefix}-enrich.prof" if prefix else None
+        )
         story_of = [placed[index_of[by_key[d.index]].pk] for d in docs]
         name = "ours (url, simhash, minhash, semantic)"
         ours, wrong, missed = score(name, pairs_of(story_of), truth, grey, docs)
@@ -275,7 +288,9 @@ def main() -> int:
         # The same stream again with the vectors already stored: clustering alone.
         StoryMember.objects.all().delete()
         Story.objects.all().delete()
-        _, cluster_seconds, cluster_cpu = run_stream(entries, args.batch)
+        _, cluster_seconds, cluster_cpu = run_stream(
+            entries, args.batch, f"{prefix}-stories.prof" if prefix else None
+        )
 
         digests = [hashlib.sha256(d.raw).hexdigest() for d in docs]
         first: dict[str, int] = {}
@@ -324,7 +339,9 @@ def main() -> int:
         f"summary precision={ours.precision:.3f} recall={ours.recall:.3f} "
         f"precision_grey_excluded={ours.precision_grey_excluded:.3f} "
         f"false_merges={ours.false_merges} baseline_recall={base.recall:.3f} "
-        f"entries_per_s={n / seconds:.0f} entries_per_cpu_s={n / cpu:.0f}"
+        f"entries_per_s={n / seconds:.0f} entries_per_cpu_s={n / cpu:.0f} "
+        f"stories_entries_per_s={n / cluster_seconds:.0f} "
+        f"stories_entries_per_cpu_s={n / cluster_cpu:.0f}"
     )
     return 0
 

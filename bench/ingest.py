@@ -22,6 +22,7 @@ import string
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.request
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
@@ -73,6 +74,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=int,
         default=2000,
         help="entries the later suggestion stage is timed on (2000)",
+    )
+    parser.add_argument(
+        "--topics", type=int, default=100, help="topics the suggestion stage ranks for (100)"
+    )
+    parser.add_argument(
+        "--topic-share",
+        type=float,
+        default=0.1,
+        help="share of the feeds each of those topics follows (0.1)",
+    )
+    parser.add_argument(
+        "--no-worker-memory",
+        action="store_true",
+        help="skip the real worker processes whose peak memory is measured",
     )
     args = parser.parse_args(argv)
     if args.quick:
@@ -151,9 +166,11 @@ def run_ingest(
         def ours(phase: str, n: int = n, env: dict[str, str] = env) -> dict[str, Any]:
             params = {**common, "phase": phase, "batch": args.batch, "workers": args.workers}
             params["suggest_sample"] = args.suggest_sample
+            params.update(topics=args.topics, topic_share=args.topic_share, seed=args.seed)
             params["result"] = str(tmp / f"ours-{phase}-{n}.json")
             if args.profile:
                 params["profile"] = str(tmp / f"ours-{phase}-{n}.prof")
+                params["profile_suggest"] = str(tmp / f"ours-suggest-{n}.prof")
             return run_child("bench.ours", params, env)
 
         def peer(phase: str, n: int = n) -> dict[str, Any]:
@@ -170,6 +187,53 @@ def run_ingest(
                 print(f"  run {n + 1}/{args.repeat}: {key} …", file=sys.stderr, flush=True)
                 runs[key].append(side(phase))
     return {key: median_measure(value) for key, value in runs.items()}
+
+
+@dataclass
+class WorkerRun:
+    """One real ``manage.py worker --once`` process: what its cycle did, its peak RSS."""
+
+    stages: str
+    output: str
+    peak_mb: float
+    wall: float
+
+
+def run_worker_process(stages: str | None, env: dict[str, str], out: Path) -> WorkerRun:
+    command = [sys.executable, "manage.py", "worker", "--once"]
+    if stages:
+        command += ["--stages", stages]
+    began = time.perf_counter()
+    with out.open("w") as stdout:
+        proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=stdout)
+        # wait4: this process's own peak RSS (VmHWM), from the kernel's accounting.
+        _, status, usage = os.wait4(proc.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"worker --stages {stages or 'all'} failed: {out.read_text()[-500:]}")
+    return WorkerRun(
+        stages or "all",
+        out.read_text().strip(),
+        usage.ru_maxrss / 1024,
+        time.perf_counter() - began,
+    )
+
+
+def run_worker_memory(
+    args: argparse.Namespace, tmp: Path, base_url: str, corpus: Corpus
+) -> list[WorkerRun]:
+    """Peak memory of real worker processes, as deployed: a fetch-only worker's cycle
+    (a cold batch of feeds), then an all-stage worker's cycle on what it stored (fetch,
+    enrich, suggest for the benchmark's topics, train, publish, ...)."""
+    env = ours_env(tmp / "workers", args.reader_workers)
+    params = {"base_url": base_url, "paths": corpus.paths, "phase": "setup"}
+    params.update(topics=args.topics, topic_share=args.topic_share, seed=args.seed)
+    params["result"] = str(tmp / "workers-setup.json")
+    run_child("bench.ours", params, env)
+    runs = []
+    for stages in ("fetch", None):
+        print(f"  worker memory: --stages {stages or 'all'} …", file=sys.stderr, flush=True)
+        runs.append(run_worker_process(stages, env, tmp / f"worker-{stages or 'all'}.txt"))
+    return runs
 
 
 def xml_paths(corpus: Corpus) -> list[str]:
@@ -250,7 +314,11 @@ def stage_lines(label: str, m: Measure) -> list[str]:
 
 
 def report(
-    args: argparse.Namespace, corpus: Corpus, ingest: dict[str, Measure], parse: dict[str, Measure]
+    args: argparse.Namespace,
+    corpus: Corpus,
+    ingest: dict[str, Measure],
+    parse: dict[str, Measure],
+    workers: list[WorkerRun],
 ) -> None:
     n = corpus.entries
     n_xml = n * len(xml_paths(corpus)) // max(len(corpus.paths), 1)
@@ -261,9 +329,12 @@ def report(
     fp_name = f"feedparser {package_version('feedparser')}"
     oc = ingest["ours_cold"].runs[len(ingest["ours_cold"].runs) // 2]
     sug = oc["suggest"]
-    enrich_row = ["suggest (later)", "florilege vectors + ranking", f"{sug['wall']:.2f}"]
+    suggest_rate = sug["scored"] / sug["wall"] if sug["wall"] else 0.0
+    # Per CPU-second too: on a shared machine, wall time includes waiting for a core.
+    suggest_cpu_rate = sug["scored"] / sug["cpu"] if sug["cpu"] else 0.0
+    enrich_row = ["suggest (later)", "vectors, stories, ranking", f"{sug['wall']:.2f}"]
     enrich_row += [
-        fmt_rate(sug["scored"] / sug["wall"]) if sug["wall"] else "n/a",
+        fmt_rate(suggest_rate) if sug["wall"] else "n/a",
         f"{sug['cpu']:.2f}",
         "",
         f"{sug['scored']:,}",
@@ -285,11 +356,24 @@ def report(
     print(
         "  ingest = fetched through the guarded client, parsed, sanitised, stored with canonical "
         "URL,\n  language-tagged and near-duplicate fingerprinted; reader stores parsed entries. "
-        "entries/s = workload / wall.\n  suggest = the worker's later stage (sentence vectors, "
-        f"per-topic ranking), timed on its own on the first {args.suggest_sample:,} stored "
-        f"entries. florilege worker processes: {args.workers}; "
-        f"reader threads: {args.reader_workers}."
+        "entries/s = workload / wall.\n  suggest = the worker's later stages end to end "
+        "(enrich: sentence vectors and stories; suggest: ranking for every topic following "
+        f"the entry's feed), one process,\n  on the first {args.suggest_sample:,} stored "
+        f"entries, with {args.topics + 1} topics ({args.topics} following {args.topic_share:.0%} "
+        f"of the feeds each, one following all): {sug.get('links', 0):,} topic-feed links, "
+        f"{sug.get('suggestions', 0):,} suggestions.\n  florilege worker processes: "
+        f"{args.workers}; reader threads: {args.reader_workers}."
     )
+    parts = sug.get("parts", {})
+    if parts:
+        print("  suggest parts: " + "; ".join(
+            f"{name} {sec:.2f}s" for name, sec in sorted(parts.items(), key=lambda kv: -kv[1])
+        ))  # fmt: skip
+    for run in workers:
+        print(
+            f"  real worker process `manage.py worker --once --stages {run.stages}`: peak RSS "
+            f"{run.peak_mb:.0f} MB, {run.wall:.1f} s, did: {run.output or 'nothing'}"
+        )
     print(
         f"  parse only: RSS and Atom files ({n_xml:,} entries), in memory, best of "
         f"{args.parse_repeat} (feedparser: one pass when it takes over 30 s); feedparser 6 "
@@ -319,9 +403,16 @@ def report(
     if args.profile:
         print("  NOTE: --profile was on: our side's times include cProfile's overhead")
     print(f"  targets (cold ≥3x, refresh ≥2x, parse ≥20x): {['miss', 'met'][all(targets)]}")
+    peaks = {run.stages: run.peak_mb for run in workers}
+    memory = (
+        f" worker_peak_mb={peaks['all']:.0f} fetch_worker_peak_mb={peaks['fetch']:.0f}"
+        if peaks
+        else ""
+    )
     print(
         f"summary cold_ratio_vs_reader={cold:.2f} refresh_ratio_vs_reader={refresh:.2f} "
-        f"parse_ratio_vs_feedparser={parsing:.2f}"
+        f"parse_ratio_vs_feedparser={parsing:.2f} suggest_entries_per_s={suggest_rate:.0f} "
+        f"suggest_entries_per_cpu_s={suggest_cpu_rate:.0f}" + memory
     )
 
 
@@ -346,7 +437,10 @@ def main(argv: list[str] | None = None) -> None:
             check_server(base_url, corpus.paths[0])
             ingest = run_ingest(args, tmp, base_url, corpus)
             parse = run_parse(args, tmp, base_url, corpus)
-        report(args, corpus, ingest, parse)
+            workers = [] if args.no_worker_memory else run_worker_memory(
+                args, tmp, base_url, corpus
+            )  # fmt: skip
+        report(args, corpus, ingest, parse, workers)
     finally:
         if args.keep or args.profile:
             print(f"  kept {tmp}", file=sys.stderr)

@@ -28,6 +28,8 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
+from florilege.lib.text.minhash import band_keys
+
 FINGERPRINT_BITS = 64
 
 
@@ -58,6 +60,13 @@ class Signals:
     vector: np.ndarray | None = None
     # MinHash signature of the whole text (minhash.signature), or None.
     minhash: np.ndarray | None = None
+    # Its LSH band keys (minhash.band_keys), derived once here: the stage looks them up,
+    # indexes them and stores them, four uses of 16 hashes each.
+    lsh: tuple[int, ...] = field(init=False, default=())
+
+    def __post_init__(self) -> None:
+        if self.minhash is not None:
+            object.__setattr__(self, "lsh", tuple(band_keys(self.minhash)))
 
 
 @dataclass

@@ -89,11 +89,17 @@ class Features:
     @cached_property
     def folded(self) -> list[tuple[str, str]]:
         """Each item's folded title and lead, as the rules read them (folded once)."""
+        shared = self._from_whole("folded")
+        if shared is not None:
+            return shared
         return [fold_entry(item.title, item.text) for item in self.items]
 
     @cached_property
     def word_columns(self) -> list[np.ndarray]:
         """The text column of each of those words (for the "words that count" reason)."""
+        shared = self._from_whole("word_columns")
+        if shared is not None:
+            return shared
         return [np.array([word_column(w) for w in ws], dtype=np.int64) for ws in self.words]
 
     @cached_property
@@ -109,6 +115,11 @@ class Features:
     def term_mask(self, term: str) -> np.ndarray:
         """Rows that may match ``term`` (a superset: rows holding every word of it). A term
         with no word of two letters (e.g. "c++") may match any row."""
+        whole = self.__dict__.get("_whole")
+        if whole is not None:
+            # A subset asks its batch, whose word index is built once for every topic.
+            features, rows = whole
+            return features.term_mask(term)[rows]
         hit = np.ones(len(self.items), dtype=bool)
         for w in _TOKEN_RE.findall(fold(term)):
             only = np.zeros(len(self.items), dtype=bool)
@@ -124,13 +135,27 @@ class Features:
         return mask
 
     def subset(self, rows: Sequence[int] | np.ndarray) -> Features:
+        """The features of ``rows``. The per-row text work (words, folded text, word
+        columns) is done once on this batch and shared: the suggestion stage takes one
+        subset per topic, and an entry is in the subset of every topic following its feed."""
         rows = np.asarray(rows, dtype=np.int64)
-        return Features(
+        part = Features(
             items=[self.items[i] for i in rows],
             text=self.text[rows],
             vectors=self.vectors[rows],
             sources=[self.sources[i] for i in rows],
         )
+        part.__dict__["words"] = [self.words[i] for i in rows]
+        part.__dict__["_whole"] = (self, rows)
+        return part
+
+    def _from_whole(self, name: str) -> list | None:
+        whole = self.__dict__.get("_whole")
+        if whole is None:
+            return None
+        features, rows = whole
+        values = getattr(features, name)
+        return [values[i] for i in rows]
 
 
 def text_matrix(titles: Sequence[str], texts: Sequence[str]) -> sp.csr_matrix:

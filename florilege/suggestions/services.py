@@ -12,6 +12,7 @@ from florilege.jobs import leases
 from florilege.lib.html import html_to_text
 from florilege.sources.models import Entry
 from florilege.suggestions import learning
+from florilege.suggestions.bulk import insert_rows
 from florilege.suggestions.models import Suggestion
 from florilege.suggestions.scoring import baseline_score
 from florilege.suggestions.vectors import ensure_vectors
@@ -23,20 +24,83 @@ SUGGEST_BATCH = 500
 
 def suggest_entries(entries: Sequence[Entry], now: datetime) -> int:
     """Suggest ``entries`` (stored, language-tagged) to every topic following their source,
-    and mark them done. Idempotent: a suggestion is unique per topic and entry."""
+    and mark them done. Idempotent: a suggestion is unique per topic and entry.
+
+    Batched across topics: features are computed once for the batch, then each topic
+    scores all its entries of the batch (whatever sources they come from) in one product,
+    and every topic's suggestions are written by one insert."""
     if not entries:
         return 0
     by_source: dict[int, list[Entry]] = defaultdict(list)
     for entry in entries:
         by_source[entry.source_id].append(entry)
-    links = TopicSource.objects.filter(source_id__in=by_source).select_related("topic")
-    # Features once per entry, shared by every topic that follows its source.
-    batch = learning.FeatureBatch(entries)
-    created = 0
-    for link in links:
-        created += suggest_to_topic(link.topic, by_source[link.source_id], now, batch)
+    followed: dict[int, set[int]] = defaultdict(set)
+    topics: dict[int, Topic] = {}
+    for link in TopicSource.objects.filter(source_id__in=by_source).select_related("topic"):
+        followed[link.topic_id].add(link.source_id)
+        topics[link.topic_id] = link.topic
+    rows: list[tuple[int, int, float, dict]] = []
+    if topics:
+        batch = learning.FeatureBatch(entries)
+        taken = _taken_by_topic(list(topics), [e.canonical_url for e in entries])
+        for topic_id, topic in topics.items():
+            # Batch order (by id), so the first copy of a page in the batch is the one kept.
+            mine = [e for e in entries if e.source_id in followed[topic_id]]
+            kept = _keep(topic, mine, taken[topic_id])
+            rows += [
+                (topic_id, entry.pk, value, why)
+                for entry, (value, why) in zip(kept, _scored(topic, kept, now, batch), strict=True)
+            ]
+    # Automation rules run on them in their own stage (curation's ``rules``).
+    insert_suggestions(rows, now)
     Entry.objects.filter(pk__in=[e.pk for e in entries]).update(suggested_at=now)
-    return created
+    return len(rows)
+
+
+def insert_suggestions(rows: Sequence[tuple[int, int, float, dict]], now: datetime) -> None:
+    """New pending suggestions (topic id, entry id, score, reasons), as
+    ``bulk_create(ignore_conflicts=True)`` would write them (see ``bulk``): a suggestion the
+    topic already has for the entry is left as it is."""
+    insert_rows(
+        Suggestion,
+        [
+            {"topic_id": t, "entry_id": e, "score": v, "reasons": why, "created_at": now}
+            for t, e, v, why in rows
+        ],
+    )
+
+
+def _taken_by_topic(topic_ids: list[int], urls: Sequence[str]) -> dict[int, set[str]]:
+    """Canonical URLs each topic already has, suggested or scooped: two queries for all."""
+    urls = sorted({u for u in urls if u})
+    taken: dict[int, set[str]] = defaultdict(set)
+    if not urls:
+        return taken
+    suggested = Suggestion.objects.filter(
+        topic_id__in=topic_ids, entry__canonical_url__in=urls
+    ).values_list("topic_id", "entry__canonical_url")
+    # Pages already scooped, through the topic's reverse relation (curation is above us).
+    scooped = Topic.objects.filter(pk__in=topic_ids, scoops__canonical_url__in=urls).values_list(
+        "pk", "scoops__canonical_url"
+    )
+    for topic_id, url in (*suggested, *scooped):
+        taken[topic_id].add(url)
+    return taken
+
+
+def _keep(topic: Topic, entries: Sequence[Entry], taken: set[str]) -> list[Entry]:
+    """Entries for ``topic``: in its languages, and not a page it already has (``taken``
+    grows with the pages kept, so one copy of a page in a batch is kept)."""
+    kept = []
+    for entry in entries:
+        if topic.languages and entry.language and entry.language not in topic.languages:
+            continue
+        if entry.canonical_url and entry.canonical_url in taken:
+            continue
+        if entry.canonical_url:
+            taken.add(entry.canonical_url)
+        kept.append(entry)
+    return kept
 
 
 def suggest_pending(now: datetime, limit: int = SUGGEST_BATCH) -> tuple[int, int]:
@@ -59,26 +123,8 @@ def suggest_to_topic(
     batch: learning.FeatureBatch | None = None,
 ) -> int:
     """Create suggestions for ``topic``; skip other languages and stories already there."""
-    canonicals = [e.canonical_url for e in entries if e.canonical_url]
-    taken = set(
-        Suggestion.objects.filter(topic=topic, entry__canonical_url__in=canonicals).values_list(
-            "entry__canonical_url", flat=True
-        )
-    ) | set(
-        # Pages already scooped, through the topic's reverse relation (curation is above us).
-        topic.scoops.filter(canonical_url__in=canonicals).values_list(
-            "canonical_url", flat=True
-        )
-    )
-    kept = []
-    for entry in entries:
-        if topic.languages and entry.language and entry.language not in topic.languages:
-            continue
-        if entry.canonical_url and entry.canonical_url in taken:
-            continue
-        if entry.canonical_url:
-            taken.add(entry.canonical_url)
-        kept.append(entry)
+    taken = _taken_by_topic([topic.pk], [e.canonical_url for e in entries])
+    kept = _keep(topic, entries, taken[topic.pk])
     rows = ranked_suggestions(topic, kept, now, batch)
     # Automation rules run on them in their own stage (curation's ``rules``).
     Suggestion.objects.bulk_create(rows, ignore_conflicts=True)
@@ -93,15 +139,24 @@ def ranked_suggestions(
 ) -> list[Suggestion]:
     """Suggestions scored by the topic's stored model (features computed once for the
     batch, one product per topic); never trains (the worker's ranking stage does)."""
-    if not entries:
-        return []
-    model = learning.load_model(topic)
-    features = (batch or learning.FeatureBatch(entries)).of(entries)
-    scored = learning.score_entries(topic, model, entries, features, now)
+    scored = _scored(topic, entries, now, batch)
     return [
         Suggestion(topic=topic, entry=entry, score=value, reasons=why, created_at=now)
         for entry, (value, why) in zip(entries, scored, strict=True)
     ]
+
+
+def _scored(
+    topic: Topic,
+    entries: Sequence[Entry],
+    now: datetime,
+    batch: learning.FeatureBatch | None = None,
+) -> list[tuple[float, dict]]:
+    if not entries:
+        return []
+    model = learning.load_model(topic)
+    features = (batch or learning.FeatureBatch(entries)).of(entries)
+    return learning.score_entries(topic, model, entries, features, now)
 
 
 def score_suggestion(topic: Topic, entry: Entry, now: datetime) -> Suggestion:

@@ -1,4 +1,9 @@
-"""The suggestions app's background stages: stories, scoring per topic, retraining."""
+"""The suggestions app's background stages: stories, scoring per topic, retraining.
+
+The handlers import their modules when they run, not here: every worker imports this file
+at start-up, and the ranking code brings scikit-learn and SciPy (about 70 MB) that a
+fetch-only worker never needs (``tests/test_lazy_models.py`` checks it).
+"""
 
 from __future__ import annotations
 
@@ -8,15 +13,14 @@ from django.db.models import Min
 
 from florilege.jobs.registry import Backlog, Stage, StageContext, register
 from florilege.sources.models import Entry
-from florilege.suggestions.learning import ranking_cycle, stale_topics
-from florilege.suggestions.services import SUGGEST_BATCH, suggest_pending
-from florilege.suggestions.stories import ENRICH_BATCH, enrich_pending
 
 # Batches per cycle at most, so one stage cannot hold a worker that serves others too.
 ROUNDS = 50
 
 
 def _enrich(ctx: StageContext) -> int:
+    from florilege.suggestions.stories import ENRICH_BATCH, enrich_pending
+
     total = 0
     for _ in range(ROUNDS):
         done = enrich_pending(ctx.now)
@@ -27,6 +31,8 @@ def _enrich(ctx: StageContext) -> int:
 
 
 def _suggest(ctx: StageContext) -> int:
+    from florilege.suggestions.services import SUGGEST_BATCH, suggest_pending
+
     total = 0
     for _ in range(ROUNDS):
         scored, _created = suggest_pending(ctx.now)
@@ -37,6 +43,8 @@ def _suggest(ctx: StageContext) -> int:
 
 
 def _train(ctx: StageContext) -> int:
+    from florilege.suggestions.learning import ranking_cycle
+
     return ranking_cycle(ctx.now).trained
 
 
@@ -55,6 +63,8 @@ register(Stage("suggest", "suggestions",
 
 
 def _train_backlog(now: datetime) -> Backlog:
+    from florilege.suggestions.learning import stale_topics
+
     return Backlog(len(stale_topics(1000)))
 
 

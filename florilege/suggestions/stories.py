@@ -23,6 +23,7 @@ from florilege.lib.html import html_to_text
 from florilege.lib.text import embedding, minhash
 from florilege.sources.models import Entry
 from florilege.suggestions import clustering
+from florilege.suggestions.bulk import insert_rows
 from florilege.suggestions.clustering import Policy, Signals, StoryState
 from florilege.suggestions.models import Suggestion
 from florilege.suggestions.story_models import Story, StoryBand, StoryMember
@@ -58,9 +59,8 @@ class _Index:
         if signals.fingerprint is not None:
             for i, band in enumerate(clustering.bands(signals.fingerprint, policy.bands)):
                 found |= self.by_band.get((i, band), set())
-        if signals.minhash is not None:
-            for key in minhash.band_keys(signals.minhash):
-                found |= self.by_lsh.get(key, set())
+        for key in signals.lsh:
+            found |= self.by_lsh.get(key, set())
         if signals.vector is not None and self.ids:
             cosines = self.matrix[: len(self.ids)] @ signals.vector
             found.update(self.ids[i] for i in np.flatnonzero(cosines >= policy.min_cosine))
@@ -82,9 +82,8 @@ class _Index:
         if signals.fingerprint is not None:
             for i, band in enumerate(clustering.bands(signals.fingerprint, policy.bands)):
                 self.by_band[(i, band)].add(story.story_id)
-        if signals.minhash is not None:
-            for key in minhash.band_keys(signals.minhash):
-                self.by_lsh[key].add(story.story_id)
+        for key in signals.lsh:
+            self.by_lsh[key].add(story.story_id)
         if story.centroid is not None:
             self.set_centroid(story.story_id, story.centroid)
 
@@ -126,7 +125,7 @@ def _load_index(signals: Sequence[Signals], policy: Policy) -> _Index:
             "story_id", "canonical_url", "fingerprint", "seen_at"
         )
     )
-    lsh_keys = {k for s in signals if s.minhash is not None for k in minhash.band_keys(s.minhash)}
+    lsh_keys = {k for s in signals for k in s.lsh}
     lsh_rows = list(
         StoryBand.objects.filter(key__in=lsh_keys, seen_at__gte=since, seen_at__lte=until)
         .values_list("key", "member__story_id", "member_id", "member__minhash")
@@ -208,12 +207,15 @@ def assign_stories(
             Story.objects.bulk_update(list(batch.joined.values()), fields)
         for member in members:
             member.story_id = member.story.pk
-        StoryMember.objects.bulk_create(members, ignore_conflicts=True)
-        StoryBand.objects.bulk_create(
-            StoryBand(member_id=m.entry_id, key=key, seen_at=m.seen_at)
-            for m, sig in ((m, signals[m.entry_id].minhash) for m in members)
-            if sig is not None
-            for key in minhash.band_keys(sig)
+        names = [f.attname for f in StoryMember._meta.concrete_fields]
+        insert_rows(StoryMember, [{n: getattr(m, n) for n in names} for m in members])
+        insert_rows(
+            StoryBand,
+            [
+                {"member_id": m.entry_id, "key": key, "seen_at": m.seen_at}
+                for m in members
+                for key in signals[m.entry_id].lsh
+            ],
         )
     return {m.entry_id: m.story_id for m in members}
 

