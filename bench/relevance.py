@@ -17,13 +17,21 @@ and average over the data set's topics. Beside it, from the same run:
 
 Ours is the code the application runs (``florilege.suggestions.ranker``), not a copy.
 Embeddings are cached in ``var/bench-cache`` (keyed by the texts) so a second run is fast.
+After the data-set table, one row per topic compares the learned ranking with the keyword
+ranking at every checkpoint after the start (5, 10, 20, 50 decisions), and a second table
+gives p@10 per topic size band (the topic's share of the stream: < 3%, 3-10%, > 10%).
+
 The last line is ``summary min_p10_at_20=<lowest data-set p@10 after 20 decisions>
 fr_gap=<MasakhaNEWS English minus French p@10 after 20 decisions, in points, on the
-classes both languages share>``.
+classes both languages share> worst_vs_keywords=<lowest learned-minus-keywords p@10 over
+every topic and compared checkpoint> min_set_vs_keywords_at_50=<lowest data-set learned
+minus keywords p@10 after 50 decisions>``. ``--only NAME`` runs one data set (quick
+iterations; fr_gap then needs both MasakhaNEWS sets).
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
 import hashlib
 import os
@@ -269,6 +277,7 @@ def run_data_set(data: DataSet) -> tuple[list[str], dict]:
             + " |"
         )
     table["per_topic"] = per_topic
+    table["shares"] = {c: float((labels == c).mean()) for c in classes}
     table["seconds"] = time.process_time() - started
     return rows, table
 
@@ -277,7 +286,106 @@ def shared_p10(table: dict, classes: set[str], k: int) -> float:
     return float(np.mean([table["per_topic"][c]["ours"][k][0] for c in sorted(classes)]))
 
 
-def main() -> None:
+# Topic size bands, by the share of the stream that belongs to the topic.
+BANDS = (("<3%", 0.0, 0.03), ("3-10%", 0.03, 0.10), (">10%", 0.10, 1.01))
+# The checkpoints where learned and keyword rankings are compared (both start from the
+# same rules at 0 decisions, where the comparison is the cold start's, not the learning's).
+COMPARED = tuple(k for k in CHECKPOINTS if k > 0)
+
+
+def band_of(share: float) -> str:
+    return next(name for name, low, high in BANDS if low <= share < high)
+
+
+def topic_rows(tables: dict) -> list[dict]:
+    """One row per (data set, topic): its share of the stream and, at each compared
+    checkpoint, learned and keyword p@10."""
+    rows = []
+    for name, table in tables.items():
+        for topic, runs in table["per_topic"].items():
+            share = table["shares"][topic]
+            rows.append(
+                {
+                    "data": name,
+                    "topic": topic,
+                    "share": share,
+                    "band": band_of(share),
+                    "ours": {k: runs["ours"][k][0] for k in CHECKPOINTS},
+                    "keywords": {k: runs["keywords"][k][0] for k in CHECKPOINTS},
+                }
+            )
+    return rows
+
+
+def worst_vs_keywords(rows: list[dict]) -> tuple[float, str]:
+    """The lowest learned-minus-keywords p@10 over every topic and compared checkpoint."""
+    worst = min(
+        (r["ours"][k] - r["keywords"][k], f"{r['data']}/{r['topic']}@{k}")
+        for r in rows
+        for k in COMPARED
+    )
+    return round(worst[0], 3), worst[1]
+
+
+def print_topics(rows: list[dict]) -> None:
+    ks = " | ".join(f"@{k} ours / kw" for k in COMPARED)
+    print()
+    print(f"| data set | topic | share | band | {ks} | worst diff |")
+    print("|" + "---|" * (5 + len(COMPARED)))
+    for r in rows:
+        cells = " | ".join(f"{r['ours'][k]:.2f} / {r['keywords'][k]:.2f}" for k in COMPARED)
+        worst = min(r["ours"][k] - r["keywords"][k] for k in COMPARED)
+        print(
+            f"| {r['data']} | {r['topic']} | {100 * r['share']:.1f}% | {r['band']} | {cells}"
+            f" | {worst:+.2f} |"
+        )
+
+
+def print_bands(rows: list[dict]) -> None:
+    print()
+    print(
+        "| band | topics | "
+        + " | ".join(f"ours p@10 @{k}" for k in CHECKPOINTS)
+        + " | "
+        + " | ".join(f"keywords p@10 @{k}" for k in CHECKPOINTS)
+        + " |"
+    )
+    print("|" + "---|" * (2 + 2 * len(CHECKPOINTS)))
+    for band, _, _ in BANDS:
+        members = [r for r in rows if r["band"] == band]
+        if not members:
+            continue
+        ours_cells = " | ".join(
+            f"{np.mean([r['ours'][k] for r in members]):.3f}" for k in CHECKPOINTS
+        )
+        kw_cells = " | ".join(
+            f"{np.mean([r['keywords'][k] for r in members]):.3f}" for k in CHECKPOINTS
+        )
+        print(f"| {band} | {len(members)} | {ours_cells} | {kw_cells} |")
+
+
+LOADERS: dict[str, Callable[[], DataSet]] = {
+    "bbc": load_bbc,
+    "agnews": load_agnews,
+    "masakhane-eng": lambda: load_masakhane("eng"),
+    "masakhane-fra": lambda: load_masakhane("fra"),
+}
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.relevance", description=__doc__)
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=sorted(LOADERS),
+        help="run only this data set (repeatable; a quick check while iterating: the"
+        " summary needs every data set, so it then prints what it can)",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
     if not NEWS.is_dir():
         sys.exit(f"bench-relevance needs the news corpora in {NEWS} (FLORILEGE_NEWS_DIR)")
     header = (
@@ -288,13 +396,8 @@ def main() -> None:
     print(header)
     print("|" + "---|" * 12)
     tables = {}
-    for loader in (
-        load_bbc,
-        load_agnews,
-        lambda: load_masakhane("eng"),
-        lambda: load_masakhane("fra"),
-    ):
-        data = loader()
+    for name in args.only or list(LOADERS):
+        data = LOADERS[name]()
         rows, table = run_data_set(data)
         tables[data.name] = table
         for row in rows:
@@ -303,15 +406,26 @@ def main() -> None:
         worst = min(
             ((c, t["ours"][20][0]) for c, t in table["per_topic"].items()), key=lambda x: x[1]
         )
+        at50 = table["ours"][50][0] - table["keywords"][50][0]
         print(
             f"# {name}: {table['seconds']:.0f} CPU-s; weakest topic after 20 decisions:"
-            f" {worst[0]} p@10={worst[1]:.2f}"
+            f" {worst[0]} p@10={worst[1]:.2f}; p@10 at 50 minus keywords {at50:+.3f}"
         )
+    per_topic = topic_rows(tables)
+    print_topics(per_topic)
+    print_bands(per_topic)
     min_p10 = min(t["ours"][20][0] for t in tables.values())
-    eng, fra = tables["masakhane-eng"], tables["masakhane-fra"]
-    shared = set(eng["per_topic"]) & set(fra["per_topic"])
-    gap = 100 * (shared_p10(eng, shared, 20) - shared_p10(fra, shared, 20))
-    print(f"summary min_p10_at_20={min_p10:.3f} fr_gap={gap:.1f}")
+    worst, where = worst_vs_keywords(per_topic)
+    at50 = min(t["ours"][50][0] - t["keywords"][50][0] for t in tables.values())
+    print(f"# worst_vs_keywords is {where}")
+    line = f"summary min_p10_at_20={min_p10:.3f}"
+    if "masakhane-eng" in tables and "masakhane-fra" in tables:
+        eng, fra = tables["masakhane-eng"], tables["masakhane-fra"]
+        shared = set(eng["per_topic"]) & set(fra["per_topic"])
+        gap = 100 * (shared_p10(eng, shared, 20) - shared_p10(fra, shared, 20))
+        line += f" fr_gap={gap:.1f}"
+    line += f" worst_vs_keywords={worst:.3f} min_set_vs_keywords_at_50={at50:.3f}"
+    print(line)
 
 
 if __name__ == "__main__":
