@@ -30,6 +30,7 @@ from florilege.suggestions import ranker
 from florilege.suggestions.features import Features, Item, featurize
 from florilege.suggestions.models import EntryVector, Suggestion, TopicRanker
 from florilege.suggestions.rules import RuleMatch, Rules, match_rules, parse_rules
+from florilege.suggestions.story_models import StoryMember
 from florilege.topics.models import Topic
 from florilege.topics.services import require_curator
 
@@ -188,11 +189,17 @@ def build_model(topic: Topic, reset_at: datetime | None, now: datetime) -> ranke
         .select_related("topic")
         .only("id", "title", "entry_id", "topic__slug")
     }
+    stories = dict(
+        StoryMember.objects.filter(entry_id__in=[e.pk for e in entries]).values_list(
+            "entry_id", "story_id"
+        )
+    )
     decisions = [
         ranker.Decision(
             kept=s.status == Suggestion.Status.SCOOPED,
             title=s.entry.title,
             url=permalinks.get(s.entry_id, s.entry.url),
+            story=stories.get(s.entry_id),
         )
         for s in history
     ]
