@@ -216,11 +216,19 @@ def stream(scorer: Scorer, truth: np.ndarray) -> dict[int, tuple[float, float, f
     return out
 
 
+BACKGROUND = ranker.BACKGROUND_ROWS
+
+
 def ours(features: Features, profile: Features, rules: Rules) -> Scorer:
     matches = ranker.match_all(rules, features)
 
     def scorer(decided: list[int], decisions: list[ranker.Decision]) -> np.ndarray:
-        model = ranker.train(rules, profile, features.subset(decided), decisions)
+        # The undecided items the topic has seen, as the application passes its pending
+        # suggestions: here the first ones of the (shuffled) arrival order.
+        taken = set(decided)
+        rows = [i for i in range(len(features)) if i not in taken][:BACKGROUND]
+        background = features.subset(rows) if rows else None
+        model = ranker.train(rules, profile, features.subset(decided), decisions, background)
         return ranker.score(model, features, matches).relevance
 
     return scorer
@@ -381,11 +389,20 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="run only this data set (repeatable; a quick check while iterating: the"
         " summary needs every data set, so it then prints what it can)",
     )
+    parser.add_argument(
+        "--background",
+        type=int,
+        default=ranker.BACKGROUND_ROWS,
+        help="undecided items passed to the ranker as weak pseudo-discards (0: none;"
+        " default: what the application passes)",
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> None:
+    global BACKGROUND
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    BACKGROUND = args.background
     if not NEWS.is_dir():
         sys.exit(f"bench-relevance needs the news corpora in {NEWS} (FLORILEGE_NEWS_DIR)")
     header = (

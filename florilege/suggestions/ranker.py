@@ -83,6 +83,11 @@ RULE_WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 PROTOTYPE_WEIGHTS = (0.0, 2.0, 4.0, 8.0)
 PROTOTYPE_WEIGHT = 2.0
 FOLDS = 5
+# Undecided entries of the topic's stream read as weak pseudo-discards, each worth this
+# much of a real discard: a topic whose scoops are 2-5% of what it sees learns from its
+# first scoops what sets them apart from the rest, not only from the few discards so far.
+BACKGROUND_ROWS = 100
+BACKGROUND_WEIGHT = 0.1
 
 
 @dataclass
@@ -203,16 +208,24 @@ def choose_blend(
 
 
 def prototype_of(
-    profile: np.ndarray, vectors: np.ndarray, labels: np.ndarray, profile_weight: float
+    profile: np.ndarray,
+    vectors: np.ndarray,
+    labels: np.ndarray,
+    profile_weight: float,
+    negative: np.ndarray | None = None,
 ) -> np.ndarray:
     """Unit centroid of the kept rows (the profile counting ``profile_weight`` rows) minus
-    the unit centroid of the discarded rows: a nearest-centroid classifier, which needs
-    far fewer examples than the per-dimension weights of the regression."""
+    the unit centroid of the discarded rows (plus ``negative``, the weighted sum of the
+    background's vectors): a nearest-centroid classifier, which needs far fewer examples
+    than the per-dimension weights of the regression."""
     labels = np.asarray(labels, dtype=bool)
     kept = profile.astype(np.float64).ravel() * profile_weight + vectors[labels].sum(axis=0)
     out = _unit(kept)
-    if (~labels).any():
-        out = out - _unit(vectors[~labels].sum(axis=0))
+    discarded = vectors[~labels].sum(axis=0, dtype=np.float64)
+    if negative is not None:
+        discarded = discarded + negative
+    if discarded.any():
+        out = out - _unit(discarded)
     return out.astype(np.float32)
 
 
@@ -245,6 +258,7 @@ def out_of_fold(
     y: np.ndarray,
     profile_vector: np.ndarray,
     vectors: np.ndarray,
+    negative: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Margins and prototype similarities of each decided row from models fit without its
     fold (row i is in fold i mod k: deterministic). ``base`` rows (the profile and the
@@ -261,7 +275,9 @@ def out_of_fold(
             np.concatenate([base_w, np.ones(len(rest))]),
         )
         margins[held] = x[held] @ coef + intercept
-        centroid = prototype_of(profile_vector, vectors[rest], y[rest] == 1, PROFILE_WEIGHT)
+        centroid = prototype_of(
+            profile_vector, vectors[rest], y[rest] == 1, PROFILE_WEIGHT, negative
+        )
         proto[held] = vectors[held] @ centroid
     return margins, proto
 
@@ -279,9 +295,13 @@ def train(
     profile: Features,
     history: Features,
     decisions: Sequence[Decision],
+    background: Features | None = None,
 ) -> Model:
     """Fit a topic's model. ``profile`` is ``featurize([profile_item(...)])`` with its
-    embedding; ``history`` holds the decided entries in decision order."""
+    embedding; ``history`` holds the decided entries in decision order. ``background``, when
+    given, holds undecided entries of the topic's stream (at most BACKGROUND_ROWS are read):
+    weak pseudo-discards, since most of what a topic sees is not for it (see
+    BACKGROUND_WEIGHT)."""
     if len(history) != len(decisions):
         raise ValueError("one decision per history row")
     if len(decisions) > MAX_HISTORY:
@@ -292,6 +312,13 @@ def train(
     base = sp.vstack([_design(profile), empty], format="csr")
     base_y = np.array([1, 0])
     base_w = np.array([PROFILE_WEIGHT, EMPTY_WEIGHT])
+    negative = np.zeros(DIMENSIONS)
+    if background is not None and len(background):
+        background = background.subset(range(min(len(background), BACKGROUND_ROWS)))
+        base = sp.vstack([base, _design(background)], format="csr")
+        base_y = np.concatenate([base_y, np.zeros(len(background), np.int64)])
+        base_w = np.concatenate([base_w, np.full(len(background), BACKGROUND_WEIGHT)])
+        negative = background.vectors.sum(axis=0) * BACKGROUND_WEIGHT
     x = _design(history)
     coef, intercept = _fit(
         sp.vstack([base, x], format="csr"),
@@ -308,13 +335,15 @@ def train(
         intercept=intercept,
         kept=int(labels.sum()),
         discarded=int(len(labels) - labels.sum()),
-        prototype=prototype_of(profile.vectors[0], history.vectors, labels == 1, PROFILE_WEIGHT),
+        prototype=prototype_of(
+            profile.vectors[0], history.vectors, labels == 1, PROFILE_WEIGHT, negative
+        ),
     )
     # The text scale is folded into the stored coefficients, so scoring is one product.
     model.text_coef *= np.float32(TEXT_SCALE)
     if 0 < labels.sum() < len(labels):
         margins, proto = out_of_fold(
-            base, base_y, base_w, x, labels, profile.vectors[0], history.vectors
+            base, base_y, base_w, x, labels, profile.vectors[0], history.vectors, negative
         )
         strength = np.array([m.strength for m in match_all(rules, history)])
         blend = choose_blend(margins, proto, strength, labels, rule_weight(len(labels)))

@@ -110,7 +110,9 @@ def test_train_is_deterministic_and_stores_the_blend(imbalanced) -> None:
     one, two = _train(features, truth, rows), _train(features, truth, rows)
     assert one.rule_trust is not None and one.rule_trust == two.rule_trust
     assert one.prototype_weight == two.prototype_weight
-    assert np.array_equal(ranker.score(one, features).relevance, ranker.score(two, features).relevance)
+    assert np.array_equal(
+        ranker.score(one, features).relevance, ranker.score(two, features).relevance
+    )
     back = ranker.from_state(*ranker.to_state(one))
     assert back.rule_trust == one.rule_trust and back.prototype_weight == one.prototype_weight
     assert np.allclose(
