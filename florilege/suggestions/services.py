@@ -66,7 +66,9 @@ def suggest_to_topic(
         )
     ) | set(
         # Pages already scooped, through the topic's reverse relation (curation is above us).
-        topic.scoops.filter(canonical_url__in=canonicals).values_list("canonical_url", flat=True)
+        topic.scoops.filter(canonical_url__in=canonicals).values_list(
+            "canonical_url", flat=True
+        )
     )
     kept = []
     for entry in entries:
