@@ -17,8 +17,13 @@ match raises the score, fading as decisions accumulate); must/exclude/language r
 an entry out whatever the model says, and a smoothed per-source prior adds how often this topic
 keeps that source.
 
-Score = model margin + rule prior + source prior, plus freshness in the time-invariant form
-of ``scoring.ranking_value`` so that stored scores keep their order as time passes.
+How far to trust the rules and a prototype (the centroid of the kept entries' embeddings)
+against the regression is chosen per topic from its own decisions, out of fold
+(:func:`choose_blend`); undecided entries of the topic's stream are weak pseudo-discards.
+
+Score = model margin + prototype + rule prior + source prior, plus freshness in the
+time-invariant form of ``scoring.ranking_value`` so that stored scores keep their order as
+time passes.
 """
 
 from __future__ import annotations

@@ -128,3 +128,29 @@ def test_one_kept_among_many_discards_still_finds_the_rest(imbalanced) -> None:
     rest = [i for i in range(len(truth)) if i not in rows]
     top = np.array(rest)[np.argsort(-scores[rest], kind="stable")[:3]]
     assert truth[top].all()
+
+
+def test_background_rows_are_weak_pseudo_discards(imbalanced) -> None:
+    features, truth = imbalanced
+    rows = [3, 0]  # one scoop, one discard: too few to say what is merely common
+    background = features.subset([1, 2, 4, 5, 6])  # undecided, all of other topics
+    without = _train(features, truth, rows, keywords=())
+    with_bg = _train_bg(features, truth, rows, background)
+    centre = background.vectors.mean(axis=0)
+    # The prototype turns away from what the topic usually sees...
+    assert centre @ with_bg.prototype < centre @ without.prototype
+    # ...and the remaining sport rows stay on top, deterministically.
+    scores = ranker.score(with_bg, features).relevance
+    again = ranker.score(_train_bg(features, truth, rows, background), features).relevance
+    assert np.array_equal(scores, again)
+    rest = [i for i in range(len(truth)) if i not in rows]
+    top = np.array(rest)[np.argsort(-scores[rest], kind="stable")[:3]]
+    assert truth[top].all()
+
+
+def _train_bg(features, truth, rows, background):
+    rules = parse_rules([])
+    item = ranker.profile_item("Sport", "", rules)
+    prof = featurize([item], embedding.embed([embedding.entry_text(item.title, item.text)]))
+    decisions = [ranker.Decision(kept=bool(truth[i])) for i in rows]
+    return ranker.train(rules, prof, features.subset(rows), decisions, background)
