@@ -216,15 +216,15 @@ def stream(scorer: Scorer, truth: np.ndarray) -> dict[int, tuple[float, float, f
     return out
 
 
-BACKGROUND = ranker.BACKGROUND_ROWS
+# Undecided items passed as pseudo-discards (0: none, as the application does).
+BACKGROUND = 0
 
 
 def ours(features: Features, profile: Features, rules: Rules) -> Scorer:
     matches = ranker.match_all(rules, features)
 
     def scorer(decided: list[int], decisions: list[ranker.Decision]) -> np.ndarray:
-        # The undecided items the topic has seen, as the application passes its pending
-        # suggestions: here the first ones of the (shuffled) arrival order.
+        # With --background N: the first N undecided items of the (shuffled) arrival order.
         taken = set(decided)
         rows = [i for i in range(len(features)) if i not in taken][:BACKGROUND]
         background = features.subset(rows) if rows else None
@@ -417,9 +417,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--background",
         type=int,
-        default=ranker.BACKGROUND_ROWS,
-        help="undecided items passed to the ranker as weak pseudo-discards (0: none;"
-        " default: what the application passes)",
+        default=0,
+        help="undecided items passed to the ranker as weak pseudo-discards (an experiment;"
+        " the application passes none, the default)",
     )
     return parser.parse_args(argv)
 

@@ -207,20 +207,7 @@ def build_model(topic: Topic, reset_at: datetime | None, now: datetime) -> ranke
     item = ranker.profile_item(topic.title, topic.description, rules)
     profile_vector = embedding.embed([embedding.entry_text(item.title, item.text)])
     profile = featurize([item], profile_vector)
-    return ranker.train(rules, profile, features, decisions, background_features(topic))
-
-
-def background_features(topic: Topic) -> Features | None:
-    """The topic's newest pending suggestions, the undecided part of what it sees, as the
-    ranker's weak pseudo-discards (stored vectors only: training never waits for the
-    encoder on them)."""
-    entries = [
-        s.entry
-        for s in Suggestion.objects.filter(topic=topic, status=Suggestion.Status.PENDING)
-        .select_related("entry")
-        .order_by("-created_at", "-id")[: ranker.BACKGROUND_ROWS]
-    ]
-    return features_of(entries) if entries else None
+    return ranker.train(rules, profile, features, decisions)
 
 
 @dataclass

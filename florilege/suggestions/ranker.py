@@ -19,7 +19,7 @@ keeps that source.
 
 How far to trust the rules and a prototype (the centroid of the kept entries' embeddings)
 against the regression is chosen per topic from its own decisions, out of fold
-(:func:`choose_blend`); undecided entries of the topic's stream are weak pseudo-discards.
+(:func:`choose_blend`).
 
 Score = model margin + prototype + rule prior + source prior, plus freshness in the
 time-invariant form of ``scoring.ranking_value`` so that stored scores keep their order as
@@ -88,9 +88,10 @@ RULE_WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 PROTOTYPE_WEIGHTS = (0.0, 2.0, 4.0, 8.0)
 PROTOTYPE_WEIGHT = 2.0
 FOLDS = 5
-# Undecided entries of the topic's stream read as weak pseudo-discards, each worth this
-# much of a real discard: a topic whose scoops are 2-5% of what it sees learns from its
-# first scoops what sets them apart from the rest, not only from the few discards so far.
+# Undecided entries of the topic's stream as weak pseudo-discards (``train(background=)``),
+# each worth this much of a real discard, at most BACKGROUND_ROWS of them. Measured on
+# bench/relevance (``--background 100``) and not used by the application: better worst
+# case against the keywords, worse p@10 after 20 decisions on French (docs/ranking.md).
 BACKGROUND_ROWS = 100
 BACKGROUND_WEIGHT = 0.1
 

@@ -246,18 +246,3 @@ def test_topic_form_previews_rules_without_saving(topic, client_in, queue) -> No
     assert client_in.post(url, saved).status_code == 302
     topic.refresh_from_db()
     assert topic.keywords == ["+mastodon", "-quote"]
-
-
-def test_training_reads_pending_suggestions_as_background(topic, curator, client_in, queue):
-    from florilege.suggestions import ranker
-    from florilege.suggestions.learning import background_features
-
-    teach_gardening(topic, curator, client_in)
-    background = background_features(topic)
-    pending = set(pending_titles(topic))
-    assert background is not None and len(background) == len(pending) == 10
-    # Only undecided entries, never a decided one.
-    assert {item.title for item in background.items} == pending
-    ranking_cycle(NOW)
-    model = ranker.from_state(topic.ranker.state, topic.ranker.meta)
-    assert model.rule_trust is not None and model.decisions == 6
