@@ -108,7 +108,7 @@ class Model:
     # source id -> [kept, discarded]
     sources: dict[int, list[int]] = field(default_factory=dict)
     exemplars: np.ndarray = field(default_factory=lambda: np.zeros((0, DIMENSIONS), np.float32))
-    # One {"title": ..., "url": ...} per exemplar row.
+    # One {"title": ..., "url": ..., "story": ...} per exemplar row.
     exemplar_refs: list[dict] = field(default_factory=list)
     # Unit centroid of the kept entries' embeddings (and the topic's description) minus that
     # of the discarded ones: closeness in meaning to what the topic keeps.
@@ -191,8 +191,9 @@ def choose_blend(
     rows; the best wins. In-sample margins would always look perfect, hence out-of-fold.
     Ties go to the pair nearest the default (the faded rule weight, the default prototype
     weight), so a topic whose decisions cannot tell keeps the default; when the keywords
-    separate what the curator kept better than the model does, the largest rule weight wins
-    and the ranking becomes the keywords' with the model breaking their ties. Deterministic.
+    separate what the curator kept better than the model does, a rule weight large enough
+    to follow them wins (at the largest, the ranking is the keywords' with the model
+    breaking their ties). Deterministic.
     """
     labels = np.asarray(labels, dtype=bool)
     if labels.all() or not labels.any():
