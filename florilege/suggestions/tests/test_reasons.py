@@ -104,3 +104,14 @@ def test_stopword_lists() -> None:
     assert is_stopword("war", "de") and not is_stopword("war", "en")
     assert is_stopword("car", "fr") and not is_stopword("car", "en")
     assert np.all([w == w.lower() for w in STOPWORDS])
+
+
+def test_from_a_source_you_scoop_often() -> None:
+    model = ranker.Model(kept=6, discarded=6, sources={1: [6, 0], 2: [0, 6]})
+    items = [Item(title="Cup final", source=1), Item(title="Cup final", source=2)]
+    features = featurize(items)
+    scored = ranker.score(model, features)
+    often = ranker.reasons(model, features, scored, 0)
+    rarely = ranker.reasons(model, features, scored, 1)
+    assert often.get("source_often") is True and "source_often" not in rarely
+    assert often["parts"]["source"] >= ranker.SOURCE_OFTEN
