@@ -17,13 +17,21 @@ and average over the data set's topics. Beside it, from the same run:
 
 Ours is the code the application runs (``florilege.suggestions.ranker``), not a copy.
 Embeddings are cached in ``var/bench-cache`` (keyed by the texts) so a second run is fast.
+After the data-set table, one row per topic compares the learned ranking with the keyword
+ranking at every checkpoint after the start (5, 10, 20, 50 decisions), and a second table
+gives p@10 per topic size band (the topic's share of the stream: < 3%, 3-10%, > 10%).
+
 The last line is ``summary min_p10_at_20=<lowest data-set p@10 after 20 decisions>
 fr_gap=<MasakhaNEWS English minus French p@10 after 20 decisions, in points, on the
-classes both languages share>``.
+classes both languages share> worst_vs_keywords=<lowest learned-minus-keywords p@10 over
+every topic and compared checkpoint> min_set_vs_keywords_at_50=<lowest data-set learned
+minus keywords p@10 after 50 decisions>``. ``--only NAME`` runs one data set (quick
+iterations; fr_gap then needs both MasakhaNEWS sets).
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
 import hashlib
 import os
@@ -208,11 +216,19 @@ def stream(scorer: Scorer, truth: np.ndarray) -> dict[int, tuple[float, float, f
     return out
 
 
+# Undecided items passed as pseudo-discards (0: none, as the application does).
+BACKGROUND = 0
+
+
 def ours(features: Features, profile: Features, rules: Rules) -> Scorer:
     matches = ranker.match_all(rules, features)
 
     def scorer(decided: list[int], decisions: list[ranker.Decision]) -> np.ndarray:
-        model = ranker.train(rules, profile, features.subset(decided), decisions)
+        # With --background N: the first N undecided items of the (shuffled) arrival order.
+        taken = set(decided)
+        rows = [i for i in range(len(features)) if i not in taken][:BACKGROUND]
+        background = features.subset(rows) if rows else None
+        model = ranker.train(rules, profile, features.subset(decided), decisions, background)
         return ranker.score(model, features, matches).relevance
 
     return scorer
@@ -236,24 +252,43 @@ def supervised(features: Features, labels: list[str], classes: list[str]) -> dic
     return {c: metrics(scores[:, k], y == k) for k, c in enumerate(classes)}
 
 
-def run_data_set(data: DataSet) -> tuple[list[str], dict]:
+def rare_rows(labels: np.ndarray, name: str, share: float) -> np.ndarray:
+    """The stream of a rare topic: every item of the other classes and, of this class, the
+    first ones in arrival order, as many as make ``share`` of the stream."""
+    others = np.flatnonzero(labels != name)
+    keep = int(np.ceil(share * len(others) / (1 - share)))
+    return np.sort(np.concatenate([others, np.flatnonzero(labels == name)[:keep]]))
+
+
+def run_data_set(data: DataSet, rare: float | None = None) -> tuple[list[str], dict]:
+    """Every class of ``data`` as a topic over the whole stream or, with ``rare``, each
+    class thinned to that share of its own stream (the other classes whole)."""
     started = time.process_time()
     vectors = vectors_for(data)
-    features = featurize(data.items, vectors)
+    all_features = featurize(data.items, vectors)
     classes = sorted(set(data.labels))
-    labels = np.array(data.labels)
-    per_topic = {}
+    all_labels = np.array(data.labels)
+    per_topic, shares = {}, {}
     for name in classes:
+        rows = rare_rows(all_labels, name, rare) if rare else np.arange(len(all_labels))
+        features, labels = all_features.subset(rows), all_labels[rows]
         title, rules = topic_rules(data, name)
         item = ranker.profile_item(title, "", rules)
         profile_vector = embedding.embed([embedding.entry_text(item.title, item.text)])
         profile = featurize([item], profile_vector)
         truth = labels == name
+        shares[name] = float(truth.mean())
         per_topic[name] = {
             "ours": stream(ours(features, profile, rules), truth),
             "keywords": stream(keywords(features, rules), truth),
         }
-    upper = supervised(features, data.labels, classes)
+    if rare:
+        # No upper bound here: the supervised model needs one stream for every class.
+        nan = (float("nan"),) * 3
+        upper = {c: nan for c in classes}
+        data = DataSet(f"{data.name}-rare", data.language, data.items, data.labels)
+    else:
+        upper = supervised(all_features, data.labels, classes)
     rows = []
     table: dict = {}
     for k in CHECKPOINTS:
@@ -269,6 +304,7 @@ def run_data_set(data: DataSet) -> tuple[list[str], dict]:
             + " |"
         )
     table["per_topic"] = per_topic
+    table["shares"] = shares
     table["seconds"] = time.process_time() - started
     return rows, table
 
@@ -277,7 +313,121 @@ def shared_p10(table: dict, classes: set[str], k: int) -> float:
     return float(np.mean([table["per_topic"][c]["ours"][k][0] for c in sorted(classes)]))
 
 
-def main() -> None:
+# Topic size bands, by the share of the stream that belongs to the topic.
+BANDS = (("<3%", 0.0, 0.03), ("3-10%", 0.03, 0.10), (">10%", 0.10, 1.01))
+# The checkpoints where learned and keyword rankings are compared (both start from the
+# same rules at 0 decisions, where the comparison is the cold start's, not the learning's).
+COMPARED = tuple(k for k in CHECKPOINTS if k > 0)
+
+
+def band_of(share: float) -> str:
+    return next(name for name, low, high in BANDS if low <= share < high)
+
+
+def topic_rows(tables: dict) -> list[dict]:
+    """One row per (data set, topic): its share of the stream and, at each compared
+    checkpoint, learned and keyword p@10."""
+    rows = []
+    for name, table in tables.items():
+        for topic, runs in table["per_topic"].items():
+            share = table["shares"][topic]
+            rows.append(
+                {
+                    "data": name,
+                    "topic": topic,
+                    "share": share,
+                    "band": band_of(share),
+                    "ours": {k: runs["ours"][k][0] for k in CHECKPOINTS},
+                    "keywords": {k: runs["keywords"][k][0] for k in CHECKPOINTS},
+                }
+            )
+    return rows
+
+
+def worst_vs_keywords(rows: list[dict]) -> tuple[float, str]:
+    """The lowest learned-minus-keywords p@10 over every topic and compared checkpoint."""
+    worst = min(
+        (r["ours"][k] - r["keywords"][k], f"{r['data']}/{r['topic']}@{k}")
+        for r in rows
+        for k in COMPARED
+    )
+    return round(worst[0], 3), worst[1]
+
+
+def print_topics(rows: list[dict]) -> None:
+    ks = " | ".join(f"@{k} ours / kw" for k in COMPARED)
+    print()
+    print(f"| data set | topic | share | band | {ks} | worst diff |")
+    print("|" + "---|" * (5 + len(COMPARED)))
+    for r in rows:
+        cells = " | ".join(f"{r['ours'][k]:.2f} / {r['keywords'][k]:.2f}" for k in COMPARED)
+        worst = min(r["ours"][k] - r["keywords"][k] for k in COMPARED)
+        print(
+            f"| {r['data']} | {r['topic']} | {100 * r['share']:.1f}% | {r['band']} | {cells}"
+            f" | {worst:+.2f} |"
+        )
+
+
+def print_bands(rows: list[dict]) -> None:
+    print()
+    print(
+        "| band | topics | "
+        + " | ".join(f"ours p@10 @{k}" for k in CHECKPOINTS)
+        + " | "
+        + " | ".join(f"keywords p@10 @{k}" for k in CHECKPOINTS)
+        + " |"
+    )
+    print("|" + "---|" * (2 + 2 * len(CHECKPOINTS)))
+    for band, _, _ in BANDS:
+        members = [r for r in rows if r["band"] == band]
+        if not members:
+            continue
+        ours_cells = " | ".join(
+            f"{np.mean([r['ours'][k] for r in members]):.3f}" for k in CHECKPOINTS
+        )
+        kw_cells = " | ".join(
+            f"{np.mean([r['keywords'][k] for r in members]):.3f}" for k in CHECKPOINTS
+        )
+        print(f"| {band} | {len(members)} | {ours_cells} | {kw_cells} |")
+
+
+# A rare topic's share of its stream in the "-rare" data set: the 2-5% topics where the
+# learned ranking struggled (a class thinned to 2.5%, the rest of the corpus whole).
+RARE_SHARE = 0.025
+LOADERS: dict[str, tuple[Callable[[], DataSet], float | None]] = {
+    "bbc": (load_bbc, None),
+    "agnews": (load_agnews, None),
+    "masakhane-eng": (lambda: load_masakhane("eng"), None),
+    "masakhane-fra": (lambda: load_masakhane("fra"), None),
+    "agnews-rare": (load_agnews, RARE_SHARE),
+}
+# The data sets of the historical summary keys (min_p10_at_20 and the set-level check).
+MAIN = ("bbc", "agnews", "masakhane-eng", "masakhane-fra")
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.relevance", description=__doc__)
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=sorted(LOADERS),
+        help="run only this data set (repeatable; a quick check while iterating: the"
+        " summary needs every data set, so it then prints what it can)",
+    )
+    parser.add_argument(
+        "--background",
+        type=int,
+        default=0,
+        help="undecided items passed to the ranker as weak pseudo-discards (an experiment;"
+        " the application passes none, the default)",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    global BACKGROUND
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    BACKGROUND = args.background
     if not NEWS.is_dir():
         sys.exit(f"bench-relevance needs the news corpora in {NEWS} (FLORILEGE_NEWS_DIR)")
     header = (
@@ -288,30 +438,39 @@ def main() -> None:
     print(header)
     print("|" + "---|" * 12)
     tables = {}
-    for loader in (
-        load_bbc,
-        load_agnews,
-        lambda: load_masakhane("eng"),
-        lambda: load_masakhane("fra"),
-    ):
-        data = loader()
-        rows, table = run_data_set(data)
-        tables[data.name] = table
+    for name in args.only or list(LOADERS):
+        loader, rare = LOADERS[name]
+        rows, table = run_data_set(loader(), rare)
+        tables[name] = table
         for row in rows:
             print(row, flush=True)
     for name, table in tables.items():
         worst = min(
             ((c, t["ours"][20][0]) for c, t in table["per_topic"].items()), key=lambda x: x[1]
         )
+        at50 = table["ours"][50][0] - table["keywords"][50][0]
         print(
             f"# {name}: {table['seconds']:.0f} CPU-s; weakest topic after 20 decisions:"
-            f" {worst[0]} p@10={worst[1]:.2f}"
+            f" {worst[0]} p@10={worst[1]:.2f}; p@10 at 50 minus keywords {at50:+.3f}"
         )
-    min_p10 = min(t["ours"][20][0] for t in tables.values())
-    eng, fra = tables["masakhane-eng"], tables["masakhane-fra"]
-    shared = set(eng["per_topic"]) & set(fra["per_topic"])
-    gap = 100 * (shared_p10(eng, shared, 20) - shared_p10(fra, shared, 20))
-    print(f"summary min_p10_at_20={min_p10:.3f} fr_gap={gap:.1f}")
+    per_topic = topic_rows(tables)
+    print_topics(per_topic)
+    print_bands(per_topic)
+    main_sets = [t for name, t in tables.items() if name in MAIN] or list(tables.values())
+    min_p10 = min(t["ours"][20][0] for t in main_sets)
+    worst, where = worst_vs_keywords(per_topic)
+    at50 = min(t["ours"][50][0] - t["keywords"][50][0] for t in tables.values())
+    print(f"# worst_vs_keywords is {where}")
+    line = f"summary min_p10_at_20={min_p10:.3f}"
+    if "masakhane-eng" in tables and "masakhane-fra" in tables:
+        eng, fra = tables["masakhane-eng"], tables["masakhane-fra"]
+        shared = set(eng["per_topic"]) & set(fra["per_topic"])
+        gap = 100 * (shared_p10(eng, shared, 20) - shared_p10(fra, shared, 20))
+        line += f" fr_gap={gap:.1f}"
+    line += f" worst_vs_keywords={worst:.3f} min_set_vs_keywords_at_50={at50:.3f}"
+    if "agnews-rare" in tables:
+        line += f" rare_p10_at_20={tables['agnews-rare']['ours'][20][0]:.3f}"
+    print(line)
 
 
 if __name__ == "__main__":

@@ -204,6 +204,7 @@ def build_model(topic: Topic, reset_at: datetime | None, now: datetime) -> ranke
             url=permalinks.get(s.entry_id)
             or by_story.get(story_of.get(s.entry_id, -1))
             or s.entry.url,
+            story=story_of.get(s.entry_id),
         )
         for s in history
     ]

@@ -115,8 +115,9 @@ def test_first_hour_on_a_fresh_install(client: Client, settings) -> None:
     # Log in with what the loader printed, through the login page.
     login = client.get(reverse("login")).content.decode()
     assert login
+    password = _demo_password(out.getvalue())
     response = client.post(
-        reverse("login"), {"username": user.get_username(), "password": _demo_password(out.getvalue())}
+        reverse("login"), {"username": user.get_username(), "password": password}
     )
     assert response.status_code == 302, response.content[:500]
 
@@ -173,7 +174,9 @@ def test_first_hour_on_a_fresh_install(client: Client, settings) -> None:
     run_cycle(stages=["tasks"])  # the worker writes the email
 
     # The site admin reads it in the outbox.
-    message = OutgoingMail.objects.get(recipient__contains="reader@example.org", kind="follow_confirmation")
+    message = OutgoingMail.objects.get(
+        recipient__contains="reader@example.org", kind="follow_confirmation"
+    )
     assert message.state == OutgoingMail.State.UNCONFIGURED
     admin = Client()
     admin.force_login(

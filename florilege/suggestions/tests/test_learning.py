@@ -216,9 +216,9 @@ def test_queue_shows_reasons_and_status_with_few_queries(
     with django_assert_max_num_queries(11):
         response = client_in.get(url)
     html = response.content.decode()
-    assert "Close to your scoops:" in html
+    assert "Like your scoop" in html
     assert "Order learned from 6 decisions" in html
-    assert "Score: learned" in html
+    assert "<details><summary>Details</summary>" in html and "Score parts: learned" in html
     assert reverse("curation:ranking_reset", args=[topic.slug]) in html
 
 

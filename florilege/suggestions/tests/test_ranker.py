@@ -150,7 +150,7 @@ def test_source_prior_and_reasons(pool) -> None:
     scored = ranker.score(model, features)
     why = ranker.reasons(model, features, scored, sport_row)
     assert why["similar"] and all(s["url"].startswith("/s/") for s in why["similar"])
-    assert set(why["parts"]) == {"model", "rules", "source"}
+    assert set(why["parts"]) == {"model", "prototype", "rules", "source"}
 
 
 def test_freshness_keeps_stored_order_over_time() -> None:
