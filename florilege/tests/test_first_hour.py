@@ -105,8 +105,7 @@ def _demo_password(output: str) -> str:
     return must_search(r"password: (\S+)", output).group(1)
 
 
-def test_first_hour_on_a_fresh_install(client: Client, settings) -> None:
-    settings.EMAIL_HOST = ""  # a fresh install: no mail server
+def test_first_hour_on_a_fresh_install(client: Client, no_mail_server) -> None:
     out = StringIO()
     call_command("load_demo", stdout=out)
     topic = Topic.objects.get()
@@ -143,23 +142,21 @@ def test_first_hour_on_a_fresh_install(client: Client, settings) -> None:
     form = form_with_button(form_page, "preview")
     data = {**form["fields"], "insight": "Worth **reading** for the numbers.", "preview": "1"}
     pictures = [v for v in form["radios"].get("image_url", []) if v]
-    if pictures:
-        data["image_url"] = pictures[-1]
+    assert pictures, "the form offers the pictures of the page"
+    data["image_url"] = pictures[-1]
     previewed = client.post(scoop_link, data).content.decode()
     assert "<strong>reading</strong>" in previewed, "the server renders the preview"
     form = form_with_button(previewed, "mode", "now")
     assert form["fields"]["insight"].strip() == "Worth **reading** for the numbers."
     data = {**form["fields"], "mode": "now"}
-    if pictures:
-        assert form["fields"].get("image_url") == pictures[-1], "the choice survives the preview"
+    assert form["fields"].get("image_url") == pictures[-1], "the choice survives the preview"
     response = client.post(scoop_link, data)
     assert response.status_code == 302
     assert urlsplit(response["Location"]).path == queue_url, "back to the queue"
     scoop = Scoop.objects.get(entry=first.entry, topic=topic)
     assert scoop.status == ScoopStatus.PUBLISHED
     assert scoop.insight == "Worth **reading** for the numbers."
-    if pictures:
-        assert scoop.image_url == pictures[-1]
+    assert scoop.image_url == pictures[-1]
 
     # A reader follows the topic by email; the site has no mail server.
     reader = Client()
