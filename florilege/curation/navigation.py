@@ -84,7 +84,14 @@ GROUPS: tuple[NavGroup, ...] = (
     NavGroup(
         "settings",
         _("Settings"),
-        (NavPage("curation:topic_edit", _("Topic settings"), "manage_topic"),),
+        (
+            NavPage(
+                "curation:topic_edit",
+                _("Topic settings"),
+                "manage_topic",
+                also=("curation:topic_delete",),
+            ),
+        ),
     ),
 )
 

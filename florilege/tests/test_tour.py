@@ -136,6 +136,7 @@ def _world() -> World:
         "pk": str(published.pk),
         "scoop_id": str(published.pk),
         "suggestion_id": str(suggestion.pk),
+        "entry_id": str(suggestion.entry_id),
         "source_id": str(topic.sources.values_list("pk", flat=True)[0]),
         "rule_id": str(rule.pk),
         "comment_id": str(Comment.objects.get().pk),

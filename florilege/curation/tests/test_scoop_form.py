@@ -145,7 +145,8 @@ def test_editor_buttons_and_date_only_when_scheduling(team, topic) -> None:
     page = signed_in(team["editor"]).get(scoop_url(topic, suggestion)).content.decode()
     for value in ("now", "draft", "at", "queue"):
         assert f'name="mode" value="{value}"' in page
-    schedule = page[page.index('<details class="schedule"') : page.index("</details>")]
+    start = page.index('<details class="schedule"')
+    schedule = page[start : page.index("</details>", start)]
     assert 'type="datetime-local"' in schedule and 'value="at"' in schedule
     assert page.count('type="datetime-local"') == 1
     assert 'type="radio" name="mode"' not in page

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -138,7 +139,8 @@ def test_dashboard_counts_one_per_story_as_the_queue_does(client_in, topic, stor
     queue = client_in.get(reverse("curation:queue", args=[topic.slug])).content.decode()
     assert "2 to review" in queue
     page = client_in.get(reverse("curation:dashboard")).content.decode()
-    assert "<td>2</td>" in page and "<td>4</td>" not in page
+    to_review = re.findall(r'<td data-label="To review">(\d+)</td>', page)
+    assert to_review == ["2"]
 
 
 def test_source_filter_lists_a_story_its_source_carries_once(client_in, topic, story) -> None:
