@@ -299,3 +299,29 @@ def absolutize(base: str, href: str) -> str:
             _UNSAFE_RE.sub(lambda m: _pct(m.group(0)), parts.fragment),
         )
     )
+
+
+# A run of characters that may be a URL inside prose: stops at whitespace and at the
+# brackets and quotes that usually surround a link in a message.
+_URL_IN_TEXT = re.compile(r"https?://[^\s<>\"'()\[\]{}]+", re.IGNORECASE)
+# Punctuation that ends a sentence rather than the address ("Read https://a.example/x.").
+_TRAILING = ".,;:!?»…"
+
+
+def first_http_url(*texts: str) -> str:
+    """The first absolute http(s) URL found in ``texts``, in order, or "".
+
+    A phone's share sheet does not always fill the ``url`` field: Android apps often put
+    "Title https://…" in ``text``. Each text is taken whole when it is a URL, else the
+    first URL-looking run inside it that passes :func:`is_http_url`."""
+    for text in texts:
+        if not isinstance(text, str):
+            continue
+        text = text.strip()[:MAX_URL_LENGTH * 2]
+        if is_http_url(text):
+            return text
+        for match in _URL_IN_TEXT.finditer(text):
+            candidate = match.group(0).rstrip(_TRAILING)
+            if is_http_url(candidate):
+                return candidate
+    return ""

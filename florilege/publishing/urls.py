@@ -2,7 +2,14 @@ from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language
 
-from florilege.publishing import views, views_engage, views_feeds, views_moderation, views_pages
+from florilege.publishing import (
+    views,
+    views_app,
+    views_engage,
+    views_feeds,
+    views_moderation,
+    views_pages,
+)
 
 app_name = "publishing"
 urlpatterns = [
@@ -41,6 +48,11 @@ urlpatterns = [
     path("share/mastodon/", views_pages.share_mastodon, name="share_mastodon"),
     path("sitemap.xml", views_pages.sitemap, name="sitemap"),
     path("robots.txt", views_pages.robots, name="robots"),
+    # The installable app: manifests, the service worker (at the root, for its scope), offline.
+    path("manifest.webmanifest", views_app.manifest, name="manifest"),
+    path("t/<slug:slug>/manifest.webmanifest", views_app.topic_manifest, name="topic_manifest"),
+    path("sw.js", views_app.service_worker, name="service_worker"),
+    path("offline/", views_app.offline, name="offline"),
     # The language switcher posts here from cached pages, which carry no CSRF token:
     # changing the display language is harmless, so the check is waived for this view only.
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),

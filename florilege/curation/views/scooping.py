@@ -25,7 +25,7 @@ from florilege.lib.http import FetchError
 from florilege.lib.images import page_images
 from florilege.lib.markdown import render_markdown
 from florilege.lib.params import local_path
-from florilege.lib.urls import domain_of, is_http_url
+from florilege.lib.urls import domain_of, first_http_url, is_http_url
 from florilege.sources.extract import decode_html, extract_page
 from florilege.suggestions.models import Suggestion
 from florilege.suggestions.stories import story_entries
@@ -262,12 +262,14 @@ def scoop_now(request: HttpRequest, slug: str, suggestion_id: int) -> HttpRespon
 
 @login_required
 def share(request: HttpRequest) -> HttpResponse:
-    """``/scoop?url=...`` (the bookmarklet's target): pick a topic, then the usual scoop form
-    with the page's title, image and excerpt read through the guarded client."""
-    url = request.GET.get("url", "").strip()
+    """``/scoop?url=...`` (the bookmarklet's and the installed app's share target): pick a
+    topic, then the usual scoop form with the page's title, image and excerpt read through
+    the guarded client. A phone may send the address in ``text`` (or even ``title``)
+    rather than ``url``: the first http(s) address of the three is the one scooped."""
+    url = first_http_url(*(request.GET.get(name, "") for name in ("url", "text", "title")))
     topics = rescoop.curated_topics(request.user, Action.SCOOP_PROPOSE)
     error = ""
-    if not is_http_url(url):
+    if not url:
         error = gettext("This link has no page address to scoop (http:// or https://).")
     elif not topics:
         error = gettext("Create a topic first: scoops go into one of your topics.")
@@ -282,5 +284,5 @@ def share(request: HttpRequest) -> HttpResponse:
             query["url"] = url
             return redirect(f"{target}?{query.urlencode()}")
     status = 400 if error else 200
-    context = {"url": url if is_http_url(url) else "", "topics": topics, "error": error}
+    context = {"url": url, "topics": topics, "error": error}
     return render(request, "curation/share.html", context, status=status)
