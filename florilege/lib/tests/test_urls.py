@@ -1,6 +1,6 @@
 import pytest
 
-from florilege.lib.urls import absolutize, canonical_url, domain_of, is_http_url
+from florilege.lib.urls import absolutize, canonical_url, domain_of, first_http_url, is_http_url
 
 
 @pytest.mark.parametrize(
@@ -149,3 +149,20 @@ def test_domain_of(url, expected):
 )
 def test_absolutize(base, href, expected):
     assert absolutize(base, href) == expected
+
+
+@pytest.mark.parametrize(
+    ("texts", "expected"),
+    [
+        (("https://a.example/x",), "https://a.example/x"),
+        (("", "Worth reading https://a.example/x?y=1 via the app"), "https://a.example/x?y=1"),
+        (("", "Read this: (https://a.example/page).", ""), "https://a.example/page"),
+        (("« Titre » https://a.example/é»",), "https://a.example/é"),
+        (("javascript:alert(1)", "no link here", "ftp://a.example/"), ""),
+        (("", "http://user@evil.example/ then https://good.example/"), "https://good.example/"),
+        (("HTTPS://A.EXAMPLE/Up",), "HTTPS://A.EXAMPLE/Up"),
+        (("https://first.example/", "https://second.example/"), "https://first.example/"),
+    ],
+)
+def test_first_http_url(texts: tuple[str, ...], expected: str) -> None:
+    assert first_http_url(*texts) == expected
