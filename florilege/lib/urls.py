@@ -317,7 +317,7 @@ def first_http_url(*texts: str) -> str:
     for text in texts:
         if not isinstance(text, str):
             continue
-        text = text.strip()[:MAX_URL_LENGTH * 2]
+        text = text.strip()[: MAX_URL_LENGTH * 2]
         if is_http_url(text):
             return text
         for match in _URL_IN_TEXT.finditer(text):

@@ -86,11 +86,17 @@ def test_short_name_cuts_at_a_word() -> None:
 
 def test_maskable_icon_fills_the_square_and_the_other_does_not() -> None:
     maskable, plain = draw_icon(192, maskable=True), draw_icon(192)
-    assert maskable.getpixel((0, 0))[3] == 255 and plain.getpixel((0, 0))[3] == 0
+    assert _pixel(maskable, 0, 0)[3] == 255 and _pixel(plain, 0, 0)[3] == 0
     # The flower's white centre, and the accent around it inside the safe zone.
-    assert maskable.getpixel((96, 96))[:3] == (255, 255, 255)
-    assert maskable.getpixel((40, 40)) == ACCENT
-    assert web_app.THEME == "#{:02x}{:02x}{:02x}".format(*ACCENT[:3])
+    assert _pixel(maskable, 96, 96) == (255, 255, 255, 255)
+    assert _pixel(maskable, 40, 40) == ACCENT
+    assert "#{:02x}{:02x}{:02x}".format(*ACCENT[:3]) == web_app.THEME
+
+
+def _pixel(image: Image.Image, x: int, y: int) -> tuple[int, ...]:
+    value = image.getpixel((x, y))
+    assert isinstance(value, tuple)
+    return value
 
 
 def test_committed_icons_match_the_drawing() -> None:
