@@ -61,8 +61,10 @@ def test_topic_page_lists_scoops_newest_first(
     assert "Story 29 &lt;b&gt;&amp;&lt;/b&gt;" in body  # titles are escaped
     assert 'loading="lazy"' in body and 'width="320"' in body
     assert 'rel="next" href="?page=2"' in body
-    # Works, and is meant to work, without JavaScript: the only script element is data.
-    assert body.count("<script") == body.count('<script type="application/ld+json">') == 1
+    # Works, and is meant to work, without JavaScript: the only script elements are data
+    # and the offline worker's registration, which the page does not need.
+    assert body.count("<script") == 2 and body.count('<script type="application/ld+json">') == 1
+    assert body.count('<script src="/static/florilege/app.js" data-worker="/sw.js" defer>') == 1
     page2 = client.get(reverse("publishing:topic", args=[topic.slug]), {"page": 2}).content.decode()
     assert "Story 17" in page2
 
