@@ -91,3 +91,30 @@ def test_useful_buttons_name_includes_its_word_and_count(client, topic, scoops) 
     assert visible == "Useful 1"
     assert accessible_name(button) == visible  # what is seen is what is heard
     assert button.get("title")  # the action, as a description
+
+
+@pytest.mark.parametrize(
+    ("template", "title"),
+    [
+        ("403.html", "Non autorisé"),
+        ("404.html", "Page introuvable"),
+        ("429.html", "Trop de demandes"),
+        ("500.html", "Erreur du serveur"),
+    ],
+)
+def test_error_pages_are_styled_and_in_the_visitors_language(rf, template, title) -> None:
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    request = rf.get("/", HTTP_ACCEPT_LANGUAGE="fr")
+    with translation.override("fr"):
+        page = lxml.html.fromstring(render_to_string(template, {"request": request}))
+    assert page.get("lang") == "fr"
+    assert title in page.findtext(".//h1")
+    styled = page.xpath("//link[@rel='stylesheet']") or page.xpath("//style")
+    assert styled and page.find(".//main") is not None
+
+
+def test_a_french_reader_gets_the_french_404(client) -> None:
+    response = client.get("/t/nowhere-at-all/", HTTP_ACCEPT_LANGUAGE="fr")
+    assert response.status_code == 404 and "Page introuvable" in response.content.decode()
