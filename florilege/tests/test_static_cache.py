@@ -47,6 +47,7 @@ def test_pages_link_hashed_names_served_immutable(collected, topic) -> None:
     assert response.status_code == 200
     cache_control = response["Cache-Control"]
     assert "immutable" in cache_control
-    assert int(re.search(r"max-age=(\d+)", cache_control)[1]) >= 365 * 24 * 3600
+    max_age = re.search(r"max-age=(\d+)", cache_control)
+    assert max_age is not None and int(max_age[1]) >= 365 * 24 * 3600
     assert response["Content-Encoding"] == "gzip"  # precompressed at collect time
     response.close()

@@ -97,7 +97,7 @@ def test_a_page_that_used_a_csrf_token_is_neither_stored_nor_compressed(topic) -
         return cache.mark(HttpResponse(body), cache.topic_scope(topic))
 
     middleware = PageCacheMiddleware(view)
-    request = RequestFactory().get("/t/social-networks/with-a-form/", **GZIP)
+    request = RequestFactory().get("/t/social-networks/with-a-form/", HTTP_ACCEPT_ENCODING="gzip")
     request.META["CSRF_COOKIE"] = "x" * 32  # the visitor already has a CSRF cookie
     response = middleware(request)
     assert "Content-Encoding" not in response and "X-Page-Cache" not in response
