@@ -27,6 +27,7 @@ from florilege.curation.models import Scoop
 from florilege.jobs import outbox
 from florilege.lib.csp import frameable_anywhere
 from florilege.lib.params import bounded_int, local_path
+from florilege.publishing import cache
 from florilege.publishing.feeds import absolute
 from florilege.publishing.forms_engage import CommentForm, FollowForm
 from florilege.publishing.models import Comment
@@ -267,7 +268,8 @@ def embed_page(request: HttpRequest, slug: str) -> HttpResponse:
     with translation.override(language):
         response = render(request, "publishing/engage/embed.html", context)
     response["Cache-Control"] = "public, max-age=300"
-    return response
+    # The same for every anonymous reader: cached (and so compressed) like the topic page.
+    return cache.mark(response, cache.topic_scope(topic))
 
 
 def embed_language(topic_languages: list[str], current: str) -> str:
@@ -315,4 +317,4 @@ def embed_json(request: HttpRequest, slug: str) -> HttpResponse:
     )
     response["Access-Control-Allow-Origin"] = "*"
     response["Cache-Control"] = "public, max-age=300"
-    return response
+    return cache.mark(response, cache.topic_scope(topic))

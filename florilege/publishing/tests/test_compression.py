@@ -151,3 +151,13 @@ def test_gzip_is_deterministic_and_skips_what_it_cannot_shrink() -> None:
     assert gzipped(b"tiny") is None
     noise = random.Random(1).randbytes(1024)
     assert gzipped(noise) is None  # incompressible: not worth a header
+
+
+@pytest.mark.parametrize("path", ["/embed/social-networks/", "/api/embed/social-networks.json"])
+def test_embeds_are_cached_and_compressed_with_their_headers(client, scooped, path) -> None:
+    plain = client.get(path)
+    packed = client.get(path, **GZIP)
+    assert packed["X-Page-Cache"] == "hit" and packed["Content-Encoding"] == "gzip"
+    assert gzip.decompress(packed.content) == plain.content
+    for header in ("Content-Security-Policy", "Access-Control-Allow-Origin", "X-Frame-Options"):
+        assert packed.get(header) == plain.get(header), header
