@@ -13,7 +13,7 @@ import re
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.http import FileResponse, Http404, HttpRequest
 from django.views.decorators.http import require_safe
 
@@ -51,6 +51,26 @@ def size_of(url: str) -> tuple[int, int] | None:
         return None
     match = _NAME.fullmatch(url[len(prefix) :])
     return (int(match[1]), int(match[2])) if match else None
+
+
+def stored_name_of(url: str) -> str | None:
+    """The storage name of one of our own stored pictures, read from its address; None for
+    any other address."""
+    prefix = f"{settings.BASE_URL}{settings.MEDIA_URL}"
+    if not url.startswith(prefix) or _NAME.fullmatch(url[len(prefix) :]) is None:
+        return None
+    return url[len(prefix) :]
+
+
+def local_size_of(name: str) -> int | None:
+    """The size in bytes of a stored file when the storage is this machine's disk (a stat);
+    None on a remote store, where asking would be a request per picture per feed."""
+    if not isinstance(default_storage, FileSystemStorage):
+        return None
+    try:
+        return default_storage.size(name)
+    except OSError:
+        return None
 
 
 @require_safe

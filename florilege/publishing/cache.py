@@ -13,6 +13,13 @@ signed-in users (any request with a session cookie) are never served from nor st
 the cache. Responses carry ``Vary: Accept-Language, Cookie`` for shared caches downstream
 (and ``Vary: Accept`` where the page also has an ActivityPub form, added by federation).
 
+Pages and feeds stored here are compressed once, when stored (gzip, ``lib.compression``),
+and a reader whose client takes gzip gets the compressed copy (``Vary: Accept-Encoding``).
+Only what this cache stores is compressed: pages for anonymous readers, the same for all
+of them, without a secret in them, so BREACH (guessing a secret from compressed sizes)
+has nothing to find; a page that used a CSRF token is never stored, and signed-in users'
+pages never pass here. Nothing else is compressed.
+
 A request asking for an ActivityPub document (``lib.negotiation``) bypasses the cache both
 ways: the same address answers it with JSON (federation negotiates it, signed or not, for
 authorized fetch), so it must never get the cached HTML, nor its JSON be stored under the
@@ -40,6 +47,7 @@ from django.utils.http import parse_http_date_safe
 
 from florilege.analytics.counting import already_counted, count_view_of
 from florilege.curation.models import Scoop
+from florilege.lib.compression import accepts_gzip, gzipped
 from florilege.lib.negotiation import wants_activity_json
 from florilege.topics.models import Topic
 
@@ -183,19 +191,45 @@ def _local_put(key: str, entry: dict) -> tuple[dict, HttpResponse] | None:
     left = entry.get("expires", 0) - time.time()
     if left <= 0:
         return None
-    prototype = HttpResponse(entry["content"], status=entry["status"])
-    for name, value in entry["headers"]:
-        prototype[name] = value
-    prototype["X-Page-Cache"] = "hit"
-    entry = {**entry, "wsgi": (
-        f"{prototype.status_code} {prototype.reason_phrase}",
-        list(prototype.items()),
-        prototype.content,
-    )}  # fmt: skip
+    prototype = _prototype(entry)
+    entry = {**entry, "wsgi": _wsgi(prototype)}
+    packed = entry.get("gzip")
+    if packed is not None:
+        compressed = _prototype(entry)
+        compress(compressed, packed)
+        entry |= {"gzip_prototype": compressed, "wsgi_gzip": _wsgi(compressed)}
     if len(_local) >= LOCAL_ENTRIES:
         _local.clear()  # crude but bounded; the shared cache still has them
     _local[key] = (time.monotonic() + left, entry, prototype)
     return entry, prototype
+
+
+def _prototype(entry: dict) -> HttpResponse:
+    prototype = HttpResponse(entry["content"], status=entry["status"])
+    for name, value in entry["headers"]:
+        prototype[name] = value
+    prototype["X-Page-Cache"] = "hit"
+    return prototype
+
+
+def _wsgi(response: HttpResponse) -> tuple[str, list, bytes]:
+    return (
+        f"{response.status_code} {response.reason_phrase}",
+        list(response.items()),
+        response.content,
+    )
+
+
+def compress(response: HttpResponse, packed: bytes) -> None:
+    """Make ``response`` carry ``packed``, its body compressed with gzip."""
+    response.content = packed
+    response["Content-Encoding"] = "gzip"
+    response["Content-Length"] = str(len(packed))
+    etag = response.get("ETag", "")
+    # The compressed bytes are another representation: a weak validator says so, and
+    # still matches the strong one in If-None-Match (weak comparison).
+    if etag.startswith('"'):
+        response["ETag"] = "W/" + etag
 
 
 class PageCacheMiddleware:
@@ -227,12 +261,16 @@ class PageCacheMiddleware:
         if found is not None and current_version(found[0]["scope"]) == found[0]["version"]:
             return self._hit(request, *found)
         response = self.get_response(request)
-        self._store(request, response, store, key, seconds)
+        packed = self._store(request, response, store, key, seconds)
+        if packed is not None and accepts_gzip(request.headers.get("Accept-Encoding", "")):
+            compress(response, packed)
         return response
 
     def _hit(self, request: HttpRequest, entry: dict, prototype: HttpResponse) -> HttpResponse:
         if entry.get("count_view"):
             count_view_of(request, entry["count_view"])
+        if "gzip_prototype" in entry and accepts_gzip(request.headers.get("Accept-Encoding", "")):
+            prototype = entry["gzip_prototype"]
         # A shallow copy shares the (never modified) content and headers; the handler
         # appends its own closers to the list, which must not be shared.
         response = copy.copy(prototype)
@@ -247,7 +285,8 @@ class PageCacheMiddleware:
         # Given a response, Django returns it or a 304/412 in its place, never None.
         return response if checked is None else checked
 
-    def _store(self, request, response, store, key: str, seconds: float) -> None:
+    def _store(self, request, response, store, key: str, seconds: float) -> bytes | None:
+        """Store ``response`` if it may be shared; its gzipped body (if worth having)."""
         scope: Scope | None = getattr(response, "florilege_scope", None)
         user = getattr(request, "user", None)
         if (
@@ -256,9 +295,11 @@ class PageCacheMiddleware:
             or response.streaming
             or response.cookies
             or (user is not None and user.is_authenticated)
+            # The page holds a CSRF token: it is this visitor's, and a secret.
+            or request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
         ):
-            return
-        patch_vary_headers(response, ("Accept-Language", "Cookie"))
+            return None
+        patch_vary_headers(response, ("Accept-Language", "Cookie", "Accept-Encoding"))
         if not response.has_header("ETag"):
             response["ETag"] = f'"{hashlib.md5(response.content).hexdigest()}"'
         response["X-Page-Cache"] = "miss"
@@ -272,11 +313,13 @@ class PageCacheMiddleware:
             "status": response.status_code,
             "expires": time.time() + seconds,
             "content": response.content,
+            "gzip": gzipped(response.content),
             "headers": [(k, v) for k, v in response.items() if k.lower() != "x-page-cache"],
         }
         store.set(key, entry, timeout=seconds)
         _local_put(key, entry)
         _memo.setdefault(scope.key, (time.monotonic() + VERSION_MEMO_SECONDS, scope.version))
+        return entry["gzip"]
 
 
 class _Environ(HttpRequest):
@@ -342,4 +385,6 @@ class FastPath:
             environ, entry["count_view"], timezone.now()
         ):
             return None
+        if "wsgi_gzip" in entry and accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING", "")):
+            return entry["wsgi_gzip"]
         return entry["wsgi"]

@@ -4,11 +4,19 @@ The insight leads each item's content; links are absolute; item ids are ``tag:``
 keyed on the scoop's primary key, so an edited title never looks like a new item. When a
 WebSub hub is configured (FLORILEGE_WEBSUB_HUB) every feed advertises it (rel=hub) and
 its own address (rel=self), as WebSub requires.
+
+A scoop's picture travels in every format, so feed readers (Feedly, Inoreader,
+NetNewsWire) show a thumbnail: RSS carries ``media:content`` and ``media:thumbnail``
+(Media RSS) and an ``<enclosure>``; Atom a ``<link rel="enclosure">`` and
+``media:thumbnail``; JSON Feed its item ``image``. What is said about the picture is what
+is stored (address, pixel size, type read from the address, byte size of our own files on
+local disk): building a feed never fetches anything.
 """
 
 from __future__ import annotations
 
 import json
+import mimetypes
 from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -20,10 +28,15 @@ from django.utils import feedgenerator
 from django.utils.html import escape
 
 from florilege.curation.models import Scoop
+from florilege.lib import media
 from florilege.topics.models import Topic
 
 FEED_ITEMS = 30
 FEED_KINDS = ("atom", "rss", "json")
+# /feed.xml is where readers and people guess a site's feed: it answers the RSS one.
+FEED_ALIASES = {"xml": "rss"}
+MEDIA_RSS = "http://search.yahoo.com/mrss/"
+IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp", "image/gif", "image/avif")
 CONTENT_TYPES = {
     "atom": "application/atom+xml; charset=utf-8",
     "rss": "application/rss+xml; charset=utf-8",
@@ -80,6 +93,57 @@ def feed_paths_of(scoop: Scoop) -> list[str]:
     return [absolute(f"{path}.{kind}") for path in paths for kind in FEED_KINDS]
 
 
+@dataclass(frozen=True)
+class FeedImage:
+    """A scoop's picture as feeds describe it; ``None`` for what is not known."""
+
+    url: str
+    mime_type: str | None
+    length: int | None
+    width: int | None
+    height: int | None
+
+
+def image_type_of(url: str) -> str | None:
+    """The picture's type read from its address's extension, if it names a picture."""
+    guessed, _ = mimetypes.guess_type(urlsplit(url).path)
+    if guessed == "image/jpg":
+        guessed = "image/jpeg"
+    return guessed if guessed in IMAGE_TYPES else None
+
+
+def feed_image(scoop: Scoop) -> FeedImage | None:
+    if not scoop.image_url.startswith(("https://", "http://")):
+        return None
+    name = media.stored_name_of(scoop.image_url)
+    return FeedImage(
+        url=scoop.image_url,
+        mime_type=image_type_of(scoop.image_url),
+        length=media.local_size_of(name) if name else None,
+        width=scoop.image_width,
+        height=scoop.image_height,
+    )
+
+
+def _media_attributes(image: FeedImage) -> dict[str, str]:
+    attributes = {"url": image.url}
+    if image.width and image.height:
+        attributes |= {"width": str(image.width), "height": str(image.height)}
+    return attributes
+
+
+def _add_media(handler, image: FeedImage, *, content: bool) -> None:
+    """Media RSS elements (namespace prefix ``media``) for the picture."""
+    if content:
+        attributes = {**_media_attributes(image), "medium": "image"}
+        if image.mime_type:
+            attributes["type"] = image.mime_type
+        if image.length:
+            attributes["fileSize"] = str(image.length)
+        handler.addQuickElement("media:content", "", attributes)
+    handler.addQuickElement("media:thumbnail", "", _media_attributes(image))
+
+
 class _HubLinks(feedgenerator.SyndicationFeed):
     """rel=hub and rel=self links, for the XML writers (placed before one of them)."""
 
@@ -98,15 +162,39 @@ class _HubLinks(feedgenerator.SyndicationFeed):
 class AtomWithContent(_HubLinks, feedgenerator.Atom1Feed):
     """Django's Atom writer puts the description in <summary>; readers show <content>."""
 
+    def root_attributes(self) -> dict[str, str]:
+        return {**super().root_attributes(), "xmlns:media": MEDIA_RSS}
+
     def add_item_elements(self, handler, item) -> None:
         super().add_item_elements(handler, item)
         if item.get("content_html"):
             handler.addQuickElement("content", item["content_html"], {"type": "html"})
+        image: FeedImage | None = item.get("image")
+        if image is not None:
+            # Our own enclosure link: Atom's length is optional, so an unknown one is left
+            # out rather than written as 0 (Django's writer always writes it).
+            link = {"rel": "enclosure", "href": image.url}
+            if image.mime_type:
+                link["type"] = image.mime_type
+            if image.length:
+                link["length"] = str(image.length)
+            handler.addQuickElement("link", "", link)
+            _add_media(handler, image, content=False)
 
 
 class Rss(_HubLinks, feedgenerator.Rss201rev2Feed):
     def rss_attributes(self) -> dict[str, str]:
-        return {**super().rss_attributes(), "xmlns:atom": "http://www.w3.org/2005/Atom"}
+        return {
+            **super().rss_attributes(),
+            "xmlns:atom": "http://www.w3.org/2005/Atom",
+            "xmlns:media": MEDIA_RSS,
+        }
+
+    def add_item_elements(self, handler, item) -> None:
+        super().add_item_elements(handler, item)
+        image: FeedImage | None = item.get("image")
+        if image is not None:
+            _add_media(handler, image, content=True)
 
 
 def absolute(path: str) -> str:
@@ -139,6 +227,7 @@ def build_feed(subject: FeedSubject, scoops: Iterable[Scoop], kind: str) -> byte
     )
     for scoop in scoops:
         body = render_to_string("publishing/feed_item.html", {"scoop": scoop})
+        image = feed_image(scoop)
         feed.add_item(
             title=scoop.title,
             link=absolute(scoop.get_absolute_url()),
@@ -151,8 +240,18 @@ def build_feed(subject: FeedSubject, scoops: Iterable[Scoop], kind: str) -> byte
             updateddate=scoop.updated_at,
             author_name=_author(scoop),
             categories=scoop.tags,
+            image=image,
+            enclosures=_rss_enclosures(image) if kind == "rss" else None,
         )
     return feed.writeString("utf-8").encode("utf-8")
+
+
+def _rss_enclosures(image: FeedImage | None) -> list[feedgenerator.Enclosure] | None:
+    """RSS requires an enclosure's type and length: only a picture whose type is known gets
+    one, with length 0 when its size is not (what the RSS Advisory Board advises)."""
+    if image is None or image.mime_type is None:
+        return None
+    return [feedgenerator.Enclosure(image.url, str(image.length or 0), image.mime_type)]
 
 
 def build_json_feed(subject: FeedSubject, scoops: Iterable[Scoop]) -> bytes:
@@ -182,8 +281,9 @@ def build_json_feed(subject: FeedSubject, scoops: Iterable[Scoop]) -> bytes:
             "authors": [{"name": _author(scoop)}],
             "tags": list(scoop.tags),
         }
-        if scoop.image_url:
-            item["image"] = scoop.image_url
+        image = feed_image(scoop)
+        if image is not None:
+            item["image"] = image.url
         if scoop.language:
             item["language"] = scoop.language
         document["items"].append(item)

@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
@@ -27,6 +27,7 @@ from florilege.curation.models import Scoop
 from florilege.jobs import outbox
 from florilege.lib.csp import frameable_anywhere
 from florilege.lib.params import bounded_int, local_path
+from florilege.publishing import cache
 from florilege.publishing.feeds import absolute
 from florilege.publishing.forms_engage import CommentForm, FollowForm
 from florilege.publishing.models import Comment
@@ -256,10 +257,28 @@ def _latest(topic: Topic, n: int) -> list[Scoop]:
 def embed_page(request: HttpRequest, slug: str) -> HttpResponse:
     """A minimal page meant for an iframe on another site (the only page that may be framed)."""
     topic = _topic(slug)
-    context = {"topic": topic, "scoops": _latest(topic, _embed_count(request))}
-    response = render(request, "publishing/engage/embed.html", context)
+    language = embed_language(topic.languages, translation.get_language() or "")
+    context = {
+        "topic": topic,
+        "scoops": _latest(topic, _embed_count(request)),
+        "language": language,
+    }
+    # Shown inside another site's page about the topic: its few words are in the topic's
+    # language, as its scoops are, and the page says which (lang) for screen readers.
+    with translation.override(language):
+        response = render(request, "publishing/engage/embed.html", context)
     response["Cache-Control"] = "public, max-age=300"
-    return response
+    # The same for every anonymous reader: cached (and so compressed) like the topic page.
+    return cache.mark(response, cache.topic_scope(topic))
+
+
+def embed_language(topic_languages: list[str], current: str) -> str:
+    """The embed's language: the topic's when it has one the interface speaks, otherwise
+    the reader's (a topic in several languages, or in one we have no words for)."""
+    offered = {code for code, _name in settings.LANGUAGES}
+    if len(topic_languages) == 1 and topic_languages[0] in offered:
+        return topic_languages[0]
+    return current if current in offered else settings.LANGUAGE_CODE
 
 
 @require_safe
@@ -298,4 +317,4 @@ def embed_json(request: HttpRequest, slug: str) -> HttpResponse:
     )
     response["Access-Control-Allow-Origin"] = "*"
     response["Cache-Control"] = "public, max-age=300"
-    return response
+    return cache.mark(response, cache.topic_scope(topic))

@@ -12,6 +12,7 @@ from florilege.curation.models import Scoop
 from florilege.publishing import cache, queries
 from florilege.publishing.feeds import (
     CONTENT_TYPES,
+    FEED_ALIASES,
     FEED_ITEMS,
     FeedSubject,
     build_feed,
@@ -48,6 +49,7 @@ def _respond(
 
 
 def _kind(kind: str) -> str:
+    kind = FEED_ALIASES.get(kind, kind)
     if kind not in CONTENT_TYPES:
         raise Http404("Unknown feed format.")
     return kind
