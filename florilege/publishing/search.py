@@ -22,7 +22,6 @@ each stem is quoted (FTS5) or built into a tsquery of quoted lexemes (PostgreSQL
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +32,7 @@ from django.db.models import BooleanField, F, FloatField, QuerySet, Value
 from django.db.models.expressions import RawSQL
 
 from florilege.curation.models import Scoop
+from florilege.lib.text.folding import fold
 from florilege.topics.models import Topic
 
 MAX_QUERY = 200
@@ -68,17 +68,6 @@ PG_DOCUMENT = """(
             florilege_fold(coalesce("curation_scoop"."excerpt", ''))), 'C')
         || setweight(to_tsvector('simple'::regconfig,
             florilege_fold(coalesce("curation_scoop"."insight", ''))), 'D'))"""
-
-
-def fold_accents(text: str) -> str:
-    """Accents off, as the indexes do: "é" -> "e", "Œ" stays a letter."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-def fold(text: str) -> str:
-    """One spelling for every way of writing a word: accents and case off."""
-    return fold_accents(text).casefold()
 
 
 def stem(term: str) -> str:

@@ -29,6 +29,7 @@ def tag(request: HttpRequest, slug: str, tag: str) -> HttpResponse:
     scope = cache.topic_scope(topic)
     tag = tag[: queries.MAX_TAG]
     scoops = queries.with_tag(queries.topic_scoops(topic), tag)
+    tag = queries.tag_spelling(scoops, tag)
     page = Paginator(scoops, TOPIC_PAGE).get_page(request.GET.get("page"))
     subject = tag_subject(topic, tag)
     context = {

@@ -419,11 +419,13 @@ def test_scheduled_scoop_shortens_the_cache(client, topic, curator) -> None:
 def test_tags_with_accents_spaces_and_slashes(client, topic, curator) -> None:
     add(topic, curator, "Accented", tags=["modération", "open source", "a/b"])
     body = client.get(topic.get_absolute_url()).content.decode()
-    assert 'href="/t/social-networks/tag/mod%C3%A9ration/"' in body
+    # Links use the folded spelling; the written one still reaches the same page.
+    assert 'href="/t/social-networks/tag/moderation/"' in body and "#modération" in body
     assert 'href="/t/social-networks/tag/open%20source/"' in body
     assert "#a/b" in body and "/tag/a/b/" not in body  # shown, not linked
     for path in (
         "/t/social-networks/tag/mod%C3%A9ration/",
+        "/t/social-networks/tag/moderation/",
         "/t/social-networks/tag/open%20source/",
     ):
         page = client.get(path)

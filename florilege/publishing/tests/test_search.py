@@ -42,7 +42,7 @@ def add(topic, curator, title, *, insight="A note.", language="en", tags=(), url
         insight=insight,
         insight_html=render_markdown(insight),
         tags=list(tags),
-        published_at=NOW - timedelta(hours=n + 1),
+        published_at=kw.pop("published_at", NOW - timedelta(hours=n + 1)),
         **kw,
     )
 
@@ -191,3 +191,29 @@ def test_postgres_search_uses_the_index(corpus) -> None:
         )
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "scoop_fulltext" in plan, plan
+
+
+def test_tags_fold_accents_and_case_and_keep_the_first_spelling(client, topic, curator) -> None:
+    # Written "modération" first; later scoops spell it otherwise.
+    add(topic, curator, "Third", tags=["MODÉRATION", "other"], published_at=NOW)
+    add(topic, curator, "First", tags=["modération"], published_at=NOW - timedelta(days=3))
+    add(topic, curator, "Second", tags=["Moderation"], published_at=NOW - timedelta(days=2))
+    add(topic, curator, "Untagged", tags=["moderator"], published_at=NOW - timedelta(days=9))
+    for path in ("moderation", "Mod%C3%A9ration", "MODERATION"):
+        page = client.get(f"/t/{topic.slug}/tag/{path}/").content.decode()
+        assert page.count("<article") == 3 and "Untagged" not in page
+        # The heading is the spelling the oldest scoop used.
+        assert "<h1>#modération</h1>" in page
+    # Every card links to the one address.
+    body = client.get(topic.get_absolute_url()).content.decode()
+    assert body.count(f'href="/t/{topic.slug}/tag/moderation/"') == 3
+    feed = client.get(f"/t/{topic.slug}/tag/MODERATION/feed.atom").content.decode()
+    assert feed.count("<entry") == 3 and "#modération" in feed
+
+
+def test_scoop_permalink_slug_ends_at_a_word(topic, curator) -> None:
+    scoop = add(
+        topic, curator, "Fédivers : une centaine d'instances signent le « pacte de Nantes » sur la modération"
+    )
+    assert scoop.slug == "fedivers-une-centaine-dinstances-signent-le-pacte-de-nantes"
+    assert len(scoop.slug) <= 60 and scoop.get_absolute_url().endswith(f"/{scoop.slug}/")
