@@ -53,9 +53,8 @@ MIN_PREFIX = 3  # shorter words match whole only, so "ai" does not find "aide"
 # finds moderation, modérateurs, moderated. "-ation" is not cut: "moder" would find "modern".
 _ENDINGS = (
     "issements", "issement", "ements", "ement", "ments", "euses", "ment", "euse", "eurs",
-    "ions", "ives",
-    "ings", "ies", "ing", "ion", "eur", "ive", "ees", "ers", "ed", "es", "ee", "er", "ez",
-    "ly", "s", "x", "e",
+    "ions", "ives", "ings", "ies", "ing", "ion", "eur", "ive", "ees", "ers", "ors",
+    "ed", "es", "ee", "er", "ez", "or", "ly", "s", "x", "e",
 )  # fmt: skip
 # PostgreSQL's half of the index: must stay the expression the GIN index of migration
 # publishing 0006 is built on, or PostgreSQL scans every row instead of using the index.
@@ -129,17 +128,23 @@ def words_match(stems: tuple[str, ...], text: str) -> int:
     small enough to do in Python and so the same on both databases."""
     words = _WORD.findall(fold(text))
     return sum(
-        1
-        for s in stems
-        if any(w == s or (len(s) >= MIN_PREFIX and w.startswith(s)) for w in words)
+        1 for s in stems if any(w == s or (len(s) >= MIN_PREFIX and w.startswith(s)) for w in words)
     )
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One story found: its best-ranked scoop, and the other topics where it appears."""
+
+    scoop: Scoop
+    also_in: list[Topic] = field(default_factory=list)
 
 
 @dataclass
 class Results:
-    """What a search found: topics and curators (site-wide only), then scoops, one per story."""
+    """What a search found: topics and curators (site-wide only), then one hit per story."""
 
-    scoops: list[Scoop] = field(default_factory=list)
+    hits: list[Hit] = field(default_factory=list)
     topics: list[Topic] = field(default_factory=list)
     curators: list[Any] = field(default_factory=list)
 
@@ -147,14 +152,19 @@ class Results:
 def search(raw: str | None, topic: Topic | None = None) -> list[Scoop]:
     """Visible scoops matching ``raw``, best first, one per story; empty when nothing
     searchable is left."""
+    return [hit.scoop for hit in search_hits(raw, topic)]
+
+
+def search_hits(raw: str | None, topic: Topic | None = None) -> list[Hit]:
     query = parse_query(raw)
     if not query:
         return []
     scoops = Scoop.objects.visible().select_related("curator", "topic")
     if topic is not None:
         scoops = scoops.filter(topic=topic)
-    matched = _postgres(scoops, query) if connection.vendor == "postgresql" else _sqlite(scoops, query)
-    return group_by_story(matched)
+    if connection.vendor == "postgresql":
+        return group_by_story(_postgres(scoops, query))
+    return group_by_story(_sqlite(scoops, query))
 
 
 def search_all(raw: str | None, topic: Topic | None = None) -> Results:
@@ -162,14 +172,16 @@ def search_all(raw: str | None, topic: Topic | None = None) -> Results:
     query = parse_query(raw)
     if not query:
         return Results()
-    results = Results(scoops=search(raw, topic))
+    results = Results(hits=search_hits(raw, topic))
     if topic is None:
         results.topics = _ranked(
             query, Topic.objects.filter(is_public=True), lambda t: f"{t.title} {t.description}"
         )
-        curators = get_user_model().objects.filter(
-            is_active=True, scoops__in=Scoop.objects.visible()
-        ).distinct()
+        curators = (
+            get_user_model()
+            .objects.filter(is_active=True, scoops__in=Scoop.objects.visible())
+            .distinct()
+        )
         results.curators = _ranked(
             query, curators, lambda u: f"{u.get_username()} {u.get_full_name()}"
         )
@@ -185,21 +197,19 @@ def _ranked(query: Query, candidates: QuerySet, text_of) -> list:
     return [c for _, c in hits[:MAX_SIDE_HITS]]
 
 
-def group_by_story(scoops: Iterable[Scoop]) -> list[Scoop]:
-    """One result per story: the best-ranked scoop of each, with the topics where the
-    others appear as ``also_in``. The same article scooped (or rescooped) in two topics,
-    or two articles the pipeline clustered into one story, are one result, not two."""
-    first: dict[object, Scoop] = {}
+def group_by_story(scoops: Iterable[Scoop]) -> list[Hit]:
+    """One hit per story: the best-ranked scoop of each, with the topics where the others
+    appear. The same article scooped (or rescooped) in two topics, or two articles the
+    pipeline clustered into one story, are one result, not two."""
+    first: dict[tuple[str, object], Hit] = {}
     for scoop in scoops:
-        story = getattr(scoop, "story_id", None)
+        story = getattr(scoop, "story_id", None)  # annotated by _story()
         key = ("story", story) if story is not None else ("url", scoop.canonical_url)
-        if key in first:
-            kept = first[key]
-            if scoop.topic_id != kept.topic_id and scoop.topic not in kept.also_in:
-                kept.also_in.append(scoop.topic)
-            continue
-        scoop.also_in = []
-        first[key] = scoop
+        kept = first.get(key)
+        if kept is None:
+            first[key] = Hit(scoop)
+        elif scoop.topic_id != kept.scoop.topic_id and scoop.topic not in kept.also_in:
+            kept.also_in.append(scoop.topic)
     return list(first.values())
 
 
@@ -211,7 +221,10 @@ def _story(scoops: QuerySet[Scoop]) -> QuerySet[Scoop]:
 def _sqlite(scoops: QuerySet[Scoop], query: Query) -> QuerySet[Scoop]:
     # A correlated lookup by rowid is cheap in FTS5 and keeps visibility and topic in the
     # ORM (Scoop.objects.visible()), instead of repeating them in SQL here.
-    lookup = 'FROM publishing_scoop_fts WHERE publishing_scoop_fts MATCH %s AND rowid = "curation_scoop"."id"'
+    lookup = (
+        "FROM publishing_scoop_fts "
+        'WHERE publishing_scoop_fts MATCH %s AND rowid = "curation_scoop"."id"'
+    )
     rank = RawSQL(
         f"SELECT bm25(publishing_scoop_fts, 4.0, 2.0, 1.0, 2.0) {lookup}",
         [fts5_match(query.stems, "OR")],

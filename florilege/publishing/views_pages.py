@@ -68,7 +68,7 @@ def _search_page(request: HttpRequest, topic: Topic | None) -> HttpResponse:
         # What we searched for, not the raw text: a 10,000-character query is shown cut.
         "q": raw[: search.MAX_QUERY],
         "query": query,
-        "results": found.scoops,
+        "results": found.hits,
         "topics": found.topics,
         "curators": found.curators,
         "truncated": len(raw) > search.MAX_QUERY,

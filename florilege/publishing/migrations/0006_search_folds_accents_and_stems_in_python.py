@@ -54,7 +54,9 @@ def _fields(fold: str) -> str:
     )
 
 
-PG_INDEX = f"CREATE INDEX scoop_fulltext ON curation_scoop USING gin (({_fields('florilege_fold')}))"
+PG_INDEX = (
+    f"CREATE INDEX scoop_fulltext ON curation_scoop USING gin (({_fields('florilege_fold')}))"
+)
 PG_OLD_INDEX = """CREATE INDEX scoop_fulltext ON curation_scoop USING gin (to_tsvector(
     CASE WHEN left("language", 2) = 'fr' THEN 'french'::regconfig ELSE 'english'::regconfig END,
     translate(coalesce("title", '') || ' ' || coalesce("excerpt", '') || ' '
