@@ -221,3 +221,23 @@ def test_scoop_permalink_slug_ends_at_a_word(topic, curator) -> None:
     )
     assert scoop.slug == "fedivers-une-centaine-dinstances-signent-le-pacte-de-nantes"
     assert len(scoop.slug) <= 60 and scoop.get_absolute_url().endswith(f"/{scoop.slug}/")
+
+
+def test_topic_search_page_query_count_is_pinned(
+    client, corpus, topic, django_assert_num_queries
+) -> None:
+    url = reverse("publishing:topic_search", args=[topic.slug])
+    client.get(url, {"q": "warm"})
+    with django_assert_num_queries(2):  # the topic, its scoops (no topic or curator lookups)
+        response = client.get(url, {"q": "réseaux modération fediverse"})
+    assert response.content.decode().count("<article") == 5
+
+
+def test_postgres_fold_function_folds_accents_and_case(db) -> None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT florilege_fold(%s)", ["Modération ÉLÈVE"])
+        assert cursor.fetchone()[0] == "moderation eleve"
