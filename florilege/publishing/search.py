@@ -22,7 +22,7 @@ each stem is quoted (FTS5) or built into a tsquery of quoted lexemes (PostgreSQL
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -175,11 +175,14 @@ def search_all(raw: str | None, topic: Topic | None = None) -> Results:
     results = Results(hits=search_hits(raw, topic))
     if topic is None:
         results.topics = _ranked(
-            query, Topic.objects.filter(is_public=True), lambda t: f"{t.title} {t.description}"
+            query,
+            Topic.objects.filter(is_public=True).only("title", "slug", "description"),
+            lambda t: f"{t.title} {t.description}",
         )
         curators = (
             get_user_model()
             .objects.filter(is_active=True, scoops__in=Scoop.objects.visible())
+            .only("username", "first_name", "last_name")
             .distinct()
         )
         results.curators = _ranked(
@@ -188,7 +191,7 @@ def search_all(raw: str | None, topic: Topic | None = None) -> Results:
     return results
 
 
-def _ranked(query: Query, candidates: QuerySet, text_of) -> list:
+def _ranked(query: Query, candidates: QuerySet, text_of: Callable[[Any], str]) -> list:
     # Topics and curators are few (one row each, not one per scoop): matched in Python.
     stems = query.stems
     scored = [(words_match(stems, text_of(c)), c) for c in candidates]
