@@ -241,3 +241,23 @@ def test_postgres_fold_function_folds_accents_and_case(db) -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT florilege_fold(%s)", ["Modération ÉLÈVE"])
         assert cursor.fetchone()[0] == "moderation eleve"
+
+
+def test_postgres_fallback_without_unaccent_still_folds(corpus) -> None:
+    """The fold the migration installs when the unaccent extension cannot be created."""
+    import importlib
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    migration = importlib.import_module(
+        "florilege.publishing.migrations.0006_search_folds_accents_and_stems_in_python"
+    )
+    with connection.cursor() as cursor:  # rolled back with the test's transaction
+        cursor.execute(migration.FOLD_FUNCTION.format(body=migration.FOLD_TRANSLATE))
+        cursor.execute("SELECT florilege_fold(%s)", ["Modération ÉLÈVE"])
+        assert cursor.fetchone()[0] == "moderation eleve"
+    assert {"Le fédivers grandit", "Servers running the Fediverse"} <= set(
+        titles(search.search("fediverse"))
+    )
