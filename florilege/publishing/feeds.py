@@ -29,6 +29,8 @@ from django.utils.html import escape
 
 from florilege.curation.models import Scoop
 from florilege.lib import media
+
+from florilege.lib.text.folding import fold
 from florilege.topics.models import Topic
 
 FEED_ITEMS = 30
@@ -69,7 +71,8 @@ def topic_subject(topic: Topic) -> FeedSubject:
 
 
 def tag_subject(topic: Topic, tag: str) -> FeedSubject:
-    page = reverse("publishing:tag", args=[topic.slug, tag])
+    # One address per tag (folded), the title as first written: see queries.tag_spelling.
+    page = reverse("publishing:tag", args=[topic.slug, fold(tag)])
     return FeedSubject(
         title=f"{topic.title}: #{tag}",
         description=topic.description or topic.title,

@@ -11,6 +11,7 @@ from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 
 from florilege.curation.models import Scoop
+from florilege.lib.text.folding import fold
 from florilege.topics.models import Topic
 
 MAX_TAG = 50
@@ -60,17 +61,37 @@ def topic_page_scoops(topic: Topic) -> QuerySet[Scoop]:
     )
 
 
-def with_tag(scoops: QuerySet[Scoop], tag: str) -> QuerySet[Scoop]:
-    """Scoops carrying ``tag`` (exactly as written). JSON containment is PostgreSQL-only in
-    Django, so SQLite asks its json_each() table function the same question."""
+TAGS_COLUMN = '"curation_scoop"."tags"'
+
+
+def _tag_values(tags_column: str) -> str:
+    # The elements of a scoop's JSON tag list, as rows: jsonb on PostgreSQL, json_each on SQLite.
     if connection.vendor == "postgresql":
-        return scoops.filter(tags__contains=[tag])
+        return f"jsonb_array_elements_text({tags_column}) AS t(value)"
+    return f"json_each({tags_column})"
+
+
+def with_tag(scoops: QuerySet[Scoop], tag: str) -> QuerySet[Scoop]:
+    """Scoops carrying ``tag`` however it is accented or capitalised: "#moderation" and
+    "#Modération" are one tag. ``florilege_fold()`` is the same function on both databases
+    (migration publishing 0006 on PostgreSQL, publishing/apps.py on SQLite)."""
     has = RawSQL(
-        'EXISTS (SELECT 1 FROM json_each("curation_scoop"."tags") WHERE value = %s)',
+        f"EXISTS (SELECT 1 FROM {_tag_values(TAGS_COLUMN)} "
+        "WHERE florilege_fold(value) = florilege_fold(%s))",
         [tag],
         output_field=BooleanField(),
     )
-    return scoops.annotate(has_tag=has).filter(has_tag=True)
+    return scoops.filter(has)
+
+
+def tag_spelling(scoops: QuerySet[Scoop], tag: str) -> str:
+    """How the tag is shown: as first written (the oldest scoop carrying it), so a later
+    "#Modération" does not rename "#modération"; ``tag`` itself when no scoop has it."""
+    key = fold(tag)
+    first = with_tag(scoops, tag).order_by("published_at", "id").values_list("tags", flat=True)[:1]
+    for tags in first:
+        return next((t for t in tags if isinstance(t, str) and fold(t) == key), tag)
+    return tag
 
 
 def public_curator(username: str):

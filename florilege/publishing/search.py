@@ -1,31 +1,44 @@
-"""Full-text search over visible scoops, in one topic or across the site.
+"""Full-text search over visible scoops, public topics and curators, in one topic or site-wide.
 
-One entry point, :func:`search`, hides the database: SQLite uses the FTS5 table the
-publishing migration creates (kept in step by triggers), PostgreSQL a GIN-indexed
-``to_tsvector`` with French stemming for French scoops and English for the rest.
+One entry point, :func:`search`, hides the database. Both databases index the text folded
+(accents and case) and unstemmed: SQLite in the FTS5 table the publishing migrations create
+(``unicode61 remove_diacritics 2``, kept in step by triggers), PostgreSQL in a GIN index on
+``to_tsvector('simple', florilege_fold(...))`` (``unaccent`` when the extension can be
+installed, ``translate()`` otherwise; migration publishing 0006). Stemming happens here, in
+Python, once for both: :func:`stem` cuts French and English endings and each stem is
+matched as a prefix, so "réseaux" finds "réseau", "fediverse" finds "fédivers" and
+"modérations" finds "moderation", the same way on both databases.
+
+Matching: a scoop matching any word is a result; those matching every word come first, then
+by relevance (bm25 / ts_rank), then newest. One story (or one article scooped in several
+topics) is one result.
 
 The reader's text never reaches either query language as syntax: it is cut to
-``MAX_QUERY`` characters, split into at most ``MAX_TERMS`` words, and each word is quoted
-(FTS5) or handed to ``plainto_tsquery`` (PostgreSQL), so ``AND``, ``NEAR``, ``"``, ``*``,
-``:`` or ``-`` are plain words or dropped, never operators.
+``MAX_QUERY`` characters, split into at most ``MAX_TERMS`` words of letters and digits, and
+each stem is quoted (FTS5) or built into a tsquery of quoted lexemes (PostgreSQL), so
+``AND``, ``NEAR``, ``"``, ``*``, ``:`` or ``-`` are plain words or dropped, never operators.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import BooleanField, FloatField, QuerySet
+from django.db.models import BooleanField, F, FloatField, QuerySet, Value
 from django.db.models.expressions import RawSQL
 
 from florilege.curation.models import Scoop
+from florilege.lib.text.folding import fold
 from florilege.topics.models import Topic
 
 MAX_QUERY = 200
 MAX_TERMS = 8
 MAX_RESULTS = 100
+MAX_SIDE_HITS = 5  # topics, and curators, shown above the scoops
 _WORD = re.compile(r"\w+", re.UNICODE)
 # Words every query may hold and no reader means to require: dropped, unless nothing else
 # is left. Includes FTS operators spelt as words, which readers type as plain English.
@@ -33,24 +46,42 @@ _STOP = "a an and are as at be by for from in is it of on or not near the to wit
     "au aux de des du en et est la le les ou par pour sur un une"
 )
 STOP_WORDS = frozenset(_STOP.split(" "))
+MIN_STEM = 4  # a stem is never cut below this: "réseaux" -> "reseau", not "res"
+MIN_PREFIX = 3  # shorter words match whole only, so "ai" does not find "aide"
+# French and English inflectional and common derivational endings, longest first. Matched
+# as a prefix, the stem finds every form the ending varies: "moderat" (from "modération")
+# finds moderation, modérateurs, moderated. "-ation" is not cut: "moder" would find "modern".
+_ENDINGS = (
+    "issements", "issement", "ements", "ement", "ments", "euses", "ment", "euse", "eurs",
+    "ions", "ives", "ings", "ies", "ing", "ion", "eur", "ive", "ees", "ers", "ors",
+    "ed", "es", "ee", "er", "ez", "or", "ly", "s", "x", "e",
+)  # fmt: skip
+# PostgreSQL's half of the index: must stay the expression the GIN index of migration
+# publishing 0006 is built on, or PostgreSQL scans every row instead of using the index.
+PG_DOCUMENT = """(
+        setweight(to_tsvector('simple'::regconfig,
+            florilege_fold(coalesce("curation_scoop"."title", ''))), 'A')
+        || setweight(to_tsvector('simple'::regconfig,
+            florilege_fold(coalesce("curation_scoop"."tags"::text, ''))), 'B')
+        || setweight(to_tsvector('simple'::regconfig,
+            florilege_fold(coalesce("curation_scoop"."excerpt", ''))), 'C')
+        || setweight(to_tsvector('simple'::regconfig,
+            florilege_fold(coalesce("curation_scoop"."insight", ''))), 'D'))"""
 
-# Must stay the expression the GIN index of migration publishing 0002 is built on, or
-# PostgreSQL scans every row instead of using the index.
-PG_DOCUMENT = """to_tsvector(
-        CASE WHEN left("curation_scoop"."language", 2) = 'fr' THEN 'french'::regconfig
-        ELSE 'english'::regconfig END,
-        translate(coalesce("curation_scoop"."title", '') || ' '
-        || coalesce("curation_scoop"."excerpt", '') || ' '
-        || coalesce("curation_scoop"."insight", '') || ' '
-        || coalesce("curation_scoop"."tags"::text, ''),
-        'àâäáãåçéèêëíìîïñóòôöõúùûüýÿÀÂÄÁÃÅÇÉÈÊËÍÌÎÏÑÓÒÔÖÕÚÙÛÜÝ',
-        'aaaaaaceeeeiiiinooooouuuuyyAAAAAACEEEEIIIINOOOOOUUUUY'))"""
 
-
-def fold_accents(text: str) -> str:
-    """What translate() does to the indexed text, done to the query: "é" -> "e"."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+def stem(term: str) -> str:
+    """The folded word without its French or English ending, never shorter than
+    ``MIN_STEM`` letters before undoubling: "réseaux" -> "reseau", "Fediverse" ->
+    "fedivers", "fédivers" -> "fediv", "running" -> "run" ("runn" would not prefix "run")."""
+    word = fold(term)
+    for ending in _ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= MIN_STEM:
+            word = word[: -len(ending)]
+            # English doubles a final consonant before -ing/-ed/-er: "runn" -> "run".
+            if ending[0] in "ie" and word[-1] == word[-2] and word[-1] in "bdgmnprt":
+                word = word[:-1]
+            break
+    return word
 
 
 @dataclass(frozen=True)
@@ -62,6 +93,10 @@ class Query:
     @property
     def text(self) -> str:
         return " ".join(self.terms)
+
+    @property
+    def stems(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(stem(t) for t in self.terms))
 
     def __bool__(self) -> bool:
         return bool(self.terms)
@@ -75,67 +110,163 @@ def parse_query(raw: str | None) -> Query:
     return Query(tuple((meaningful or terms)[:MAX_TERMS]))
 
 
-def light_stem(term: str) -> str:
-    """French and English plurals share a prefix with their singular ("réseaux"/"réseau",
-    "modérations"/"modération", "stories"/"story"): cut the inflected ending and match the
-    rest as a prefix. Short words are kept whole, so "the" does not match "theory"."""
-    word = term.casefold()
-    if len(word) < 5:
-        return word
-    for ending in ("ies", "es", "s", "x"):
-        if word.endswith(ending) and len(word) - len(ending) >= 4:
-            return word[: -len(ending)]
-    return word
+def fts5_match(stems: Iterable[str], operator: str) -> str:
+    """An FTS5 MATCH expression: every stem quoted (no operators), a prefix unless it is
+    very short, joined by ``operator`` ("OR": any word, "AND": every word)."""
+    parts = [f'"{s}"' if len(s) < MIN_PREFIX else f'"{s}" *' for s in stems]
+    return f" {operator} ".join(parts)
 
 
-def fts5_match(query: Query) -> str:
-    """An FTS5 MATCH expression: every word quoted (no operators), short words exact,
-    longer ones as stemmed prefixes; words joined by AND (the FTS5 default)."""
-    parts = []
-    for term in query.terms:
-        word = light_stem(term).replace('"', "")
-        parts.append(f'"{word}"' if len(word) < 4 else f'"{word}" *')
-    return " ".join(parts)
+def pg_tsquery(stems: Iterable[str], operator: str) -> str:
+    """The same for PostgreSQL's to_tsquery: quoted lexemes, prefixes, "|" or "&"."""
+    parts = [f"'{s}'" if len(s) < MIN_PREFIX else f"'{s}':*" for s in stems]
+    return f" {operator} ".join(parts)
 
 
-def search(raw: str | None, topic: Topic | None = None) -> QuerySet[Scoop]:
-    """Visible scoops matching ``raw``, best first; empty when nothing searchable is left."""
+def words_match(stems: tuple[str, ...], text: str) -> int:
+    """How many stems prefix a word of ``text``: the topic and curator side of search,
+    small enough to do in Python and so the same on both databases."""
+    words = _WORD.findall(fold(text))
+    return sum(
+        1 for s in stems if any(w == s or (len(s) >= MIN_PREFIX and w.startswith(s)) for w in words)
+    )
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One story found: its best-ranked scoop, and the other topics where it appears."""
+
+    scoop: Scoop
+    also_in: list[Topic] = field(default_factory=list)
+
+
+@dataclass
+class Results:
+    """What a search found: topics and curators (site-wide only), then one hit per story."""
+
+    hits: list[Hit] = field(default_factory=list)
+    topics: list[Topic] = field(default_factory=list)
+    curators: list[Any] = field(default_factory=list)
+
+
+def search(raw: str | None, topic: Topic | None = None) -> list[Scoop]:
+    """Visible scoops matching ``raw``, best first, one per story; empty when nothing
+    searchable is left."""
+    return [hit.scoop for hit in search_hits(raw, topic)]
+
+
+def search_hits(raw: str | None, topic: Topic | None = None) -> list[Hit]:
     query = parse_query(raw)
+    if not query:
+        return []
     scoops = Scoop.objects.visible().select_related("curator", "topic")
     if topic is not None:
         scoops = scoops.filter(topic=topic)
-    if not query:
-        return scoops.none()
     if connection.vendor == "postgresql":
-        return _postgres(scoops, query)
-    return _sqlite(scoops, query)
+        return group_by_story(_postgres(scoops, query))
+    return group_by_story(_sqlite(scoops, query))
+
+
+def search_all(raw: str | None, topic: Topic | None = None) -> Results:
+    """The search page: scoops, plus matching topics and curators when searching the site."""
+    query = parse_query(raw)
+    if not query:
+        return Results()
+    results = Results(hits=search_hits(raw, topic))
+    if topic is None:
+        results.topics = _ranked(
+            query,
+            Topic.objects.filter(is_public=True).only("title", "slug", "description"),
+            lambda t: f"{t.title} {t.description}",
+        )
+        curators = (
+            get_user_model()
+            .objects.filter(is_active=True, scoops__in=Scoop.objects.visible())
+            .only("username", "first_name", "last_name")
+            .distinct()
+        )
+        results.curators = _ranked(
+            query, curators, lambda u: f"{u.get_username()} {u.get_full_name()}"
+        )
+    return results
+
+
+def _ranked(query: Query, candidates: QuerySet, text_of: Callable[[Any], str]) -> list:
+    # Topics and curators are few (one row each, not one per scoop): matched in Python.
+    stems = query.stems
+    scored = [(words_match(stems, text_of(c)), c) for c in candidates]
+    hits = [(score, c) for score, c in scored if score]
+    hits.sort(key=lambda pair: -pair[0])
+    return [c for _, c in hits[:MAX_SIDE_HITS]]
+
+
+def group_by_story(scoops: Iterable[Scoop]) -> list[Hit]:
+    """One hit per story: the best-ranked scoop of each, with the topics where the others
+    appear. The same article scooped (or rescooped) in two topics, or two articles the
+    pipeline clustered into one story, are one result, not two."""
+    first: dict[tuple[str, object], Hit] = {}
+    for scoop in scoops:
+        story = getattr(scoop, "story_id", None)  # annotated by _story()
+        key = ("story", story) if story is not None else ("url", scoop.canonical_url)
+        kept = first.get(key)
+        if kept is None:
+            first[key] = Hit(scoop)
+        elif scoop.topic_id != kept.scoop.topic_id and scoop.topic not in kept.also_in:
+            kept.also_in.append(scoop.topic)
+    return list(first.values())
+
+
+def _story(scoops: QuerySet[Scoop]) -> QuerySet[Scoop]:
+    # StoryMember is one row per entry: a LEFT JOIN that adds no rows.
+    return scoops.annotate(story_id=F("entry__story_member__story_id"))
 
 
 def _sqlite(scoops: QuerySet[Scoop], query: Query) -> QuerySet[Scoop]:
     # A correlated lookup by rowid is cheap in FTS5 and keeps visibility and topic in the
     # ORM (Scoop.objects.visible()), instead of repeating them in SQL here.
+    lookup = (
+        "FROM publishing_scoop_fts "
+        'WHERE publishing_scoop_fts MATCH %s AND rowid = "curation_scoop"."id"'
+    )
     rank = RawSQL(
-        "SELECT bm25(publishing_scoop_fts, 4.0, 2.0, 1.0, 2.0) FROM publishing_scoop_fts "
-        'WHERE publishing_scoop_fts MATCH %s AND rowid = "curation_scoop"."id"',
-        [fts5_match(query)],
+        f"SELECT bm25(publishing_scoop_fts, 4.0, 2.0, 1.0, 2.0) {lookup}",
+        [fts5_match(query.stems, "OR")],
         output_field=FloatField(),
     )
+    every: RawSQL | Value = Value(True)
+    if len(query.stems) > 1:
+        every = RawSQL(
+            f"EXISTS (SELECT 1 {lookup})",
+            [fts5_match(query.stems, "AND")],
+            output_field=BooleanField(),
+        )
     # bm25 is lower for better matches.
     return (
-        scoops.annotate(rank=rank)
+        _story(scoops)
+        .annotate(rank=rank, every_word=every)
         .filter(rank__isnull=False)
-        .order_by("rank", "-published_at")[:MAX_RESULTS]
+        .order_by("-every_word", "rank", "-published_at")[:MAX_RESULTS]
     )
 
 
 def _postgres(scoops: QuerySet[Scoop], query: Query) -> QuerySet[Scoop]:
-    # Both stemmings of the query, OR-ed: a French word finds French scoops, an English
-    # word English ones, and the query is one constant, so the GIN index applies.
-    tsquery = "(plainto_tsquery('french', %s) || plainto_tsquery('english', %s))"
-    text = fold_accents(query.text)
-    params = [text, text]
-    hit = RawSQL(f"{PG_DOCUMENT} @@ {tsquery}", params, output_field=BooleanField())
-    rank = RawSQL(f"ts_rank({PG_DOCUMENT}, {tsquery})", params, output_field=FloatField())
+    any_word = pg_tsquery(query.stems, "|")
     # Filtering on the expression itself (not "annotation = true") lets the planner match
     # it against the GIN index.
-    return scoops.filter(hit).annotate(rank=rank).order_by("-rank", "-published_at")[:MAX_RESULTS]
+    hit = RawSQL(
+        f"{PG_DOCUMENT} @@ to_tsquery('simple', %s)", [any_word], output_field=BooleanField()
+    )
+    rank = RawSQL(
+        f"ts_rank({PG_DOCUMENT}, to_tsquery('simple', %s))", [any_word], output_field=FloatField()
+    )
+    every = RawSQL(
+        f"{PG_DOCUMENT} @@ to_tsquery('simple', %s)",
+        [pg_tsquery(query.stems, "&")],
+        output_field=BooleanField(),
+    )
+    return (
+        _story(scoops)
+        .filter(hit)
+        .annotate(rank=rank, every_word=every)
+        .order_by("-every_word", "-rank", "-published_at")[:MAX_RESULTS]
+    )

@@ -69,7 +69,8 @@ def tag_feed(request: HttpRequest, slug: str, tag: str, kind: str) -> HttpRespon
     topic = queries.public_topic(slug)
     scope = cache.topic_scope(topic)
     scoops = queries.with_tag(queries.topic_scoops(topic), tag[: queries.MAX_TAG])
-    return _respond(request, tag_subject(topic, tag), scoops, kind, scope)
+    spelling = queries.tag_spelling(scoops, tag[: queries.MAX_TAG])
+    return _respond(request, tag_subject(topic, spelling), scoops, kind, scope)
 
 
 @require_safe

@@ -29,6 +29,7 @@ def tag(request: HttpRequest, slug: str, tag: str) -> HttpResponse:
     scope = cache.topic_scope(topic)
     tag = tag[: queries.MAX_TAG]
     scoops = queries.with_tag(queries.topic_scoops(topic), tag)
+    tag = queries.tag_spelling(scoops, tag)
     page = Paginator(scoops, TOPIC_PAGE).get_page(request.GET.get("page"))
     subject = tag_subject(topic, tag)
     context = {
@@ -61,13 +62,15 @@ def curator(request: HttpRequest, username: str) -> HttpResponse:
 def _search_page(request: HttpRequest, topic: Topic | None) -> HttpResponse:
     raw = request.GET.get("q", "")
     query = search.parse_query(raw)
-    results = list(search.search(raw, topic=topic)) if query else []
+    found = search.search_all(raw, topic=topic)
     context = {
         "topic": topic,
         # What we searched for, not the raw text: a 10,000-character query is shown cut.
         "q": raw[: search.MAX_QUERY],
         "query": query,
-        "results": results,
+        "results": found.hits,
+        "topics": found.topics,
+        "curators": found.curators,
         "truncated": len(raw) > search.MAX_QUERY,
         "robots_noindex": True,
     }

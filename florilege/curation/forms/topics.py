@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
+from florilege.lib.text.folding import slug_at_word
 from florilege.lib.text.language import SUPPORTED
 from florilege.lib.urls import is_http_url
 from florilege.topics.models import Topic
@@ -146,12 +147,25 @@ class TopicForm(forms.ModelForm):
         accent = self.instance.accent_color
         self.initial["use_default_accent"] = not accent
         self.initial["accent_color"] = accent or DEFAULT_ACCENT
+        if not self.instance.pk:
+            # A new topic may leave its address empty: one is made from the title.
+            slug = self.fields["slug"]
+            slug.required = False
+            slug.help_text = _(
+                "The address of the topic page: letters, digits and hyphens. "
+                "Leave it empty to make one from the title."
+            )
         if self.instance.pk:
             self.initial["languages"] = list(self.instance.languages)
             self.initial["keywords"] = ", ".join(self.instance.keywords)
 
     def clean_slug(self) -> str:
-        slug = self.cleaned_data["slug"].lower()
+        # Title is cleaned first (field order), so an empty address can be made from it,
+        # cut after a whole word (Topic.slug holds 80 characters).
+        typed = self.cleaned_data.get("slug") or ""
+        slug = (typed or slug_at_word(self.cleaned_data.get("title") or "", 80)).lower()
+        if not slug:
+            raise ValidationError(_("Choose an address: the title has no letters to make one."))
         if slug in RESERVED_SLUGS:
             raise ValidationError(_("This address is reserved; choose another."))
         clash = Topic.objects.filter(slug=slug).exclude(pk=self.instance.pk)

@@ -6,9 +6,9 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from florilege.lib.text.folding import slug_at_word
 from florilege.lib.urls import domain_of
 
 
@@ -111,4 +111,4 @@ class Scoop(models.Model):
 
     @property
     def slug(self) -> str:
-        return slugify(self.title)[:60] or "scoop"
+        return slug_at_word(self.title, 60, default="scoop")

@@ -111,3 +111,27 @@ def test_services_check_permissions_too(topic, django_user_model) -> None:
     draft = ScoopDraft(url="https://news.example/a", title="A", insight="Mine.")
     with pytest.raises(PermissionDenied):
         scoop_url(topic, other, draft, datetime(2026, 3, 2, tzinfo=UTC))
+
+
+def test_empty_address_is_made_from_the_title_at_a_word(client_in) -> None:
+    title = (
+        "Réseaux sociaux décentralisés, modération communautaire et fédivers "
+        "en Europe de l'Ouest"
+    )
+    response = client_in.post(
+        reverse("curation:topic_create"),
+        {"title": title, "slug": "", "languages": "", "keywords": ""},
+    )
+    assert response.status_code == 302
+    slug = Topic.objects.get(title=title).slug
+    assert slug == "reseaux-sociaux-decentralises-moderation-communautaire-et-fedivers-en-europe-de"
+    assert len(slug) <= 80
+
+
+def test_empty_address_and_no_letters_in_the_title_is_refused(client_in) -> None:
+    response = client_in.post(
+        reverse("curation:topic_create"),
+        {"title": "!!!", "slug": "", "languages": "", "keywords": ""},
+    )
+    assert response.status_code == 200 and "Choose an address" in response.content.decode()
+    assert not Topic.objects.exists()

@@ -419,31 +419,16 @@ def test_scheduled_scoop_shortens_the_cache(client, topic, curator) -> None:
     assert "Due in a moment" in client.get(url).content.decode()
 
 
-def test_postgres_search_expression_is_the_indexed_one(topic) -> None:
-    """If search.PG_DOCUMENT drifts from the migration's index, search scans every row."""
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL only")
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute(
-            f"EXPLAIN SELECT 1 FROM curation_scoop WHERE {search.PG_DOCUMENT} @@ "
-            "(plainto_tsquery('french', %s) || plainto_tsquery('english', %s))",
-            ["reseau", "reseau"],
-        )
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "scoop_fulltext" in plan, plan
-
-
 def test_tags_with_accents_spaces_and_slashes(client, topic, curator) -> None:
     add(topic, curator, "Accented", tags=["modération", "open source", "a/b"])
     body = client.get(topic.get_absolute_url()).content.decode()
-    assert 'href="/t/social-networks/tag/mod%C3%A9ration/"' in body
+    # Links use the folded spelling; the written one still reaches the same page.
+    assert 'href="/t/social-networks/tag/moderation/"' in body and "#modération" in body
     assert 'href="/t/social-networks/tag/open%20source/"' in body
     assert "#a/b" in body and "/tag/a/b/" not in body  # shown, not linked
     for path in (
         "/t/social-networks/tag/mod%C3%A9ration/",
+        "/t/social-networks/tag/moderation/",
         "/t/social-networks/tag/open%20source/",
     ):
         page = client.get(path)
