@@ -29,7 +29,6 @@ from django.utils.html import escape
 
 from florilege.curation.models import Scoop
 from florilege.lib import media
-
 from florilege.lib.text.folding import fold
 from florilege.topics.models import Topic
 
