@@ -32,7 +32,8 @@ def test_copy_button_copies_the_invitation_link(chromium, live_server, topic, no
         link = page.input_value("#invitation-link")
         assert "/invite/" in link
         button = page.locator("button[data-copy=invitation-link]")
-        assert button.is_visible()
+        # The script that reveals the button is deferred: wait for it rather than race it.
+        button.wait_for(state="visible", timeout=10_000)
         button.click()
         page.wait_for_function("document.querySelector('[data-copy]').textContent === 'Copied'")
         assert page.evaluate("navigator.clipboard.readText()") == link
