@@ -153,6 +153,16 @@ def assert_nothing_lost_nor_doubled(found: dict, log: str) -> None:
     assert log.count(f"event=scoop_published scoop={scoop} ") == 1
 
 
+def other_backends() -> int:
+    """Connections to the test database other than this test's own."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return cursor.fetchone()[0]
+
+
 def terminate_backends() -> int:
     """Every other connection to the test database, cut as a server restart cuts them."""
     with connection.cursor() as cursor:
@@ -214,6 +224,11 @@ def test_serve_converges_through_two_connection_cuts_and_a_worker_restart(
     (new,) = served.worker_pids()
     cycled = WorkerBeat.objects.filter(owner__endswith=f":{new}").exclude(last_cycle_at=None)
     wait_for(cycled.exists, "the new worker's first cycle", served, deadline)
+    # The web holds a connection only once a request has used one since the last cut: ask
+    # for a page, then cut when both the web's and the worker's connections are open.
+    served.get(page)
+    wait_for(lambda: other_backends() >= 2, "the web's and the worker's connections", served,
+             deadline)  # fmt: skip
     assert terminate_backends() >= 2
     assert_web_answers(served, page)
 
