@@ -75,6 +75,7 @@ def _valid_values(world: World) -> dict[str, list[str]]:
         "entry_id": [str(world.entry_pk)],
         "source_id": [str(world.source_pk)],
         "rule_id": [str(world.rule_pk)],
+        "webhook_id": ["1"],
         "username": ["curator"],
         "name": [world.topic_slug],
         "kind": ["atom", "topics"],
