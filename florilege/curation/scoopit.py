@@ -129,6 +129,7 @@ def _scoop_of(block: HtmlElement, base: str) -> ScoopitScoop | None:
     insight, name = _insight(_first(block, "post-insight"))
     scooped = _SCOOPED_BY.search(_text(_first(block, "post-scooped-by", "scooped-by")))
     description = _first(block, "post-description")
+    picture = _first(block, "post-image")
     return ScoopitScoop(
         title=title[:300],
         url=url,
@@ -136,7 +137,7 @@ def _scoop_of(block: HtmlElement, base: str) -> ScoopitScoop | None:
         scooped_by=(scooped.group("name").strip() if scooped else name)[:100],
         insight=insight,
         excerpt=_text(description)[:1000],
-        image_url=_image(_first(block, "post-image") or description, base),
+        image_url=_image(picture if picture is not None else description, base),
         published_at=_date(_first(block, "post-date")),
     )
 
