@@ -262,15 +262,21 @@ def _decide(suggestion: Suggestion, status: str, curator, now: datetime) -> None
 
 
 def import_scoop(
-    topic: Topic, curator, draft: ScoopDraft, published_at: datetime | None, now: datetime
+    topic: Topic,
+    curator,
+    draft: ScoopDraft,
+    published_at: datetime | None,
+    now: datetime,
+    plan: PublishPlan | None = None,
 ) -> Scoop:
     """A scoop brought from elsewhere (a topic export, Scoop.it), published as an editor
     publishes, through the same creation path (so everything that follows a publication
     runs), but keeping its original date; the insight may be empty, as it may have been
-    there. Raises ValidationError when the page is already scooped in the topic."""
+    there. ``plan``: another way out (a draft, a time to come). Raises ValidationError when
+    the page is already scooped in the topic."""
     require(curator, topic, Action.PUBLISH)
     with transaction.atomic():
-        scoop = _create(topic, curator, draft, now, PublishPlan(publication.NOW),
+        scoop = _create(topic, curator, draft, now, plan or PublishPlan(publication.NOW),
                         insight_required=False)  # fmt: skip
         if published_at is not None and published_at < now:
             # Set before the transaction commits, so the publication hook sees the date.
