@@ -143,7 +143,9 @@ def topic_create(args: argparse.Namespace) -> int:
         }
     )
     if not form.is_valid():
-        problems = [f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()]
+        problems = [
+            f"{name}: {' '.join(str(e) for e in errors)}" for name, errors in form.errors.items()
+        ]
         raise CliError("; ".join(problems))
     topic = form.save(commit=False)
     topic.owner = owner
@@ -308,9 +310,11 @@ def status(args: argparse.Namespace) -> int:
         _json(rows)
         return 0
     header = ("stage", "app", "due", "oldest due", "failures", "last error")
-    table = [header] + [
-        (r["stage"], r["app"], str(r["due"]), r["oldest_due"] or "-", str(r["failures"]),
-         r["last_error"]) for r in rows
+    table: list[tuple[str, ...]] = [header]
+    table += [
+        tuple(str(r[k] if r[k] is not None else "-") for k in
+              ("stage", "app", "due", "oldest_due", "failures", "last_error"))
+        for r in rows
     ]  # fmt: skip
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     for row in table:
@@ -395,8 +399,8 @@ def add_commands(sub) -> None:
     _acting(p)
 
     scoopit = _group(sub, "scoopit", "Bring a Scoop.it topic's scoops into a topic.")
-    p = _cmd(scoopit, "import", scoopit_import,
-             "Import a saved Scoop.it topic page (HTML) or its RSS feed (file or address).")  # fmt: skip
+    about = "Import a saved Scoop.it topic page (HTML) or its RSS feed (file or address)."
+    p = _cmd(scoopit, "import", scoopit_import, about)
     p.add_argument("slug")
     p.add_argument("source", help="a file, '-' for standard input, or the feed's http(s) address")
     _acting(p)

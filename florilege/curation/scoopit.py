@@ -30,7 +30,7 @@ from florilege.sources.parsing.dates import parse_date
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_SCOOPS = 2000
-_INSIGHT_LABEL = re.compile(r"^\s*(?P<name>[^\n:]{1,100}?)[’']s insight\s*:\s*", re.IGNORECASE)
+_INSIGHT_LABEL = re.compile(r"^\s*(?P<name>[^\n:]{1,100}?)[\u2019']s insight\s*:\s*", re.IGNORECASE)
 _SCOOPED_BY = re.compile(r"Scooped by\s+(?P<name>[^\n]{1,100}?)(?:\s+onto\b|\s*$)", re.I)
 _VIEWS = re.compile(r"([\d][\d.,\s]*[KkMm]?)\s*views?\b", re.IGNORECASE)
 _TEXT_DATES = ("%B %d, %Y %I:%M %p", "%b %d, %Y %I:%M %p", "%B %d, %Y", "%b %d, %Y", "%d %B %Y")
@@ -190,7 +190,7 @@ def parse_rss(data: bytes, url: str = "") -> ScoopitTopic:
         insight, name = _insight(insight_el)
         if not insight and doc is not None:
             text = _paragraphs(doc)
-            label = re.search(r"[’']s insight\s*:\s*", text, re.IGNORECASE)
+            label = re.search(r"[\u2019']s insight\s*:\s*", text, re.IGNORECASE)
             insight = text[label.end() :].strip() if label else ""
         image = item.image or next((e.url for e in item.enclosures if e.url), "")
         topic.scoops.append(

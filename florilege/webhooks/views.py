@@ -30,7 +30,9 @@ def manage(request: HttpRequest, slug: str) -> HttpResponse:
             for message in exc.messages:
                 form.add_error(None, message)
         else:
-            messages.success(request, gettext("Webhook added. Copy its secret to check signatures."))
+            messages.success(
+                request, gettext("Webhook added. Copy its secret to check signatures.")
+            )
             return redirect("webhooks:manage", slug=topic.slug)
     context = page_context(
         request,

@@ -6,8 +6,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from florilege.lib.urls import is_http_url
 from florilege.curation.scoopit import MAX_BYTES as SCOOPIT_MAX_BYTES
+from florilege.lib.urls import is_http_url
 from florilege.sources.opml import MAX_OPML_BYTES
 
 
@@ -49,7 +49,9 @@ class ScoopitImportForm(forms.Form):
     file = forms.FileField(
         label=_("Saved topic page or RSS file"),
         required=False,
-        help_text=_("The topic page saved from your browser (.html), or its RSS feed, at most 5 MB."),
+        help_text=_(
+            "The topic page saved from your browser (.html), or its RSS feed, at most 5 MB."
+        ),
         widget=forms.ClearableFileInput(
             attrs={"accept": ".html,.htm,.xml,.rss,text/html,application/rss+xml,text/xml"}
         ),

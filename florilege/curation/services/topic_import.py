@@ -6,6 +6,7 @@ whole import is one transaction."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, time
@@ -63,7 +64,9 @@ def _create(settings: dict[str, Any], owner, slug: str | None) -> Topic:
         }
     )
     if not form.is_valid():
-        problems = [f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()]
+        problems = [
+            f"{name}: {' '.join(str(e) for e in errors)}" for name, errors in form.errors.items()
+        ]
         raise ValidationError(_("The topic's settings were refused: %(problems)s")
                               % {"problems": "; ".join(problems)})  # fmt: skip
     topic = form.save(commit=False)
@@ -80,10 +83,8 @@ def _create(settings: dict[str, Any], owner, slug: str | None) -> Topic:
     times = settings.get("slot_times")
     if isinstance(times, list) and all(isinstance(t, str) and re.fullmatch(r"\d\d:\d\d", t)
                                        for t in times):  # fmt: skip
-        try:
+        with contextlib.suppress(ValueError):  # 25:99 and the like: the default slots stay
             topic.slot_times = sorted({time.fromisoformat(t).strftime("%H:%M") for t in times})
-        except ValueError:
-            pass
     topic.save()
     return topic
 
@@ -187,5 +188,7 @@ def import_topic(data: Any, owner, now: datetime, slug: str | None = None) -> To
                     _rule(topic, owner, row, now)
                 result.rules += 1
             except ValidationError as exc:
-                result.skipped.append(f"rule {_str(row.get('name'), 100)}: {' '.join(exc.messages)}")
+                result.skipped.append(
+                    f"rule {_str(row.get('name'), 100)}: {' '.join(exc.messages)}"
+                )
     return result

@@ -64,7 +64,10 @@ def test_rss_import_finds_the_article_behind_the_scoopit_link(topic, curator) ->
     report = import_topic(topic, curator, RSS, NOW)
     assert report.kind == "rss" and report.added == 2
     urls = set(Scoop.objects.values_list("url", flat=True))
-    assert urls == {"https://news.example/2019/fediverse-grows", "https://presse.example.fr/nouveau"}
+    assert urls == {
+        "https://news.example/2019/fediverse-grows",
+        "https://presse.example.fr/nouveau",
+    }
     scoop = Scoop.objects.get(url="https://news.example/2019/fediverse-grows")
     assert scoop.insight == "A milestone: growth no longer depends on one server."
     assert scoop.published_at == datetime(2019, 3, 4, 16, 12, tzinfo=UTC)

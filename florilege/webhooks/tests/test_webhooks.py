@@ -169,7 +169,12 @@ def test_slack_and_teams_presets(topic, curator, receiver) -> None:
 def test_private_addresses_are_refused(topic, curator, settings) -> None:
     settings.CONFIG = replace(settings.CONFIG, ALLOW_NETWORKS=())
     now = timezone.now()
-    for url in ("http://127.0.0.1:9/hook", "http://10.0.0.1/x", "http://[::1]/x", "ftp://a.example/"):
+    for url in (
+        "http://127.0.0.1:9/hook",
+        "http://10.0.0.1/x",
+        "http://[::1]/x",
+        "ftp://a.example/",
+    ):
         with pytest.raises(ValidationError):
             services.add(topic, curator, url, "standard", ["scoop.published"], now)
     assert not Webhook.objects.exists()
