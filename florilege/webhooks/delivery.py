@@ -22,6 +22,9 @@ log = logging.getLogger("florilege.webhooks")
 BATCH = 50
 MAX_ATTEMPTS = 8
 EXCERPT = 500
+# The delivery log is for "did it arrive, what did it answer": finished rows older than
+# this are forgotten, a batch at a time.
+KEPT = timedelta(days=30)
 ClientFactory = Callable[[], GuardedClient]
 
 
@@ -71,8 +74,15 @@ def _record(delivery: Delivery, outcome: FetchResponse | str, now: datetime) -> 
     return ok
 
 
+def forget_old(now: datetime) -> int:
+    old = Delivery.objects.filter(created_at__lt=now - KEPT).exclude(status=Delivery.Status.PENDING)
+    ids = list(old.values_list("pk", flat=True)[:1000])
+    return Delivery.objects.filter(pk__in=ids).delete()[0] if ids else 0
+
+
 def delivery_cycle(now: datetime, client_factory: ClientFactory | None = None) -> int:
     """Send the due deliveries; returns how many were handled (delivered or not)."""
+    forget_old(now)
     batch = leases.claim(
         due(now).select_related("webhook").order_by("next_attempt_at", "pk"),
         now=now,

@@ -100,6 +100,8 @@ def test_published_scoop_is_delivered_signed_per_the_standard(topic, curator, re
     delivery = Delivery.objects.get()
     assert (delivery.status, delivery.last_status, delivery.last_response) == ("sent", 200, "ok")
     assert delivery_cycle(now + timedelta(hours=1)) == 0  # sent once
+    delivery_cycle(now + timedelta(days=31))  # the log forgets finished rows after 30 days
+    assert not Delivery.objects.exists()
 
 
 def test_only_subscribed_events_and_enabled_hooks(topic, curator, receiver) -> None:
