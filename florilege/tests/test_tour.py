@@ -36,7 +36,7 @@ from florilege.suggestions.models import Suggestion
 from florilege.testing import artifacts_dir
 from florilege.topics.models import Membership, Topic
 from florilege.topics.permissions import Role
-from florilege.webhooks.events import enqueue, test_event
+from florilege.webhooks.events import enqueue, sample_event
 from florilege.webhooks.models import Delivery, Webhook
 from florilege.webhooks.signing import new_secret
 
@@ -139,7 +139,7 @@ def _world() -> World:
         topic=topic, url="https://hooks.example/florilege", events=["scoop.published"],
         secret=new_secret(),
     )  # fmt: skip
-    delivery = enqueue(hook, test_event(topic, now), now)
+    delivery = enqueue(hook, sample_event(topic, now), now)
     Delivery.objects.filter(pk=delivery.pk).update(
         attempts=1, last_status=200, last_response="ok", status="sent"
     )

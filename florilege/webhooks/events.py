@@ -76,7 +76,7 @@ def announce(topic_id: int, event: dict[str, Any], now: datetime) -> int:
     return len(hooks)
 
 
-def test_event(topic: Topic, now: datetime) -> dict[str, Any]:
+def sample_event(topic: Topic, now: datetime) -> dict[str, Any]:
     data = {
         "topic": {"slug": topic.slug, "title": topic.title},
         "url": _absolute(topic.get_absolute_url()),

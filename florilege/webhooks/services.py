@@ -88,7 +88,7 @@ def send_test(topic: Topic, user, webhook_id: int, now: datetime) -> Delivery:
     """Queue a test delivery (the worker sends it within seconds; the log shows the
     answer): the request does not wait on the receiver."""
     hook = _hook(topic, user, webhook_id)
-    return webhook_events.enqueue(hook, webhook_events.test_event(topic, now), now)
+    return webhook_events.enqueue(hook, webhook_events.sample_event(topic, now), now)
 
 
 def recent_deliveries(topic: Topic, user) -> QuerySet[Delivery]:

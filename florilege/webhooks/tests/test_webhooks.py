@@ -218,3 +218,30 @@ def test_page_adds_tests_and_logs(client_in, topic, receiver) -> None:
     assert not Webhook.objects.exists()
     other = reverse("webhooks:act", args=[topic.slug, 999999])
     assert client_in.post(other, {"action": "test"}).status_code == 302  # said, not a 500
+
+
+def test_page_queries_do_not_grow_with_the_log(
+    client_in, topic, curator, django_assert_num_queries
+) -> None:
+    now = timezone.now()
+
+    def add_some(n: int) -> None:
+        for i in range(n):
+            hook = Webhook.objects.create(
+                topic=topic, url=f"https://h{i}.example/", events=["scoop.published"],
+                secret=new_secret(),
+            )  # fmt: skip
+            services.send_test(topic, curator, hook.pk, now)
+
+    url = reverse("webhooks:manage", args=[topic.slug])
+    add_some(1)
+    client_in.get(url)  # sessions and caches warm
+    with django_assert_num_queries(QUERIES):
+        assert client_in.get(url).status_code == 200
+    add_some(5)
+    with django_assert_num_queries(QUERIES):
+        assert client_in.get(url).content.decode().count("webhook.test") == 6
+
+
+# Session, user, topic, membership (the nav), the webhooks, the log with its webhooks.
+QUERIES = 6
