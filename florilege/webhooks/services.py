@@ -10,9 +10,11 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from florilege.curation.services import audit
 from florilege.lib.fetching import policy_from_settings
 from florilege.lib.http import FetchError, GuardedClient
 from florilege.lib.urls import is_http_url
@@ -62,9 +64,13 @@ def add(topic: Topic, user, url: str, preset: str, events: Iterable[str], now: d
         )
     url = url.strip()
     check_address(url)
-    return Webhook.objects.create(topic=topic, url=url, preset=preset, events=chosen,
-                                  secret=signing.new_secret(), created_at=now,
-                                  created_by=user)  # fmt: skip
+    with transaction.atomic():
+        hook = Webhook.objects.create(topic=topic, url=url, preset=preset, events=chosen,
+                                      secret=signing.new_secret(), created_at=now,
+                                      created_by=user)  # fmt: skip
+        # A webhook sends the topic's activity elsewhere: who pointed it where is kept.
+        audit.record(topic, user, "webhook_added", now, hook, url=url, events=chosen)
+    return hook
 
 
 def _hook(topic: Topic, user, webhook_id: int) -> Webhook:
@@ -75,8 +81,11 @@ def _hook(topic: Topic, user, webhook_id: int) -> Webhook:
     return hook
 
 
-def remove(topic: Topic, user, webhook_id: int) -> None:
-    _hook(topic, user, webhook_id).delete()
+def remove(topic: Topic, user, webhook_id: int, now: datetime) -> None:
+    hook = _hook(topic, user, webhook_id)
+    with transaction.atomic():
+        audit.record(topic, user, "webhook_removed", now, hook, url=hook.url)
+        hook.delete()
 
 
 def set_enabled(topic: Topic, user, webhook_id: int, enabled: bool) -> None:

@@ -58,7 +58,7 @@ def act(request: HttpRequest, slug: str, webhook_id: int) -> HttpResponse:
             services.set_enabled(topic, request.user, webhook_id, action == "resume")
             messages.success(request, gettext("Webhook saved."))
         elif action == "remove":
-            services.remove(topic, request.user, webhook_id)
+            services.remove(topic, request.user, webhook_id, now)
             messages.success(request, gettext("Webhook removed."))
         else:
             messages.error(request, gettext("Unknown action."))

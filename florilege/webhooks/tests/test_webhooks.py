@@ -18,7 +18,7 @@ from django.utils import timezone
 from standardwebhooks.webhooks import Webhook as Verifier
 from standardwebhooks.webhooks import WebhookVerificationError
 
-from florilege.curation.models import Scoop
+from florilege.curation.models import AuditEvent, Scoop
 from florilege.curation.services import publication
 from florilege.publishing.models import Comment
 from florilege.topics.models import Membership, Role
@@ -216,6 +216,8 @@ def test_page_adds_tests_and_logs(client_in, topic, receiver) -> None:
     assert client_in.post(url, {"url": receiver.url, "preset": "x"}).status_code == 400
     assert client_in.post(act, {"action": "remove"}).status_code == 302
     assert not Webhook.objects.exists()
+    logged = AuditEvent.objects.filter(topic=topic).values_list("action", flat=True)
+    assert sorted(logged) == ["webhook_added", "webhook_removed"]
     other = reverse("webhooks:act", args=[topic.slug, 999999])
     assert client_in.post(other, {"action": "test"}).status_code == 302  # said, not a 500
 
