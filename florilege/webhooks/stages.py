@@ -21,4 +21,4 @@ def _backlog(now: datetime) -> Backlog:
 
 
 register(Stage("webhooks", "webhooks", "webhook deliveries due to topics' webhooks",
-               _run, _backlog, order=105))  # fmt: skip
+               _run, _backlog, order=125))  # fmt: skip
