@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "florilege.analytics",
     "florilege.demo",
     "florilege.federation",
+    "florilege.webhooks",
     "django_tasks",
     # Always installed, whatever the backend: its table keeps the jobs' history, and the
     # schema does not change with a setting.

@@ -17,6 +17,7 @@ urlpatterns = [
     path("media/<path:media_path>", media.serve, name="media"),
     path("curate/", include("florilege.curation.urls")),
     path("curate/", include((team_urlpatterns, "accounts"))),
+    path("curate/", include("florilege.webhooks.urls")),
     path("notifications/", notifications, name="notifications"),
     path("demo/", include("florilege.demo.urls")),
     path("websub/", include("florilege.sources.urls")),

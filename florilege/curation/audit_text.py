@@ -224,6 +224,8 @@ PHRASES: dict[str, Phrase] = {
     "topic_settings_changed": _settings_changed,
     "visibility_changed": _visibility,
     "topic_deleted": _simple("%(actor)s deleted the topic %(object)s"),
+    "webhook_added": _simple("%(actor)s added a webhook to %(object)s"),
+    "webhook_removed": _simple("%(actor)s removed the webhook to %(object)s"),
 }
 # For the message catalogue: the templates _simple translates at render time.
 _MARKED = (
@@ -235,6 +237,8 @@ _MARKED = (
     gettext_lazy("%(actor)s unpinned %(object)s"),
     gettext_lazy("%(actor)s revoked an invitation"),
     gettext_lazy("%(actor)s deleted the topic %(object)s"),
+    gettext_lazy("%(actor)s added a webhook to %(object)s"),
+    gettext_lazy("%(actor)s removed the webhook to %(object)s"),
 )
 
 

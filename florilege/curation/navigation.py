@@ -91,6 +91,8 @@ GROUPS: tuple[NavGroup, ...] = (
                 "manage_topic",
                 also=("curation:topic_delete",),
             ),
+            NavPage("webhooks:manage", _("Webhooks"), "manage_topic"),
+            NavPage("curation:scoopit_import", _("Import from Scoop.it"), "manage_topic"),
         ),
     ),
 )

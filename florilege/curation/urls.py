@@ -15,6 +15,7 @@ from florilege.curation.views import (
     rules,
     schedule,
     scooping,
+    scoopit,
     scoops,
     sources,
     topics,
@@ -35,6 +36,7 @@ urlpatterns = [
         name="source_remove",
     ),
     path("t/<slug:slug>/sources/import/", sources.opml_import, name="opml_import"),
+    path("t/<slug:slug>/import/scoopit/", scoopit.scoopit_import, name="scoopit_import"),
     path("t/<slug:slug>/sources/export/", sources.opml_export, name="opml_export"),
     path(
         "t/<slug:slug>/sources/<int:source_id>/options/",

@@ -21,5 +21,5 @@ def _tasks_backlog(now: datetime) -> Backlog:
 
 
 register(Stage("tasks", "jobs",
-               "one-off jobs queued through Django's Tasks API (mail, pings, webhooks)",
+               "one-off jobs queued through Django's Tasks API (mail, pings)",
                _tasks, _tasks_backlog, order=130))  # fmt: skip

@@ -36,6 +36,9 @@ from florilege.suggestions.models import Suggestion
 from florilege.testing import artifacts_dir
 from florilege.topics.models import Membership, Topic
 from florilege.topics.permissions import Role
+from florilege.webhooks.events import enqueue, sample_event
+from florilege.webhooks.models import Delivery, Webhook
+from florilege.webhooks.signing import new_secret
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -50,7 +53,8 @@ AT_LEAST = {
     "curation:dashboard", "curation:queue", "curation:scoops", "curation:scoop_edit",
     "curation:sources", "curation:opml_import", "curation:rules", "curation:schedule",
     "curation:review", "curation:audit", "curation:topic_edit", "accounts:members",
-    "publishing:readers", "federation:manage", "notifications",
+    "publishing:readers", "federation:manage", "notifications", "webhooks:manage",
+    "curation:scoopit_import",
 }  # fmt: skip
 
 
@@ -131,6 +135,14 @@ def _world() -> World:
     )  # fmt: skip
     suggestion = Suggestion.objects.filter(topic=topic, status="pending").order_by("pk").first()
     assert suggestion is not None
+    hook = Webhook.objects.create(
+        topic=topic, url="https://hooks.example/florilege", events=["scoop.published"],
+        secret=new_secret(),
+    )  # fmt: skip
+    delivery = enqueue(hook, sample_event(topic, now), now)
+    Delivery.objects.filter(pk=delivery.pk).update(
+        attempts=1, last_status=200, last_response="ok", status="sent"
+    )
     values = {
         "slug": topic.slug,
         "pk": str(published.pk),
@@ -142,6 +154,7 @@ def _world() -> World:
         "comment_id": str(Comment.objects.get().pk),
         "user_id": str(editor.pk),
         "action": "publish",
+        "webhook_id": str(hook.pk),
     }
     return World(owner, values, published.get_absolute_url())
 

@@ -259,3 +259,28 @@ def _decide(suggestion: Suggestion, status: str, curator, now: datetime) -> None
     if not changed:
         raise ValidationError(_("This suggestion has already been decided."))
     suggestion.status = status
+
+
+def import_scoop(
+    topic: Topic,
+    curator,
+    draft: ScoopDraft,
+    published_at: datetime | None,
+    now: datetime,
+    plan: PublishPlan | None = None,
+) -> Scoop:
+    """A scoop brought from elsewhere (a topic export, Scoop.it), published as an editor
+    publishes, through the same creation path (so everything that follows a publication
+    runs), but keeping its original date; the insight may be empty, as it may have been
+    there. ``plan``: another way out (a draft, a time to come). Raises ValidationError when
+    the page is already scooped in the topic."""
+    require(curator, topic, Action.PUBLISH)
+    with transaction.atomic():
+        scoop = _create(topic, curator, draft, now, plan or PublishPlan(publication.NOW),
+                        insight_required=False)  # fmt: skip
+        if published_at is not None and published_at < now:
+            # Set before the transaction commits, so the publication hook sees the date.
+            Scoop.objects.filter(pk=scoop.pk).update(published_at=published_at,
+                                                     created_at=published_at)  # fmt: skip
+            scoop.published_at = scoop.created_at = published_at
+    return scoop

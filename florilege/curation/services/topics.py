@@ -63,19 +63,24 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def export_topic(topic: Topic, user, now: datetime) -> dict[str, Any]:
-    """The topic as plain data: its settings, sources (with their folders) and scoops with
-    their insights (Markdown as written). Documented in docs/curation.md; an import
-    reads the same shape."""
+    """The topic as plain data: its settings, sources (with their folders), scoops with
+    their insights (Markdown as written), tags and pictures, and its automation rules.
+    The format is documented in docs/cli.md; :mod:`florilege.curation.services.topic_import`
+    reads it back."""
     require(user, topic, Action.MANAGE_TOPIC)
     links = TopicSource.objects.filter(topic=topic).select_related("source").order_by("pk")
     scoops = (
         Scoop.objects.filter(topic=topic).select_related("curator").order_by("created_at", "pk")
     )
     rules = AutomationRule.objects.filter(topic=topic).order_by("position", "pk")
+    url_of = {link.source_id: link.source.url for link in links}
     return {
         "format": EXPORT_FORMAT,
         "exported_at": now.isoformat(),
-        "settings": settings_of(topic),
+        "settings": {
+            **settings_of(topic),
+            "allow_scoop_without_insight": topic.allow_scoop_without_insight,
+        },
         "sources": [
             {
                 "url": link.source.url,
@@ -94,17 +99,33 @@ def export_topic(topic: Topic, user, now: datetime) -> dict[str, Any]:
                 "insight": s.insight,
                 "tags": s.tags,
                 "image_url": s.image_url,
+                "image_width": s.image_width,
+                "image_height": s.image_height,
                 "source_name": s.source_name,
                 "language": s.language,
                 "status": s.status,
                 "published_at": _iso(s.published_at),
                 "created_at": _iso(s.created_at),
+                "updated_at": _iso(s.updated_at),
+                "pinned_at": _iso(s.pinned_at),
                 "curator": s.curator.get_username(),
             }
             for s in scoops
         ],
         "rules": [
-            {"name": r.name, "enabled": r.enabled, "action": r.action, "keywords": r.keywords}
+            {
+                "name": r.name,
+                "enabled": r.enabled,
+                "action": r.action,
+                "keywords": r.keywords,
+                "regex": r.regex,
+                "languages": r.languages,
+                "min_score": r.min_score,
+                "tag": r.tag,
+                "insight_template": r.insight_template,
+                # Sources by address: their ids mean nothing on another instance.
+                "source_urls": [url_of[i] for i in r.source_ids if i in url_of],
+            }
             for r in rules
         ],
     }

@@ -171,6 +171,12 @@ def test_services_enforce(team, topic, role: str, action: str) -> None:
         ("contributor", "curation:scoop_url", 200),
         ("viewer", "curation:items", 200),
         ("outsider", "curation:items", 403),
+        ("editor", "webhooks:manage", 403),
+        ("contributor", "webhooks:manage", 403),
+        ("owner_member", "webhooks:manage", 200),
+        ("admin", "webhooks:manage", 200),
+        ("editor", "curation:scoopit_import", 403),
+        ("owner_member", "curation:scoopit_import", 200),
     ],
 )
 def test_views_follow_roles(client, team, topic, role, name, status) -> None:

@@ -1,0 +1,5 @@
+import sys
+
+from florilege.cli import main
+
+sys.exit(main())
