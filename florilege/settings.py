@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "florilege.analytics",
     "florilege.demo",
     "florilege.federation",
+    # Google Reader and Miniflux APIs for reader apps (florilege/readers).
+    "florilege.readers",
     "django_tasks",
     # Always installed, whatever the backend: its table keeps the jobs' history, and the
     # schema does not change with a setting.
