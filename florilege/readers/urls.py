@@ -34,21 +34,24 @@ greader_urlpatterns = [
     ),
 ]
 
+M = "v1/"
+mf = miniflux
+C = M + "categories/"
 miniflux_urlpatterns = [
-    path("v1/me", miniflux.me, name="miniflux_me"),
-    path("v1/categories", miniflux.categories, name="miniflux_categories"),
-    path("v1/categories/<int:category_id>/feeds", miniflux.category_feeds, name="miniflux_category_feeds"),
-    path("v1/categories/<int:category_id>/entries", miniflux.category_entries, name="miniflux_category_entries"),
-    path("v1/categories/<int:topic_id>/mark-all-as-read", miniflux.mark_topic_read, name="miniflux_category_read"),
-    path("v1/feeds", miniflux.feeds, name="miniflux_feeds"),
-    path("v1/feeds/counters", miniflux.counters, name="miniflux_counters"),
-    path("v1/feeds/<int:feed_id>", miniflux.feed, name="miniflux_feed"),
-    path("v1/feeds/<int:feed_id>/entries", miniflux.feed_entries, name="miniflux_feed_entries"),
-    path("v1/feeds/<int:topic_id>/mark-all-as-read", miniflux.mark_topic_read, name="miniflux_feed_read"),
-    path("v1/entries", miniflux.entries, name="miniflux_entries"),
-    path("v1/entries/<int:entry_id>", miniflux.entry, name="miniflux_entry"),
-    path("v1/entries/<int:entry_id>/bookmark", miniflux.bookmark, name="miniflux_bookmark"),
-]  # fmt: skip
+    path(M + "me", mf.me, name="miniflux_me"),
+    path(M + "categories", mf.categories, name="miniflux_categories"),
+    path(M + "categories/<int:category_id>/feeds", mf.category_feeds, name="mf_category_feeds"),
+    path(C + "<int:category_id>/entries", mf.category_entries, name="mf_category_entries"),
+    path(C + "<int:topic_id>/mark-all-as-read", mf.mark_topic_read, name="mf_category_read"),
+    path(M + "feeds", mf.feeds, name="miniflux_feeds"),
+    path(M + "feeds/counters", mf.counters, name="miniflux_counters"),
+    path(M + "feeds/<int:feed_id>", mf.feed, name="miniflux_feed"),
+    path(M + "feeds/<int:feed_id>/entries", mf.feed_entries, name="miniflux_feed_entries"),
+    path(M + "feeds/<int:topic_id>/mark-all-as-read", mf.mark_topic_read, name="mf_feed_read"),
+    path(M + "entries", mf.entries, name="miniflux_entries"),
+    path(M + "entries/<int:entry_id>", mf.entry, name="miniflux_entry"),
+    path(M + "entries/<int:entry_id>/bookmark", mf.bookmark, name="miniflux_bookmark"),
+]
 
 urlpatterns = [
     path("account/reader-apps/", settings.app_passwords, name="app_passwords"),
