@@ -63,6 +63,7 @@ def user_for(secret: str, username: str | None, now: datetime):
     if row.last_used_at is None or now - row.last_used_at > WINDOW:
         AppPassword.objects.filter(pk=row.pk).update(last_used_at=now)
     row.user.app_password_id = row.pk
+    row.user.app_password_digest = row.digest
     return row.user
 
 
@@ -92,7 +93,7 @@ def basic_credentials(header: str) -> tuple[str, str] | None:
 def edit_token(user) -> str:
     """The ``T`` token of Google Reader POSTs (FreshRSS answers 57 characters ending in
     "Z"): an HMAC of the app password in use, so revoking the password voids it."""
-    message = f"greader-token\0{getattr(user, 'app_password_id', 0)}".encode()
+    message = f"greader-token\0{getattr(user, 'app_password_digest', '')}".encode()
     mac = hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
     return mac[:56] + "Z"
 
