@@ -7,6 +7,7 @@ variant newsboat's ``feedhq`` backend reads."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from xml.sax.xmlreader import AttributesImpl
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
@@ -119,6 +120,7 @@ def token(request: HttpRequest) -> HttpResponse:
 @api
 def user_info(request: HttpRequest) -> HttpResponse:
     user = request.user
+    assert user.is_authenticated  # by the decorator; tells the type checker
     return JsonResponse(
         {
             "userId": str(user.pk),
@@ -377,13 +379,11 @@ def atom_stream(request: HttpRequest, stream: str) -> HttpResponse:
     response = HttpResponse(content_type="application/atom+xml; charset=utf-8")
     xml = SimplerXMLGenerator(response, "utf-8")
     xml.startDocument()
-    xml.startElement(
-        "feed",
-        {
-            "xmlns": "http://www.w3.org/2005/Atom",
-            "xmlns:gr": "http://www.google.com/schemas/reader/atom/",
-        },
-    )
+    namespaces = {
+        "xmlns": "http://www.w3.org/2005/Atom",
+        "xmlns:gr": "http://www.google.com/schemas/reader/atom/",
+    }
+    xml.startElement("feed", AttributesImpl(namespaces))
     xml.addQuickElement("id", f"tag:google.com,2005:reader/{stream}")
     xml.addQuickElement("title", stream)
     xml.addQuickElement("updated", rfc3339_date(timezone.now()))
@@ -397,14 +397,14 @@ def atom_stream(request: HttpRequest, stream: str) -> HttpResponse:
 
 def _atom_entry(xml: SimplerXMLGenerator, suggestion: Suggestion, categories: list[str]) -> None:
     entry = suggestion.entry
-    xml.startElement("entry", {})
+    xml.startElement("entry", AttributesImpl({}))
     xml.addQuickElement("id", ids.long_id(suggestion.pk))
     xml.addQuickElement("title", entry.title, {"type": "html"})
     xml.addQuickElement("published", rfc3339_date(entry.published_at or suggestion.created_at))
     xml.addQuickElement("updated", rfc3339_date(entry.updated_at or suggestion.created_at))
     xml.addQuickElement("link", "", {"rel": "alternate", "href": entry.url, "type": "text/html"})
     xml.addQuickElement("summary", entry.content or entry.summary, {"type": "html"})
-    xml.startElement("author", {})
+    xml.startElement("author", AttributesImpl({}))
     xml.addQuickElement("name", entry.author or entry.source.display_name)
     xml.endElement("author")
     for term in categories:

@@ -195,6 +195,7 @@ def me(request: HttpRequest) -> HttpResponse:
     if refused := _only(request, "GET"):
         return refused
     user = request.user
+    assert user.is_authenticated  # by the decorator; tells the type checker
     return JsonResponse(
         {
             "id": user.pk,
