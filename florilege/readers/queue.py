@@ -7,10 +7,12 @@ curation services with the same permissions as the web."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
@@ -23,6 +25,8 @@ from florilege.topics.models import Topic
 from florilege.topics.permissions import Action, can, is_site_admin
 
 UNREAD, READ, ALL, STARRED = "unread", "read", "all", "starred"
+SNAPSHOT_SECONDS = 60
+MAX_SNAPSHOT = 20000
 # Starred items listed: the user's most recent scoops from a reader app or the queue.
 STARRED_LIMIT = 1000
 
@@ -58,6 +62,49 @@ def items(user, topics: Iterable[Topic], state: str) -> QuerySet[Suggestion]:
     elif state == READ:
         combined = combined.filter(Exists(seen))
     return combined.select_related("topic").order_by("-score", "-id")
+
+
+def _generation_key(user) -> str:
+    # The join time too: an id reused by a later account (or a test) never meets a list
+    # cached for the earlier one.
+    joined = int(user.date_joined.timestamp() * 1_000_000)
+    return f"readers:gen:{user.pk}:{joined}"
+
+
+def changed(user) -> None:
+    """Forget the user's cached orders (after a read, unread, star or discard)."""
+    try:
+        cache.incr(_generation_key(user))
+    except ValueError:  # nothing cached yet
+        cache.set(_generation_key(user), 1, None)
+
+
+def ordered_ids(user, topics: list[Topic], state: str) -> list[int]:
+    """The ids of ``items(user, topics, state)`` in queue order, kept for a sync.
+
+    A reader app reads a stream in pages (ids, then contents; or Miniflux pages with a
+    total), and the queue's one-per-story query costs the same for every page: the order is
+    computed once and kept for ``SNAPSHOT_SECONDS`` per user, stream and state, and any
+    change the user makes through these APIs starts a new one. What each item *is* (read,
+    starred, discarded) is always read fresh; only membership in the list may lag, by at
+    most that long, behind changes made elsewhere (the web queue, another process with a
+    per-process cache)."""
+    generation = cache.get(_generation_key(user), 0)
+    topic_key = ",".join(str(t.pk) for t in topics)
+    digest = hashlib.sha256(topic_key.encode()).hexdigest()[:32]
+    key = f"{_generation_key(user)}:{generation}:{state}:{digest}"
+    found = cache.get(key)
+    if found is None:
+        found = list(items(user, topics, state).values_list("pk", flat=True)[:MAX_SNAPSHOT])
+        cache.set(key, found, SNAPSHOT_SECONDS)
+    return found
+
+
+def in_order(pks: list[int]) -> list[Suggestion]:
+    """The suggestions of ``pks`` with their entries, in the order of ``pks``."""
+    rows = Suggestion.objects.filter(pk__in=pks).select_related("entry", "entry__source", "topic")
+    by_pk = {s.pk: s for s in rows}
+    return [by_pk[pk] for pk in pks if pk in by_pk]
 
 
 def seen_ids(user, suggestion_ids: Iterable[int]) -> set[int]:
@@ -127,11 +174,13 @@ def mark_read(user, ids: Iterable[int], now: datetime, discard: bool | None = No
             to_see.append(SeenSuggestion(user=user, suggestion=suggestion, seen_at=now))
     SeenSuggestion.objects.bulk_create(to_see, ignore_conflicts=True)
     outcome.changed += len(to_see)
+    changed(user)
     return outcome
 
 
 def mark_unread(user, ids: Iterable[int]) -> Outcome:
     deleted, _rows = SeenSuggestion.objects.filter(user=user, suggestion_id__in=list(ids)).delete()
+    changed(user)
     return Outcome(changed=deleted)
 
 
@@ -161,4 +210,5 @@ def star(user, ids: Iterable[int], now: datetime) -> Outcome:
             outcome.changed += 1
         except (ValidationError, PermissionDenied) as exc:
             outcome.refuse(exc)
+    changed(user)
     return outcome

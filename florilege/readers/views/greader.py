@@ -199,29 +199,36 @@ def _selection(request: HttpRequest, stream_id: str) -> tuple[list[Topic], str]:
     return topics, state
 
 
-def _found(request: HttpRequest, stream_id: str):
-    """A stream's items as asked (``xt``/``it``, ``ot``/``nt``, ``r``), the page size ``n``
-    and the offset the continuation ``c`` names."""
+def _found(request: HttpRequest, stream_id: str) -> tuple[list[int], str]:
+    """The ids of one page of a stream as asked (``xt``/``it``, ``ot``/``nt``, ``r``, ``n``,
+    ``c``), and the continuation of the next page ("" at the end)."""
     topics, state = _selection(request, stream_id)
     n = _int(request, "n", 20, 1, MAX_ITEMS)
     offset = ids.parse_continuation(_param(request, "c"))
     if offset is None:
         raise BadRequest("c")
-    found = queue.items(request.user, topics, state)
-    if (newer := _moment(request, "ot")) is not None:
-        found = found.filter(created_at__gte=newer)
-    if (older := _moment(request, "nt")) is not None:
-        found = found.filter(created_at__lte=older)
-    if _param(request, "r") == "o":  # oldest first
-        found = found.order_by("created_at", "id")
-    return found, n, offset
+    newer, older = _moment(request, "ot"), _moment(request, "nt")
+    oldest_first = _param(request, "r") == "o"
+    if newer is None and older is None and not oldest_first:
+        # The plain sync, page after page: the queue's order computed once per sync.
+        every = queue.ordered_ids(request.user, topics, state)
+        pks = every[offset : offset + n + 1]
+    else:
+        found = queue.items(request.user, topics, state)
+        if newer is not None:
+            found = found.filter(created_at__gte=newer)
+        if older is not None:
+            found = found.filter(created_at__lte=older)
+        if oldest_first:
+            found = found.order_by("created_at", "id")
+        pks = list(found.values_list("pk", flat=True)[offset : offset + n + 1])
+    return pks[:n], str(offset + n) if len(pks) > n else ""
 
 
 def _page(request: HttpRequest, stream_id: str) -> tuple[list[Suggestion], str]:
-    """One page of a stream's items and the continuation of the next page ("" at the end)."""
-    found, n, offset = _found(request, stream_id)
-    page = list(found[offset : offset + n + 1])
-    return page[:n], str(offset + n) if len(page) > n else ""
+    """One page of a stream's items, with their entries, and the next continuation."""
+    pks, more = _found(request, stream_id)
+    return queue.in_order(pks), more
 
 
 @api
@@ -231,12 +238,10 @@ def stream_item_ids(request: HttpRequest) -> HttpResponse:
     stream_id = _param(request, "s")
     if stream_id is None:
         raise BadRequest("s")
-    found, n, offset = _found(request, stream_id)
-    # Only the ids: no join to the entries for the biggest page a client asks for.
-    pks = list(found.values_list("pk", flat=True)[offset : offset + n + 1])
-    body: dict = {"itemRefs": [{"id": str(pk)} for pk in pks[:n]]}
-    if len(pks) > n:
-        body["continuation"] = str(offset + n)
+    pks, more = _found(request, stream_id)
+    body: dict = {"itemRefs": [{"id": str(pk)} for pk in pks]}
+    if more:
+        body["continuation"] = more
     return JsonResponse(body)
 
 
@@ -273,14 +278,6 @@ def _categories(suggestion: Suggestion, seen: set[int]) -> list[str]:
     elif suggestion.status == Suggestion.Status.DISCARDED or suggestion.pk in seen:
         found.append(ids.READ)
     return found
-
-
-def _with_entries(suggestions: list[Suggestion]) -> list[Suggestion]:
-    return list(
-        Suggestion.objects.filter(pk__in=[s.pk for s in suggestions])
-        .select_related("entry", "entry__source", "topic")
-        .order_by("-score", "-id")
-    )
 
 
 def _contents(request: HttpRequest, stream_id: str, page: list[Suggestion], more: str) -> dict:
@@ -322,7 +319,7 @@ def stream_contents(request: HttpRequest, stream: str = "") -> HttpResponse:
     """``stream/contents/<stream>``: a page of a stream's items with their contents."""
     stream_id = stream or _param(request, "s") or ids.READING_LIST
     page, more = _page(request, stream_id)
-    return JsonResponse(_contents(request, stream_id, _with_entries(page), more))
+    return JsonResponse(_contents(request, stream_id, page, more))
 
 
 @api
@@ -374,7 +371,6 @@ def atom_stream(request: HttpRequest, stream: str) -> HttpResponse:
     ``<category scheme="http://www.google.com/reader/">`` elements whose label newsboat
     matches ("read", "fresh", "starred")."""
     page, more = _page(request, stream)
-    page = _with_entries(page)
     seen = queue.seen_ids(request.user, [s.pk for s in page])
     response = HttpResponse(content_type="application/atom+xml; charset=utf-8")
     xml = SimplerXMLGenerator(response, "utf-8")

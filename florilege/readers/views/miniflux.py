@@ -157,19 +157,25 @@ def _entries(request: HttpRequest, topics: list[Topic]) -> HttpResponse:
         return JsonResponse({"total": 0, "entries": []})
     else:
         state = queue.ALL
-    found = queue.items(request.user, topics, state).select_related("entry", "entry__source")
-    sign = "-" if direction == "desc" else ""
-    if order in ("id", "changed_at"):
-        found = found.order_by(f"{sign}id")
-    elif order == "published_at":
-        found = found.order_by(f"{sign}entry__published_at", f"{sign}id")
-    elif direction == "asc":  # the queue's order (best first) read backwards
-        found = found.order_by("score", "id")
-    page = list(found[offset : offset + limit])
+    if order == "score" and direction == "desc":
+        # The queue's order, computed once for the pages of a sync.
+        every = queue.ordered_ids(request.user, topics, state)
+        total, page = len(every), queue.in_order(every[offset : offset + limit])
+    else:
+        found = queue.items(request.user, topics, state)
+        sign = "-" if direction == "desc" else ""
+        if order in ("id", "changed_at"):
+            found = found.order_by(f"{sign}id")
+        elif order == "published_at":
+            found = found.order_by(f"{sign}entry__published_at", f"{sign}id")
+        elif direction == "asc":  # the queue's order (best first) read backwards
+            found = found.order_by("score", "id")
+        pks = list(found.values_list("pk", flat=True)[offset : offset + limit])
+        total, page = found.count(), queue.in_order(pks)
     seen = queue.seen_ids(request.user, [s.pk for s in page])
     feeds: dict = {}
     entries = [_entry(request, s, seen, feeds) for s in page]
-    return JsonResponse({"total": found.count(), "entries": entries})
+    return JsonResponse({"total": total, "entries": entries})
 
 
 def handles_bad_input(view):
