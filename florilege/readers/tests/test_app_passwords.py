@@ -3,12 +3,11 @@ revoking it locks the app out; the "read" choice is saved."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from florilege.readers import access, queue
 from florilege.readers.models import AppPassword
+from florilege.testing import must_search
 
 pytestmark = pytest.mark.django_db
 URL = "/account/reader-apps/"
@@ -17,7 +16,7 @@ URL = "/account/reader-apps/"
 def test_create_shows_the_secret_once_and_stores_a_digest(client_in, curator):
     response = client_in.post(URL, {"step": "create", "name": "Phone"})
     text = response.content.decode()
-    secret = re.search(r'id="app-password"[^>]*>(flr_[^<]+)<', text).group(1)
+    secret = must_search(r'id="app-password"[^>]*>(flr_[^<]+)<', text).group(1)
     row = AppPassword.objects.get(user=curator)
     assert row.digest == access.digest(secret) and secret not in row.digest
     assert response["Cache-Control"] == "no-store"
