@@ -4,6 +4,8 @@ streams with continuation, edits; malformed parameters answer 400."""
 from __future__ import annotations
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 
 from florilege.curation.models import Scoop
 from florilege.readers import ids
@@ -108,12 +110,18 @@ def test_wrong_edit_token_is_refused(client, topic, auth):
     assert response["Google-Bad-Token"] == "true"
 
 
-def test_star_keeps_a_draft(client, topic, auth):
+def test_star_keeps_a_draft(client, curator, topic, auth):
     made = queue_of(topic, 1)
     client.post(R + "/edit-tag", {"i": str(made[0].pk), "a": ids.STARRED}, **auth)
     scoop = Scoop.objects.get(topic=topic)
     assert scoop.status == "draft"
     assert scoop.insight == ""
+    # The curator finishes it on the web: the drafts list and the edit page open.
+    web = Client()
+    web.force_login(curator)
+    assert web.get(reverse("curation:scoops", args=[topic.slug])).status_code == 200
+    edit = reverse("curation:scoop_edit", args=[topic.slug, scoop.pk])
+    assert web.get(edit).status_code == 200
     starred = client.get(f"{R}/stream/items/ids?s={ids.STARRED}", **auth).json()
     assert starred["itemRefs"] == [{"id": str(made[0].pk)}]
 
