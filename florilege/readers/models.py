@@ -73,7 +73,7 @@ class RequestWindow(models.Model):
     by every web process."""
 
     key = models.CharField(max_length=80, unique=True)
-    started_at = models.DateTimeField()
+    started_at = models.DateTimeField(db_index=True)
     count = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:

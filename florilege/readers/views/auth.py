@@ -51,6 +51,9 @@ def login_limited(request: HttpRequest, now) -> access.Limit:
 
 def login_failed(request: HttpRequest, now) -> None:
     access.hit(failed_key(request, now), settings.CONFIG.READER_API_FAILED_LOGINS_PER_MINUTE, now)
+    # The table keeps only the windows that can still refuse someone: an indexed delete
+    # per failure, as the login throttle does.
+    access.forget_old(now)
 
 
 def authenticated(make_error: Callable[[int, str], HttpResponse]) -> Callable[[View], View]:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from xml.sax.xmlreader import AttributesImpl
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import rfc3339_date
 from django.utils.xmlutils import SimplerXMLGenerator
@@ -150,8 +151,8 @@ def subscription_list(request: HttpRequest) -> HttpResponse:
             "id": f"feed/{topic.pk}",
             "title": topic.title,
             "categories": [{"id": _label(topic), "label": topic.title}],
-            "url": request.build_absolute_uri(f"/curate/t/{topic.slug}/"),
-            "htmlUrl": request.build_absolute_uri(f"/curate/t/{topic.slug}/"),
+            "url": request.build_absolute_uri(reverse("curation:queue", args=[topic.slug])),
+            "htmlUrl": request.build_absolute_uri(reverse("curation:queue", args=[topic.slug])),
             "iconUrl": "",
         }
         for topic in queue.topics_of(request.user)

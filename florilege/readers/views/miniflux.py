@@ -10,6 +10,7 @@ import json
 from datetime import UTC, datetime
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse
 from django.utils import timezone
 
 from florilege.readers import queue
@@ -37,7 +38,7 @@ def _category(topic: Topic, user) -> dict:
 
 def _feed(request: HttpRequest, topic: Topic) -> dict:
     user = request.user
-    page = request.build_absolute_uri(f"/curate/t/{topic.slug}/")
+    page = request.build_absolute_uri(reverse("curation:queue", args=[topic.slug]))
     return {
         "id": topic.pk,
         "user_id": user.pk,
