@@ -10,6 +10,7 @@ import shutil
 import sqlite3
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -81,23 +82,42 @@ def _setup(tmp_path: Path, config: str) -> Path:
     return home
 
 
-def _drive(home: Path, keys: list[str]) -> None:
-    """An interactive session in a detached tmux: each key, then quit (newsboat syncs the
-    read flags to the server as it marks them)."""
+def _wait(condition: Callable[[], bool], seconds: float = 30) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.3)
+    return False
+
+
+def _drive(home: Path, keys: list[str], done: Callable[[], bool], screen: str) -> None:
+    """An interactive session in a detached tmux: wait for ``screen`` to show, send each
+    key, wait for ``done`` (newsboat syncs flags to the server as it changes them), quit."""
     if shutil.which("tmux") is None:
         pytest.skip("tmux is not installed: the interactive part is skipped")
     name = f"nb{os.getpid()}"
-    files = f"-C {home}/config -u {home}/urls -c {home}/cache.db -d {home}/log -l 6"
+    files = f"-C {home}/config -u {home}/urls -c {home}/cache.db"
     env = {**os.environ, "HOME": str(home), "LANG": "C.UTF-8", "TERM": "xterm"}
     subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "120", "-y", "40",
                     f"{_newsboat()} {files}"], check=True, env=env)  # fmt: skip
+
+    def shows(text: str) -> Callable[[], bool]:
+        def check() -> bool:
+            pane = subprocess.run(["tmux", "capture-pane", "-p", "-t", name],
+                                  capture_output=True, text=True)  # fmt: skip
+            return text in pane.stdout
+
+        return check
+
     try:
-        time.sleep(3)
+        assert _wait(shows(screen)), "newsboat did not show its feed list"
         for key in keys:
             subprocess.run(["tmux", "send-keys", "-t", name, key], check=True)
-            time.sleep(1.5)
+            time.sleep(0.5)
+        _wait(done)
         subprocess.run(["tmux", "send-keys", "-t", name, "Q"], check=True)
-        time.sleep(2)
+        time.sleep(1)
     finally:
         subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True)
 
@@ -115,8 +135,12 @@ def test_newsboat_miniflux_backend(live_server, curator, topic, tmp_path):
     assert result.returncode == 0, result.stderr
     items = _items(home)
     assert [(g, u) for g, _t, u in items] == [(str(s.pk), 1) for s in made]
-    _drive(home, ["A"])  # mark every item of the selected feed read
-    assert SeenSuggestion.objects.filter(user=curator).count() == 3
+
+    def seen() -> bool:
+        return SeenSuggestion.objects.filter(user=curator).count() == 3
+
+    _drive(home, ["A"], seen, "Social networks")  # mark every item of the selected feed read
+    assert seen()
 
 
 def test_newsboat_google_reader_backend(live_server, curator, topic, tmp_path):
@@ -141,8 +165,12 @@ def test_newsboat_google_reader_backend(live_server, curator, topic, tmp_path):
     assert sorted((g, u) for g, _t, u in items) == sorted(
         [(long_id(made[0].pk), 1), (long_id(made[1].pk), 1), (long_id(made[2].pk), 0)]
     )
-    _drive(home, ["A"])
-    assert SeenSuggestion.objects.filter(user=curator).count() == 3
+
+    def seen() -> bool:
+        return SeenSuggestion.objects.filter(user=curator).count() == 3
+
+    _drive(home, ["A"], seen, "Social networks")
+    assert seen()
 
 
 def test_newsboat_star_scoops(live_server, curator, topic, tmp_path):
@@ -159,7 +187,7 @@ def test_newsboat_star_scoops(live_server, curator, topic, tmp_path):
         'feedhq-show-special-feeds no\n'
     ))  # fmt: skip
     assert _run(home, "-x", "reload").returncode == 0
-    _drive(home, ["Enter", "C-e", "s", "Enter"])
+    _drive(home, ["Enter", "C-e", "s", "Enter"], Scoop.objects.exists, "Social networks")
     scoop = Scoop.objects.get(topic=topic)
     assert scoop.status == "draft"
     assert Suggestion.objects.get(entry=scoop.entry).status == Suggestion.Status.SCOOPED
