@@ -104,3 +104,22 @@ def test_malformed_bodies_answer_400(client, topic, auth, body):
     queue_of(topic, 1)
     response = client.put("/v1/entries", body, content_type="application/json", **auth)
     assert response.status_code == 400
+
+
+def test_bookmark_twice_and_by_a_viewer(client, curator, topic, auth, django_user_model):
+    from florilege.curation.models import Scoop
+    from florilege.topics.models import Membership
+    from florilege.topics.permissions import Role
+
+    made = queue_of(topic, 2)
+    url = f"/v1/entries/{made[0].pk}/bookmark"
+    assert client.put(url, **auth).status_code == 204
+    assert client.put(url, **auth).status_code == 204  # a second toggle does not unscoop
+    assert Scoop.objects.count() == 1
+    viewer = django_user_model.objects.create_user("vera", password="a-long-test-password")
+    Membership.objects.create(topic=topic, user=viewer, role=Role.VIEWER)
+    as_viewer = {"HTTP_X_AUTH_TOKEN": app_password(viewer)}
+    response = client.put(f"/v1/entries/{made[1].pk}/bookmark", **as_viewer)
+    assert response.status_code == 403 and "error_message" in response.json()
+    assert Scoop.objects.count() == 1
+    assert client.put("/v1/entries/999999/bookmark", **auth).status_code == 404
