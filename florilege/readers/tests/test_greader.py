@@ -157,6 +157,8 @@ def test_a_stranger_sees_nothing(client, topic, django_user_model):
 
 def test_mark_all_as_read(client, curator, topic, auth):
     queue_of(topic, 3)
+    client.post(R + "/mark-all-as-read", {"s": ids.STARRED}, **auth)
+    assert not SeenSuggestion.objects.exists()
     response = client.post(R + "/mark-all-as-read", {"s": f"feed/{topic.pk}"}, **auth)
     assert response.content == b"OK"
     assert SeenSuggestion.objects.filter(user=curator).count() == 3

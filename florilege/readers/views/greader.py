@@ -358,9 +358,11 @@ def mark_all_as_read(request: HttpRequest) -> HttpResponse:
     stream_id = _param(request, "s")
     if not stream_id:
         raise BadRequest("s")
-    topics, _state = _selection(request, stream_id)
+    topics, state = _selection(request, stream_id)
     older = _moment(request, "ts", unit=1_000_000)
-    queue.mark_all_read(request.user, topics, timezone.now(), older)
+    # The starred and read streams hold nothing unread: marking them read changes nothing.
+    if state in (queue.ALL, queue.UNREAD):
+        queue.mark_all_read(request.user, topics, timezone.now(), older)
     return HttpResponse("OK", content_type="text/plain")
 
 
