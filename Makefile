@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLORILEGE_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test install lint check clean chromium fedify-peer bench-ingest bench-federation bench-language bench-dedup bench-serve bench-relevance bench-ranking
+.PHONY: run test install lint check clean chromium fedify-peer newsboat bench-readers bench-ingest bench-federation bench-language bench-dedup bench-serve bench-relevance bench-ranking
 
 # Debian ships venv separately (python3-venv); install it when we can, else say so.
 $(BIN)/python:
@@ -47,7 +47,16 @@ $(FEDIFY_PEER)/node_modules/.installed: $(FEDIFY_PEER)/package-lock.json
 
 fedify-peer: $(FEDIFY_PEER)/node_modules/.installed
 
-test: install chromium fedify-peer
+# The reader-app tests drive Debian's newsboat (and tmux for its interactive part); as
+# root we install them, otherwise those tests skip and say why.
+newsboat:
+	@{ command -v newsboat >/dev/null && command -v tmux >/dev/null; } || { [ "$$(id -u)" = 0 ] && \
+		command -v apt-get >/dev/null && apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq newsboat tmux >/dev/null; } || \
+		echo "newsboat not installed: its reader-app tests will be skipped"
+	@command -v newsboat >/dev/null && newsboat --version | head -1 || true
+
+test: install chromium fedify-peer newsboat
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
@@ -89,6 +98,11 @@ bench-serve: $(VENV)/.bench-installed
 		nginx-light >/dev/null; } || \
 		{ echo "bench-serve needs wrk and nginx: sudo apt-get install wrk nginx-light"; exit 1; }
 	$(BIN)/python -m bench.serve $(BENCH_ARGS)
+
+# A reader app's sync of 1,000 unread suggestions (Google Reader ids then contents, and
+# Miniflux pages), on SQLite and on PostgreSQL when DATABASE_URL is set.
+bench-readers: install
+	$(BIN)/python -m bench.readers $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var

@@ -309,6 +309,20 @@ OPTIONS: tuple[Option, ...] = (
         "Comments one address may post in an hour; more are refused with a message.",
     ),
     Option(
+        "READER_API_REQUESTS_PER_MINUTE",
+        int,
+        "600",
+        "Requests one reader-app password may make to the Google Reader and Miniflux APIs "
+        "in a minute; more are answered 429 with Retry-After.",
+    ),
+    Option(
+        "READER_API_FAILED_LOGINS_PER_MINUTE",
+        int,
+        "20",
+        "Failed reader-app logins one address may make in a minute before its requests are "
+        "answered 429 with Retry-After.",
+    ),
+    Option(
         "SUBSCRIBES_PER_HOUR",
         int,
         "5",
@@ -425,6 +439,8 @@ class Config:
     TASKS_BACKEND: str
     REDIS_URL: str
     COMMENTS_PER_HOUR: int
+    READER_API_REQUESTS_PER_MINUTE: int
+    READER_API_FAILED_LOGINS_PER_MINUTE: int
     SUBSCRIBES_PER_HOUR: int
     READER_REACTIONS_PER_HOUR: int
     COMMENT_REPORTS_TO_HIDE: int

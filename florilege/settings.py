@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "florilege.demo",
     "florilege.federation",
     "florilege.webhooks",
+    # Google Reader and Miniflux APIs for reader apps (florilege/readers).
+    "florilege.readers",
     "django_tasks",
     # Always installed, whatever the backend: its table keeps the jobs' history, and the
     # schema does not change with a setting.

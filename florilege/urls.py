@@ -9,6 +9,8 @@ from florilege.lib import media
 
 urlpatterns = [
     path("", include("florilege.accounts.urls")),
+    # Reader apps: /api/greader.php/ (Google Reader, FreshRSS dialect) and /v1/ (Miniflux).
+    path("", include("florilege.readers.urls", namespace="readers")),
     path("admin/", admin.site.urls),
     path("status/", jobs_views.status, name="status"),
     path("status/outbox/", jobs_views.outbox_list, name="outbox"),

@@ -87,6 +87,11 @@ def _valid_values(world: World) -> dict[str, list[str]]:
         "app_label": ["auth", "topics"],
         "object_id": [str(world.admin_pk)],
         "user_id": [str(world.admin_pk)],  # not a member: nothing to change on the team
+        # Reader-app APIs (florilege/readers): topic ids and Google Reader stream ids.
+        "feed_id": ["1"],
+        "category_id": ["1"],
+        "topic_id": ["1"],
+        "stream": ["user/-/state/com.google/reading-list"],
     }
 
 

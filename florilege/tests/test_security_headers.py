@@ -45,10 +45,11 @@ PARAMETERS: dict[str, tuple[str, ...]] = {
     "collection": ("featured",),
     "word": ("fediverse",),
     "media_path": ("images/00/00000000000000000000000000000000-1x1.png",),
+    "stream": ("user/-/state/com.google/reading-list",),
 }
 INT_PARAMETERS = {
     "pk", "scoop_id", "suggestion_id", "source_id", "rule_id", "comment_id", "invitation_id",
-    "user_id", "entry_id", "webhook_id",
+    "user_id", "entry_id", "webhook_id", "feed_id", "category_id", "topic_id",
 }  # fmt: skip
 
 

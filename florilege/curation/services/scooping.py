@@ -228,6 +228,21 @@ def scoop_now(suggestion: Suggestion, curator, now: datetime) -> Scoop:
     return scoop
 
 
+def draft_suggestion(suggestion: Suggestion, curator, now: datetime) -> Scoop:
+    """Keep a suggestion as a draft scoop without an insight yet (a star from a reader
+    app): it leaves the queue and waits among the drafts for the curator to finish it."""
+    require(curator, suggestion.topic, Action.SCOOP_PROPOSE)
+    if suggestion.status != Suggestion.Status.PENDING:
+        raise ValidationError(_("This suggestion has already been decided."))
+    draft = draft_from_suggestion(suggestion)
+    with transaction.atomic():
+        scoop = _create(suggestion.topic, curator, draft, now, PublishPlan(publication.DRAFT),
+                        entry=suggestion.entry, insight_required=False)  # fmt: skip
+        _decide(suggestion, Suggestion.Status.SCOOPED, curator, now)
+        close_story(suggestion, Suggestion.Status.SCOOPED, curator, now)
+    return scoop
+
+
 def discard_suggestion(suggestion: Suggestion, curator, now: datetime) -> None:
     require(curator, suggestion.topic, Action.DISCARD)
     if suggestion.status != Suggestion.Status.PENDING:
