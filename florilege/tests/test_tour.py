@@ -232,7 +232,10 @@ def test_tour_of_every_curator_page(chromium, live_server, settings) -> None:
     for language, locale in LANGUAGES.items():
         for scheme in SCHEMES:
             for width, size in SIZES.items():
-                context = chromium.new_context(viewport=size, locale=locale, color_scheme=scheme)
+                # No service worker: requests it handled would bypass page.route.
+                context = chromium.new_context(
+                    viewport=size, locale=locale, color_scheme=scheme, service_workers="block"
+                )
                 try:
                     public.walk(context.new_page(), f"{width}.{language}.{scheme}")
                 finally:
@@ -392,8 +395,10 @@ class PublicTour:
                 status=int(code), body=html, content_type="text/html; charset=utf-8"))  # fmt: skip
         for name, url in self.pages.items():
             where = f"public {name} [{combination}]"
-            page.goto(self.base + url)
-            found = []
+            response = page.goto(self.base + url)
+            status = response.status if response is not None else 0
+            expected = int(name.removeprefix("error-")) if name.startswith("error-") else 200
+            found = [] if status == expected else [f"answered {status}, not {expected}"]
             if page.evaluate("document.documentElement.lang") != language:
                 found.append("not in the visitor's language")
             if width == "360" and (wide := page.evaluate(OVERFLOW)):
