@@ -378,6 +378,14 @@ def _error_page(code: str, language: str) -> str:
     return response.content.decode()
 
 
+def _serve(status: int, html: str):
+    # One parameter: Playwright passes (route, request) to a handler that takes two.
+    def handler(route) -> None:
+        route.fulfill(status=status, body=html, content_type="text/html; charset=utf-8")
+
+    return handler
+
+
 @dataclass
 class PublicTour:
     base: str
@@ -390,9 +398,7 @@ class PublicTour:
         width, language, _ = combination.split(".")
         axe = _axe()
         for code in ERRORS:
-            html = _error_page(code, language)
-            page.route(f"**/tour-error-{code}/", lambda route, html=html, code=code: route.fulfill(
-                status=int(code), body=html, content_type="text/html; charset=utf-8"))  # fmt: skip
+            page.route(f"**/tour-error-{code}/", _serve(int(code), _error_page(code, language)))
         for name, url in self.pages.items():
             where = f"public {name} [{combination}]"
             response = page.goto(self.base + url)
