@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('topics', '0002_topic_allow_scoop_without_insight'),
+        ("topics", "0002_topic_allow_scoop_without_insight"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='topic',
-            name='layout',
-            field=models.CharField(choices=[('list', 'List'), ('grid', 'Grid')], default='list', max_length=8),
+            model_name="topic",
+            name="layout",
+            field=models.CharField(
+                choices=[("list", "List"), ("grid", "Grid")], default="list", max_length=8
+            ),
         ),
     ]
