@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLORILEGE_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test install lint check clean chromium fedify-peer newsboat bench-readers bench-ingest bench-federation bench-language bench-dedup bench-serve bench-relevance bench-ranking
+.PHONY: run test install lint check clean chromium fedify-peer newsboat bench-readers bench-ingest bench-federation bench-language bench-dedup bench-serve bench-relevance bench-ranking bench-lcp
 
 # Debian ships venv separately (python3-venv); install it when we can, else say so.
 $(BIN)/python:
@@ -114,3 +114,8 @@ bench-relevance: install
 
 bench-ranking: install
 	$(BIN)/python -m bench.ranking $(BENCH_ARGS)
+
+# Largest contentful paint and layout shift of the topic page and a permalink on a phone,
+# in headless Chromium under a throttled 4G profile (Debian's chromium: make chromium).
+bench-lcp: $(VENV)/.bench-installed chromium
+	$(BIN)/python -m bench.lcp $(BENCH_ARGS)

@@ -20,6 +20,7 @@ from django.http import (
     JsonResponse,
 )
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -271,7 +272,7 @@ def remote_follow(request: HttpRequest, slug: str) -> HttpResponse:
         )
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
-        return redirect(topic.get_absolute_url() + "#follow-fediverse")
+        return redirect(reverse("publishing:follow", args=[topic.slug]) + "#follow-fediverse")
     if target:
         return HttpResponseRedirect(target)
     context = {"topic": topic, "account": f"@{account}"}

@@ -105,3 +105,19 @@ def mastodon_instance(raw: str) -> str | None:
 
 def mastodon_share_url(instance: str, text: str) -> str:
     return f"https://{instance}/share?" + urlencode({"text": text[:500]})
+
+
+LAYOUTS = ("list", "grid")
+
+
+def reader_layout(default: str, requested: str | None) -> str:
+    """The layout a reader sees: the one asked for with ``?layout=``, if it is one, else the
+    topic's own. Anything else in the parameter is ignored rather than refused: a mangled
+    link still shows the page."""
+    return requested if requested in LAYOUTS else default
+
+
+def layout_query(default: str, layout: str) -> str:
+    """The query that keeps ``layout`` across links: none for the topic's own layout, so
+    its plain address stays the one page the cache holds for most readers."""
+    return "" if layout == default else f"layout={layout}"

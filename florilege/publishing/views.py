@@ -14,7 +14,14 @@ from florilege.analytics.services import view_counts
 from florilege.curation.models import Scoop
 from florilege.publishing import cache, queries
 from florilege.publishing.feeds import absolute
-from florilege.publishing.presentation import accent_pair, json_ld, share_links
+from florilege.publishing.presentation import (
+    LAYOUTS,
+    accent_pair,
+    json_ld,
+    layout_query,
+    reader_layout,
+    share_links,
+)
 from florilege.topics.models import Topic
 
 TOPIC_PAGE = 12
@@ -73,6 +80,10 @@ def topic(request: HttpRequest, slug: str) -> HttpResponse:
     scope = cache.topic_scope(topic)
     page = Paginator(queries.topic_page_scoops(topic), TOPIC_PAGE).get_page(request.GET.get("page"))
     count_view(request, topic)
+    # The page cache keys on the whole address, query included, so each layout (and page)
+    # is cached apart; the topic's own layout needs no parameter.
+    layout = reader_layout(topic.layout, request.GET.get("layout"))
+    keep = layout_query(topic.layout, layout)
     canonical = absolute(topic.get_absolute_url())
     if page.number > 1:
         canonical += f"?page={page.number}"
@@ -84,10 +95,18 @@ def topic(request: HttpRequest, slug: str) -> HttpResponse:
         "share": share_links(canonical, topic.title),
         "share_text": f"{topic.title} {canonical}",
         "json_ld": json_ld(_collection_ld(topic, canonical, page.object_list)),
+        "layout": layout,
+        "layouts": [(name, _layout_link(topic, name)) for name in LAYOUTS],
+        "keep_query": keep,
         **topic_look(topic),
     }
     response = render(request, "publishing/topic.html", context)
     return cache.mark(response, scope, count_view=topic.pk)
+
+
+def _layout_link(topic: Topic, layout: str) -> str:
+    query = layout_query(topic.layout, layout)
+    return topic.get_absolute_url() + (f"?{query}" if query else "")
 
 
 def _article_ld(item: Scoop, canonical: str) -> dict[str, object]:

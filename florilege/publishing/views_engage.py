@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from florilege.analytics import throttle
 from florilege.curation.models import Scoop
@@ -32,6 +32,7 @@ from florilege.publishing.feeds import absolute
 from florilege.publishing.forms_engage import CommentForm, FollowForm
 from florilege.publishing.models import Comment
 from florilege.publishing.services import comments, follow, reactions
+from florilege.publishing.views import topic_look
 from florilege.topics.models import Topic
 
 EMBED_DEFAULT = 5
@@ -83,9 +84,15 @@ def _too_many(request: HttpRequest) -> HttpResponse:
 
 
 @csrf_exempt
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def follow_topic(request: HttpRequest, slug: str) -> HttpResponse:
+    """GET: the topic's follow page (email, fediverse, feeds), the same for every reader,
+    so it is cached like the topic page. POST: a follow by email."""
     topic = _topic(slug)
+    if request.method != "POST":
+        context = {"topic": topic, "form": FollowForm(), **topic_look(topic)}
+        page = render(request, "publishing/engage/follow.html", context)
+        return cache.mark(page, cache.topic_scope(topic))
     if cross_site(request):
         return _refusedcross_site(request)
     form = FollowForm(request.POST)

@@ -10,6 +10,12 @@ scrolls sideways at 360 px, when its navigation marks no current page (``aria-cu
 or, in English, when axe-core finds a critical or serious accessibility violation (in both
 colour schemes and at both widths). On the queue, the first card starts above the fold of
 a 360x800 phone; on a scoop's public page, the share fields fit that phone.
+
+The same browser then walks every public page logged out (home, the topic in each layout,
+a permalink, a tag, a curator, search, the follow page, the embed, the error pages) in the
+same eight combinations: none may scroll sideways at 360 px, each has one ``h1``, and axe
+finds no critical or serious violation in either language; on the topic page the first
+scoop starts above the fold of the phone.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.http import HttpResponse
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.resolvers import RoutePattern
@@ -232,7 +239,23 @@ def test_tour_of_every_curator_page(chromium, live_server, settings) -> None:
                     context.close()
     took = time.monotonic() - started
     print(f"tour: {len(pages)} pages ({', '.join(sorted(pages))}), {tour.shots} PNGs, {took:.0f} s")
-    assert not tour.failures, "\n".join(tour.failures)
+
+    # The readers' side, logged out, in the same browser.
+    public = PublicTour(live_server.url, _public_pages(world), tour.out)
+    for language, locale in LANGUAGES.items():
+        for scheme in SCHEMES:
+            for width, size in SIZES.items():
+                # No service worker: requests it handled would bypass page.route.
+                context = chromium.new_context(
+                    viewport=size, locale=locale, color_scheme=scheme, service_workers="block"
+                )
+                try:
+                    public.walk(context.new_page(), f"{width}.{language}.{scheme}")
+                finally:
+                    context.close()
+    took = time.monotonic() - started - took
+    print(f"public tour: {len(public.pages)} pages, {public.shots} PNGs, {took:.0f} s")
+    assert not tour.failures + public.failures, "\n".join(tour.failures + public.failures)
 
 
 @dataclass
@@ -313,3 +336,101 @@ def _serious(axe, page) -> list[str]:
         for v in results.response["violations"]
         if v["impact"] in ("critical", "serious")
     ]
+
+
+# Error pages no reader's GET can bring about here (403, 429, 500): rendered by the views
+# Django and the site use, then served at an address of the instance (``page.route``) so
+# they load the site's stylesheet like any page.
+ERRORS = ("403", "429", "500")
+
+
+def _public_pages(world: World) -> dict[str, str]:
+    """The readers' pages (name -> address), with values from the tour's world."""
+    from florilege.publishing.templatetags.tag_links import tag_key
+
+    slug = world.values["slug"]
+    scoop = Scoop.objects.get(pk=world.values["pk"])
+    assert scoop.tags, "the demo's scoops carry tags"
+    topic_url = reverse("publishing:topic", args=[slug])
+    pages = {
+        "home": reverse("publishing:home"),
+        "topic-list": topic_url + "?layout=list",
+        "topic-grid": topic_url + "?layout=grid",
+        "permalink": world.permalink,
+        "tag": reverse("publishing:tag", args=[slug, tag_key(scoop.tags[0])]),
+        "curator": reverse("publishing:curator", args=[scoop.curator.get_username()]),
+        "search": reverse("publishing:search") + "?q=moderation",
+        "topic-search": reverse("publishing:topic_search", args=[slug]) + "?q=fediverse",
+        "follow": reverse("publishing:follow", args=[slug]),
+        "embed": reverse("publishing:embed", args=[slug]),
+        "error-404": "/t/no-such-topic/",
+    }
+    pages.update({f"error-{code}": f"/tour-error-{code}/" for code in ERRORS})
+    return pages
+
+
+def _error_page(code: str, language: str) -> str:
+    from django.core.exceptions import PermissionDenied
+    from django.shortcuts import render
+    from django.test import RequestFactory
+    from django.utils import translation
+    from django.views.defaults import permission_denied
+
+    from florilege.lib.errors import server_error
+
+    request = RequestFactory().get(f"/tour-error-{code}/")
+    response: HttpResponse
+    with translation.override(language):
+        if code == "403":
+            response = permission_denied(request, PermissionDenied())
+        elif code == "429":
+            response = render(request, "429.html", status=429)
+        else:
+            response = server_error(request)
+    assert str(response.status_code) == code
+    return response.content.decode()
+
+
+def _serve(status: int, html: str):
+    # One parameter: Playwright passes (route, request) to a handler that takes two.
+    def handler(route) -> None:
+        route.fulfill(status=status, body=html, content_type="text/html; charset=utf-8")
+
+    return handler
+
+
+@dataclass
+class PublicTour:
+    base: str
+    pages: dict[str, str]
+    out: Path
+    failures: list[str] = field(default_factory=list)
+    shots: int = 0
+
+    def walk(self, page, combination: str) -> None:
+        width, language, _ = combination.split(".")
+        axe = _axe()
+        for code in ERRORS:
+            page.route(f"**/tour-error-{code}/", _serve(int(code), _error_page(code, language)))
+        for name, url in self.pages.items():
+            where = f"public {name} [{combination}]"
+            response = page.goto(self.base + url)
+            status = response.status if response is not None else 0
+            expected = int(name.removeprefix("error-")) if name.startswith("error-") else 200
+            found = [] if status == expected else [f"answered {status}, not {expected}"]
+            if page.evaluate("document.documentElement.lang") != language:
+                found.append("not in the visitor's language")
+            if width == "360" and (wide := page.evaluate(OVERFLOW)):
+                found.append(f"scrolls sideways at 360 px (wider: {wide})")
+            if page.locator("h1").count() != 1:
+                found.append(f"{page.locator('h1').count()} h1 headings")
+            if name == "topic-list" and width == "360":
+                top = page.evaluate(
+                    "document.querySelector('article.scoop').getBoundingClientRect().top"
+                )
+                if top >= 800:
+                    found.append(f"the first scoop starts at {top:.0f} px, below the fold")
+            found += _serious(axe, page)
+            page.screenshot(path=str(self.out / f"public-{name}.{combination}.png"), full_page=True)
+            self.shots += 1
+            self.failures += [f"{where}: {f}" for f in found]

@@ -18,6 +18,13 @@ def _working_days() -> list[int]:
     return [0, 1, 2, 3, 4]
 
 
+class Layout(models.TextChoices):
+    """How the public topic page lays out its scoops (a reader may pick the other one)."""
+
+    LIST = "list", _("List")
+    GRID = "grid", _("Grid")
+
+
 class Topic(models.Model):
     """A curated subject: its sources feed a suggestion queue, its scoops make its page."""
 
@@ -50,6 +57,8 @@ class Topic(models.Model):
     header_image_url = models.URLField(
         max_length=2000, blank=True, help_text="Banner image shown at the top of the public page."
     )
+    # The public page's layout; readers may switch with ?layout= (publishing/views.py).
+    layout = models.CharField(max_length=8, choices=Layout.choices, default=Layout.LIST)
     # Editors may scoop from the queue card in one click, without writing an insight.
     allow_scoop_without_insight = models.BooleanField(
         default=False,

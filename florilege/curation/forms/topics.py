@@ -109,6 +109,16 @@ class TopicForm(forms.ModelForm):
                           "account answer “not found”")),
         ],
     )  # fmt: skip
+    layout = forms.ChoiceField(
+        required=False,
+        label=_("Layout of the public page"),
+        widget=forms.RadioSelect,
+        choices=[
+            ("list", _("List: one scoop under another, insight first")),
+            ("grid", _("Grid: cards with their pictures, side by side on wide screens")),
+        ],
+        help_text=_("Readers can still switch to the other one."),
+    )
     header_image_url = forms.URLField(
         required=False,
         max_length=2000,
@@ -121,7 +131,7 @@ class TopicForm(forms.ModelForm):
         model = Topic
         fields = [
             "title", "slug", "description", "languages", "keywords",
-            "use_default_accent", "accent_color", "header_image_url", "visibility",
+            "use_default_accent", "accent_color", "header_image_url", "layout", "visibility",
             "allow_scoop_without_insight",
         ]  # fmt: skip
         labels = {
@@ -188,6 +198,10 @@ class TopicForm(forms.ModelForm):
         # Not posted (a script, an older form): the topic keeps what it had.
         chosen = self.cleaned_data.get("visibility")
         return chosen or ("public" if self.instance.is_public else "private")
+
+    def clean_layout(self) -> str:
+        # Not posted (a script, an older form): the topic keeps its layout.
+        return self.cleaned_data.get("layout") or self.instance.layout
 
     def save(self, commit: bool = True) -> Topic:
         self.instance.is_public = self.cleaned_data["visibility"] == "public"

@@ -32,7 +32,7 @@ EXPORT_FORMAT = "florilege-topic/1"
 # Settings written to the export, in this order (the model's own field names).
 SETTING_FIELDS = (
     "title", "slug", "description", "languages", "keywords", "is_public", "time_zone",
-    "slot_weekdays", "slot_times", "accent_color", "header_image_url",
+    "slot_weekdays", "slot_times", "accent_color", "header_image_url", "layout",
 )  # fmt: skip
 
 

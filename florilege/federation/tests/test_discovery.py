@@ -104,8 +104,11 @@ def test_topic_page_links_to_the_actor_and_offers_to_follow(client, topic):
     html = client.get(topic.get_absolute_url()).content.decode()
     assert (f'<link rel="alternate" type="application/activity+json" '
             f'href="{ids.topic_actor(topic.slug)}">') in html  # fmt: skip
-    assert "Follow on Mastodon" in html
-    assert f"@{topic.slug}@{DOMAIN}" in html
+    # The fediverse follow box is on the topic's follow page, linked from the topic page.
+    assert f'href="/t/{topic.slug}/follow/"' in html
+    page = client.get(f"/t/{topic.slug}/follow/").content.decode()
+    assert "Follow on Mastodon" in page
+    assert f"@{topic.slug}@{DOMAIN}" in page
 
 
 def test_follow_box_sends_the_visitor_to_their_servers_follow_page(client, topic):

@@ -5,10 +5,9 @@ from __future__ import annotations
 from django import template
 
 from florilege.curation.models import Scoop
-from florilege.publishing.forms_engage import CommentForm, FollowForm
+from florilege.publishing.forms_engage import CommentForm
 from florilege.publishing.services import comments
 from florilege.publishing.templatetags.paths import return_path
-from florilege.topics.models import Topic
 
 register = template.Library()
 
@@ -35,8 +34,3 @@ def scoop_comments(context: template.Context, scoop: Scoop) -> dict:
         "comments": list(comments.shown(scoop)),
         "form": context.get("comment_form") or CommentForm(),
     }
-
-
-@register.inclusion_tag("publishing/engage/_follow.html")
-def follow_form(topic: Topic) -> dict:
-    return {"topic": topic, "form": FollowForm()}

@@ -33,12 +33,15 @@ def test_reader_follows_comments_and_curator_approves(
     assert not overflow
     page.screenshot(path=str(shots / f"engage-{width}-topic.png"), full_page=True)
 
-    # Follow by email; the honeypot field is placed out of sight of a person.
+    # Follow by email, from the one Follow link of the topic's header to its follow page;
+    # the honeypot field is placed out of sight of a person.
+    page.click("header.topic a.follow-button")
+    page.wait_for_url(base + f"/t/{topic.slug}/follow/")
     box = page.locator("#f-website").bounding_box()
     assert box is None or box["x"] + box["width"] <= 0
     page.fill("#f-email", "reader@example.org")
     page.select_option("select[name=frequency]", "daily")
-    page.click("form.follow button")
+    page.click("#follow-email button")
     assert "Almost done" in page.locator(".messages").inner_text()
     assert run_due_tasks() == 1  # what the worker does
     assert len(smtp_sink.messages) == 1

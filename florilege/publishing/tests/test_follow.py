@@ -24,9 +24,19 @@ def follow(client, topic, email="reader@example.org", **extra):
                        REMOTE_ADDR=extra.pop("addr", "203.0.113.9"))  # fmt: skip
 
 
-def test_topic_page_offers_to_follow(client, topic) -> None:
+def test_topic_page_links_to_its_follow_page_which_offers_every_way(client, topic) -> None:
     body = client.get(topic.get_absolute_url()).content.decode()
-    assert 'action="/t/social-networks/follow/"' in body and 'name="website"' in body
+    # One way to follow above the scoops: a link, no form.
+    assert body.count('href="/t/social-networks/follow/"') == 1
+    assert 'action="/t/social-networks/follow/"' not in body
+    assert 'action="/t/social-networks/follow-fediverse/"' not in body
+    page = client.get("/t/social-networks/follow/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert 'action="/t/social-networks/follow/"' in text and 'name="website"' in text
+    assert 'action="/t/social-networks/follow-fediverse/"' in text
+    for kind in ("rss", "atom", "json"):
+        assert f'href="/t/social-networks/feed.{kind}"' in text
 
 
 def test_subscribe_confirm_and_unsubscribe(client, topic, smtp_sink) -> None:

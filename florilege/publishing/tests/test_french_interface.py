@@ -70,9 +70,14 @@ def test_reader_pages_in_french(client, topic, published) -> None:
         [
             *CHROME,
             ("Search this topic", "Rechercher dans ce sujet"),
-            ("Follow by email", "Suivre par courriel"),
+            ("Curated by", "Animé par"),
             ("Scooped by", "Sélectionné par"),
         ],
+    )
+    assert_translated(
+        client,
+        reverse("publishing:follow", args=[topic.slug]),
+        [*CHROME, ("Follow by email", "Suivre par courriel"), ("Follow on Mastodon", "Suivre sur")],
     )
     assert_translated(
         client,
