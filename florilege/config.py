@@ -328,6 +328,32 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option("INVITATION_DAYS", int, "7", "Days an invitation link to join a topic stays valid."),
     Option(
+        "ANALYTICS_ENABLED",
+        _bool,
+        "1",
+        "Count views of public pages (cookie-less, no address stored); 0 turns counting off.",
+    ),
+    Option(
+        "ANALYTICS_BUFFER_EVENTS",
+        int,
+        "1",
+        "Views a web process holds before writing them together (one INSERT); 1 writes each "
+        "view as it is served.",
+    ),
+    Option(
+        "ANALYTICS_BUFFER_SECONDS",
+        float,
+        "2",
+        "Longest a held view waits before it is written (with the next view served).",
+    ),
+    Option(
+        "ANALYTICS_RAW_DAYS",
+        int,
+        "30",
+        "Days raw view and click events are kept once rolled up into daily figures "
+        "(the daily figures are kept for ever).",
+    ),
+    Option(
         "PAGE_CACHE_SECONDS",
         int,
         "300",
@@ -429,6 +455,10 @@ class Config:
     READER_REACTIONS_PER_HOUR: int
     COMMENT_REPORTS_TO_HIDE: int
     INVITATION_DAYS: int
+    ANALYTICS_ENABLED: bool
+    ANALYTICS_BUFFER_EVENTS: int
+    ANALYTICS_BUFFER_SECONDS: float
+    ANALYTICS_RAW_DAYS: int
     PAGE_CACHE_SECONDS: int
     CACHE_URL: str
     WEBSUB_HUB: str

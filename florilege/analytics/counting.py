@@ -1,75 +1,183 @@
 """Counting a public page's view as it is served: by the view itself, and by the page cache
 when it answers in the view's place (so a cached page counts exactly as a rendered one).
 
+A view is one ``ViewEvent`` row. Rows wait in a small per-process buffer and are written
+together (one INSERT) once ``ANALYTICS_BUFFER_EVENTS`` are waiting or the oldest has waited
+``ANALYTICS_BUFFER_SECONDS``: a request adds at most that one write, and most add none.
+Whatever a process still holds when it exits is written then.
+
 Its own module, below both the views and the cache, so neither reaches into the other.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
-from datetime import date, datetime
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
-from django.db import OperationalError
+from django.conf import settings
+from django.db import DatabaseError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from florilege.analytics.classify import device_of, referrer_bucket, referrer_host
+from florilege.analytics.models import ViewEvent
 from florilege.analytics.services import (
     daily_salt,
     is_probably_bot,
     known_salt,
-    record_view,
-    visitor_hash,
+    topic_visitor,
 )
 from florilege.lib.client import client_address
 from florilege.topics.models import Topic
 
 log = logging.getLogger("florilege.analytics")
 
-# Visitors this process has already counted today (hashes under the day's salt, never an
-# address): their later pages skip the database write the counter would refuse anyway.
-_counted: set[tuple[int, str]] = set()
-_counted_day: list[date] = []
-COUNTED_MAX = 100_000
+
+@dataclass(frozen=True)
+class Target:
+    """What a page view counts for: its topic, and the scoop or tag page within it."""
+
+    topic_id: int
+    scoop_id: int | None = None
+    tag: str = ""
+
+
+_lock = threading.Lock()
+_pending: list[ViewEvent] = []
+_oldest: list[float] = []
+
+
+def refuses_tracking(meta: Mapping[str, Any]) -> bool:
+    """``DNT: 1`` or ``Sec-GPC: 1``: the view is counted, the reader never as a visitor."""
+    return meta.get("HTTP_DNT", "").strip() == "1" or meta.get("HTTP_SEC_GPC", "").strip() == "1"
+
+
+def own_host() -> str:
+    return settings.BASE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0].lower()
+
+
+def make_event(meta: Mapping[str, Any], target: Target, now: datetime, salt: str) -> ViewEvent:
+    user_agent = str(meta.get("HTTP_USER_AGENT", ""))
+    visitor = ""
+    if not refuses_tracking(meta):
+        visitor = topic_visitor(target.topic_id, client_address(meta), user_agent, salt)
+    host = referrer_host(str(meta.get("HTTP_REFERER", "")))
+    bucket = referrer_bucket(host, own_host())
+    return ViewEvent(
+        topic_id=target.topic_id,
+        scoop_id=target.scoop_id,
+        tag=target.tag[:100],
+        at=now,
+        visitor=visitor,
+        referrer=bucket,
+        # Our own host and direct visits say nothing worth keeping.
+        referrer_host=host if bucket != "direct" else "",
+        device=device_of(user_agent),
+    )
+
+
+def _flush_due() -> bool:
+    config = settings.CONFIG
+    return len(_pending) >= config.ANALYTICS_BUFFER_EVENTS or bool(
+        _oldest and time.monotonic() - _oldest[0] >= config.ANALYTICS_BUFFER_SECONDS
+    )
+
+
+def _append(event: ViewEvent) -> None:
+    if not _pending:
+        _oldest[:] = [time.monotonic()]
+    _pending.append(event)
+
+
+def flush() -> int:
+    """Write every waiting view (one INSERT); how many were written."""
+    with _lock:
+        batch = _pending[:]
+        _pending.clear()
+        _oldest.clear()
+    if not batch:
+        return 0
+    try:
+        with transaction.atomic():
+            ViewEvent.objects.bulk_create(batch)
+    except DatabaseError:
+        # A busy embedded database (the worker writing) must not fail a reader's page:
+        # a few views uncounted is the better loss.
+        log.warning("event=views_not_counted n=%d", len(batch), exc_info=True)
+        return 0
+    return len(batch)
+
+
+atexit.register(lambda: _safe_flush())
+
+
+def _safe_flush() -> None:
+    try:
+        flush()
+    except Exception:  # the interpreter is going away; nothing more to do
+        log.warning("event=views_lost_at_exit", exc_info=True)
+
+
+def counted_without_db(meta: Mapping[str, Any], target: Target, now: datetime) -> bool:
+    """Count this view if it needs no database (the page cache's WSGI front calls this):
+    True if done — a robot, or a view added to the buffer with no write due; False when
+    the request must go through Django, where :func:`count` may write."""
+    if not settings.CONFIG.ANALYTICS_ENABLED:
+        return True
+    if is_probably_bot(str(meta.get("HTTP_USER_AGENT", ""))):
+        return True
+    salt = known_salt(now.astimezone(UTC).date())
+    if salt is None:
+        return False
+    with _lock:
+        if len(_pending) + 1 >= settings.CONFIG.ANALYTICS_BUFFER_EVENTS or _flush_due():
+            return False
+        _append(make_event(meta, target, now, salt))
+    return True
+
+
+def count(meta: Mapping[str, Any], target: Target, now: datetime | None = None) -> None:
+    """Count one view (from a view or a cache hit inside Django)."""
+    if not settings.CONFIG.ANALYTICS_ENABLED:
+        return
+    if is_probably_bot(str(meta.get("HTTP_USER_AGENT", ""))):
+        return
+    now = now or timezone.now()
+    try:
+        salt = daily_salt(now.astimezone(UTC).date())
+    except DatabaseError:
+        log.warning("event=view_not_counted topic=%s", target.topic_id, exc_info=True)
+        return
+    with _lock:
+        _append(make_event(meta, target, now, salt))
+        due = _flush_due()
+    if due:
+        flush()
+
+
+def count_view_of(request: HttpRequest, target: Target | int) -> None:
+    """Count a view of a page served from the cache (no Topic loaded)."""
+    count(request.META, target if isinstance(target, Target) else Target(target))
+
+
+def count_view(
+    request: HttpRequest, topic: Topic, scoop_id: int | None = None, tag: str = ""
+) -> Target:
+    """Count a view of a rendered page; the target, for the page cache to count hits."""
+    target = Target(topic.pk, scoop_id, tag)
+    count(request.META, target)
+    return target
 
 
 def forget_counted() -> None:
-    _counted.clear()
-
-
-def already_counted(meta, topic_id: int, now: datetime) -> bool:
-    """True when this view needs no counting: a robot, or a visitor this process counted
-    today. Never touches the database (False when it would have to)."""
-    user_agent = meta.get("HTTP_USER_AGENT", "")
-    if is_probably_bot(user_agent):
-        return True
-    salt = known_salt(now.date())
-    if salt is None or _counted_day != [now.date()]:
-        return False
-    return (topic_id, visitor_hash(client_address(meta), user_agent, salt)) in _counted
-
-
-def count_view_of(request: HttpRequest, topic_id: int) -> None:
-    """Count a view of a page served from the cache (no Topic loaded unless needed)."""
-    if not already_counted(request.META, topic_id, timezone.now()):
-        count_view(request, Topic(pk=topic_id))
-
-
-def count_view(request: HttpRequest, topic: Topic) -> None:
-    address = client_address(request.META)
-    user_agent = request.META.get("HTTP_USER_AGENT", "")
-    if is_probably_bot(user_agent):
-        return
-    now = timezone.now()
-    try:
-        if _counted_day != [now.date()] or len(_counted) > COUNTED_MAX:
-            _counted.clear()
-            _counted_day[:] = [now.date()]
-        seen = (topic.pk, visitor_hash(address, user_agent, daily_salt(now.date())))
-        if seen in _counted:
-            return
-        record_view(topic, address, user_agent, now)
-        _counted.add(seen)
-    except OperationalError:
-        # A busy embedded database (the worker writing) must not fail a reader's page:
-        # one view uncounted is the better loss.
-        log.warning("event=view_not_counted topic=%s", topic.pk, exc_info=True)
+    """Drop the views waiting in this process: a topic was deleted, and a waiting view of
+    it would fail the whole batch (a topic deletion is rare; a few views are the cost)."""
+    with _lock:
+        _pending.clear()
+        _oldest.clear()

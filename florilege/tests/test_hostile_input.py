@@ -62,7 +62,6 @@ COMMON_NAMES = (
 _READS = re.compile(r"""request\.(?:GET|POST|data)(?:\.get|\.getlist)?[(\[]\s*["'](\w+)["']""")
 
 
-
 # Route parameters filled with values that exist, tried in order until the pattern matches.
 def _valid_values(world: World) -> dict[str, list[str]]:
     return {
@@ -204,7 +203,10 @@ def world(topic, team, curator, django_user_model, settings) -> World:  # noqa: 
                                 subject="s", body="b", created_at=now, updated_at=now)  # fmt: skip
     source = follow(topic, "https://feed.example/rss")
     comment = Comment.objects.create(
-        scoop=scoop, author_name="Reader", body="Nice.", body_html="<p>Nice.</p>",
+        scoop=scoop,
+        author_name="Reader",
+        body="Nice.",
+        body_html="<p>Nice.</p>",
         status=Comment.Status.APPROVED,
     )
     rule = AutomationRule.objects.create(topic=topic, name="r", keywords=["x"], action="tag")
