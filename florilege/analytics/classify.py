@@ -3,11 +3,14 @@ a referrer's host and its kind, a device class, and nothing finer. Pure function
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from urllib.parse import urlsplit
 
 BOT_MARKS = ("bot", "crawler", "spider", "preview", "curl", "wget", "python-", "httpx",
-             "go-http-client", "headless", "lighthouse", "monitor", "fetcher", "feed")  # fmt: skip
+             "go-http-client", "headless", "lighthouse", "monitor", "fetcher", "feed",
+             "externalhit", "slurp", "embedly", "whatsapp", "okhttp", "java/",
+             "http-client", "scrapy", "validator", "checker", "archive")  # fmt: skip
 
 SEARCH = ("google.", "bing.com", "duckduckgo.com", "qwant.com", "ecosia.org", "yahoo.",
           "yandex.", "baidu.com", "startpage.com", "search.brave.com", "kagi.com",
@@ -34,12 +37,20 @@ def is_probably_bot(user_agent: str) -> bool:
     return not ua or any(m in ua for m in BOT_MARKS)
 
 
+# What is kept of a referrer that is a bare address: it could be the reader's own.
+ADDRESS_HOST = "(address)"
+
+
 def referrer_host(referer: str) -> str:
     try:
         host = (urlsplit(referer).hostname or "").lower()
     except ValueError:
         return ""
-    return host.removeprefix("www.")[:100]
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return host.removeprefix("www.")[:100]
+    return ADDRESS_HOST
 
 
 def _matches(host: str, marks: tuple[str, ...]) -> bool:
@@ -73,8 +84,10 @@ def device_of(user_agent: str) -> str:
     return "desktop"
 
 
-# Feed readers that fetch once for many people say how many in their user agent.
-_SUBSCRIBERS = re.compile(r"(\d[\d,]*)\s+(?:subscribers|readers|users)\b", re.I)
+# Feed readers that fetch once for many people say how many in their user agent, each in
+# its own words (the shapes are in analytics/tests/test_feed_readers.py, with where each
+# was read): "…; 42 subscribers)", "- 12 subscribers -", "(12 subscribers)".
+_SUBSCRIBERS = re.compile(r"(\d[\d,]*)\s+(?:subscribers?|readers?|users?)\b", re.I)
 FEED_SERVICES = ("feedly", "inoreader", "newsblur", "miniflux", "theoldreader", "feedbin",
                  "bazqux", "feedspot", "netnewswire", "freshrss", "tiny tiny rss")  # fmt: skip
 
@@ -85,7 +98,7 @@ def feed_subscribers(user_agent: str) -> tuple[str, int] | None:
     lowered = user_agent.lower()
     service = next((s for s in FEED_SERVICES if s in lowered), "")
     found = _SUBSCRIBERS.search(user_agent)
-    if found:
+    if found and (service or "feed" in lowered or "fetcher" in lowered):
         return (service or "other", int(found.group(1).replace(",", "")))
     if service:
         return (service, 1)

@@ -25,7 +25,12 @@ from django.db import DatabaseError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from florilege.analytics.classify import device_of, referrer_bucket, referrer_host
+from florilege.analytics.classify import (
+    device_of,
+    feed_subscribers,
+    referrer_bucket,
+    referrer_host,
+)
 from florilege.analytics.models import ViewEvent
 from florilege.analytics.services import (
     daily_salt,
@@ -46,6 +51,7 @@ class Target:
     topic_id: int
     scoop_id: int | None = None
     tag: str = ""
+    feed: bool = False  # a feed fetch: counts followers by feed, not views
 
 
 _lock = threading.Lock()
@@ -59,7 +65,27 @@ def refuses_tracking(meta: Mapping[str, Any]) -> bool:
 
 
 def own_host() -> str:
+    """The site's host (a referrer from it is a reader moving around, not a referral)."""
     return settings.BASE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0].lower()
+
+
+def _bucket(meta: Mapping[str, Any]) -> tuple[str, str]:
+    # The request's own Host counts as ours too: a site reached under another name than
+    # BASE_URL still refers to itself.
+    host = referrer_host(str(meta.get("HTTP_REFERER", "")))
+    asked = str(meta.get("HTTP_HOST", "")).rsplit(":", 1)[0].lower().removeprefix("www.")
+    bucket = referrer_bucket(host, asked if host and host == asked else own_host())
+    # Our own host and direct visits say nothing worth keeping.
+    return bucket, host if bucket != "direct" else ""
+
+
+def wanted(meta: Mapping[str, Any], target: Target) -> bool:
+    """Whether this request is counted at all: no robots on pages; on feeds, feed readers
+    (most of them robots by their user agent) and nothing that asks not to be followed."""
+    user_agent = str(meta.get("HTTP_USER_AGENT", ""))
+    if target.feed:
+        return bool(user_agent) and not refuses_tracking(meta)
+    return not is_probably_bot(user_agent)
 
 
 def make_event(meta: Mapping[str, Any], target: Target, now: datetime, salt: str) -> ViewEvent:
@@ -67,8 +93,13 @@ def make_event(meta: Mapping[str, Any], target: Target, now: datetime, salt: str
     visitor = ""
     if not refuses_tracking(meta):
         visitor = topic_visitor(target.topic_id, client_address(meta), user_agent, salt)
-    host = referrer_host(str(meta.get("HTTP_REFERER", "")))
-    bucket = referrer_bucket(host, own_host())
+    if target.feed:
+        service, subscribers = feed_subscribers(user_agent) or ("", 1)
+        return ViewEvent(
+            topic_id=target.topic_id, at=now, visitor=visitor, device="feed",
+            referrer_host=service, subscribers=subscribers,
+        )  # fmt: skip
+    bucket, host = _bucket(meta)
     return ViewEvent(
         topic_id=target.topic_id,
         scoop_id=target.scoop_id,
@@ -76,8 +107,7 @@ def make_event(meta: Mapping[str, Any], target: Target, now: datetime, salt: str
         at=now,
         visitor=visitor,
         referrer=bucket,
-        # Our own host and direct visits say nothing worth keeping.
-        referrer_host=host if bucket != "direct" else "",
+        referrer_host=host,
         device=device_of(user_agent),
     )
 
@@ -130,7 +160,7 @@ def counted_without_db(meta: Mapping[str, Any], target: Target, now: datetime) -
     the request must go through Django, where :func:`count` may write."""
     if not settings.CONFIG.ANALYTICS_ENABLED:
         return True
-    if is_probably_bot(str(meta.get("HTTP_USER_AGENT", ""))):
+    if not wanted(meta, target):
         return True
     salt = known_salt(now.astimezone(UTC).date())
     if salt is None:
@@ -146,7 +176,7 @@ def count(meta: Mapping[str, Any], target: Target, now: datetime | None = None) 
     """Count one view (from a view or a cache hit inside Django)."""
     if not settings.CONFIG.ANALYTICS_ENABLED:
         return
-    if is_probably_bot(str(meta.get("HTTP_USER_AGENT", ""))):
+    if not wanted(meta, target):
         return
     now = now or timezone.now()
     try:
@@ -167,10 +197,16 @@ def count_view_of(request: HttpRequest, target: Target | int) -> None:
 
 
 def count_view(
-    request: HttpRequest, topic: Topic, scoop_id: int | None = None, tag: str = ""
+    request: HttpRequest,
+    topic: Topic,
+    scoop_id: int | None = None,
+    tag: str = "",
+    *,
+    feed: bool = False,
 ) -> Target:
-    """Count a view of a rendered page; the target, for the page cache to count hits."""
-    target = Target(topic.pk, scoop_id, tag)
+    """Count a view of a rendered page (or a fetch of a topic's feed); the target, for the
+    page cache to count its hits of the same page."""
+    target = Target(topic.pk, scoop_id, tag, feed)
     count(request.META, target)
     return target
 

@@ -30,7 +30,9 @@ class ViewEvent(models.Model):
     visitor = models.CharField(max_length=64, blank=True)
     referrer = models.CharField(max_length=10, blank=True)  # a bucket, see counting.py
     referrer_host = models.CharField(max_length=100, blank=True)
-    device = models.CharField(max_length=7, blank=True)
+    device = models.CharField(max_length=7, blank=True)  # "feed" for a feed fetch
+    # What a feed reader's user agent says it fetches for (feed fetches only).
+    subscribers = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         indexes = [

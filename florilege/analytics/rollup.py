@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Max, Min, Q
 
 from florilege.analytics.contributors import Row, all_contributors
 from florilege.analytics.models import ClickEvent, DailyCount, RollupDay, ViewEvent
@@ -68,13 +68,27 @@ def due_days(now: datetime):
     return RollupDay.objects.filter(done_at__isnull=True, day__lte=rollable_until(now))
 
 
-def _view_rows(start: datetime, end: datetime) -> Iterable[Row]:
-    views = ViewEvent.objects.filter(at__gte=start, at__lt=end)
+def _feed_rows(start: datetime, end: datetime) -> Iterable[Row]:
+    """Followers by feed: a service that reports a count (Feedly's "42 subscribers") counts
+    its largest report of the day; each other reader fetching (a Miniflux, a desktop app)
+    counts once."""
+    fetches = ViewEvent.objects.filter(at__gte=start, at__lt=end, device="feed")
+    totals: Counter[int] = Counter()
+    for r in fetches.values("topic_id", "referrer_host").annotate(
+        most=Max("subscribers"), readers=Count("visitor", distinct=True, filter=~Q(visitor=""))
+    ):
+        totals[r["topic_id"]] += r["most"] if (r["most"] or 0) > 1 else r["readers"]
+    for topic_id, n in totals.items():
+        yield (topic_id, "followers", "feed", n)
+
+
+def _view_rows(start: datetime, end: datetime, hashed: bool) -> Iterable[Row]:
+    views = ViewEvent.objects.filter(at__gte=start, at__lt=end).exclude(device="feed")
     for r in views.values("topic_id").annotate(
         n=Count("id"), v=Count("visitor", distinct=True, filter=~Q(visitor=""))
     ):
         yield (r["topic_id"], "views", "", r["n"])
-        if r["v"]:
+        if r["v"] and hashed:
             yield (r["topic_id"], "visitors", "", r["v"])
     grouped = (
         ("scoop_views", "scoop_id", Q(scoop_id__isnull=False)),
@@ -121,22 +135,45 @@ def _click_rows(start: datetime, end: datetime) -> Iterable[Row]:
         yield (topic_id, "click_hour", cell, n)
 
 
+def _local_hours(rows: list[Row], start: datetime) -> list[Row]:
+    """Contributors give engagement by UTC hour ("engage_utc"): moved here into the
+    topic's weekday and hour, as clicks are."""
+    utc = [r for r in rows if r[1] == "engage_utc"]
+    if not utc:
+        return rows
+    zones = _zones({r[0] for r in utc})
+    out = [r for r in rows if r[1] != "engage_utc"]
+    for topic_id, _kind, hour, n in utc:
+        at = start.replace(hour=int(hour)).astimezone(zones[topic_id])
+        out.append((topic_id, "engage_hour", f"{at.weekday()}-{at.hour:02d}", n))
+    return out
+
+
 def roll_up(day: date, checkpoint: Callable[[str], None] = _no_checkpoint) -> int:
     """Replace ``day``'s daily rows with what its raw events (and contributors) say; the
     number of raw events read. ``checkpoint`` is called between steps (tests stop there)."""
     start = day_start(day)
     end = start + timedelta(days=1)
     with transaction.atomic():
-        DailyCount.objects.filter(day=day).delete()
+        views = ViewEvent.objects.filter(at__gte=start, at__lt=end)
+        # Once a day's hashes are blanked its visitors cannot be counted again: a second
+        # rollup of the day keeps the first one's visitor and feed-reader rows.
+        hashed = not RollupDay.objects.filter(day=day, done_at__isnull=False).exists()
+        again = DailyCount.objects.filter(day=day)
+        if not hashed:
+            again = again.exclude(kind="visitors").exclude(kind="followers", key="feed")
+        again.delete()
         checkpoint("deleted")
-        rows: list[Row] = [*_view_rows(start, end), *_click_rows(start, end)]
+        rows: list[Row] = [*_view_rows(start, end, hashed), *_click_rows(start, end)]
+        if hashed:
+            rows.extend(_feed_rows(start, end))
         for name, contributor in all_contributors().items():
             try:
                 rows.extend(contributor(start, end))
             except Exception:  # one app's broken figure must not stop the others'
                 log.warning("event=contributor_failed name=%s day=%s", name, day, exc_info=True)
         merged: Counter[tuple[int, str, str]] = Counter()
-        for topic_id, kind, key, value in rows:
+        for topic_id, kind, key, value in _local_hours(rows, start):
             merged[(topic_id, kind, key[:120])] += value
         DailyCount.objects.bulk_create(
             [DailyCount(topic_id=t, day=day, kind=k, key=key, value=v)
@@ -144,7 +181,6 @@ def roll_up(day: date, checkpoint: Callable[[str], None] = _no_checkpoint) -> in
             batch_size=BATCH,
         )  # fmt: skip
         checkpoint("counted")
-        views = ViewEvent.objects.filter(at__gte=start, at__lt=end)
         events = views.count() + ClickEvent.objects.filter(at__gte=start, at__lt=end).count()
         # The day's hashes have served (its visitors are counted): nothing left to link.
         views.exclude(visitor="").update(visitor="")

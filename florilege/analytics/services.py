@@ -87,12 +87,12 @@ def view_counts(topic: Topic, now: datetime) -> ViewCounts:
     events of the days since."""
     until = rolled_until()
     rolled = DailyCount.objects.filter(topic=topic, kind="views")
-    raw = ViewEvent.objects.filter(topic=topic)
+    raw = ViewEvent.objects.filter(topic=topic).exclude(device="feed")
     if until is not None:
         rolled = rolled.filter(day__lte=until)
         raw = raw.filter(at__gte=day_start(until + timedelta(days=1)))
     total_rolled = rolled.aggregate(n=Sum("value"))["n"] or 0
     today = now.astimezone(UTC).date()
     raw_total = raw.count()
-    raw_today = ViewEvent.objects.filter(topic=topic, at__gte=day_start(today)).count()
+    raw_today = raw.filter(at__gte=day_start(today)).count()
     return ViewCounts(total=total_rolled + raw_total, today=raw_today)
