@@ -22,7 +22,7 @@ def fediverse_followers(start: datetime, end: datetime) -> Iterable[Row]:
 
 
 def fediverse_engagement(start: datetime, end: datetime) -> Iterable[Row]:
-    kinds = {Reaction.Kind.LIKE: "likes", Reaction.Kind.ANNOUNCE: "boosts"}
+    kinds: dict[str, str] = {Reaction.Kind.LIKE: "likes", Reaction.Kind.ANNOUNCE: "boosts"}
     day = Reaction.objects.filter(created_at__gte=start, created_at__lt=end)
     for r in day.values("scoop__topic_id", "scoop_id", "kind").annotate(n=Count("id")):
         kind = kinds.get(r["kind"])
@@ -31,13 +31,16 @@ def fediverse_engagement(start: datetime, end: datetime) -> Iterable[Row]:
     replies = ReplyAuthor.objects.filter(
         comment__created_at__gte=start, comment__created_at__lt=end
     )
-    for r in replies.values("comment__scoop__topic_id", "comment__scoop_id").annotate(
+    for reply in replies.values("comment__scoop__topic_id", "comment__scoop_id").annotate(
         n=Count("pk")
     ):
-        yield (r["comment__scoop__topic_id"], "replies", str(r["comment__scoop_id"]), r["n"])
+        yield (
+            reply["comment__scoop__topic_id"], "replies", str(reply["comment__scoop_id"]),
+            reply["n"],
+        )  # fmt: skip
     # By UTC hour: the rollup moves them into the topic's time zone for "best time".
-    for r in day.values("scoop__topic_id", "created_at__hour").annotate(n=Count("id")):
-        yield (r["scoop__topic_id"], "engage_utc", str(r["created_at__hour"]), r["n"])
+    for hour in day.values("scoop__topic_id", "created_at__hour").annotate(n=Count("id")):
+        yield (hour["scoop__topic_id"], "engage_utc", str(hour["created_at__hour"]), hour["n"])
 
 
 register("fediverse_followers", fediverse_followers)

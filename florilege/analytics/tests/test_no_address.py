@@ -38,9 +38,7 @@ def test_no_table_holds_an_address_after_visits(client, topic, curator) -> None:
     checked = 0
     for model in apps.get_models():
         text_fields = (models.CharField, models.TextField, models.JSONField)
-        fields = [
-            f.attname for f in model._meta.concrete_fields if isinstance(f, text_fields)
-        ]
+        fields = [f.attname for f in model._meta.concrete_fields if isinstance(f, text_fields)]
         if not fields:
             continue
         for row in model._default_manager.values_list(*fields):
