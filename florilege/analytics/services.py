@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Sum
+from django.db.models import Count, Max, Q, Sum
 
 from florilege.analytics.classify import is_probably_bot
 from florilege.analytics.models import DailyCount, DailySalt, RollupDay, ViewEvent
@@ -92,7 +92,6 @@ def view_counts(topic: Topic, now: datetime) -> ViewCounts:
         rolled = rolled.filter(day__lte=until)
         raw = raw.filter(at__gte=day_start(until + timedelta(days=1)))
     total_rolled = rolled.aggregate(n=Sum("value"))["n"] or 0
-    today = now.astimezone(UTC).date()
-    raw_total = raw.count()
-    raw_today = raw.filter(at__gte=day_start(today)).count()
-    return ViewCounts(total=total_rolled + raw_total, today=raw_today)
+    today = day_start(now.astimezone(UTC).date())
+    raw_counts = raw.aggregate(total=Count("id"), today=Count("id", filter=Q(at__gte=today)))
+    return ViewCounts(total=total_rolled + raw_counts["total"], today=raw_counts["today"])

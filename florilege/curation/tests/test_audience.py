@@ -61,6 +61,10 @@ def _svgs(html: str) -> dict[str, ET.Element]:
     return found
 
 
+def _series(svg: ET.Element) -> dict[str, list[str]]:
+    return {p.get("data-series"): p.get("data-values").split() for p in svg.iter(f"{SVG}polyline")}
+
+
 def test_charts_are_valid_svg_and_say_what_the_tables_say(client_in, topic, figures) -> None:
     html = client_in.get(reverse("curation:audience", args=[topic.slug]) + "?days=7").content
     page = html.decode()
@@ -70,14 +74,14 @@ def test_charts_are_valid_svg_and_say_what_the_tables_say(client_in, topic, figu
         assert svg.get("role") == "img"
         assert svg.find(f"{SVG}title").text and svg.find(f"{SVG}desc").text
     daily = _table(page, "daily")
-    lines = {p.get("data-series"): p.get("data-values").split() for p in svgs["daily"].iter(f"{SVG}polyline")}
+    lines = _series(svgs["daily"])
     assert lines["Views"] == [row[0] for row in daily]
     assert lines["Clicks"] == [row[2] for row in daily]
     assert len(daily) == 7 and daily[-1][0] == "1001"
     bars = [r.get("data-value") for r in svgs["referrers"].iter(f"{SVG}rect")]
     assert bars == [row[0] for row in _table(page, "referrers")]
     assert bars[0] == str(sum(100 * i for i in range(1, 8)))
-    followers = {p.get("data-series"): p.get("data-values").split() for p in svgs["followers"].iter(f"{SVG}polyline")}
+    followers = _series(svgs["followers"])
     assert followers["Email"] == [row[0] for row in _table(page, "followers")]
 
 

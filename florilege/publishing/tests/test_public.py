@@ -314,7 +314,7 @@ def test_language_switcher_works_without_javascript_or_token(client, topic) -> N
 def test_numbers_are_localised(client, topic) -> None:
     from florilege.analytics.models import DailyCount
 
-    DailyCount.objects.create(topic=topic, day=NOW.date(), kind="views", value=12344)
+    DailyCount.objects.create(topic=topic, day=NOW.date(), kind="views", value=12345)
     en = client.get(topic.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     fr = client.get(topic.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "12,345 views" in en
