@@ -336,15 +336,16 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "ANALYTICS_BUFFER_EVENTS",
         int,
-        "1",
-        "Views a web process holds before writing them together (one INSERT); 1 writes each "
-        "view as it is served.",
+        "100",
+        "Views a web process holds for one INSERT: a thread of the process writes them every "
+        "ANALYTICS_BUFFER_SECONDS (with 0 seconds, the request that fills the buffer does); "
+        "1 writes each view during its request.",
     ),
     Option(
         "ANALYTICS_BUFFER_SECONDS",
         float,
         "2",
-        "Longest a held view waits before it is written (with the next view served).",
+        "How often a web process writes the views it holds (0: no writer thread).",
     ),
     Option(
         "ANALYTICS_RAW_DAYS",

@@ -1,10 +1,12 @@
 """Counting a public page's view as it is served: by the view itself, and by the page cache
 when it answers in the view's place (so a cached page counts exactly as a rendered one).
 
-A view is one ``ViewEvent`` row. Rows wait in a small per-process buffer and are written
-together (one INSERT) once ``ANALYTICS_BUFFER_EVENTS`` are waiting or the oldest has waited
-``ANALYTICS_BUFFER_SECONDS``: a request adds at most that one write, and most add none.
-Whatever a process still holds when it exits is written then.
+A view is one ``ViewEvent`` row. With ``ANALYTICS_BUFFER_EVENTS`` at 1 each view is written
+as it is served (one INSERT: the request's only write). Above 1, views wait in a small
+per-process buffer that a thread of the process writes every ``ANALYTICS_BUFFER_SECONDS``
+(one INSERT for all of them), so a reader's request adds no write at all; a request writes
+the buffer itself only when the thread has fallen far behind. Whatever a process still
+holds when it exits is written then.
 
 Its own module, below both the views and the cache, so neither reaches into the other.
 """
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from django import db
 from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.http import HttpRequest
@@ -56,7 +59,6 @@ class Target:
 
 _lock = threading.Lock()
 _pending: list[ViewEvent] = []
-_oldest: list[float] = []
 
 
 def refuses_tracking(meta: Mapping[str, Any]) -> bool:
@@ -112,17 +114,50 @@ def make_event(meta: Mapping[str, Any], target: Target, now: datetime, salt: str
     )
 
 
+# Held views beyond which a request writes them itself (the flusher thread is stuck).
+BACKLOG_FACTOR = 20
+_flusher: list[threading.Thread] = []
+
+
 def _flush_due() -> bool:
+    """Whether the request at hand must write the buffer."""
+    limit = settings.CONFIG.ANALYTICS_BUFFER_EVENTS
+    if limit <= 1:
+        return True
+    if not _threaded():  # no writer thread: the request that fills the buffer writes it
+        return len(_pending) >= limit
+    return len(_pending) >= limit * BACKLOG_FACTOR
+
+
+def _threaded() -> bool:
     config = settings.CONFIG
-    return len(_pending) >= config.ANALYTICS_BUFFER_EVENTS or bool(
-        _oldest and time.monotonic() - _oldest[0] >= config.ANALYTICS_BUFFER_SECONDS
-    )
+    return config.ANALYTICS_BUFFER_EVENTS > 1 and config.ANALYTICS_BUFFER_SECONDS > 0
+
+
+def _flush_loop() -> None:
+    while True:
+        time.sleep(max(settings.CONFIG.ANALYTICS_BUFFER_SECONDS, 0.1))
+        try:
+            flush()
+        except Exception:  # the thread must outlive one bad batch
+            log.warning("event=views_flush_failed", exc_info=True)
+        finally:
+            # Each thread has its own connection: give it back between batches.
+            db.connection.close()
+
+
+def _ensure_flusher() -> None:
+    if _flusher and _flusher[0].is_alive():
+        return
+    thread = threading.Thread(target=_flush_loop, name="florilege-views", daemon=True)
+    _flusher[:] = [thread]
+    thread.start()
 
 
 def _append(event: ViewEvent) -> None:
-    if not _pending:
-        _oldest[:] = [time.monotonic()]
     _pending.append(event)
+    if _threaded():
+        _ensure_flusher()
 
 
 def flush() -> int:
@@ -130,7 +165,6 @@ def flush() -> int:
     with _lock:
         batch = _pending[:]
         _pending.clear()
-        _oldest.clear()
     if not batch:
         return 0
     try:
@@ -166,7 +200,9 @@ def counted_without_db(meta: Mapping[str, Any], target: Target, now: datetime) -
     if salt is None:
         return False
     with _lock:
-        if len(_pending) + 1 >= settings.CONFIG.ANALYTICS_BUFFER_EVENTS or _flush_due():
+        if settings.CONFIG.ANALYTICS_BUFFER_EVENTS <= 1 or len(_pending) + 1 >= (
+            settings.CONFIG.ANALYTICS_BUFFER_EVENTS * (BACKLOG_FACTOR if _threaded() else 1)
+        ):
             return False
         _append(make_event(meta, target, now, salt))
     return True
@@ -216,4 +252,3 @@ def forget_counted() -> None:
     it would fail the whole batch (a topic deletion is rare; a few views are the cost)."""
     with _lock:
         _pending.clear()
-        _oldest.clear()

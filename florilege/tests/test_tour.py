@@ -142,6 +142,7 @@ def _world() -> World:
         "comment_id": str(Comment.objects.get().pk),
         "user_id": str(editor.pk),
         "action": "publish",
+        "table": "daily",
     }
     return World(owner, values, published.get_absolute_url())
 

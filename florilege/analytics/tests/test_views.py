@@ -125,17 +125,33 @@ def test_buffered_views_are_written_in_one_insert(
 ) -> None:
     from dataclasses import replace
 
+    # No writer thread (0 seconds): the request that fills the buffer writes it.
     settings.CONFIG = replace(
-        settings.CONFIG, ANALYTICS_BUFFER_EVENTS=3, ANALYTICS_BUFFER_SECONDS=60
+        settings.CONFIG, ANALYTICS_BUFFER_EVENTS=3, ANALYTICS_BUFFER_SECONDS=0
     )
     daily_salt(NOW.date())
     assert counted_without_db(meta(), Target(topic.pk), NOW)
     with django_assert_num_queries(0):
         count(meta("198.51.100.1"), Target(topic.pk), NOW)
+    assert not counted_without_db(meta(), Target(topic.pk), NOW)  # a write is due: Django
     assert not ViewEvent.objects.exists()
     with django_assert_num_queries(3):  # savepoint, one INSERT, release
         count(meta("198.51.100.2"), Target(topic.pk), NOW)
     assert ViewEvent.objects.count() == 3
+
+
+def test_a_writer_thread_takes_the_writes_off_requests(topic, settings) -> None:
+    from dataclasses import replace
+
+    settings.CONFIG = replace(
+        settings.CONFIG, ANALYTICS_BUFFER_EVENTS=5, ANALYTICS_BUFFER_SECONDS=30
+    )
+    daily_salt(NOW.date())
+    for i in range(20):  # far below 5 x the backlog factor: no request writes
+        assert counted_without_db(meta(f"198.51.100.{i}"), Target(topic.pk), NOW)
+    assert counting._flusher and counting._flusher[0].is_alive()
+    assert len(counting._pending) == 20 and not ViewEvent.objects.exists()
+    assert counting.flush() == 20  # what the thread does every 30 seconds
 
 
 def test_topic_scoop_and_tag_pages_are_counted_even_from_the_cache(client, topic, curator) -> None:

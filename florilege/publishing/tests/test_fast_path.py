@@ -67,7 +67,9 @@ def get(app, path="/t/social-networks/", **extra):
 
 def test_second_visit_is_answered_in_front_of_django(app, topic, settings) -> None:
     # Views held in the process (analytics buffering): the front counts one without Django.
-    settings.CONFIG = replace(settings.CONFIG, ANALYTICS_BUFFER_EVENTS=50)
+    settings.CONFIG = replace(
+        settings.CONFIG, ANALYTICS_BUFFER_EVENTS=50, ANALYTICS_BUFFER_SECONDS=0
+    )
     status, headers, body = get(app)
     assert status.startswith("200") and app.app.calls == 1
     status, headers, again = get(app)
