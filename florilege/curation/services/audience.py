@@ -52,17 +52,32 @@ def _day(d: date) -> str:
     return date_format(d, "SHORT_DATE_FORMAT")
 
 
+# Periods longer than this are shown week by week (a year is 53 rows, not 365).
+WEEKLY_ABOVE = 31
+
+
+def _weeks(r: report.Report) -> list[range]:
+    """Index ranges of ``r.daily`` shown as one row: each day, or each week from the start."""
+    step = 7 if r.days > WEEKLY_ABOVE else 1
+    return [range(i, min(i + step, r.days)) for i in range(0, r.days, step)]
+
+
 def _daily(r: report.Report) -> Section:
-    rows: list[list[Cell]] = [[d, v, u, c] for d, v, u, c in r.daily]
+    rows: list[list[Cell]] = []
+    for span in _weeks(r):
+        days = [r.daily[i] for i in span]
+        rows.append([days[0][0], *(sum(d[k] for d in days) for k in (1, 2, 3))])
     chart = charts.lines(
         _("Views, visitors and clicks per day"),
         _("From %(start)s to %(until)s; the table below gives every number.")
         % {"start": _day(r.start), "until": _day(r.until)},
         [_day(r.start), _day(r.until)] if r.days > 1 else [_day(r.start)],
-        [(_("Views"), [x[1] for x in r.daily]), (_("Visitors"), [x[2] for x in r.daily]),
-         (_("Clicks"), [x[3] for x in r.daily])],
+        [(_("Views"), [float(str(x[1])) for x in rows]),
+         (_("Visitors"), [float(str(x[2])) for x in rows]),
+         (_("Clicks"), [float(str(x[3])) for x in rows])],
     )  # fmt: skip
-    headers = [_("Day"), _("Views"), _("Visitors"), _("Clicks")]
+    first = _("Week from") if r.days > WEEKLY_ABOVE else _("Day")
+    headers = [first, _("Views"), _("Visitors"), _("Clicks")]
     note = _("Visitors over several days are the sum of daily visitors.")
     return Section("daily", _("Day by day"), headers, rows, chart, note)
 
@@ -162,15 +177,20 @@ def _bucketed(r: report.Report) -> list[Section]:
 
 def _followers(r: report.Report) -> Section:
     keys = [*report.CHANNELS, "unsubscribed"]
-    rows: list[list[Cell]] = [[d, *[f.get(k, 0) for k in keys]] for d, f in r.followers]
+    # Followers are counted at the end of each day: a week shows its last day's count.
+    rows: list[list[Cell]] = []
+    for span in _weeks(r):
+        last = r.followers[span[-1]][1]
+        rows.append([r.followers[span[0]][0], *[last.get(k, 0) for k in keys]])
     chart = charts.lines(
         _("Followers by channel"), _("Followers at the end of each day, by channel."),
         [_day(r.start), _day(r.until)],
-        [(_("Email"), [f.get("email", 0) for _d, f in r.followers]),
-         (_("Fediverse"), [f.get("fediverse", 0) for _d, f in r.followers]),
-         (_("Feed readers"), [f.get("feed", 0) for _d, f in r.followers])],
+        [(_("Email"), [float(str(x[1])) for x in rows]),
+         (_("Fediverse"), [float(str(x[2])) for x in rows]),
+         (_("Feed readers"), [float(str(x[3])) for x in rows])],
     )  # fmt: skip
-    headers = [_("Day"), _("Email"), _("Fediverse"), _("Feed readers"),
+    first = _("Week from") if r.days > WEEKLY_ABOVE else _("Day")
+    headers = [first, _("Email"), _("Fediverse"), _("Feed readers"),
                _("Unsubscribed (email)")]  # fmt: skip
     return Section("followers", _("Followers"), headers, rows, chart,
                    _("Feed readers count as their services report (Feedly, Inoreader, "
