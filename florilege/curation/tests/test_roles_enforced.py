@@ -171,6 +171,10 @@ def test_services_enforce(team, topic, role: str, action: str) -> None:
         ("contributor", "curation:scoop_url", 200),
         ("viewer", "curation:items", 200),
         ("outsider", "curation:items", 403),
+        ("viewer", "curation:audience", 200),
+        ("outsider", "curation:audience", 403),
+        ("viewer", "curation:audience_json", 200),
+        ("outsider", "curation:audience_json", 403),
     ],
 )
 def test_views_follow_roles(client, team, topic, role, name, status) -> None:
