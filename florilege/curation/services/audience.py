@@ -66,7 +66,9 @@ def _daily(r: report.Report) -> Section:
     rows: list[list[Cell]] = []
     for span in _weeks(r):
         days = [r.daily[i] for i in span]
-        rows.append([days[0][0], *(sum(d[k] for d in days) for k in (1, 2, 3))])
+        views, visitors, clicks = (sum(d[1] for d in days), sum(d[2] for d in days),
+                                   sum(d[3] for d in days))  # fmt: skip
+        rows.append([days[0][0], views, visitors, clicks])
     chart = charts.lines(
         _("Views, visitors and clicks per day"),
         _("From %(start)s to %(until)s; the table below gives every number.")

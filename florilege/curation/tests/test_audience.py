@@ -62,7 +62,10 @@ def _svgs(html: str) -> dict[str, ET.Element]:
 
 
 def _series(svg: ET.Element) -> dict[str, list[str]]:
-    return {p.get("data-series"): p.get("data-values").split() for p in svg.iter(f"{SVG}polyline")}
+    return {
+        str(p.get("data-series")): str(p.get("data-values")).split()
+        for p in svg.iter(f"{SVG}polyline")
+    }
 
 
 def test_charts_are_valid_svg_and_say_what_the_tables_say(client_in, topic, figures) -> None:
@@ -72,7 +75,8 @@ def test_charts_are_valid_svg_and_say_what_the_tables_say(client_in, topic, figu
     assert {"daily", "scoops", "referrers", "devices", "followers"} <= set(svgs)
     for svg in svgs.values():
         assert svg.get("role") == "img"
-        assert svg.find(f"{SVG}title").text and svg.find(f"{SVG}desc").text
+        title, desc = svg.find(f"{SVG}title"), svg.find(f"{SVG}desc")
+        assert title is not None and title.text and desc is not None and desc.text
     daily = _table(page, "daily")
     lines = _series(svgs["daily"])
     assert lines["Views"] == [row[0] for row in daily]
