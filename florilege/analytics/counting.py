@@ -137,6 +137,9 @@ def _threaded() -> bool:
 def _flush_loop() -> None:
     while True:
         time.sleep(max(settings.CONFIG.ANALYTICS_BUFFER_SECONDS, 0.1))
+        if not _threaded():  # the settings changed (tests do): requests write again
+            _flusher.clear()
+            return
         try:
             flush()
         except Exception:  # the thread must outlive one bad batch
