@@ -42,10 +42,14 @@ ADDRESS_HOST = "(address)"
 
 
 def referrer_host(referer: str) -> str:
+    if not referer:  # most views: nothing to parse
+        return ""
     try:
         host = (urlsplit(referer).hostname or "").lower()
     except ValueError:
         return ""
+    if not host or not (host[0].isdigit() or ":" in host):  # a name, not an address
+        return host.removeprefix("www.")[:100]
     try:
         ipaddress.ip_address(host)
     except ValueError:
