@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLORILEGE_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test install lint check clean chromium fedify-peer newsboat bench-readers bench-ingest bench-federation bench-language bench-dedup bench-serve bench-relevance bench-ranking bench-lcp
+.PHONY: run test install lint check clean chromium fedify-peer newsboat bench-readers bench-ingest bench-federation bench-language bench-dedup bench-serve bench-relevance bench-ranking bench-lcp bench-analytics
 
 # Debian ships venv separately (python3-venv); install it when we can, else say so.
 $(BIN)/python:
@@ -119,3 +119,8 @@ bench-ranking: install
 # in headless Chromium under a throttled 4G profile (Debian's chromium: make chromium).
 bench-lcp: $(VENV)/.bench-installed chromium
 	$(BIN)/python -m bench.lcp $(BENCH_ARGS)
+# Audience analytics: a year of synthetic traffic for 100 topics; the Audience page p95,
+# rollup throughput, topic page req/s with counting on and off (PostgreSQL too when
+# DATABASE_URL is set).
+bench-analytics: install
+	$(BIN)/python -m bench.analytics $(BENCH_ARGS)

@@ -342,6 +342,33 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option("INVITATION_DAYS", int, "7", "Days an invitation link to join a topic stays valid."),
     Option(
+        "ANALYTICS_ENABLED",
+        _bool,
+        "1",
+        "Count views of public pages (cookie-less, no address stored); 0 turns counting off.",
+    ),
+    Option(
+        "ANALYTICS_BUFFER_EVENTS",
+        int,
+        "100",
+        "Views a web process holds for one INSERT: a thread of the process writes them every "
+        "ANALYTICS_BUFFER_SECONDS (with 0 seconds, the request that fills the buffer does); "
+        "1 writes each view during its request.",
+    ),
+    Option(
+        "ANALYTICS_BUFFER_SECONDS",
+        float,
+        "2",
+        "How often a web process writes the views it holds (0: no writer thread).",
+    ),
+    Option(
+        "ANALYTICS_RAW_DAYS",
+        int,
+        "30",
+        "Days raw view and click events are kept once rolled up into daily figures "
+        "(the daily figures are kept for ever).",
+    ),
+    Option(
         "PAGE_CACHE_SECONDS",
         int,
         "300",
@@ -445,6 +472,10 @@ class Config:
     READER_REACTIONS_PER_HOUR: int
     COMMENT_REPORTS_TO_HIDE: int
     INVITATION_DAYS: int
+    ANALYTICS_ENABLED: bool
+    ANALYTICS_BUFFER_EVENTS: int
+    ANALYTICS_BUFFER_SECONDS: float
+    ANALYTICS_RAW_DAYS: int
     PAGE_CACHE_SECONDS: int
     CACHE_URL: str
     WEBSUB_HUB: str

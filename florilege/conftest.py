@@ -31,6 +31,16 @@ def _default_language() -> Iterator[None]:
     translation.activate("en")
 
 
+@pytest.fixture(autouse=True)
+def _views_written_at_once(settings) -> None:
+    """Each counted view written during its request, in the test's own transaction (the
+    buffered writer thread has a connection of its own, which would not see the test's
+    rows)."""
+    from dataclasses import replace
+
+    settings.CONFIG = replace(settings.CONFIG, ANALYTICS_BUFFER_EVENTS=1)
+
+
 @pytest.fixture
 def loopback() -> Iterator[LoopbackServer]:
     server = LoopbackServer().start()

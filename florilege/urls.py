@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from florilege.accounts.urls import team_urlpatterns
 from florilege.curation.urls import public_urlpatterns as curation_public
+from florilege.curation.views import audience
 from florilege.curation.views.notifications import notifications
 from florilege.jobs import views as jobs_views
 from florilege.lib import media
@@ -14,6 +15,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("status/", jobs_views.status, name="status"),
     path("status/outbox/", jobs_views.outbox_list, name="outbox"),
+    path("status/audience/", audience.site_audience, name="site_audience"),
+    path("status/audience.json", audience.site_audience_json, name="site_audience_json"),
+    path("status/audience/<slug:table>.csv", audience.site_audience_csv, name="site_audience_csv"),
     path("status/outbox/<int:pk>/", jobs_views.outbox_message, name="outbox_message"),
     path("status/outbox/<int:pk>/resend/", jobs_views.outbox_resend, name="outbox_resend"),
     path("media/<path:media_path>", media.serve, name="media"),

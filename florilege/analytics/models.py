@@ -15,37 +15,91 @@ class DailySalt(models.Model):
         return f"salt of {self.day}"
 
 
-class TopicVisitor(models.Model):
-    """One row per (topic, day, visitor hash): the cookie-less "counted once a day" check.
-    Rows older than yesterday are pruned; only the daily totals are kept."""
+class ViewEvent(models.Model):
+    """One view of a public page, as served (kept ``ANALYTICS_RAW_DAYS`` days, then only
+    the daily rows the rollup made from it). Nothing here identifies a reader: ``visitor``
+    is an HMAC under the day's random salt (deleted once the day is over) and is blanked
+    when the day is rolled up; it is empty for readers who send ``DNT``/``Sec-GPC``."""
+
+    topic = models.ForeignKey("topics.Topic", on_delete=models.CASCADE, related_name="+")
+    # Plain numbers, not foreign keys: the counting write stays one cheap INSERT, and this
+    # app sits below the one that owns scoops.
+    scoop_id = models.PositiveIntegerField(null=True, blank=True)
+    tag = models.CharField(max_length=100, blank=True)
+    at = models.DateTimeField()
+    visitor = models.CharField(max_length=64, blank=True)
+    referrer = models.CharField(max_length=10, blank=True)  # a bucket, see counting.py
+    referrer_host = models.CharField(max_length=100, blank=True)
+    device = models.CharField(max_length=7, blank=True)  # "feed" for a feed fetch
+    # What a feed reader's user agent says it fetches for (feed fetches only).
+    subscribers = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["at"], name="viewevent_at"),
+            models.Index(fields=["topic", "at"], name="viewevent_topic_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"view of {self.topic_id} at {self.at}"
+
+
+class ClickEvent(models.Model):
+    """One reader following a link to the original article through ``/go/``."""
+
+    topic = models.ForeignKey("topics.Topic", on_delete=models.CASCADE, related_name="+")
+    scoop_id = models.PositiveIntegerField()
+    at = models.DateTimeField()
+    via = models.CharField(max_length=10, blank=True)  # page, feed, digest, embed, fediverse
+    edition = models.PositiveIntegerField(null=True, blank=True)  # a digest edition
+    referrer = models.CharField(max_length=10, blank=True)
+    device = models.CharField(max_length=7, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["at"], name="clickevent_at"),
+            models.Index(fields=["topic", "at"], name="clickevent_topic_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"click on {self.scoop_id} at {self.at}"
+
+
+class DailyCount(models.Model):
+    """One figure of one topic for one day, kept for ever: ``kind`` says what is counted
+    (views, visitors, clicks, a referrer bucket, a device, a scoop's views…) and ``key``
+    which one (a scoop id, a bucket, a channel). Written only by the rollup, which replaces
+    a day's rows as a whole, so re-running it gives the same rows."""
 
     topic = models.ForeignKey("topics.Topic", on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
-    visitor = models.CharField(max_length=64)
+    kind = models.CharField(max_length=16)
+    key = models.CharField(max_length=120, blank=True)
+    value = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["topic", "day", "visitor"], name="topicvisitor_unique"),
+            models.UniqueConstraint(
+                fields=["topic", "kind", "day", "key"], name="dailycount_unique"
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"visitor of {self.topic_id} on {self.day}"
+        return f"{self.kind}[{self.key}]={self.value} of {self.topic_id} on {self.day}"
 
 
-class TopicDailyViews(models.Model):
-    topic = models.ForeignKey(
-        "topics.Topic", on_delete=models.CASCADE, related_name="daily_views"
-    )
-    day = models.DateField()
-    views = models.PositiveIntegerField(default=0)
+class RollupDay(models.Model):
+    """A (UTC) day whose raw events are to be, or have been, rolled up: the row the rollup
+    stage leases, so two workers never roll up the same day at once."""
 
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["topic", "day"], name="topicdailyviews_unique"),
-        ]
+    day = models.DateField(unique=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    events = models.BigIntegerField(default=0)
+    leased_until = models.DateTimeField(null=True, blank=True)
+    lease_owner = models.CharField(max_length=200, blank=True)
 
     def __str__(self) -> str:
-        return f"{self.views} views of {self.topic_id} on {self.day}"
+        return f"rollup of {self.day}"
 
 
 class RateEvent(models.Model):

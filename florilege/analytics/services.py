@@ -1,8 +1,10 @@
-"""Privacy-friendly view counting: once per visitor per day, without cookies.
+"""Privacy-friendly counting: views of every page, visitors once per topic per day,
+without cookies.
 
-The visitor is a keyed hash of (address, user agent) with a random salt that changes
-every day; the address itself is never stored, and salts and per-visitor rows older than
-yesterday are deleted, so old hashes cannot be recomputed or linked across days.
+A visitor is a keyed hash of (topic, address, user agent) under a random salt that changes
+every day; the address itself is never stored, the salt is deleted once its day is over
+(so nobody can recompute a hash from an address afterwards), and the hashes themselves
+are blanked when the day is rolled up (``rollup.py``): only the day's count remains.
 """
 
 from __future__ import annotations
@@ -11,13 +13,16 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 
-from florilege.analytics.models import DailySalt, TopicDailyViews, TopicVisitor
+from florilege.analytics.classify import is_probably_bot
+from florilege.analytics.models import DailyCount, DailySalt, RollupDay, ViewEvent
 from florilege.topics.models import Topic
+
+__all__ = ["daily_salt", "is_probably_bot", "known_salt", "topic_visitor", "visitor_hash"]
 
 
 @dataclass(frozen=True)
@@ -43,10 +48,13 @@ def daily_salt(day: date) -> str:
             DailySalt.objects.create(day=day, value=secrets.token_hex(32))
     except IntegrityError:
         pass  # another process created today's salt first
-    # A new day: forget older salts and the per-visitor rows they keyed.
-    DailySalt.objects.filter(day__lt=day - timedelta(days=1)).delete()
-    TopicVisitor.objects.filter(day__lt=day - timedelta(days=1)).delete()
+    forget_salts_before(day)
     return daily_salt(day)
+
+
+def forget_salts_before(day: date) -> int:
+    """Delete the salts of days before ``day``: their hashes can no longer be recomputed."""
+    return DailySalt.objects.filter(day__lt=day).delete()[0]
 
 
 def known_salt(day: date) -> str | None:
@@ -59,39 +67,31 @@ def visitor_hash(address: str, user_agent: str, salt: str) -> str:
     return hmac.new(salt.encode(), message, hashlib.sha256).hexdigest()
 
 
-def is_probably_bot(user_agent: str) -> bool:
-    ua = user_agent.lower()
-    return not ua or any(m in ua for m in ("bot", "crawler", "spider", "preview", "curl", "wget"))
+def topic_visitor(topic_id: int, address: str, user_agent: str, salt: str) -> str:
+    """The visitor of one topic on one day: the same reader on two topics is two visitors
+    that cannot be linked."""
+    return visitor_hash(f"{topic_id}\n{address}", user_agent, salt)
 
 
-def record_view(topic: Topic, address: str, user_agent: str, now: datetime) -> bool:
-    """Count a view of ``topic``; True if this visitor had not been counted today."""
-    if is_probably_bot(user_agent):
-        return False
-    day = now.date()
-    visitor = visitor_hash(address, user_agent, daily_salt(day))
-    try:
-        with transaction.atomic():
-            TopicVisitor.objects.create(topic=topic, day=day, visitor=visitor)
-            _increment(topic, day)
-    except IntegrityError:
-        return False  # already counted today
-    return True
+def day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-def _increment(topic: Topic, day: date) -> None:
-    counter = TopicDailyViews.objects.filter(topic=topic, day=day)
-    if counter.update(views=F("views") + 1):
-        return
-    try:
-        with transaction.atomic():
-            TopicDailyViews.objects.create(topic=topic, day=day, views=1)
-    except IntegrityError:  # a concurrent first view of the day created the row
-        counter.update(views=F("views") + 1)
+def rolled_until() -> date | None:
+    """The last day whose raw events are rolled up (days are rolled oldest first)."""
+    return RollupDay.objects.filter(done_at__isnull=False).aggregate(d=Max("day"))["d"]
 
 
 def view_counts(topic: Topic, now: datetime) -> ViewCounts:
-    sums = TopicDailyViews.objects.filter(topic=topic).aggregate(
-        total=Sum("views"), today=Sum("views", filter=Q(day=now.date()))
-    )
-    return ViewCounts(total=sums["total"] or 0, today=sums["today"] or 0)
+    """Views of ``topic`` ever and today: the daily rows of rolled-up days plus the raw
+    events of the days since."""
+    until = rolled_until()
+    rolled = DailyCount.objects.filter(topic=topic, kind="views")
+    raw = ViewEvent.objects.filter(topic=topic).exclude(device="feed")
+    if until is not None:
+        rolled = rolled.filter(day__lte=until)
+        raw = raw.filter(at__gte=day_start(until + timedelta(days=1)))
+    total_rolled = rolled.aggregate(n=Sum("value"))["n"] or 0
+    today = day_start(now.astimezone(UTC).date())
+    raw_counts = raw.aggregate(total=Count("id"), today=Count("id", filter=Q(at__gte=today)))
+    return ViewCounts(total=total_rolled + raw_counts["total"], today=raw_counts["today"])

@@ -69,6 +69,7 @@ GROUPS: tuple[NavGroup, ...] = (
         "audience",
         _("Audience"),
         (
+            NavPage("curation:audience", _("Figures")),
             NavPage("publishing:readers", _("Readers"), "moderate"),
             NavPage("federation:manage", _("Fediverse"), "curate"),
         ),

@@ -6,6 +6,7 @@ included at the root by ``florilege/urls.py``): the bookmarklet's share target
 from django.urls import path
 
 from florilege.curation.views import (
+    audience,
     audit,
     items,
     queue,
@@ -79,6 +80,13 @@ urlpatterns = [
     ),
     path("t/<slug:slug>/schedule/", schedule.schedule, name="schedule"),
     path("t/<slug:slug>/audit/", audit.audit_log, name="audit"),
+    path("t/<slug:slug>/audience/", audience.topic_audience, name="audience"),
+    path("t/<slug:slug>/audience.json", audience.topic_audience_json, name="audience_json"),
+    path(
+        "t/<slug:slug>/audience/<slug:table>.csv",
+        audience.topic_audience_csv,
+        name="audience_csv",
+    ),
     path("t/<slug:slug>/ranking/reset/", ranking.reset_ranking, name="ranking_reset"),
 ]
 

@@ -26,6 +26,7 @@ from datetime import datetime
 from typing import Any, TypedDict
 from urllib.parse import urlsplit
 
+from florilege.analytics.clicks import go_url
 from florilege.federation import ids
 from florilege.federation.contexts import CONTEXT, PUBLIC
 
@@ -204,7 +205,7 @@ def note_for_scoop(
     insight, words = link_hashtags(
         scoop.insight_html, lambda w: by_name.get(w.casefold()) or hashtag_url(w)
     )
-    link = html.escape(scoop.url, quote=True)
+    link = html.escape(go_url(scoop.pk, "fediverse"), quote=True)
     parts = [f'<p><a href="{link}">{html.escape(scoop.title)}</a></p>', insight]
     if own:
         parts.append("<p>" + " ".join(_hashtag_link(href, name) for name, href in own) + "</p>")

@@ -45,7 +45,7 @@ from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.encoding import escape_uri_path, iri_to_uri
 from django.utils.http import parse_http_date_safe
 
-from florilege.analytics.counting import already_counted, count_view_of
+from florilege.analytics.counting import Target, count_view_of, counted_without_db
 from florilege.curation.models import Scoop
 from florilege.lib.compression import accepts_gzip, gzipped
 from florilege.lib.negotiation import wants_activity_json
@@ -135,7 +135,9 @@ def current_version(scope_key: str) -> str | None:
     return version
 
 
-def mark(response: HttpResponse, scope: Scope, count_view: int | None = None) -> HttpResponse:
+def mark(
+    response: HttpResponse, scope: Scope, count_view: Target | int | None = None
+) -> HttpResponse:
     """Let the middleware cache ``response`` (if the visitor is anonymous) under ``scope``.
     ``count_view``: a topic whose view is counted on every hit too, as the view would."""
     # Marks of our own on Django's response (read back with getattr): unknown to its type.
@@ -330,6 +332,10 @@ class _Environ(HttpRequest):
         self.COOKIES = cookies
 
 
+def _target(value: Target | int) -> Target:
+    return value if isinstance(value, Target) else Target(value)
+
+
 class FastPath:
     """A WSGI front for the commonest request of all: an anonymous reader asking for a page
     this process already holds, still current, whose view needs no counting. It answers
@@ -381,8 +387,8 @@ class FastPath:
         memo = _memo.get(entry["scope"])
         if memo is None or memo[0] < time.monotonic() or memo[1] != entry["version"]:
             return None
-        if entry.get("count_view") and not already_counted(
-            environ, entry["count_view"], timezone.now()
+        if entry.get("count_view") and not counted_without_db(
+            environ, _target(entry["count_view"]), timezone.now()
         ):
             return None
         if "wsgi_gzip" in entry and accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING", "")):

@@ -7,6 +7,7 @@ from florilege.publishing import (
     views_app,
     views_engage,
     views_feeds,
+    views_go,
     views_moderation,
     views_pages,
 )
@@ -22,6 +23,7 @@ urlpatterns = [
     ),
     path("curate/t/<slug:slug>/digest/", views_moderation.digest_schedule, name="digest_schedule"),
     path("", views.home, name="home"),
+    path("go/<str:token>", views_go.go, name="go"),
     path("t/<slug:slug>/", views.topic, name="topic"),
     path("t/<slug:slug>/feed.<str:kind>", views_feeds.topic_feed, name="feed"),
     path("t/<slug:slug>/s/<int:pk>/", views.scoop, name="scoop_short"),

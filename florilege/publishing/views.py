@@ -79,7 +79,7 @@ def topic(request: HttpRequest, slug: str) -> HttpResponse:
     topic = queries.public_topic(slug)
     scope = cache.topic_scope(topic)
     page = Paginator(queries.topic_page_scoops(topic), TOPIC_PAGE).get_page(request.GET.get("page"))
-    count_view(request, topic)
+    counted = count_view(request, topic)
     # The page cache keys on the whole address, query included, so each layout (and page)
     # is cached apart; the topic's own layout needs no parameter.
     layout = reader_layout(topic.layout, request.GET.get("layout"))
@@ -101,7 +101,7 @@ def topic(request: HttpRequest, slug: str) -> HttpResponse:
         **topic_look(topic),
     }
     response = render(request, "publishing/topic.html", context)
-    return cache.mark(response, scope, count_view=topic.pk)
+    return cache.mark(response, scope, count_view=counted)
 
 
 def _layout_link(topic: Topic, layout: str) -> str:
@@ -150,6 +150,7 @@ def scoop(request: HttpRequest, slug: str, pk: int, scoop_slug: str = "") -> Htt
     )
     if scoop_slug != item.slug:
         return redirect(item.get_absolute_url(), permanent=True)
+    counted = count_view(request, topic, scoop_id=item.pk)
     canonical = absolute(item.get_absolute_url())
     context = {
         "topic": topic,
@@ -160,4 +161,4 @@ def scoop(request: HttpRequest, slug: str, pk: int, scoop_slug: str = "") -> Htt
         "json_ld": json_ld(_article_ld(item, canonical)),
         **topic_look(topic),
     }
-    return cache.mark(render(request, "publishing/scoop.html", context), scope)
+    return cache.mark(render(request, "publishing/scoop.html", context), scope, counted)

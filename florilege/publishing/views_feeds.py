@@ -8,6 +8,7 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
+from florilege.analytics.counting import Target, count_view
 from florilege.curation.models import Scoop
 from florilege.publishing import cache, queries
 from florilege.publishing.feeds import (
@@ -25,7 +26,12 @@ FEED_MAX_AGE = 300
 
 
 def _respond(
-    request: HttpRequest, subject: FeedSubject, scoops: QuerySet[Scoop], kind: str, scope
+    request: HttpRequest,
+    subject: FeedSubject,
+    scoops: QuerySet[Scoop],
+    kind: str,
+    scope,
+    counted: Target | None = None,
 ) -> HttpResponse:
     # One aggregate gives both validators; a reader that has this version gets a 304
     # without the feed being built.
@@ -45,7 +51,7 @@ def _respond(
     if last_modified is not None:
         response["Last-Modified"] = http_date(last_modified)
     response["Cache-Control"] = f"public, max-age={FEED_MAX_AGE}"
-    return cache.mark(response, scope)
+    return cache.mark(response, scope, counted)
 
 
 def _kind(kind: str) -> str:
@@ -60,7 +66,11 @@ def topic_feed(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
     kind = _kind(kind)
     topic = queries.public_topic(slug)
     scope = cache.topic_scope(topic)
-    return _respond(request, topic_subject(topic), queries.topic_scoops(topic), kind, scope)
+    # Feed readers say how many they fetch for: the topic's followers by feed.
+    counted = count_view(request, topic, feed=True)
+    return _respond(
+        request, topic_subject(topic), queries.topic_scoops(topic), kind, scope, counted
+    )
 
 
 @require_safe

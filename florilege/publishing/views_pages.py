@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
+from florilege.analytics.counting import count_view
 from florilege.curation.models import Scoop
 from florilege.publishing import cache, queries, search
 from florilege.publishing.feeds import absolute, curator_subject, tag_subject
@@ -32,6 +33,7 @@ def tag(request: HttpRequest, slug: str, tag: str) -> HttpResponse:
     tag = queries.tag_spelling(scoops, tag)
     page = Paginator(scoops, TOPIC_PAGE).get_page(request.GET.get("page"))
     subject = tag_subject(topic, tag)
+    counted = count_view(request, topic, tag=tag)
     context = {
         "topic": topic,
         "tag": tag,
@@ -40,7 +42,7 @@ def tag(request: HttpRequest, slug: str, tag: str) -> HttpResponse:
         "feed_path": subject.feed_path,
         **topic_look(topic),
     }
-    return cache.mark(render(request, "publishing/tag.html", context), scope)
+    return cache.mark(render(request, "publishing/tag.html", context), scope, counted)
 
 
 @require_safe

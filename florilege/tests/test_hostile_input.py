@@ -83,6 +83,7 @@ def _valid_values(world: World) -> dict[str, list[str]]:
         "version": ["2.0"],
         "collection": ["featured"],
         "word": ["fediverse"],
+        "table": ["daily"],
         "media_path": ["images/00/00000000000000000000000000000000-1x1.png"],
         "app_label": ["auth", "topics"],
         "object_id": [str(world.admin_pk)],

@@ -44,6 +44,7 @@ PARAMETERS: dict[str, tuple[str, ...]] = {
     "action": ("unpublish",),
     "collection": ("featured",),
     "word": ("fediverse",),
+    "table": ("daily",),
     "media_path": ("images/00/00000000000000000000000000000000-1x1.png",),
     "stream": ("user/-/state/com.google/reading-list",),
 }

@@ -162,6 +162,7 @@ def _world() -> World:
         "user_id": str(editor.pk),
         "action": "publish",
         "webhook_id": str(hook.pk),
+        "table": "daily",
     }
     return World(owner, values, published.get_absolute_url())
 

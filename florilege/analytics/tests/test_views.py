@@ -1,61 +1,168 @@
+"""Counting rules: views, visitors once per topic a day, salts, DNT, robots, buckets."""
+
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.urls import reverse
 
-from florilege.analytics import services
-from florilege.analytics.models import DailySalt, TopicVisitor
-from florilege.analytics.services import daily_salt, record_view, view_counts
+from florilege.analytics import counting, services
+from florilege.analytics.counting import Target, count, counted_without_db
+from florilege.analytics.models import DailySalt, ViewEvent
+from florilege.analytics.rollup import roll_up
+from florilege.analytics.services import daily_salt, topic_visitor, view_counts
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
-FIREFOX = "Mozilla/5.0 Firefox/140.0"
+FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"
+IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1"
+)
 
 
 @pytest.fixture(autouse=True)
 def fresh_salt_cache():
     services._salts.clear()
+    counting.forget_counted()
     yield
     services._salts.clear()
+    counting.forget_counted()
 
 
-def test_once_per_visitor_per_day(topic) -> None:
-    assert record_view(topic, "203.0.113.5", FIREFOX, NOW)
-    assert not record_view(topic, "203.0.113.5", FIREFOX, NOW + timedelta(hours=3))
-    assert record_view(topic, "203.0.113.6", FIREFOX, NOW)
-    assert record_view(topic, "203.0.113.5", FIREFOX, NOW + timedelta(days=1))
-    counts = view_counts(topic, NOW + timedelta(days=1))
-    assert (counts.total, counts.today) == (3, 1)
+def meta(address="203.0.113.5", ua=FIREFOX, **extra):
+    return {"REMOTE_ADDR": address, "HTTP_USER_AGENT": ua, **extra}
+
+
+def visitors(topic, day) -> int:
+    roll_up(day)
+    from florilege.analytics.models import DailyCount
+
+    row = DailyCount.objects.filter(topic=topic, day=day, kind="visitors").first()
+    return row.value if row else 0
+
+
+def test_every_view_counts_and_a_visitor_once_a_day(topic) -> None:
+    count(meta(), Target(topic.pk), NOW)
+    count(meta(), Target(topic.pk), NOW + timedelta(hours=3))
+    count(meta("203.0.113.6"), Target(topic.pk), NOW)
+    assert ViewEvent.objects.count() == 3
+    assert visitors(topic, NOW.date()) == 2
+    counts = view_counts(topic, NOW)
+    assert (counts.total, counts.today) == (3, 0)  # rolled up: the day is done
+
+
+def test_dnt_and_gpc_count_a_view_never_a_visitor(topic) -> None:
+    count(meta(HTTP_DNT="1"), Target(topic.pk), NOW)
+    count(meta("203.0.113.7", HTTP_SEC_GPC="1"), Target(topic.pk), NOW)
+    assert list(ViewEvent.objects.values_list("visitor", flat=True)) == ["", ""]
+    assert visitors(topic, NOW.date()) == 0
+    assert view_counts(topic, NOW + timedelta(days=1)).total == 2
+
+
+@pytest.mark.parametrize(
+    "ua",
+    [
+        "",
+        "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+        "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)",
+        "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
+        "curl/8.5.0",
+        "python-httpx/0.28.1",
+    ],
+)
+def test_robots_are_not_counted(topic, ua) -> None:
+    count(meta(ua=ua), Target(topic.pk), NOW)
+    assert counted_without_db(meta(ua=ua), Target(topic.pk), NOW)
+    assert not ViewEvent.objects.exists()
 
 
 def test_the_address_is_not_recoverable_from_what_is_stored(topic) -> None:
-    record_view(topic, "203.0.113.5", FIREFOX, NOW)
-    stored = TopicVisitor.objects.get().visitor
-    # Without the day's random salt, hashing the address with the user agent (or with any
-    # fixed key) does not give the stored value.
+    count(meta(), Target(topic.pk), NOW)
+    stored = ViewEvent.objects.get().visitor
+    assert "203.0.113.5" not in stored
     assert services.visitor_hash("203.0.113.5", FIREFOX, "") != stored
-    assert services.visitor_hash("203.0.113.5", FIREFOX, daily_salt(NOW.date())) == stored
+    assert topic_visitor(topic.pk, "203.0.113.5", FIREFOX, daily_salt(NOW.date())) == stored
 
 
-def test_each_day_gets_its_own_random_salt(topic) -> None:
+def test_salts_rotate_each_day_and_old_ones_are_deleted(topic) -> None:
     first = daily_salt(NOW.date())
+    count(meta(), Target(topic.pk), NOW)
+    services._salts.clear()  # another process, or a restart
     second = daily_salt((NOW + timedelta(days=1)).date())
     assert first != second and len(first) == 64
-    assert daily_salt(NOW.date()) == first  # stable within the day
+    assert list(DailySalt.objects.values_list("day", flat=True)) == [
+        (NOW + timedelta(days=1)).date()
+    ]
+    count(meta(), Target(topic.pk), NOW + timedelta(days=1))
+    a, b = ViewEvent.objects.order_by("at").values_list("visitor", flat=True)
+    assert a != b  # the same reader on two days cannot be linked
 
 
-def test_bots_are_not_counted(topic) -> None:
-    assert not record_view(topic, "203.0.113.5", "Googlebot/2.1", NOW)
-    assert not record_view(topic, "203.0.113.5", "", NOW)
-    assert view_counts(topic, NOW).total == 0
+def test_rolled_up_days_forget_their_hashes(topic) -> None:
+    count(meta(), Target(topic.pk), NOW)
+    roll_up(NOW.date())
+    assert list(ViewEvent.objects.values_list("visitor", flat=True)) == [""]
 
 
-def test_a_new_day_forgets_old_salts_and_visitor_rows(topic) -> None:
-    record_view(topic, "203.0.113.5", FIREFOX, NOW)
-    record_view(topic, "203.0.113.5", FIREFOX, NOW + timedelta(days=1))
-    assert TopicVisitor.objects.count() == 2  # yesterday's rows are kept for today
-    services._salts.clear()  # another process, or a restart
-    record_view(topic, "203.0.113.5", FIREFOX, NOW + timedelta(days=3))
-    later = (NOW + timedelta(days=3)).date()
-    assert list(TopicVisitor.objects.values_list("day", flat=True)) == [later]
-    assert list(DailySalt.objects.values_list("day", flat=True)) == [later]
-    assert view_counts(topic, NOW + timedelta(days=3)).total == 3
+def test_referrers_and_devices_are_bucketed(topic) -> None:
+    count(meta(HTTP_REFERER="https://www.google.com/search?q=x"), Target(topic.pk), NOW)
+    count(meta(ua=IPHONE, HTTP_REFERER="https://mastodon.social/@someone/1"), Target(topic.pk), NOW)
+    count(
+        meta(HTTP_REFERER="http://testserver/t/x/", HTTP_HOST="testserver"),
+        Target(topic.pk, 5),
+        NOW,
+    )
+    rows = list(ViewEvent.objects.order_by("id").values_list("referrer", "referrer_host", "device"))
+    assert rows == [
+        ("search", "google.com", "desktop"),
+        ("fediverse", "mastodon.social", "phone"),
+        ("direct", "", "desktop"),
+    ]
+
+
+def test_buffered_views_are_written_in_one_insert(
+    topic, settings, django_assert_num_queries
+) -> None:
+    from dataclasses import replace
+
+    # No writer thread (0 seconds): the request that fills the buffer writes it.
+    settings.CONFIG = replace(
+        settings.CONFIG, ANALYTICS_BUFFER_EVENTS=3, ANALYTICS_BUFFER_SECONDS=0
+    )
+    daily_salt(NOW.date())
+    assert counted_without_db(meta(), Target(topic.pk), NOW)
+    with django_assert_num_queries(0):
+        count(meta("198.51.100.1"), Target(topic.pk), NOW)
+    assert not counted_without_db(meta(), Target(topic.pk), NOW)  # a write is due: Django
+    assert not ViewEvent.objects.exists()
+    with django_assert_num_queries(3):  # savepoint, one INSERT, release
+        count(meta("198.51.100.2"), Target(topic.pk), NOW)
+    assert ViewEvent.objects.count() == 3
+
+
+def test_a_writer_thread_takes_the_writes_off_requests(topic, settings) -> None:
+    from dataclasses import replace
+
+    settings.CONFIG = replace(
+        settings.CONFIG, ANALYTICS_BUFFER_EVENTS=5, ANALYTICS_BUFFER_SECONDS=30
+    )
+    daily_salt(NOW.date())
+    for i in range(20):  # far below 5 x the backlog factor: no request writes
+        assert counted_without_db(meta(f"198.51.100.{i}"), Target(topic.pk), NOW)
+    assert counting._flusher and counting._flusher[0].is_alive()
+    assert len(counting._pending) == 20 and not ViewEvent.objects.exists()
+    assert counting.flush() == 20  # what the thread does every 30 seconds
+
+
+def test_topic_scoop_and_tag_pages_are_counted_even_from_the_cache(client, topic, curator) -> None:
+    from florilege.publishing.tests.helpers import make_scoop
+
+    scoop = make_scoop(topic, curator, 1, NOW - timedelta(days=1), tags=["fediverse"])
+    topic_url = reverse("publishing:topic", args=[topic.slug])
+    for _ in range(2):
+        client.get(topic_url, HTTP_USER_AGENT=FIREFOX)
+    assert client.get(topic_url, HTTP_USER_AGENT=FIREFOX)["X-Page-Cache"] == "hit"
+    client.get(scoop.get_absolute_url(), HTTP_USER_AGENT=FIREFOX)
+    client.get(reverse("publishing:tag", args=[topic.slug, "fediverse"]), HTTP_USER_AGENT=FIREFOX)
+    events = list(ViewEvent.objects.order_by("id").values_list("scoop_id", "tag"))
+    assert events == [(None, ""), (None, ""), (None, ""), (scoop.pk, ""), (None, "fediverse")]

@@ -177,6 +177,10 @@ def test_services_enforce(team, topic, role: str, action: str) -> None:
         ("admin", "webhooks:manage", 200),
         ("editor", "curation:scoopit_import", 403),
         ("owner_member", "curation:scoopit_import", 200),
+        ("viewer", "curation:audience", 200),
+        ("outsider", "curation:audience", 403),
+        ("viewer", "curation:audience_json", 200),
+        ("outsider", "curation:audience_json", 403),
     ],
 )
 def test_views_follow_roles(client, team, topic, role, name, status) -> None:

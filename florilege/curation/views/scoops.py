@@ -18,12 +18,12 @@ from django.views.decorators.http import require_POST
 from florilege.curation.dates import show_date
 from florilege.curation.forms.publication import PlanForm, ReturnForm, ScoopEditForm
 from florilege.curation.models import Scoop, ScoopStatus
-from florilege.curation.services import publication
+from florilege.curation.services import audience, publication
 from florilege.curation.services.scooping import clean_tags
 from florilege.curation.views.access import page_context, topic_for
 from florilege.lib.params import local_path
 from florilege.topics.models import Topic
-from florilege.topics.permissions import Action
+from florilege.topics.permissions import Action, can
 
 LIST_PAGE = 30
 # The tabs of the scoops list: what readers see first, then what is on its way.
@@ -112,6 +112,10 @@ def scoop_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         revisions=scoop.revisions.select_related("editor")[:50],
         plan_form=PlanForm(topic=topic, user=request.user, approving=True),
         return_form=ReturnForm(),
+        # Its figures, for those who may edit any scoop (editors and up).
+        figures=audience.scoop_panel(scoop)
+        if can(request.user, topic, Action.EDIT_SCOOP)
+        else None,
     )
     return render(request, "curation/scoop_edit.html", context)
 

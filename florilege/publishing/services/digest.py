@@ -177,7 +177,7 @@ def _edition(run: DigestRun, now: datetime) -> Edition | None:
     found = Scoop.objects.visible(now).filter(pk__in=run.scoop_ids).select_related("topic")
     by_id = {s.pk: s for s in found}
     scoops = [by_id[pk] for pk in run.scoop_ids if pk in by_id]
-    return render_edition(run.topic, scoops, run.period) if scoops else None
+    return render_edition(run.topic, scoops, run.period, run.pk) if scoops else None
 
 
 def _send_one(row: DigestSend, edition: Edition | None, owner: str, now: datetime, smtp, report):

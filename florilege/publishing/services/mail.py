@@ -56,8 +56,12 @@ class Edition:
 MARK = f"unsubscribe-{secrets.token_hex(12)}"
 
 
-def render_edition(topic: Topic, scoops: list[Scoop], period: str) -> Edition:
+def render_edition(
+    topic: Topic, scoops: list[Scoop], period: str, edition: int | str = "digest"
+) -> Edition:
+    """``edition``: the edition's number, so clicks on its links count for it."""
     context = {
+        "edition": edition,
         "topic": topic,
         "topic_url": absolute(topic.get_absolute_url()),
         "scoops": [(s, absolute(s.get_absolute_url())) for s in scoops],

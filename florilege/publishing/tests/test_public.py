@@ -312,9 +312,9 @@ def test_language_switcher_works_without_javascript_or_token(client, topic) -> N
 
 
 def test_numbers_are_localised(client, topic) -> None:
-    from florilege.analytics.models import TopicDailyViews
+    from florilege.analytics.models import DailyCount
 
-    TopicDailyViews.objects.create(topic=topic, day=NOW.date(), views=12345)
+    DailyCount.objects.create(topic=topic, day=NOW.date(), kind="views", value=12345)
     en = client.get(topic.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     fr = client.get(topic.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "12,345 views" in en
