@@ -1,5 +1,5 @@
-"""Run the test suite through PgBouncer in transaction mode: ``pytest -p florilege.testing_pgbouncer``
-with ``DATABASE_URL`` naming a PostgreSQL server.
+"""The test suite through PgBouncer in transaction mode, with ``DATABASE_URL`` naming a
+PostgreSQL server: ``pytest -p florilege.testing_pgbouncer``.
 
 Before Django reads its settings, this plugin starts Debian's ``pgbouncer`` on a free
 loopback port, in front of the server ``DATABASE_URL`` names, and points ``DATABASE_URL``
@@ -141,7 +141,7 @@ class Bouncer:
             for path in (ini, users):
                 shutil.chown(path, account)
             command[1:1] = ["-u", account]
-        self.process = subprocess.Popen(  # noqa: S603 - our own binary and file
+        self.process = subprocess.Popen(
             command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
         )
         deadline = time.monotonic() + 10
