@@ -69,14 +69,15 @@ def clone(model: type[models.Model], template: models.Model, count: int, **sql: 
         if not (f.primary_key and f.get_internal_type().endswith("AutoField"))
     ]
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
-    values = ", ".join(sql.get(f.column, f"t.{quote(f.column)}") for f in fields)
+    names = [str(f.column) for f in fields]  # concrete fields: every one has a column
+    columns = ", ".join(quote(c) for c in names)
+    values = ", ".join(sql.get(c, f"t.{quote(c)}") for c in names)
     table = quote(model._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} ({columns}) SELECT {values} "
             f"FROM {table} t, generate_series(1, {count}) g "
-            f"WHERE t.{quote(model._meta.pk.column)} = %s",
+            f"WHERE t.{quote(str(model._meta.pk.column))} = %s",
             [template.pk],
         )
 
