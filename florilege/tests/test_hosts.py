@@ -15,7 +15,7 @@ import time
 
 import httpx
 import pytest
-from django.conf import settings
+from django.conf import settings as django_settings
 from django.db import connection
 from django.urls import reverse
 
@@ -60,7 +60,13 @@ def log_in(base: str, username: str) -> httpx.Client:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_hosts_share_cache_and_sessions_and_nothing_local(serve, tmp_path, curator) -> None:
+def test_two_hosts_share_cache_and_sessions_and_nothing_local(
+    serve, tmp_path, curator, settings
+) -> None:
+    # The hosts run the production settings, which do not read the suite's fast hashes.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+    curator.set_password(PASSWORD)
+    curator.save()
     flush_redis()
     topic = Topic.objects.create(title="Shared", slug="shared", owner=curator)
     scoop = Scoop.objects.create(
@@ -114,7 +120,7 @@ def test_two_hosts_share_cache_and_sessions_and_nothing_local(serve, tmp_path, c
 
 def test_uploaded_pictures_need_shared_storage() -> None:
     """Uploads are files: with several web hosts they must be on storage every host sees."""
-    backend = settings.STORAGES["default"]["BACKEND"]
+    backend = django_settings.STORAGES["default"]["BACKEND"]
     if backend == "django.core.files.storage.FileSystemStorage":
         pytest.skip(
             "media are stored in <data folder>/media (FileSystemStorage): several web hosts "
