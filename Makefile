@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLORILEGE_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test install lint check clean chromium fedify-peer newsboat bench-readers bench-ingest bench-federation bench-language bench-dedup bench-serve bench-relevance bench-ranking bench-lcp bench-analytics
+.PHONY: run test install lint check clean chromium fedify-peer newsboat bench-readers bench-ingest bench-federation bench-language bench-dedup bench-serve bench-relevance bench-ranking bench-lcp bench-analytics pgbouncer
 
 # Debian ships venv separately (python3-venv); install it when we can, else say so.
 $(BIN)/python:
@@ -37,6 +37,14 @@ chromium:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium \
 		>/dev/null; } || echo "chromium not installed: browser tests will be skipped"
 
+# The PostgreSQL run of CI goes through Debian's PgBouncer (transaction pooling); as root we
+# install it, otherwise `pytest -p florilege.testing_pgbouncer` says how.
+pgbouncer:
+	@test -x /usr/sbin/pgbouncer || command -v pgbouncer >/dev/null || { [ "$$(id -u)" = 0 ] && \
+		command -v apt-get >/dev/null && apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null; } || \
+		echo "pgbouncer not installed: the pooled PostgreSQL run cannot start"
+
 # The Fedify test peer (federation interop) is installed from npm exactly as its lock file
 # pins it; without npm, or when the install fails, its test skips and says why.
 FEDIFY_PEER := florilege/federation/tests/peers/fedify
@@ -57,6 +65,7 @@ newsboat:
 	@command -v newsboat >/dev/null && newsboat --version | head -1 || true
 
 test: install chromium fedify-peer newsboat
+test: install chromium pgbouncer fedify-peer
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install

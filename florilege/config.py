@@ -104,6 +104,14 @@ OPTIONS: tuple[Option, ...] = (
         "",
         "Database URL (also read from DATABASE_URL); empty means SQLite in the data folder.",
     ),
+    Option(
+        "DB_POOLED",
+        _bool,
+        "0",
+        "The database URL points at a connection pooler in transaction mode (PgBouncer): "
+        "server-side cursors are turned off, since the next statement of a connection may "
+        "reach another server session ([operations.md](operations.md)).",
+    ),
     Option("BASE_URL", str, "http://127.0.0.1:8000", "Public address of this instance."),
     Option("ALLOWED_HOSTS", _list, "127.0.0.1,localhost", "Comma-separated host names served."),
     Option(
@@ -404,6 +412,14 @@ OPTIONS: tuple[Option, ...] = (
         "Pending suggestions of a topic rescored after each retraining (the most recent); "
         "older ones keep their score and sink with age.",
     ),
+    Option(
+        "RETAIN_ENTRIES_DAYS",
+        int,
+        "0",
+        "Entries older than this many days that no topic scooped are deleted by the "
+        "`retention` stage, with their vectors, their suggestions and stories left empty; "
+        "0 keeps everything.",
+    ),
 )
 
 
@@ -421,6 +437,7 @@ class Config:
     SECRET_KEY_FALLBACKS: tuple[str, ...]
     DATA_DIR: Path
     DATABASE_URL: str
+    DB_POOLED: bool
     BASE_URL: str
     ALLOWED_HOSTS: tuple[str, ...]
     HSTS_SECONDS: int
@@ -481,6 +498,7 @@ class Config:
     WEBSUB_HUB: str
     RANKING_TOPICS_PER_CYCLE: int
     RANKING_RESCORE_LIMIT: int
+    RETAIN_ENTRIES_DAYS: int
 
 
 def load(environ: Mapping[str, str] | None = None) -> Config:

@@ -198,6 +198,8 @@ def serve(tmp_path, request) -> Iterator[Callable[..., ServeProcess]]:
     ) -> ServeProcess:
         if connection.vendor == "postgresql":
             env = serve_environment(tmp_path, database_url_of(connection.settings_dict))
+            if connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS"):
+                env["FLORILEGE_DB_POOLED"] = "1"  # the suite runs behind PgBouncer
         else:
             shutil.copy(request.getfixturevalue("migrated_sqlite"), tmp_path / "florilege.sqlite3")
             env = serve_environment(tmp_path)

@@ -114,9 +114,14 @@ def _database() -> dict[str, Any]:
         # Connections are kept a minute; the health check (a ``SELECT 1`` at each request's
         # first query) replaces one the server dropped (a restart, a terminated backend)
         # instead of answering that request with an error.
-        return dict(
+        database = dict(
             dj_database_url.parse(CONFIG.DATABASE_URL, conn_max_age=60, conn_health_checks=True)
         )
+        if CONFIG.DB_POOLED:
+            # Behind a transaction pooler a server-side cursor (``.iterator()``) would be
+            # declared in one server session and fetched from in another.
+            database["DISABLE_SERVER_SIDE_CURSORS"] = True
+        return database
     # The file is made 0600 before SQLite opens it: SQLite would use the umask (0644).
     name = DATA_DIR / "florilege.sqlite3"
     _config.private_file(name)

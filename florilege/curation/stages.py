@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from django.db.models import Min
 
 from florilege.curation.models import Scoop, ScoopStatus
+from florilege.curation.services import retention
 from florilege.curation.services.publication import publish_due
 from florilege.curation.services.rules import rules_pending
 from florilege.jobs.registry import Backlog, Stage, StageContext, register
 from florilege.suggestions.models import Suggestion
+
+log = logging.getLogger("florilege.worker")
 
 
 def _rules(ctx: StageContext) -> int:
@@ -20,6 +24,18 @@ def _rules(ctx: StageContext) -> int:
 def _rules_backlog(now: datetime) -> Backlog:
     due = Suggestion.objects.filter(rules_checked_at__isnull=True)
     return Backlog(due.count(), due.aggregate(oldest=Min("created_at"))["oldest"])
+
+
+def _retention(ctx: StageContext) -> int:
+    swept = retention.sweep(ctx.now)
+    if swept.total:
+        log.info("event=retention entries=%d stories=%d raw_rows=%d", swept.entries,
+                 swept.stories, swept.raw_rows)  # fmt: skip
+    return swept.total
+
+
+def _retention_backlog(now: datetime) -> Backlog:
+    return Backlog(*retention.backlog(now))
 
 
 def _publish_due(ctx: StageContext) -> int:
@@ -36,3 +52,7 @@ register(Stage("rules", "curation",
                _rules, _rules_backlog, order=60))  # fmt: skip
 register(Stage("publish_due", "curation", "scheduled scoops whose publication time has come",
                _publish_due, _publish_backlog, order=80))  # fmt: skip
+register(Stage("retention", "curation",
+               "entries past FLORILEGE_RETAIN_ENTRIES_DAYS that no topic scooped, and raw "
+               "analytics rows past their retention",
+               _retention, _retention_backlog, order=140))  # fmt: skip

@@ -28,7 +28,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import BooleanField, F, FloatField, QuerySet, Value
+from django.db.models import BooleanField, Exists, F, FloatField, OuterRef, QuerySet, Value
 from django.db.models.expressions import RawSQL
 
 from florilege.curation.models import Scoop
@@ -179,11 +179,13 @@ def search_all(raw: str | None, topic: Topic | None = None) -> Results:
             Topic.objects.filter(is_public=True).only("title", "slug", "description"),
             lambda t: f"{t.title} {t.description}",
         )
+        # One EXISTS per account (a few hundred), each an index lookup on the scoop's
+        # curator: a join would read every visible scoop of the instance.
+        visible = Scoop.objects.visible().filter(curator=OuterRef("pk"))
         curators = (
             get_user_model()
-            .objects.filter(is_active=True, scoops__in=Scoop.objects.visible())
+            .objects.filter(Exists(visible), is_active=True)
             .only("username", "first_name", "last_name")
-            .distinct()
         )
         results.curators = _ranked(
             query, curators, lambda u: f"{u.get_username()} {u.get_full_name()}"

@@ -114,7 +114,11 @@ def terminate_my_backend() -> None:
 
 
 postgres_only = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="terminates a PostgreSQL backend"
+    connection.vendor != "postgresql"
+    # Behind PgBouncer the pid the client sees is not a server backend's, and a server
+    # connection cut is replaced by the pooler without the client ever seeing it.
+    or bool(connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")),
+    reason="terminates this connection's PostgreSQL backend (direct connections only)",
 )
 
 

@@ -57,6 +57,8 @@ class Entry(models.Model):
                 name="entry_to_enrich",
                 condition=models.Q(enriched_at__isnull=True),
             ),
+            # The retention stage's walk, oldest first (curation/services/retention.py).
+            models.Index(fields=["fetched_at"], name="entry_fetched"),
         ]
         verbose_name_plural = "entries"
 

@@ -8,7 +8,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -302,12 +302,23 @@ def plan_feed(source: Source, feed: ParsedFeed, now: datetime) -> FeedPlan:
             if by_url is not None and by_url.key not in live_keys:
                 match = by_url
         if match is None:
+            if too_old_to_keep(entry, now):
+                dropped += 1
+                continue
             new.append(entry)
             continue
         if _refresh(match, entry):
             changed.append(match)
     annotate_all(new)
     return FeedPlan(feed, new, changed, skips, feed.dropped + dropped)
+
+
+def too_old_to_keep(entry: Entry, now: datetime) -> bool:
+    """An item dated before what the retention stage keeps: stored, it would be deleted at
+    its next pass and come back as new at the next read of a feed that still lists it."""
+    days = settings.CONFIG.RETAIN_ENTRIES_DAYS
+    dated = entry.published_at or entry.updated_at
+    return bool(days) and dated is not None and dated < now - timedelta(days=days)
 
 
 def _built(

@@ -158,6 +158,10 @@ class Workers:
             FLORILEGE_WORKER_IDLE_SECONDS="0.2",
             FLORILEGE_FETCH_TIMEOUT="20",
             FLORILEGE_LOG_LEVEL="WARNING",
+            # Behind PgBouncer (florilege.testing_pgbouncer) as the suite is.
+            FLORILEGE_DB_POOLED="1"
+            if connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
+            else "0",
         )
         self.env = env
         self.procs: list[subprocess.Popen[bytes]] = []
