@@ -69,6 +69,7 @@ GROUPS: tuple[NavGroup, ...] = (
         "audience",
         _("Audience"),
         (
+            NavPage("curation:desk", _("Desk"), also=("curation:desk_item",)),
             NavPage("publishing:readers", _("Readers"), "moderate"),
             NavPage("federation:manage", _("Fediverse"), "curate"),
         ),
