@@ -48,7 +48,7 @@ PARAMETERS: dict[str, tuple[str, ...]] = {
 }
 INT_PARAMETERS = {
     "pk", "scoop_id", "suggestion_id", "source_id", "rule_id", "comment_id", "invitation_id",
-    "user_id", "entry_id",
+    "user_id", "entry_id", "item_id",
 }  # fmt: skip
 
 

@@ -30,7 +30,7 @@ from django.urls.resolvers import RoutePattern
 from django.utils import timezone
 
 from florilege.accounts.models import Invitation
-from florilege.curation.models import AutomationRule, ReaderSuggestion, Scoop
+from florilege.curation.models import AutomationRule, DeskItem, ReaderSuggestion, Scoop
 from florilege.publishing.models import Comment
 from florilege.suggestions.models import Suggestion
 from florilege.testing import artifacts_dir
@@ -50,7 +50,8 @@ AT_LEAST = {
     "curation:dashboard", "curation:queue", "curation:scoops", "curation:scoop_edit",
     "curation:sources", "curation:opml_import", "curation:rules", "curation:schedule",
     "curation:review", "curation:audit", "curation:topic_edit", "accounts:members",
-    "publishing:readers", "federation:manage", "notifications",
+    "publishing:readers", "federation:manage", "notifications", "curation:desk",
+    "curation:desk_item", "curation:desk_all", "curation:desk_preferences",
 }  # fmt: skip
 
 
@@ -131,6 +132,8 @@ def _world() -> World:
     )  # fmt: skip
     suggestion = Suggestion.objects.filter(topic=topic, status="pending").order_by("pk").first()
     assert suggestion is not None
+    item = DeskItem.objects.filter(topic=topic).order_by("pk").first()
+    assert item is not None  # the demo's desk (load_demo)
     values = {
         "slug": topic.slug,
         "pk": str(published.pk),
@@ -142,6 +145,7 @@ def _world() -> World:
         "comment_id": str(Comment.objects.get().pk),
         "user_id": str(editor.pk),
         "action": "publish",
+        "item_id": str(item.pk),
     }
     return World(owner, values, published.get_absolute_url())
 
