@@ -51,9 +51,11 @@ def load(topic: Topic, user, now: datetime) -> int:
     if flagged is not None:
         desk.assign(user, flagged, user.pk, now)
         desk.add_note(user, flagged, "Probably the same person as last week. Reject?", now)
-        report_target = Comment.objects.filter(scoop__topic=topic).order_by("pk").first()
-        if report_target is not None:
-            comments.report(report_target, "demo-reporter", now)
+        # A reader reports the hostile comment too.
+        pk = flagged.key.removeprefix("comment:")
+        reported = Comment.objects.filter(pk=int(pk)).first() if pk.isdigit() else None
+        if reported is not None:
+            comments.report(reported, "demo-reporter", now)
     suggestion = ReaderSuggestion.objects.create(
         topic=topic, url="https://news.example/open-standards",
         canonical_url="news.example/open-standards",

@@ -129,8 +129,8 @@ def record_reactions(
         item = DeskItem(topic=topic, key=key, kind=Kind.REACTIONS, scoop=scoop, created_at=now)
     elif (item.likes, item.boosts) == (likes, boosts):
         return item
+    # No text: the row names the scoop already.
     item.likes, item.boosts, item.link, item.updated_at = likes, boosts, link[:2000], now
-    item.text = scoop.title[:20000]
     item.save()
     return item
 
