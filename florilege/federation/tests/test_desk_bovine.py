@@ -31,7 +31,12 @@ pytest.importorskip("bovine", reason="bovine-herd is in the dev extra")
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_a_desk_reply_reaches_bovine_threaded_under_its_reply(
-    live_server, settings, client, topic, curator, bovine_peer  # noqa: F811 - the fixture
+    live_server,
+    settings,
+    client,
+    topic,
+    curator,
+    bovine_peer,  # noqa: F811 - the fixture
 ):
     settings.BASE_URL = live_server.url
     settings.CONFIG = replace(settings.CONFIG, BASE_URL=live_server.url)
