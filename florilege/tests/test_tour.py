@@ -116,7 +116,7 @@ def _world() -> World:
     )  # fmt: skip
     published = Scoop.objects.filter(topic=topic, status="published").first()
     assert published is not None
-    Comment.objects.create(
+    comment = Comment.objects.create(
         scoop=published, author_name="Reader", body="Nice find.", body_html="<p>Nice find.</p>",
     )  # fmt: skip
     Scoop.objects.create(
@@ -142,7 +142,7 @@ def _world() -> World:
         "entry_id": str(suggestion.entry_id),
         "source_id": str(topic.sources.values_list("pk", flat=True)[0]),
         "rule_id": str(rule.pk),
-        "comment_id": str(Comment.objects.get().pk),
+        "comment_id": str(comment.pk),
         "user_id": str(editor.pk),
         "action": "publish",
         "item_id": str(item.pk),
