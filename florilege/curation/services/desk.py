@@ -151,6 +151,13 @@ def backfill(now: datetime) -> int:
     return sum(step(now) for step in BACKFILLS)
 
 
+def resolve(topic: Topic, keys: list[str], now: datetime) -> int:
+    """Mark done the items of feedback dealt with elsewhere (a comment moderated on the
+    Readers page, a suggestion scooped or discarded from the queue)."""
+    items = DeskItem.objects.filter(topic=topic, key__in=keys).exclude(status=Status.DONE)
+    return items.update(status=Status.DONE, updated_at=now)
+
+
 def forget(topic: Topic, key: str) -> int:
     """Drop the item of feedback that is gone (a reply its author deleted)."""
     return DeskItem.objects.filter(topic=topic, key=key).delete()[0]

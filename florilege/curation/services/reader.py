@@ -145,17 +145,17 @@ def discard(topic: Topic, user, suggestion_id: int, now: datetime) -> int:
     item = pending_for(topic).filter(pk=suggestion_id).first()
     if item is None:
         raise ValidationError(_("This reader suggestion has already been decided."))
-    return (
-        pending_for(topic)
-        .filter(canonical_url=item.canonical_url)
-        .update(status=ReaderSuggestion.Status.DISCARDED, decided_at=now, decided_by=user)
-    )
+    same = pending_for(topic).filter(canonical_url=item.canonical_url)
+    _resolve_on_desk(topic, list(same.values_list("pk", flat=True)), now)
+    return same.update(status=ReaderSuggestion.Status.DISCARDED, decided_at=now, decided_by=user)
+
+
+def _resolve_on_desk(topic: Topic, suggestion_ids: list[int], now: datetime) -> None:
+    desk.resolve(topic, [f"suggestion:{pk}" for pk in suggestion_ids], now)
 
 
 def settle_scooped(scoop: Scoop, user, now: datetime) -> int:
     """A page scooped in a topic answers every pending reader suggestion of it there."""
-    return (
-        pending_for(scoop.topic)
-        .filter(canonical_url=scoop.canonical_url)
-        .update(status=ReaderSuggestion.Status.SCOOPED, decided_at=now, decided_by=user)
-    )
+    same = pending_for(scoop.topic).filter(canonical_url=scoop.canonical_url)
+    _resolve_on_desk(scoop.topic, list(same.values_list("pk", flat=True)), now)
+    return same.update(status=ReaderSuggestion.Status.SCOOPED, decided_at=now, decided_by=user)

@@ -332,3 +332,17 @@ def test_backfill_records_what_came_before_once_and_quietly(scoop, topic) -> Non
     assert kinds == [("comment", "done"), ("report", "new"), ("suggestion", "done")]
     assert DeskItem.objects.get(key=f"comment:{old.pk}").needs_attention
     assert not Notification.objects.exists()
+
+
+def test_feedback_dealt_with_elsewhere_is_done_on_the_desk(scoop, topic, curator) -> None:
+    comment = comment_on(scoop)
+    comments.report(comment, "reader-1", NOW)
+    comments.moderate(curator, comment, "approve", NOW)
+    assert set(DeskItem.objects.values_list("kind", "status")) == {
+        ("comment", "done"),
+        ("report", "done"),
+    }
+    suggestion = reader.suggest_page(topic, "https://blog.example/p", "", "203.0.113.9", NOW)
+    assert suggestion is not None
+    reader.discard(topic, curator, suggestion.pk, NOW)
+    assert DeskItem.objects.get(kind="suggestion").status == "done"

@@ -194,4 +194,6 @@ def moderate(user, comment: Comment, action: str, now: datetime) -> Comment:
     comment.moderated_at = now
     comment.moderated_by = user
     comment.save(update_fields=["status", "report_count", "moderated_at", "moderated_by"])
+    # Moderated on the Readers page: dealt with on the desk too (the comment and its report).
+    desk.resolve(comment.scoop.topic, [f"comment:{comment.pk}", f"report:{comment.pk}"], now)
     return comment
