@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class DeskItem(models.Model):
@@ -23,7 +24,7 @@ class DeskItem(models.Model):
         MENTION = "mention", _("Mention")
         REACTIONS = "reactions", _("Likes and boosts")
         SUGGESTION = "suggestion", _("Reader suggestion")
-        REPORT = "report", _("Report")
+        REPORT = "report", pgettext_lazy("desk item", "Report")
 
     class Status(models.TextChoices):
         NEW = "new", _("New")
