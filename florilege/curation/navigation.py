@@ -70,6 +70,7 @@ GROUPS: tuple[NavGroup, ...] = (
         _("Audience"),
         (
             NavPage("curation:audience", _("Figures")),
+            NavPage("curation:desk", _("Desk"), also=("curation:desk_item",)),
             NavPage("publishing:readers", _("Readers"), "moderate"),
             NavPage("federation:manage", _("Fediverse"), "curate"),
         ),

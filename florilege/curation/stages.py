@@ -1,14 +1,15 @@
-"""The curation app's background stages: automation rules, scheduled publication."""
+"""The curation app's background stages: automation rules, scheduled publication, the
+engagement desk's daily email."""
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime
 
-from django.db.models import Min
+from django.db.models import Min, Q
 
-from florilege.curation.models import Scoop, ScoopStatus
-from florilege.curation.services import retention
+from florilege.curation.models import DeskPreference, Scoop, ScoopStatus
+from florilege.curation.services import desk, retention
 from florilege.curation.services.publication import publish_due
 from florilege.curation.services.rules import rules_pending
 from florilege.jobs.registry import Backlog, Stage, StageContext, register
@@ -56,3 +57,19 @@ register(Stage("retention", "curation",
                "entries past FLORILEGE_RETAIN_ENTRIES_DAYS that no topic scooped, and raw "
                "analytics rows past their retention",
                _retention, _retention_backlog, order=140))  # fmt: skip
+
+
+def _desk_digest(ctx: StageContext) -> int:
+    return desk.digests_due(ctx.now)
+
+
+def _desk_digest_backlog(now: datetime) -> Backlog:
+    due = DeskPreference.objects.filter(email_digest=True).filter(
+        Q(last_digest_at__isnull=True) | Q(last_digest_at__lte=now - desk.DIGEST_EVERY)
+    )
+    return Backlog(due.count(), due.aggregate(oldest=Min("last_digest_at"))["oldest"])
+
+
+register(Stage("desk_digest", "curation",
+               "members owed their daily email of new engagement-desk items",
+               _desk_digest, _desk_digest_backlog, order=85))  # fmt: skip

@@ -8,6 +8,7 @@ from django.urls import path
 from florilege.curation.views import (
     audience,
     audit,
+    desk,
     items,
     queue,
     ranking,
@@ -88,6 +89,16 @@ urlpatterns = [
         name="audience_csv",
     ),
     path("t/<slug:slug>/ranking/reset/", ranking.reset_ranking, name="ranking_reset"),
+    # The engagement desk: a topic's feedback, and all of a member's topics together.
+    path("desk/", desk.desk_all, name="desk_all"),
+    path("desk/notifications/", desk.desk_preferences, name="desk_preferences"),
+    path("t/<slug:slug>/desk/", desk.desk_topic, name="desk"),
+    path("t/<slug:slug>/desk/<int:item_id>/", desk.desk_item, name="desk_item"),
+    path(
+        "t/<slug:slug>/desk/<int:item_id>/<slug:action>/",
+        desk.desk_action,
+        name="desk_action",
+    ),
 ]
 
 public_urlpatterns = [

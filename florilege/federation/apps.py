@@ -25,6 +25,12 @@ class FederationConfig(AppConfig):
         publication.scoop_edited.connect(edited, weak=False, dispatch_uid="fed-edit")
         publication.scoop_unpublished.connect(unpublished, weak=False, dispatch_uid="fed-unpub")
         self._show_reactions_on_cards()
+        # The engagement desk answers on the fediverse through us.
+        from florilege.curation.services import desk
+        from florilege.federation.services.desk import answer, backfill
+
+        desk.register_channel("fediverse", answer)
+        desk.register_backfill(backfill)
 
     def _show_reactions_on_cards(self) -> None:
         # The public pages show the fediverse's likes and boosts on each card; publishing

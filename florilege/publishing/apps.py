@@ -20,6 +20,11 @@ class PublishingConfig(AppConfig):
     label = "publishing"
 
     def ready(self) -> None:
+        from florilege.curation.services import desk
         from florilege.publishing import signals  # noqa: F401 - connects the receivers
+        from florilege.publishing.services.comments import answer_on_site, backfill_desk
+
+        desk.register_channel("site", answer_on_site)
+        desk.register_backfill(backfill_desk)
 
         connection_created.connect(_sqlite_functions, dispatch_uid="florilege_fold")

@@ -30,7 +30,7 @@ from django.urls.resolvers import RegexPattern, RoutePattern
 from django.utils import timezone
 from django.utils.regex_helper import normalize
 
-from florilege.curation.models import AutomationRule
+from florilege.curation.models import AutomationRule, DeskItem
 from florilege.curation.tests.flow_helpers import follow, make_scoop, make_suggestion
 from florilege.jobs.models import OutgoingMail
 from florilege.publishing.models import Comment
@@ -75,6 +75,7 @@ def _valid_values(world: World) -> dict[str, list[str]]:
         "source_id": [str(world.source_pk)],
         "rule_id": [str(world.rule_pk)],
         "webhook_id": ["1"],
+        "item_id": [str(world.item_pk)],
         "username": ["curator"],
         "name": [world.topic_slug],
         "kind": ["atom", "topics"],
@@ -106,6 +107,7 @@ class World:
     entry_pk: int = 0
     source_pk: int = 0
     rule_pk: int = 0
+    item_pk: int = 0
     admin_pk: int = 0
     users: dict = field(default_factory=dict)
 
@@ -227,6 +229,7 @@ def world(topic, team, curator, django_user_model, settings) -> World:  # noqa: 
         entry_pk=suggested.entry_id,
         source_pk=source.pk,
         rule_pk=rule.pk,
+        item_pk=DeskItem.objects.create(topic=topic, kind="comment", key="comment:1").pk,
         # The admin deletes on any POST to its delete page: point it at a user of its own.
         admin_pk=django_user_model.objects.create_user("spare").pk,
         users=team,

@@ -50,7 +50,7 @@ PARAMETERS: dict[str, tuple[str, ...]] = {
 }
 INT_PARAMETERS = {
     "pk", "scoop_id", "suggestion_id", "source_id", "rule_id", "comment_id", "invitation_id",
-    "user_id", "entry_id", "webhook_id", "feed_id", "category_id", "topic_id",
+    "user_id", "entry_id", "webhook_id", "feed_id", "category_id", "topic_id", "item_id",
 }  # fmt: skip
 
 

@@ -37,7 +37,7 @@ from django.urls.resolvers import RoutePattern
 from django.utils import timezone
 
 from florilege.accounts.models import Invitation
-from florilege.curation.models import AutomationRule, ReaderSuggestion, Scoop
+from florilege.curation.models import AutomationRule, DeskItem, ReaderSuggestion, Scoop
 from florilege.publishing.models import Comment
 from florilege.suggestions.models import Suggestion
 from florilege.testing import artifacts_dir
@@ -62,6 +62,8 @@ AT_LEAST = {
     "curation:review", "curation:audit", "curation:topic_edit", "accounts:members",
     "publishing:readers", "federation:manage", "notifications", "webhooks:manage",
     "curation:scoopit_import",
+    "publishing:readers", "federation:manage", "notifications", "curation:desk",
+    "curation:desk_item", "curation:desk_all", "curation:desk_preferences",
 }  # fmt: skip
 
 
@@ -126,7 +128,7 @@ def _world() -> World:
     )  # fmt: skip
     published = Scoop.objects.filter(topic=topic, status="published").first()
     assert published is not None
-    Comment.objects.create(
+    comment = Comment.objects.create(
         scoop=published, author_name="Reader", body="Nice find.", body_html="<p>Nice find.</p>",
     )  # fmt: skip
     Scoop.objects.create(
@@ -150,6 +152,8 @@ def _world() -> World:
     Delivery.objects.filter(pk=delivery.pk).update(
         attempts=1, last_status=200, last_response="ok", status="sent"
     )
+    item = DeskItem.objects.filter(topic=topic).order_by("pk").first()
+    assert item is not None  # the demo's desk (load_demo)
     values = {
         "slug": topic.slug,
         "pk": str(published.pk),
@@ -158,11 +162,12 @@ def _world() -> World:
         "entry_id": str(suggestion.entry_id),
         "source_id": str(topic.sources.values_list("pk", flat=True)[0]),
         "rule_id": str(rule.pk),
-        "comment_id": str(Comment.objects.get().pk),
+        "comment_id": str(comment.pk),
         "user_id": str(editor.pk),
         "action": "publish",
         "webhook_id": str(hook.pk),
         "table": "daily",
+        "item_id": str(item.pk),
     }
     return World(owner, values, published.get_absolute_url())
 

@@ -35,18 +35,20 @@ class Action:
     VIEW_AUDIT = "view_audit"
     MODERATE = "moderate"  # reader comments and suggestions
     DELETE_TOPIC = "delete_topic"  # delete the topic and what belongs only to it
+    DESK_NOTE = "desk_note"  # write internal notes on the engagement desk's items
+    DESK_WORK = "desk_work"  # the desk: status, assignee, attention flag, replies
 
     ALL = frozenset(
         {
             VIEW_QUEUE, SCOOP_PROPOSE, PUBLISH, APPROVE, EDIT_SCOOP, UNPUBLISH, DELETE_SCOOP,
             DISCARD, CURATE, MANAGE_SOURCES, MANAGE_MEMBERS, MANAGE_TOPIC, VIEW_AUDIT, MODERATE,
-            DELETE_TOPIC,
+            DELETE_TOPIC, DESK_NOTE, DESK_WORK,
         }
     )  # fmt: skip
 
 
 _VIEWER = frozenset({Action.VIEW_QUEUE})
-_CONTRIBUTOR = _VIEWER | {Action.SCOOP_PROPOSE}
+_CONTRIBUTOR = _VIEWER | {Action.SCOOP_PROPOSE, Action.DESK_NOTE}
 _EDITOR = _CONTRIBUTOR | {
     Action.PUBLISH,
     Action.APPROVE,
@@ -57,6 +59,7 @@ _EDITOR = _CONTRIBUTOR | {
     Action.CURATE,
     Action.MANAGE_SOURCES,
     Action.MODERATE,
+    Action.DESK_WORK,
 }
 _OWNER = _EDITOR | {
     Action.MANAGE_MEMBERS,
@@ -89,6 +92,8 @@ _DENIED = {
     Action.VIEW_AUDIT: _("Only owners see the audit log."),
     Action.MODERATE: _("Only editors and owners moderate."),
     Action.DELETE_TOPIC: _("Only owners delete the topic."),
+    Action.DESK_NOTE: _("Only contributors, editors and owners write notes on the desk."),
+    Action.DESK_WORK: _("Only editors and owners work the desk's items and reply."),
 }
 
 

@@ -22,7 +22,8 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from florilege.analytics import throttle
-from florilege.curation.models import ReaderSuggestion, Scoop
+from florilege.curation.models import DeskItem, ReaderSuggestion, Scoop
+from florilege.curation.services import desk
 from florilege.jobs.tasks import enqueue
 from florilege.lib.fetching import fetch_one
 from florilege.lib.http import FetchError
@@ -75,7 +76,30 @@ def suggest_page(
         created_at=now,
     )
     enqueue(read_suggested_page, item.pk)
+    desk.record(suggestion_feedback(item), now)
     return item
+
+
+def backfill_desk(now: datetime) -> int:
+    """The desk's items for suggestions received before it existed."""
+    count = 0
+    for item in ReaderSuggestion.objects.select_related("topic").iterator():
+        desk.record(suggestion_feedback(item), item.created_at, announced=False)
+        count += 1
+    return count
+
+
+def suggestion_feedback(item: ReaderSuggestion) -> desk.Feedback:
+    """How the engagement desk shows a reader's suggestion (readers cannot be answered:
+    they are anonymous)."""
+    return desk.Feedback(
+        topic=item.topic,
+        kind=DeskItem.Kind.SUGGESTION,
+        key=f"suggestion:{item.pk}",
+        text=" ".join(part for part in (item.url, item.note) if part),
+        link=item.url,
+        handled=item.status != ReaderSuggestion.Status.PENDING,
+    )
 
 
 @task()
@@ -121,17 +145,17 @@ def discard(topic: Topic, user, suggestion_id: int, now: datetime) -> int:
     item = pending_for(topic).filter(pk=suggestion_id).first()
     if item is None:
         raise ValidationError(_("This reader suggestion has already been decided."))
-    return (
-        pending_for(topic)
-        .filter(canonical_url=item.canonical_url)
-        .update(status=ReaderSuggestion.Status.DISCARDED, decided_at=now, decided_by=user)
-    )
+    same = pending_for(topic).filter(canonical_url=item.canonical_url)
+    _resolve_on_desk(topic, list(same.values_list("pk", flat=True)), now)
+    return same.update(status=ReaderSuggestion.Status.DISCARDED, decided_at=now, decided_by=user)
+
+
+def _resolve_on_desk(topic: Topic, suggestion_ids: list[int], now: datetime) -> None:
+    desk.resolve(topic, [f"suggestion:{pk}" for pk in suggestion_ids], now)
 
 
 def settle_scooped(scoop: Scoop, user, now: datetime) -> int:
     """A page scooped in a topic answers every pending reader suggestion of it there."""
-    return (
-        pending_for(scoop.topic)
-        .filter(canonical_url=scoop.canonical_url)
-        .update(status=ReaderSuggestion.Status.SCOOPED, decided_at=now, decided_by=user)
-    )
+    same = pending_for(scoop.topic).filter(canonical_url=scoop.canonical_url)
+    _resolve_on_desk(scoop.topic, list(same.values_list("pk", flat=True)), now)
+    return same.update(status=ReaderSuggestion.Status.SCOOPED, decided_at=now, decided_by=user)

@@ -10,8 +10,8 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
-from florilege.curation.models import AuditEvent, Scoop
-from florilege.curation.services import audit, publication
+from florilege.curation.models import AuditEvent, DeskItem, DeskNote, Scoop
+from florilege.curation.services import audit, desk, publication
 from florilege.curation.services import topics as topic_service
 from florilege.curation.services.opml import export_opml
 from florilege.curation.services.publication import PublishPlan
@@ -104,6 +104,22 @@ def _delete_topic(topic, user, people):
     return lambda: not Topic.objects.filter(pk=topic.pk).exists()
 
 
+def _desk_item(topic):
+    return desk.record(desk.Feedback(topic=topic, kind="comment", key="comment:1", text="Hi"), NOW)
+
+
+def _desk_note(topic, user, people):
+    item = _desk_item(topic)
+    desk.add_note(user, item, "Seen", NOW)
+    return lambda: DeskNote.objects.filter(item=item).exists()
+
+
+def _desk_work(topic, user, people):
+    item = _desk_item(topic)
+    desk.set_status(user, item, "done", NOW)
+    return lambda: DeskItem.objects.get(pk=item.pk).status == "done"
+
+
 SERVICES: dict[str, Callable] = {
     Action.VIEW_QUEUE: _view_queue,
     Action.SCOOP_PROPOSE: _propose,
@@ -118,6 +134,8 @@ SERVICES: dict[str, Callable] = {
     Action.MANAGE_TOPIC: _manage_topic,
     Action.VIEW_AUDIT: _view_audit,
     Action.DELETE_TOPIC: _delete_topic,
+    Action.DESK_NOTE: _desk_note,
+    Action.DESK_WORK: _desk_work,
 }
 # Comment moderation's services belong to publishing; its rule is checked through ``can``.
 # Invitations and roles belong to accounts, which tests its services against ``EXPECTED``.
@@ -146,6 +164,8 @@ def test_services_enforce(team, topic, role: str, action: str) -> None:
         assert not Scoop.objects.exclude(status__in=["awaiting", "published"]).exists()
         assert Topic.objects.get(pk=topic.pk).time_zone == "UTC"
         assert not Scoop.objects.filter(status="unpublished").exists()
+        assert not DeskNote.objects.exists()
+        assert not DeskItem.objects.filter(status="done").exists()
 
 
 # A sample through the views: the same refusals reach the browser as a 403 with the reason.

@@ -19,6 +19,7 @@ from florilege.federation.models import (
     RemoteFollow,
     ReplyAuthor,
 )
+from florilege.federation.services import desk
 from florilege.federation.services.actors import actor_uri, local_actor_for_uri, remote_actor
 from florilege.federation.services.outbox import send
 from florilege.lib.html import sanitize_html
@@ -90,16 +91,24 @@ def _undo(item: InboxItem, activity: dict[str, Any], now: datetime) -> bool:
             followers = followers.filter(follow_id=inner_id)
         return followers.delete()[0] > 0
     if kind in {"Like", "Announce"}:
-        reactions = Reaction.objects.filter(actor_uri=item.remote_uri)
-        by_id = reactions.filter(activity_id=inner_id) if inner_id else reactions.none()
-        if by_id.exists():
-            return by_id.delete()[0] > 0
+        return _undo_reaction(item, inner, inner_id, kind, now)
+    return False
+
+
+def _undo_reaction(item: InboxItem, inner: Any, inner_id: str, kind: str, now: datetime) -> bool:
+    reactions = Reaction.objects.filter(actor_uri=item.remote_uri)
+    by_id = reactions.filter(activity_id=inner_id) if inner_id else reactions.none()
+    if not by_id.exists():
         pk = ids.scoop_pk_from_uri(_id(inner.get("object")) if isinstance(inner, dict) else "")
         if pk is None:
             return False
         kind_value = Reaction.Kind.LIKE if kind == "Like" else Reaction.Kind.ANNOUNCE
-        return reactions.filter(scoop_id=pk, kind=kind_value).delete()[0] > 0
-    return False
+        by_id = reactions.filter(scoop_id=pk, kind=kind_value)
+    scoops = list(Scoop.objects.filter(pk__in=by_id.values("scoop_id")))
+    deleted = by_id.delete()[0] > 0
+    for scoop in scoops:
+        desk.record_reactions(scoop, now)
+    return deleted
 
 
 def _block(item: InboxItem, activity: dict[str, Any], now: datetime) -> bool:
@@ -129,6 +138,7 @@ def _react(kind: str) -> Handler:
             actor_uri=item.remote_uri,
             defaults={"activity_id": _id(activity)[:2000], "created_at": now},
         )
+        desk.record_reactions(scoop, now)
         return True
 
     return handler
@@ -149,10 +159,12 @@ def _create(item: InboxItem, activity: dict[str, Any], now: datetime) -> bool:
     obj = activity.get("object")
     if not isinstance(obj, dict) or obj.get("type") not in {"Note", "Article", "Page"}:
         return False
+    from florilege.federation.services.following import is_public
+
     scoop = _our_scoop(_id(obj.get("inReplyTo")))
     if scoop is None:
-        return _from_followed_account(item, obj, now)
-    from florilege.federation.services.following import is_public
+        followed = _from_followed_account(item, obj, now)
+        return _mention(item, obj, now) or followed
 
     addressed = [doc for doc in (obj, activity) if doc.get("to") or doc.get("cc")]
     if addressed and not is_public(addressed[0]):
@@ -177,7 +189,21 @@ def _create(item: InboxItem, activity: dict[str, Any], now: datetime) -> bool:
         created_at=now,
     )
     ReplyAuthor.objects.create(comment=comment, actor_uri=item.remote_uri[:2000])
+    desk.record_reply(comment, item.remote_uri, now)
     return True
+
+
+def _mention(item: InboxItem, obj: dict[str, Any], now: datetime) -> bool:
+    """A public post that mentions a topic's actor goes to that topic's desk. Only public
+    ones: a private mention answered from the desk would be answered in public."""
+    from florilege.federation.services.following import is_public
+
+    if obj.get("attributedTo", item.remote_uri) != item.remote_uri or not is_public(obj):
+        return False
+    topics = desk.mentioned_topics(obj)
+    return (
+        bool(topics) and desk.record_mention(topics, obj, _author(item), item.remote_uri, now) > 0
+    )
 
 
 def _reply(object_id: str, sender: str) -> tuple[Comment | None, bool]:
@@ -231,6 +257,7 @@ def _update(item: InboxItem, activity: dict[str, Any], now: datetime) -> bool:
     comment.body = body[:20000]
     comment.body_html = sanitize_html(body[:20000])
     comment.save(update_fields=["body", "body_html"])
+    desk.record_reply(comment, item.remote_uri, now)
     return True
 
 
@@ -247,6 +274,7 @@ def _delete(item: InboxItem, activity: dict[str, Any], now: datetime) -> bool:
     comment, allowed = _reply(object_id, item.remote_uri)
     if comment is not None:
         if allowed:
+            desk.forget_reply(comment)
             comment.delete()
         return allowed
     from florilege.federation.services.following import delete_post

@@ -46,6 +46,10 @@ class Comment(models.Model):
     author_key = models.CharField(max_length=64, blank=True, db_index=True)
     # Readers' reports since the last review; enough of them hide the comment until reviewed.
     report_count = models.PositiveIntegerField(default=0)
+    # A curator's answer from the engagement desk names the comment it answers.
+    reply_to = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -8,15 +8,17 @@ imitated by someone who knows both; reports and the moderation page are the answ
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
+from django.utils.html import strip_tags
 
 from florilege.analytics import throttle
-from florilege.curation.models import Scoop
+from florilege.curation.models import DeskItem, Scoop
+from florilege.curation.services import desk
 from florilege.publishing.comment_text import plain_to_html
 from florilege.publishing.models import Comment, CommentReport
 from florilege.publishing.services.visitors import author_key
@@ -78,7 +80,54 @@ def post_comment(
         created_at=now,
         moderated_at=now if known else None,
     )
+    desk.record(desk_feedback(comment), now)
     return Posted(comment)
+
+
+def desk_feedback(comment: Comment, *, reported: bool = False) -> desk.Feedback:
+    """How the engagement desk shows a comment (the site's or a fediverse reply) or, with
+    ``reported``, readers' report of it."""
+    scoop = comment.scoop
+    fediverse = comment.origin == Comment.Origin.FEDIVERSE
+    kind = DeskItem.Kind.REPLY if fediverse else DeskItem.Kind.COMMENT
+    if reported:
+        kind = DeskItem.Kind.REPORT
+    return desk.Feedback(
+        topic=scoop.topic,
+        kind=kind,
+        key=f"{'report' if reported else 'comment'}:{comment.pk}",
+        scoop=scoop,
+        author_name=comment.author_name,
+        author_url=comment.author_url,
+        text=comment_text(comment),
+        link=f"{scoop.get_absolute_url()}#comment-{comment.pk}",
+        channels="" if reported else ("site fediverse" if fediverse else "site"),
+        remote_id=comment.remote_id or "",
+        reported=reported,
+    )
+
+
+def backfill_desk(now: datetime) -> int:
+    """The desk's items for site comments and reports received before it existed (the
+    fediverse's replies are federation's: it knows their authors)."""
+    count = 0
+    comments = Comment.objects.filter(origin=Comment.Origin.SITE, reply_to__isnull=True)
+    for comment in comments.select_related("scoop__topic").iterator():
+        feedback = desk_feedback(comment)
+        handled = comment.moderated_at is not None
+        desk.record(replace(feedback, handled=handled), comment.created_at, announced=False)
+        count += 1
+    for comment in Comment.objects.filter(report_count__gt=0).select_related("scoop__topic"):
+        desk.record(desk_feedback(comment, reported=True), now, announced=False)
+        count += 1
+    return count
+
+
+def comment_text(comment: Comment) -> str:
+    """The comment as plain text (a fediverse reply arrives as HTML)."""
+    if comment.origin == Comment.Origin.SITE:
+        return comment.body
+    return " ".join(strip_tags(comment.body_html).split())
 
 
 def report(comment: Comment, visitor: str, now: datetime) -> bool:
@@ -89,7 +138,39 @@ def report(comment: Comment, visitor: str, now: datetime) -> bool:
             Comment.objects.filter(pk=comment.pk).update(report_count=F("report_count") + 1)
     except IntegrityError:
         return False
+    desk.record(desk_feedback(comment, reported=True), now)
     return True
+
+
+def answer_on_site(item: DeskItem, user, text: str, now: datetime) -> str:
+    """The desk's "site" channel: the curator's answer, published under the reader's
+    comment (a curator's words need no moderation; the reader's own comment keeps its
+    moderation status, so answering a hostile one does not publish it). Returns the
+    answer's address."""
+    pk = _comment_pk(item.key)
+    original = Comment.objects.filter(pk=pk).select_related("scoop").first() if pk else None
+    if original is None:
+        raise ValueError("the comment answered is gone")
+    name = user.get_full_name() or user.get_username()
+    answer = Comment.objects.create(
+        scoop=original.scoop,
+        origin=Comment.Origin.SITE,
+        user=user,
+        author_name=name[:100],
+        body=text,
+        body_html=plain_to_html(text),
+        status=Comment.Status.APPROVED,
+        created_at=now,
+        moderated_at=now,
+        moderated_by=user,
+        reply_to=original,
+    )
+    return f"{original.scoop.get_absolute_url()}#comment-{answer.pk}"
+
+
+def _comment_pk(key: str) -> int | None:
+    prefix, _sep, pk = key.partition(":")
+    return int(pk) if prefix == "comment" and pk.isdigit() else None
 
 
 def to_review(user, topic: Topic) -> QuerySet[Comment]:
@@ -113,4 +194,6 @@ def moderate(user, comment: Comment, action: str, now: datetime) -> Comment:
     comment.moderated_at = now
     comment.moderated_by = user
     comment.save(update_fields=["status", "report_count", "moderated_at", "moderated_by"])
+    # Moderated on the Readers page: dealt with on the desk too (the comment and its report).
+    desk.resolve(comment.scoop.topic, [f"comment:{comment.pk}", f"report:{comment.pk}"], now)
     return comment

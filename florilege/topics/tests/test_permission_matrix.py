@@ -36,6 +36,8 @@ EXPECTED: dict[str, set[str]] = {
     Action.MANAGE_TOPIC: OWNERS,
     Action.VIEW_AUDIT: OWNERS,
     Action.DELETE_TOPIC: OWNERS,
+    Action.DESK_NOTE: PROPOSERS,
+    Action.DESK_WORK: EDITORS,
 }
 
 

@@ -1,4 +1,5 @@
-"""``manage.py load_demo``: the demo curator, the demo topic, its six feeds and first scoops.
+"""``manage.py load_demo``: the demo curator, the demo topic, its six feeds, first scoops
+and a little feedback on its engagement desk.
 
 The demo feeds are served by this very instance under ``/demo/feeds/``. At load time the
 server is not running yet, so the first batch of entries is parsed from the same renderer
@@ -22,6 +23,7 @@ from django.utils import timezone
 
 from florilege.curation.models import Scoop
 from florilege.curation.services.scooping import ScoopDraft, draft_from_suggestion, scoop_suggestion
+from florilege.demo import desk
 from florilege.demo.content import DEMO_SCOOPS, DEMO_TOPIC
 from florilege.demo.feeds import IMAGE_SIZE, article_url, feed_urls, image_url, render_feed
 from florilege.jobs.worker import run_until_idle
@@ -46,6 +48,8 @@ class Command(BaseCommand):
             # Stories, suggestions and rules, through the same stages the worker runs.
             run_until_idle(stages=PIPELINE)
             made = self._scoops(topic, user)
+            # A little feedback of every kind, so the engagement desk has something to show.
+            desk.load(topic, user, timezone.now())
         self.stdout.write(
             f"Demo topic: {settings.BASE_URL}{topic.get_absolute_url()} ({made} new scoops)"
         )
