@@ -47,6 +47,9 @@ INSTALLED_APPS = [
     "florilege.analytics",
     "florilege.demo",
     "florilege.federation",
+    # The REST API (/api/v1/); "ninja" serves its docs page's script from our static files.
+    "florilege.api",
+    "ninja",
     "django_tasks",
     # Always installed, whatever the backend: its table keeps the jobs' history, and the
     # schema does not change with a setting.
@@ -63,6 +66,8 @@ MIDDLEWARE = [
     # Outermost: every response gets its own id (never stored with a cached page), and every
     # log line of the request, a traceback included, carries it.
     "florilege.lib.requestid.RequestIdMiddleware",
+    # /api/ only: every error as a problem document, ETags on GETs.
+    "florilege.api.problems.ApiMiddleware",
     # A cached page for an anonymous reader skips every middleware below (the stored
     # response already carries the security headers they added the first time).
     "florilege.publishing.cache.PageCacheMiddleware",
@@ -153,6 +158,7 @@ CACHES = {
     "pages": _cache(CONFIG.CACHE_URL),
 }
 WEBSUB_HUB = CONFIG.WEBSUB_HUB
+API_RATE_LIMIT = CONFIG.API_RATE_LIMIT
 
 
 def tasks_backend(kind: str) -> dict:

@@ -9,6 +9,7 @@ from florilege.lib import media
 
 urlpatterns = [
     path("", include("florilege.accounts.urls")),
+    path("", include("florilege.api.urls")),
     path("admin/", admin.site.urls),
     path("status/", jobs_views.status, name="status"),
     path("status/outbox/", jobs_views.outbox_list, name="outbox"),
