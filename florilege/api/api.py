@@ -30,9 +30,9 @@ from florilege.publishing.services import comments
 from florilege.suggestions.models import Suggestion
 from florilege.suggestions.stories import attach_story_sources, story_queue
 from florilege.topics.models import Membership, Role, Topic, TopicSource
-from florilege.topics.permissions import Action, is_site_admin, require
+from florilege.topics.permissions import Action, is_site_admin, require, role_of
 
-PROBLEM_STATUSES = ("400", "401", "403", "404", "405", "409", "422", "429")
+PROBLEM_STATUSES = (400, 401, 403, 404, 405, 422, 429)
 
 
 class FlorilegeApi(NinjaAPI):
@@ -50,7 +50,7 @@ class FlorilegeApi(NinjaAPI):
                         {"description": "A problem", "content": {MEDIA_TYPE: {"schema": problem}}},
                     )
                 if method == "get":
-                    answers.setdefault("304", {"description": "Not modified (If-None-Match)"})
+                    answers.setdefault(304, {"description": "Not modified (If-None-Match)"})
         return schema
 
 
@@ -62,7 +62,7 @@ api = FlorilegeApi(
     openapi_url="/openapi.json",
     docs_url="/docs",
 )
-Limit = Query(50, ge=1, le=100)  # type: ignore[type-arg]
+Limit = Query(50, ge=1, le=100)
 
 
 # Errors: all of them as problem documents.
@@ -132,11 +132,14 @@ def topic_list(request: HttpRequest, cursor: str | None = None, limit: int = Lim
     if not is_site_admin(user):
         rows = rows.filter(Q(owner=user) | Q(memberships__user=user)).distinct()
     found, after = page(rows, "topics", ("id",), cursor, limit)
-    return {"items": [_topic_out(t, user) for t in found], "next_cursor": after}
+    items = [
+        _topic_out(t, Role.OWNER if t.owner_id == user.pk else getattr(t, "member_role", None))
+        for t in found
+    ]
+    return {"items": items, "next_cursor": after}
 
 
-def _topic_out(topic: Topic, user) -> dict[str, Any]:
-    role = Role.OWNER if topic.owner_id == user.pk else topic.member_role  # type: ignore[attr-defined]
+def _topic_out(topic: Topic, role: str | None) -> dict[str, Any]:
     return {
         "slug": topic.slug,
         "title": topic.title,
@@ -150,15 +153,7 @@ def _topic_out(topic: Topic, user) -> dict[str, Any]:
 @api.get("/topics/{slug}", response=s.TopicOut, auth=READ, tags=["topics"])
 def topic_get(request: HttpRequest, slug: str):
     topic = _topic(request, slug, Action.VIEW_QUEUE)
-    user = _user(request)
-    topic.member_role = (
-        Membership.objects.filter(topic=topic, user=user)
-        .values_list(  # type: ignore[attr-defined]
-            "role", flat=True
-        )
-        .first()
-    )
-    return _topic_out(topic, user)
+    return _topic_out(topic, role_of(_user(request), topic))
 
 
 # The suggestion queue and decisions.
@@ -273,7 +268,7 @@ def _scoop_out(scoop: Scoop) -> dict[str, Any]:
 def scoop_list(
     request: HttpRequest,
     slug: str,
-    status: str | None = Query(None, pattern="^[a-z]{1,12}$"),  # type: ignore[type-arg]
+    status: str | None = Query(None, pattern="^[a-z]{1,12}$"),
     cursor: str | None = None,
     limit: int = Limit,
 ):
@@ -401,7 +396,7 @@ def source_remove(request: HttpRequest, slug: str, source_id: int):
 
 
 OPML_RESPONSE = {
-    "200": {"description": "OPML", "content": {"text/x-opml": {"schema": {"type": "string"}}}}
+    200: {"description": "OPML", "content": {"text/x-opml": {"schema": {"type": "string"}}}}
 }
 
 
@@ -491,7 +486,7 @@ def comment_moderate(request: HttpRequest, slug: str, comment_id: int, body: s.M
 
 # Analytics.
 @api.get("/topics/{slug}/analytics/views", response=s.ViewsOut, auth=READ, tags=["analytics"])
-def topic_views(request: HttpRequest, slug: str, days: int = Query(30, ge=1, le=366)):  # type: ignore[type-arg]
+def topic_views(request: HttpRequest, slug: str, days: int = Query(30, ge=1, le=366)):
     """Views of the topic's public pages per day (the days with views), newest first.
     The only audience figure kept so far; more will join it here."""
     topic = _topic(request, slug, Action.MODERATE)

@@ -6,8 +6,10 @@ import pytest
 from django.test import Client
 
 from florilege.api import tokens
-from florilege.topics.tests.team_fixtures import NOW
-from florilege.topics.tests.team_fixtures import team  # noqa: F401 - the team fixture
+from florilege.topics.tests.team_fixtures import (
+    NOW,
+    team,  # noqa: F401 - the team fixture
+)
 
 
 @pytest.fixture

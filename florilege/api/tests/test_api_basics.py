@@ -56,8 +56,8 @@ def test_forged_or_foreign_cursor_is_a_400(api, token_for, team, topic) -> None:
 def test_scoop_and_discard(api, token_for, team, topic) -> None:
     keep, drop = make_suggestion(topic, 1), make_suggestion(topic, 2)
     token = token_for(team["editor"], "curate")
-    answer = api("post", f"/topics/{topic.slug}/suggestions/{keep.pk}/scoop", token,
-                 json={"insight": "Why it matters.", "tags": ["fediverse"], "mode": "draft"})  # fmt: skip
+    body = {"insight": "Why it matters.", "tags": ["fediverse"], "mode": "draft"}
+    answer = api("post", f"/topics/{topic.slug}/suggestions/{keep.pk}/scoop", token, json=body)
     assert answer.status_code == 201, answer.content
     scoop = Scoop.objects.get()
     assert scoop.status == "draft" and "fediverse" in scoop.tags

@@ -37,7 +37,8 @@ def targets(topic, team):
     return make_suggestion(topic), make_scoop(topic, team["editor"], "published")
 
 
-def _writes(api, topic, suggestion, scoop, token):
+def _writes(api, topic, targets, token):
+    suggestion, scoop = targets
     yield api("post", f"/topics/{topic.slug}/suggestions/{suggestion.pk}/discard", token)
     yield api("post", f"/topics/{topic.slug}/scoops/{scoop.pk}/unpublish", token)
     yield api("delete", f"/topics/{topic.slug}/scoops/{scoop.pk}", token)
@@ -63,7 +64,7 @@ def _bad_tokens(team, token_for) -> dict[str, str]:
 
 def test_bad_tokens_are_401_and_change_nothing(api, token_for, team, topic, targets) -> None:
     for name, token in _bad_tokens(team, token_for).items():
-        for answer in _writes(api, topic, *targets, token):
+        for answer in _writes(api, topic, targets, token):
             assert answer.status_code == 401, name
             assert answer["Content-Type"] == "application/problem+json"
             assert answer["WWW-Authenticate"].startswith("Bearer")
@@ -73,7 +74,7 @@ def test_bad_tokens_are_401_and_change_nothing(api, token_for, team, topic, targ
 
 def test_read_scope_cannot_write(api, token_for, team, topic, targets) -> None:
     token = token_for(team["editor"], "read")
-    for answer in _writes(api, topic, *targets, token):
+    for answer in _writes(api, topic, targets, token):
         assert answer.status_code == 403
         assert "scope is read" in json.loads(answer.content)["detail"]
     _untouched(topic, *targets)
