@@ -66,14 +66,15 @@ MIDDLEWARE = [
     # Outermost: every response gets its own id (never stored with a cached page), and every
     # log line of the request, a traceback included, carries it.
     "florilege.lib.requestid.RequestIdMiddleware",
-    # /api/ only: every error as a problem document, ETags on GETs.
-    "florilege.api.problems.ApiMiddleware",
     # A cached page for an anonymous reader skips every middleware below (the stored
     # response already carries the security headers they added the first time).
     "florilege.publishing.cache.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy (hashes of the page's own inline styles) and HSTS.
     "florilege.lib.csp.SecurityHeadersMiddleware",
+    # /api/ only: every error as a problem document, ETags on GETs (inside the security
+    # headers, so the answers it makes carry them too).
+    "florilege.api.problems.ApiMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -1,7 +1,8 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from florilege.accounts.urls import team_urlpatterns
+from florilege.api import urls as api_urls
 from florilege.curation.urls import public_urlpatterns as curation_public
 from florilege.curation.views.notifications import notifications
 from florilege.jobs import views as jobs_views
@@ -25,6 +26,8 @@ urlpatterns = [
     path("", include((curation_public, "flow"))),
     path("", include("florilege.federation.urls")),
     path("", include("florilege.publishing.urls")),
+    # Last: an /api/ address nothing above knows answers a problem document.
+    re_path(r"^api/(?P<rest>.*)$", api_urls.unknown),
 ]
 
 # A 503 with Retry-After when the database cannot be reached, else the 500 page.

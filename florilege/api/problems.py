@@ -15,10 +15,12 @@ from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
 
 log = logging.getLogger(__name__)
+_HANDLED_BY_DJANGO = (Http404, PermissionDenied, SuspiciousOperation, BadRequest)
 
 MEDIA_TYPE = "application/problem+json"
 PREFIX = "/api/"
@@ -88,22 +90,33 @@ class ApiMiddleware:
         return answer
 
     def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
-        if not request.path_info.startswith(PREFIX):
-            return None
+        if not request.path_info.startswith(PREFIX) or isinstance(exc, _HANDLED_BY_DJANGO):
+            return None  # Django answers these (404, 403, 400); __call__ reshapes the answer
         log.exception("API request failed: %s %s", request.method, request.path_info)
         return response(500, "The server failed; the error was logged.")
 
     @staticmethod
     def _as_problem(answer: HttpResponse) -> HttpResponse:
-        kept = {k: answer[k] for k in ("Allow", "Retry-After", "WWW-Authenticate") if k in answer}
-        return response(answer.status_code, headers=kept)
+        """The answer made a problem document in place: the headers the middleware below
+        added (security, Allow, Retry-After, WWW-Authenticate) stay."""
+        if answer.streaming:
+            return response(answer.status_code)
+        answer.content = json.dumps(document(answer.status_code)).encode()
+        answer["Content-Type"] = MEDIA_TYPE
+        for stale in ("Content-Length", "Content-Encoding", "Content-Disposition", "ETag"):
+            if stale in answer:
+                del answer[stale]
+        return answer
 
     @staticmethod
     def _conditional(request: HttpRequest, answer: HttpResponse) -> HttpResponse:
-        etag = _etag(answer.content)
+        etag = answer.get("ETag") or _etag(answer.content)
         answer["ETag"] = etag
         if _matches(request.headers.get("If-None-Match", ""), etag):
-            not_modified = HttpResponse(status=304)
-            not_modified["ETag"] = etag
-            return not_modified
+            # In place, like _as_problem, so the other headers stay (RFC 9110 15.4.5).
+            answer.status_code = 304
+            answer.content = b""
+            for stale in ("Content-Type", "Content-Length"):
+                if stale in answer:
+                    del answer[stale]
         return answer

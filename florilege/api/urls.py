@@ -1,19 +1,18 @@
-"""The API under /api/v1/, its catch-all (a problem document for any other /api/ address),
-and the tokens page of the account settings."""
+"""The API under /api/v1/ and the tokens page of the account settings; ``unknown`` is the
+last pattern of the site (``florilege/urls.py``): any other /api/ address, a problem document."""
 
 from django.http import HttpRequest, HttpResponse
-from django.urls import path, re_path
+from django.urls import path
 
 from florilege.api import problems, views
 from florilege.api.api import api
 
 
-def _unknown(request: HttpRequest, rest: str = "") -> HttpResponse:
+def unknown(request: HttpRequest, rest: str = "") -> HttpResponse:
     return problems.response(404, "No such API address.")
 
 
 urlpatterns = [
     path("api/v1/", api.urls),
-    re_path(r"^api/(?P<rest>.*)$", _unknown),
     path("account/tokens/", views.token_settings, name="api_tokens"),
 ]

@@ -62,7 +62,6 @@ COMMON_NAMES = (
 _READS = re.compile(r"""request\.(?:GET|POST|data)(?:\.get|\.getlist)?[(\[]\s*["'](\w+)["']""")
 
 
-
 # Route parameters filled with values that exist, tried in order until the pattern matches.
 def _valid_values(world: World) -> dict[str, list[str]]:
     return {
@@ -119,9 +118,20 @@ class Route:
 
 
 def routes(resolver: URLResolver | None = None, parts: tuple = ()) -> Iterator[Route]:
+    seen: set[str] = set()
+    for route in _all_routes(resolver, parts):
+        # The API names each operation, so one address (GET and PATCH of a scoop) has a
+        # pattern per method; the first answers them all, the others are never resolved.
+        address = "".join(str(part.pattern) for part in route.parts)
+        if address not in seen:
+            seen.add(address)
+            yield route
+
+
+def _all_routes(resolver: URLResolver | None = None, parts: tuple = ()) -> Iterator[Route]:
     for pattern in (resolver or get_resolver()).url_patterns:
         if isinstance(pattern, URLResolver):
-            yield from routes(pattern, (*parts, pattern))
+            yield from _all_routes(pattern, (*parts, pattern))
         else:
             yield Route((*parts, pattern), pattern)
 
@@ -204,7 +214,10 @@ def world(topic, team, curator, django_user_model, settings) -> World:  # noqa: 
                                 subject="s", body="b", created_at=now, updated_at=now)  # fmt: skip
     source = follow(topic, "https://feed.example/rss")
     comment = Comment.objects.create(
-        scoop=scoop, author_name="Reader", body="Nice.", body_html="<p>Nice.</p>",
+        scoop=scoop,
+        author_name="Reader",
+        body="Nice.",
+        body_html="<p>Nice.</p>",
         status=Comment.Status.APPROVED,
     )
     rule = AutomationRule.objects.create(topic=topic, name="r", keywords=["x"], action="tag")
