@@ -62,13 +62,15 @@ def test_a_bad_address_is_a_400(api, token_for, team, topic) -> None:
 
 
 def test_views_per_day(api, token_for, team, topic) -> None:
+    from datetime import timedelta
+
     from django.utils import timezone
 
     from florilege.analytics.models import TopicDailyViews
 
     today = timezone.now().date()
     TopicDailyViews.objects.create(topic=topic, day=today, views=7)
-    TopicDailyViews.objects.create(topic=topic, day=today - timezone.timedelta(days=400), views=9)
+    TopicDailyViews.objects.create(topic=topic, day=today - timedelta(days=400), views=9)
     body = api("get", f"/topics/{topic.slug}/analytics/views", token_for(team["editor"])).json()
     assert body == {"total": 7, "days": [{"day": today.isoformat(), "views": 7}]}
     viewer = api("get", f"/topics/{topic.slug}/analytics/views", token_for(team["viewer"]))
