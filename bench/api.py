@@ -154,6 +154,8 @@ def run(database_url: str | None) -> dict | None:
 def main() -> None:
     server = os.environ.get("BENCH_POSTGRES_URL") or os.environ.get("DATABASE_URL")
     backends = [("sqlite", None)] + ([("postgresql", server)] if server else [])
+    only = [a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--only=")]
+    backends = [b for b in backends if not only or b[0] in only]  # e.g. --only=postgresql
     rows, p95s = [], []
     for name, server_url in backends:
         url = bench_postgres(server_url, BENCH_DATABASE) if server_url else None
