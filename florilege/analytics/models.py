@@ -33,7 +33,9 @@ class TopicVisitor(models.Model):
 
 
 class TopicDailyViews(models.Model):
-    topic = models.ForeignKey("topics.Topic", on_delete=models.CASCADE, related_name="daily_views")
+    topic = models.ForeignKey(
+        "topics.Topic", on_delete=models.CASCADE, related_name="daily_views"
+    )
     day = models.DateField()
     views = models.PositiveIntegerField(default=0)
 

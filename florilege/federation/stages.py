@@ -44,3 +44,4 @@ register(Stage("inbox", "federation", "received ActivityPub activities not yet p
                _inbox, _inbox_backlog, order=110))  # fmt: skip
 register(Stage("deliver", "federation", "signed deliveries due to remote inboxes",
                _deliver, _deliver_backlog, order=120))  # fmt: skip
+

@@ -39,7 +39,9 @@ def default_lease() -> timedelta:
     return timedelta(seconds=settings.CONFIG.WORKER_LEASE_SECONDS)
 
 
-def lock(queryset: models.QuerySet[M], limit: int, *, of: Sequence[str] = ()) -> list[M]:
+def lock(
+    queryset: models.QuerySet[M], limit: int, *, of: Sequence[str] = ()
+) -> list[M]:
     """Up to ``limit`` rows of ``queryset``, locked until the caller's transaction ends;
     rows another worker holds are skipped. Call inside ``transaction.atomic()``."""
     if not transaction.get_connection().in_atomic_block:

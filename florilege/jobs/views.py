@@ -162,5 +162,7 @@ def outbox_resend(request: HttpRequest, pk: int) -> HttpResponse:
     if outbox.resend(mail, timezone.now()):
         messages.success(request, _("Queued to be sent again."))
     else:
-        messages.error(request, _("Not queued: mail is not configured. Configure it, then resend."))
+        messages.error(
+            request, _("Not queued: mail is not configured. Configure it, then resend.")
+        )
     return redirect("outbox_message", pk=mail.pk)

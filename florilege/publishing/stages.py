@@ -45,3 +45,4 @@ register(Stage("digest", "publishing", "newsletter editions to plan and emails t
                _digest, _digest_backlog, order=90))  # fmt: skip
 register(Stage("hub_ping", "publishing", "WebSub hub pings owed for published scoops",
                _hub_ping, _hub_backlog, order=100))  # fmt: skip
+

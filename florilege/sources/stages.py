@@ -49,3 +49,5 @@ register(Stage("fetch", "sources", "enabled, followed sources whose next fetch t
 register(Stage("full_text", "sources",
                "entries of full-text sources whose article page has not been fetched",
                _full_text, _full_text_backlog, order=30))  # fmt: skip
+
+

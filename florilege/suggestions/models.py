@@ -19,7 +19,9 @@ class Suggestion(models.Model):
         SCOOPED = "scooped", _("Scooped")
         DISCARDED = "discarded", _("Discarded")
 
-    topic = models.ForeignKey("topics.Topic", on_delete=models.CASCADE, related_name="suggestions")
+    topic = models.ForeignKey(
+        "topics.Topic", on_delete=models.CASCADE, related_name="suggestions"
+    )
     entry = models.ForeignKey("sources.Entry", on_delete=models.CASCADE, related_name="suggestions")
     score = models.FloatField(default=0.0)
     # {"keywords": [...matched...], "freshness": 0.8}: shown to the curator as "why".

@@ -126,18 +126,18 @@ def test_first_hour_on_a_fresh_install(client: Client, no_mail_server) -> None:
     card_ids = [int(x) for x in re.findall(r'<article class="suggestion[^"]*" id="s-(\d+)"', queue)]
     assert len(card_ids) >= 5, "the demo queue shows its cards"
     stories = dict(
-        StoryMember.objects.filter(entry__suggestions__pk__in=card_ids).values_list(
-            "entry__suggestions__pk", "story_id"
-        )
+        StoryMember.objects.filter(
+            entry__suggestions__pk__in=card_ids
+        ).values_list("entry__suggestions__pk", "story_id")
     )
     assert len(set(stories.values())) == len(card_ids), "one card per story"
     _check_reasons(queue)
 
     # Scoop the first card: preview the insight, choose a picture the page offers.
     first = Suggestion.objects.get(pk=card_ids[0])
-    scoop_link = (
-        must_search(rf'href="([^"]*/scoop/{first.pk}/[^"]*)"', queue).group(1).replace("&amp;", "&")
-    )
+    scoop_link = must_search(
+        rf'href="([^"]*/scoop/{first.pk}/[^"]*)"', queue
+    ).group(1).replace("&amp;", "&")
     form_page = client.get(scoop_link).content.decode()
     form = form_with_button(form_page, "preview")
     data = {**form["fields"], "insight": "Worth **reading** for the numbers.", "preview": "1"}

@@ -20,3 +20,4 @@ def topic_actions(context, topic) -> frozenset[str]:
 
     request = context.get("request")
     return actions_for(request.user, topic) if request is not None else frozenset()
+

@@ -25,13 +25,13 @@ ROOT = Path(__file__).resolve().parents[2]
 AT = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
 
+
 @pytest.fixture(autouse=True)
 def _language_reset():
     """A page asked for in French leaves French active in this thread (the locale
     middleware never deactivates): put the default back for the tests that follow."""
     yield
     translation.deactivate()
-
 
 @dataclass
 class Row:

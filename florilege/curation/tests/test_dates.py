@@ -16,13 +16,13 @@ WINTER = datetime(2026, 1, 15, 23, 30, tzinfo=UTC)
 SUMMER = datetime(2026, 7, 15, 23, 30, tzinfo=UTC)
 
 
+
 @pytest.fixture(autouse=True)
 def _language_reset():
     """A page asked for in French leaves French active in this thread (the locale
     middleware never deactivates): put the default back for the tests that follow."""
     yield
     translation.deactivate()
-
 
 @pytest.mark.parametrize(
     ("moment", "zone", "language", "style", "text", "iso"),

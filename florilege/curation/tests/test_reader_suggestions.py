@@ -185,7 +185,7 @@ def test_a_job_reads_the_page_and_the_queue_shows_its_title(client, client_in, t
     assert item.description == "A look at communities that stayed small."
     after = client_in.get(queue_url).content.decode()
     assert ">Why small forums &amp; clubs matter</a></h3>" in after
-    assert 'Forum Weekly · <span class="domain">127.0.0.1</span>' in after
+    assert "Forum Weekly · <span class=\"domain\">127.0.0.1</span>" in after
     assert "A look at communities that stayed small." in after
     assert "page not read yet" not in after
     # Once read, never again.

@@ -67,11 +67,7 @@ def test_a_feed_over_the_byte_limit_is_refused(client_in, topic, loopback, setti
 
 
 def test_skipped_and_left_out_items_are_shown_on_the_source(
-    client_in,
-    topic,
-    loopback,
-    settings,
-    refuse_boom,  # noqa: F811
+    client_in, topic, loopback, settings, refuse_boom  # noqa: F811
 ) -> None:
     settings.CONFIG = replace(settings.CONFIG, FETCH_MAX_ITEMS=4)
     items = [(str(i), f"Item {i}", f"https://x.example/{i}") for i in range(6)]

@@ -115,7 +115,8 @@ def test_services_check_permissions_too(topic, django_user_model) -> None:
 
 def test_empty_address_is_made_from_the_title_at_a_word(client_in) -> None:
     title = (
-        "Réseaux sociaux décentralisés, modération communautaire et fédivers en Europe de l'Ouest"
+        "Réseaux sociaux décentralisés, modération communautaire et fédivers "
+        "en Europe de l'Ouest"
     )
     response = client_in.post(
         reverse("curation:topic_create"),

@@ -79,7 +79,9 @@ def test_signature_by_a_key_that_is_not_the_actors_is_refused(client, scoop, pee
     assert [p for p, _ in peer.gets] == ["/users/alice"]
 
 
-def test_known_key_that_does_not_verify_is_refetched_once_then_refused(client, scoop, peer, known):
+def test_known_key_that_does_not_verify_is_refetched_once_then_refused(
+    client, scoop, peer, known
+):
     wrong_private, _ = generate_key_pair()
     response = peer.signed_post(client, "/ap/inbox", like(known, scoop), actor=known,
                                 key_pem=wrong_private)  # fmt: skip

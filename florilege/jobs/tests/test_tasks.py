@@ -69,7 +69,9 @@ def test_a_job_left_running_by_a_dead_worker_runs_again_after_the_lease() -> Non
         status=TaskResultStatus.RUNNING, started_at=timezone.now() - timedelta(seconds=30)
     )
     assert run_due_tasks() == 0  # still within its lease: maybe running elsewhere
-    DBTaskResult.objects.filter(pk=stuck.id).update(started_at=timezone.now() - timedelta(hours=1))
+    DBTaskResult.objects.filter(pk=stuck.id).update(
+        started_at=timezone.now() - timedelta(hours=1)
+    )
     assert run_due_tasks() == 1 and RAN == [7]
     stuck.refresh()
     assert stuck.status == TaskResultStatus.SUCCESSFUL

@@ -1,3 +1,4 @@
+
 import pytest
 
 from florilege.lib.text.fingerprint import (

@@ -1,3 +1,4 @@
+
 import py3langid
 import pytest
 

@@ -47,3 +47,4 @@ class CommentReport(models.Model):
 
     def __str__(self) -> str:
         return f"report of {self.comment_id}"
+

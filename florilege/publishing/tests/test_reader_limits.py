@@ -25,9 +25,8 @@ def scoop(topic, curator):
 def _rotating(client, url: str, data: dict, times: int) -> list[int]:
     """POST ``times`` times from one address, each time as another browser."""
     return [
-        client.post(
-            url, data, HTTP_USER_AGENT=f"Mozilla/5.0 Browser/{n}", REMOTE_ADDR=ADDRESS
-        ).status_code
+        client.post(url, data, HTTP_USER_AGENT=f"Mozilla/5.0 Browser/{n}", REMOTE_ADDR=ADDRESS)
+        .status_code
         for n in range(times)
     ]
 

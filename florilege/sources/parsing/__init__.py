@@ -21,4 +21,6 @@ def parse_feed(
     """
     from florilege.sources.parsing.dispatch import parse
 
-    return parse(data, url=url, content_type=content_type, max_items=max_items, max_bytes=max_bytes)
+    return parse(
+        data, url=url, content_type=content_type, max_items=max_items, max_bytes=max_bytes
+    )

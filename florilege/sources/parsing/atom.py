@@ -223,7 +223,9 @@ def parse_atom(
     feed.image = logo or icon
     collector = ItemCollector(max_items)
     entries = (child for k, child in _atom_children(root) if k == "entry")
-    collector.read(entries, lambda el: _parse_entry(el, base, feed.language, feed.author), _date_of)
+    collector.read(
+        entries, lambda el: _parse_entry(el, base, feed.language, feed.author), _date_of
+    )
     return collector.finish(feed)
 
 

@@ -47,7 +47,9 @@ def build(kind: str, items: int, size: int = 0) -> bytes:
     else:
         one = b"<item><guid>%d</guid><title>Item %d</title></item>"
         body = (
-            b"<item/>" * items if style == "empty" else b"".join(one % (i, i) for i in range(items))
+            b"<item/>" * items
+            if style == "empty"
+            else b"".join(one % (i, i) for i in range(items))
         )
         doc = b'<rss version="2.0"><channel><title>t</title>' + body + b"</channel></rss>"
     return doc + b" " * max(0, size - len(doc))

@@ -18,6 +18,8 @@ from florilege.testing import shared_data, skip_or_fail_without
 FEEDS_DIR = shared_data("feeds")  # read in place
 
 
+
+
 def rss(items: str, decl: str = "", channel: str = "<title>T</title>") -> bytes:
     return f'{decl}<rss version="2.0"><channel>{channel}{items}</channel></rss>'.encode()
 
