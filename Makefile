@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLORILEGE_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test install lint check clean chromium fedify-peer newsboat bench-readers bench-ingest bench-federation bench-language bench-dedup bench-serve bench-relevance bench-ranking bench-lcp bench-analytics pgbouncer
+.PHONY: run test install lint check clean chromium fedify-peer newsboat bench-readers bench-ingest bench-federation bench-language bench-dedup bench-serve bench-relevance bench-ranking bench-lcp bench-analytics pgbouncer bench-api openapi
 
 # Debian ships venv separately (python3-venv); install it when we can, else say so.
 $(BIN)/python:
@@ -133,3 +133,11 @@ bench-lcp: $(VENV)/.bench-installed chromium
 # DATABASE_URL is set).
 bench-analytics: install
 	$(BIN)/python -m bench.analytics $(BENCH_ARGS)
+# Suggestion queue through the REST API (100,000 pending), and the reader-app sync.
+bench-api: install
+	$(BIN)/python -m bench.api $(BENCH_ARGS)
+
+# The committed OpenAPI document of the REST API (a test fails when it is out of date).
+openapi: install
+	FLORILEGE_DEBUG=1 $(BIN)/python manage.py export_openapi_schema --api florilege.api.api.api \
+	  --indent 2 --sorted --output docs/api/openapi.json

@@ -234,7 +234,7 @@ def run_queue(database_url: str | None) -> dict | None:
 BENCH_DATABASE = "florilege_bench_ranking"
 
 
-def bench_postgres(server_url: str) -> str:
+def bench_postgres(server_url: str, database: str = BENCH_DATABASE) -> str:
     """A fresh database of the bench's own on the server ``server_url`` points to; returns
     its URL. The database named in ``server_url`` is only connected to, never changed."""
     from urllib.parse import urlsplit, urlunsplit
@@ -243,11 +243,11 @@ def bench_postgres(server_url: str) -> str:
     from psycopg import sql
 
     with psycopg.connect(server_url, autocommit=True) as conn:
-        name = sql.Identifier(BENCH_DATABASE)
+        name = sql.Identifier(database)
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(name))
         conn.execute(sql.SQL("CREATE DATABASE {}").format(name))
     parts = urlsplit(server_url)
-    return urlunsplit(parts._replace(path="/" + BENCH_DATABASE))
+    return urlunsplit(parts._replace(path="/" + database))
 
 
 def main() -> None:

@@ -348,6 +348,12 @@ OPTIONS: tuple[Option, ...] = (
         "3",
         "Readers' reports that hide an approved comment until a curator reviews it.",
     ),
+    Option(
+        "API_RATE_LIMIT",
+        int,
+        "600",
+        "Requests a personal access token may make per minute on the REST API; past it, 429.",
+    ),
     Option("INVITATION_DAYS", int, "7", "Days an invitation link to join a topic stays valid."),
     Option(
         "ANALYTICS_ENABLED",
@@ -493,6 +499,7 @@ class Config:
     ANALYTICS_BUFFER_EVENTS: int
     ANALYTICS_BUFFER_SECONDS: float
     ANALYTICS_RAW_DAYS: int
+    API_RATE_LIMIT: int
     PAGE_CACHE_SECONDS: int
     CACHE_URL: str
     WEBSUB_HUB: str

@@ -50,6 +50,9 @@ INSTALLED_APPS = [
     "florilege.webhooks",
     # Google Reader and Miniflux APIs for reader apps (florilege/readers).
     "florilege.readers",
+    # The REST API (/api/v1/); "ninja" serves its docs page's script from our static files.
+    "florilege.api",
+    "ninja",
     "django_tasks",
     # Always installed, whatever the backend: its table keeps the jobs' history, and the
     # schema does not change with a setting.
@@ -72,6 +75,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy (hashes of the page's own inline styles) and HSTS.
     "florilege.lib.csp.SecurityHeadersMiddleware",
+    # /api/ only: every error as a problem document, ETags on GETs (inside the security
+    # headers, so the answers it makes carry them too).
+    "florilege.api.problems.ApiMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -161,6 +167,7 @@ CACHES = {
     "pages": _cache(CONFIG.CACHE_URL),
 }
 WEBSUB_HUB = CONFIG.WEBSUB_HUB
+API_RATE_LIMIT = CONFIG.API_RATE_LIMIT
 
 
 def tasks_backend(kind: str) -> dict:

@@ -1,7 +1,8 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from florilege.accounts.urls import team_urlpatterns
+from florilege.api import urls as api_urls
 from florilege.curation.urls import public_urlpatterns as curation_public
 from florilege.curation.views import audience
 from florilege.curation.views.notifications import notifications
@@ -12,6 +13,7 @@ urlpatterns = [
     path("", include("florilege.accounts.urls")),
     # Reader apps: /api/greader.php/ (Google Reader, FreshRSS dialect) and /v1/ (Miniflux).
     path("", include("florilege.readers.urls", namespace="readers")),
+    path("", include("florilege.api.urls")),
     path("admin/", admin.site.urls),
     path("status/", jobs_views.status, name="status"),
     path("status/outbox/", jobs_views.outbox_list, name="outbox"),
@@ -31,6 +33,8 @@ urlpatterns = [
     path("", include((curation_public, "flow"))),
     path("", include("florilege.federation.urls")),
     path("", include("florilege.publishing.urls")),
+    # Last: an /api/ address nothing above knows answers a problem document.
+    re_path(r"^api/(?P<rest>.*)$", api_urls.unknown),
 ]
 
 # A 503 with Retry-After when the database cannot be reached, else the 500 page.

@@ -127,9 +127,20 @@ class Route:
 
 
 def routes(resolver: URLResolver | None = None, parts: tuple = ()) -> Iterator[Route]:
+    seen: set[str] = set()
+    for route in _all_routes(resolver, parts):
+        # The API names each operation, so one address (GET and PATCH of a scoop) has a
+        # pattern per method; the first answers them all, the others are never resolved.
+        address = "".join(str(part.pattern) for part in route.parts)
+        if address not in seen:
+            seen.add(address)
+            yield route
+
+
+def _all_routes(resolver: URLResolver | None = None, parts: tuple = ()) -> Iterator[Route]:
     for pattern in (resolver or get_resolver()).url_patterns:
         if isinstance(pattern, URLResolver):
-            yield from routes(pattern, (*parts, pattern))
+            yield from _all_routes(pattern, (*parts, pattern))
         else:
             yield Route((*parts, pattern), pattern)
 

@@ -87,7 +87,10 @@ def _paths(scoop_id: int) -> list[tuple[str, str]]:
     return found
 
 
-INLINE_SCRIPT = re.compile(r"<script\b(?![^>]*\bsrc=)(?![^>]*application/ld\+json)[^>]*>", re.I)
+# Data blocks (JSON-LD, the API docs page's settings) are not run, so the policy allows them.
+INLINE_SCRIPT = re.compile(
+    r"<script\b(?![^>]*\bsrc=)(?![^>]*application/(?:ld\+)?json)[^>]*>", re.I
+)
 HANDLER_ATTRIBUTE = re.compile(r"<[a-z][^>]*\son[a-z]+\s*=", re.I)
 STYLE_ATTRIBUTE = re.compile(r"<[a-z][^>]*\sstyle\s*=", re.I)
 STYLE_BLOCK = re.compile(r"<style[^>]*>(.*?)</style>", re.I | re.S)

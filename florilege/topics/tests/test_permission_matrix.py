@@ -1,6 +1,9 @@
 """Every role x action pair, through ``can``. The services' own checks are tested by the
 apps that own them, against the same table (``EXPECTED``).
 
+The REST API is held to the same table, endpoint by endpoint, in
+``api/tests/test_permission_matrix_api.py``.
+
 The expected table is written out here, independently of ``permissions.ROLE_ACTIONS``: a
 change to the module's table that is not also made here fails.
 """
