@@ -53,7 +53,9 @@ SIZES = {"360": {"width": 360, "height": 800}, "1280": {"width": 1280, "height":
 LANGUAGES = {"en": "en-GB", "fr": "fr-FR"}
 SCHEMES = ("light", "dark")
 # Curator pages outside /curate/ (the bookmarklet's target, the account's own pages).
-OUTSIDE_CURATE = {"notifications", "two_factor", "api_tokens", "flow:share", "readers:app_passwords"}
+OUTSIDE_CURATE = {
+    "notifications", "two_factor", "api_tokens", "flow:share", "readers:app_passwords",
+}  # fmt: skip
 QUERIES = {"flow:share": "?url=https%3A%2F%2Fnews.example%2Fan-article"}
 # What must be found (a guard on the enumeration itself, not the list of what is walked).
 AT_LEAST = {
@@ -61,8 +63,7 @@ AT_LEAST = {
     "curation:sources", "curation:opml_import", "curation:rules", "curation:schedule",
     "curation:review", "curation:audit", "curation:topic_edit", "accounts:members",
     "publishing:readers", "federation:manage", "notifications", "webhooks:manage",
-    "curation:scoopit_import",
-    "publishing:readers", "federation:manage", "notifications", "curation:desk",
+    "curation:scoopit_import", "curation:desk",
     "curation:desk_item", "curation:desk_all", "curation:desk_preferences",
 }  # fmt: skip
 

@@ -111,8 +111,11 @@ CALLS: dict[str, Callable] = {
     Action.MODERATE: _moderate,
 }
 # Pages of the web with no endpoint in the API (yet): approving proposals, the topic's
-# settings, the audit log, deleting a topic.
-NO_ENDPOINT = {Action.APPROVE, Action.MANAGE_TOPIC, Action.VIEW_AUDIT, Action.DELETE_TOPIC}
+# settings, the audit log, deleting a topic, the engagement desk.
+NO_ENDPOINT = {
+    Action.APPROVE, Action.MANAGE_TOPIC, Action.VIEW_AUDIT, Action.DELETE_TOPIC,
+    Action.DESK_NOTE, Action.DESK_WORK,
+}  # fmt: skip
 
 
 def test_every_action_is_covered_or_listed() -> None:
