@@ -50,6 +50,10 @@ class Topic(models.Model):
     header_image_url = models.URLField(
         max_length=2000, blank=True, help_text="Banner image shown at the top of the public page."
     )
+    # The banner as we serve it (made from header_image_url by the ``pictures`` stage).
+    header_picture = models.ForeignKey(
+        "media.Picture", null=True, blank=True, on_delete=models.SET_NULL, related_name="topics"
+    )
     # Editors may scoop from the queue card in one click, without writing an insight.
     allow_scoop_without_insight = models.BooleanField(
         default=False,

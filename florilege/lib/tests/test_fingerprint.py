@@ -1,4 +1,3 @@
-
 import pytest
 
 from florilege.lib.text.fingerprint import (

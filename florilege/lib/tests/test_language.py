@@ -1,4 +1,3 @@
-
 import py3langid
 import pytest
 
