@@ -75,7 +75,7 @@ def test_every_stage_is_registered_in_pipeline_order() -> None:
     names = [s.name for s in registry.all_stages()]
     assert names == [
         "websub", "fetch", "full_text", "enrich", "suggest", "rules", "train",
-        "publish_due", "digest", "hub_ping", "inbox", "deliver", "tasks",
+        "publish_due", "pictures", "digest", "hub_ping", "inbox", "deliver", "tasks",
     ]  # fmt: skip
     assert registry.select(["deliver", "fetch"]) == [registry.get("fetch"), registry.get("deliver")]
     with pytest.raises(registry.UnknownStage, match="unknown stage"):
