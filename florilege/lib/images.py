@@ -200,7 +200,8 @@ def _flatten(image: Image.Image) -> Image.Image:
 
 
 def average_color(image: Image.Image) -> str:
-    red, green, blue = image.resize((1, 1), Image.Resampling.BOX).getpixel((0, 0))[:3]
+    pixel = image.convert("RGB").resize((1, 1), Image.Resampling.BOX).getpixel((0, 0))
+    red, green, blue = pixel if isinstance(pixel, tuple) else (0, 0, 0)
     return f"#{red:02x}{green:02x}{blue:02x}"
 
 

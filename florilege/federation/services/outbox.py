@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from functools import partial
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -252,7 +253,7 @@ def on_picture_ready(picture: Any, now: datetime | None = None) -> None:
     Note already went out are updated with it."""
     scoops = Scoop.objects.visible(now or timezone.now()).filter(picture=picture)
     for pk in scoops.values_list("pk", flat=True)[:100]:
-        transaction.on_commit(lambda pk=pk: _safely(update_scoop, pk, now, True))
+        transaction.on_commit(partial(_safely, update_scoop, pk, now, True))
 
 
 def on_scoop_removed(scoop: Scoop, now: datetime | None = None) -> None:

@@ -67,7 +67,7 @@ def test_published_picture_is_processed_and_served_from_our_origin(
     assert loopback.requests == []
 
     assert run_stage() == 1
-    picture = Picture.objects.get(pk=scoop.picture_id)
+    picture = Picture.objects.get(scoops=scoop)
     assert picture.status == Picture.Status.READY, picture.error
     assert (picture.width, picture.height, picture.color) == (1600, 900, "#c82828")
     card = picture.renditions["card"]
@@ -100,7 +100,7 @@ def test_an_upload_is_read_from_our_storage_not_fetched(
     scoop = publish(topic, curator, upload, capture=django_capture_on_commit_callbacks)
     assert run_stage(client_factory=lambda: GuardedClient(
         FetchPolicy(), transport=httpx.MockTransport(refuse))) == 1  # fmt: skip
-    assert Picture.objects.get(pk=scoop.picture_id).status == Picture.Status.READY
+    assert Picture.objects.get(scoops=scoop).status == Picture.Status.READY
 
 
 def gzip_bomb() -> Reply:
@@ -146,10 +146,10 @@ def test_hostile_pictures_fail_with_a_reason_and_the_scoops_stay_published(
     assert run_stage() == len(scoops)  # no exception out of the stage
 
     for path, (_, code) in HOSTILE.items():
-        picture = Picture.objects.get(pk=scoops[path].picture_id)
+        picture = Picture.objects.get(scoops=scoops[path])
         assert (path, picture.status, picture.error_code) == (path, "failed", code)
         assert picture.reason and not picture.renditions
-    assert Picture.objects.get(pk=scoops["/good.png"].picture_id).status == "ready"
+    assert Picture.objects.get(scoops=scoops["/good.png"]).status == "ready"
     # Never retried: a later cycle fetches nothing.
     before = len(loopback.requests)
     assert run_stage(NOW + timedelta(days=1)) == 0 and len(loopback.requests) == before
@@ -190,7 +190,7 @@ def test_a_redirect_to_loopback_is_refused(topic, curator, django_capture_on_com
     scoop = publish(topic, curator, "https://pics.example/a.png",
                     capture=django_capture_on_commit_callbacks)  # fmt: skip
     assert run_stage(client_factory=factory) == 1
-    picture = Picture.objects.get(pk=scoop.picture_id)
+    picture = Picture.objects.get(scoops=scoop)
     assert (picture.status, picture.error_code) == ("failed", "blocked")
     assert asked == ["https://pics.example/a.png"]
     assert Scoop.objects.visible().filter(pk=scoop.pk).exists()
@@ -203,13 +203,13 @@ def test_a_server_error_is_tried_again_later(
     scoop = publish(topic, curator, loopback.url("/flaky.png"),
                     capture=django_capture_on_commit_callbacks)  # fmt: skip
     assert run_stage() == 1
-    picture = Picture.objects.get(pk=scoop.picture_id)
+    picture = Picture.objects.get(scoops=scoop)
     assert (picture.status, picture.attempts) == ("pending", 1)
     assert picture.due_at == NOW + timedelta(minutes=1)
     assert run_stage(NOW + timedelta(seconds=30)) == 0
     loopback.routes["/flaky.png"] = Reply(200, picture_bytes(), PNG)
     assert run_stage(NOW + timedelta(minutes=2)) == 1
-    assert Picture.objects.get(pk=scoop.picture_id).status == "ready"
+    assert Picture.objects.get(scoops=scoop).status == "ready"
 
 
 def test_a_picture_nothing_shows_is_forgotten_with_its_files(
@@ -222,9 +222,9 @@ def test_a_picture_nothing_shows_is_forgotten_with_its_files(
     second = publish(topic, curator, loopback.url("/same-bytes.png"), 2,
                      capture=django_capture_on_commit_callbacks)  # fmt: skip
     run_stage()
-    gone = Picture.objects.get(pk=first.picture_id)
+    gone = Picture.objects.get(scoops=first)
     names = gone.file_names()
-    assert names == Picture.objects.get(pk=second.picture_id).file_names()
+    assert names == Picture.objects.get(scoops=second).file_names()
     first.delete()
     # Within the grace period, kept.
     assert services.prune(NOW + timedelta(minutes=10)) == 0

@@ -62,7 +62,7 @@ def scoops(settings, tmp_path, topic, curator) -> dict[str, Scoop]:
 
 def large(scoop: Scoop) -> tuple[str, int]:
     """Our large JPEG of the scoop's picture: its address and its size on disk."""
-    picture = Picture.objects.get(pk=scoop.picture_id)
+    picture = Picture.objects.get(scoops=scoop)
     name = picture.renditions["large"]["jpeg"]
     return media.url_of(name), len(media.storage().open(name).read())
 

@@ -75,6 +75,7 @@ def world(topic, curator):
     Scoop.objects.filter(pk=pending.pk).update(picture=services.request(pending.image_url, NOW))
     failed = add(topic, curator, 3, "https://pics.example/failed.svg")
     picture = services.request(failed.image_url, NOW)
+    assert picture is not None
     Picture.objects.filter(pk=picture.pk).update(status="failed", error_code="svg")
     Scoop.objects.filter(pk=failed.pk).update(picture=picture)
     add(topic, curator, 4, "https://pics.example/never-queued.png")  # from before the pipeline
