@@ -426,6 +426,50 @@ OPTIONS: tuple[Option, ...] = (
         "`retention` stage, with their vectors, their suggestions and stories left empty; "
         "0 keeps everything.",
     ),
+    Option(
+        "MEDIA_STORAGE",
+        _one_of("filesystem", "s3"),
+        "filesystem",
+        "Where pictures and their thumbnails are stored: `filesystem` (the `media` folder of "
+        "the data folder) or `s3`, an S3-compatible object store (FLORILEGE_S3_*; install the "
+        "`s3` extra). Several web hosts need `s3` (or one shared folder).",
+    ),
+    Option("S3_BUCKET", str, "", "Bucket holding the pictures when FLORILEGE_MEDIA_STORAGE=s3."),
+    Option(
+        "S3_ENDPOINT_URL",
+        str,
+        "",
+        "Address of the S3-compatible service (MinIO, Garage, a cloud's); empty means AWS.",
+    ),
+    Option("S3_REGION", str, "", "Region of the bucket; empty lets the library choose."),
+    Option(
+        "S3_ACCESS_KEY_ID",
+        str,
+        "",
+        "Access key for the bucket; empty uses the environment's usual AWS credentials.",
+    ),
+    Option("S3_SECRET_ACCESS_KEY", str, "", "Secret of FLORILEGE_S3_ACCESS_KEY_ID."),
+    Option(
+        "S3_PUBLIC_URL",
+        str,
+        "",
+        "Public address of the bucket's files (a CDN or the bucket's web address, ending "
+        "with `/`): pages link pictures there and the Content-Security-Policy allows its "
+        "host. Empty: pictures are served by Florilège itself under `/media/`.",
+    ),
+    Option(
+        "IMAGE_MAX_BYTES",
+        int,
+        "8388608",
+        "Largest picture fetched or uploaded, in bytes; larger ones are refused.",
+    ),
+    Option(
+        "IMAGE_MAX_PIXELS",
+        int,
+        "40000000",
+        "Most pixels a picture may have (width times height), checked before it is decoded: "
+        "a small file announcing a huge picture is refused.",
+    ),
 )
 
 
@@ -506,6 +550,15 @@ class Config:
     RANKING_TOPICS_PER_CYCLE: int
     RANKING_RESCORE_LIMIT: int
     RETAIN_ENTRIES_DAYS: int
+    MEDIA_STORAGE: str
+    S3_BUCKET: str
+    S3_ENDPOINT_URL: str
+    S3_REGION: str
+    S3_ACCESS_KEY_ID: str
+    S3_SECRET_ACCESS_KEY: str
+    S3_PUBLIC_URL: str
+    IMAGE_MAX_BYTES: int
+    IMAGE_MAX_PIXELS: int
 
 
 def load(environ: Mapping[str, str] | None = None) -> Config:
@@ -554,6 +607,11 @@ def load(environ: Mapping[str, str] | None = None) -> Config:
         values["CA_BUNDLE"] = system_bundle
     if bool(values["TLS_CERT"]) != bool(values["TLS_KEY"]):
         raise ConfigError("FLORILEGE_TLS_CERT and FLORILEGE_TLS_KEY go together: set both.")
+    if values["MEDIA_STORAGE"] == "s3" and not values["S3_BUCKET"]:
+        raise ConfigError("FLORILEGE_MEDIA_STORAGE=s3 needs FLORILEGE_S3_BUCKET.")
+    public = values["S3_PUBLIC_URL"]
+    if public and not (public.startswith(("https://", "http://")) and public.endswith("/")):
+        raise ConfigError("FLORILEGE_S3_PUBLIC_URL must be an http(s) address ending with /.")
     return Config(**values)
 
 
@@ -610,3 +668,32 @@ def private_file(path: Path, create: bool = True) -> None:
                 os.fchmod(fd, mode & 0o700)
     finally:
         os.close(fd)
+
+
+# A year: every stored picture is named by its content, so an address never changes meaning.
+MEDIA_CACHE_CONTROL = "public, max-age=31536000, immutable"
+
+
+def media_storage(config: Config) -> dict[str, Any]:
+    """The ``STORAGES["media"]`` entry the settings ask for: the data folder's ``media``
+    folder, or an S3-compatible bucket through django-storages (its S3 backend, boto3)."""
+    if config.MEDIA_STORAGE != "s3":
+        # MEDIA_ROOT: the data folder's ``media`` folder (settings.py).
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    options: dict[str, Any] = {
+        "bucket_name": config.S3_BUCKET,
+        # Files are public pictures named by their hash: plain addresses, never signed ones
+        # that would change with every page and defeat the cache.
+        "querystring_auth": False,
+        # The same name always holds the same bytes: never rename nor check first.
+        "file_overwrite": True,
+        "object_parameters": {"CacheControl": MEDIA_CACHE_CONTROL},
+    }
+    optional = {
+        "endpoint_url": config.S3_ENDPOINT_URL,
+        "region_name": config.S3_REGION,
+        "access_key": config.S3_ACCESS_KEY_ID,
+        "secret_key": config.S3_SECRET_ACCESS_KEY,
+    }
+    options.update({key: value for key, value in optional.items() if value})
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "florilege.jobs",
     "florilege.topics",
+    "florilege.media",
     "florilege.sources",
     "florilege.suggestions",
     "florilege.curation",
@@ -203,12 +204,15 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
-# Pictures curators upload, served by the app itself from /media/ (lib/media.py).
+# Pictures (uploads and the thumbnails made of every scoop's picture) live in the "media"
+# storage: the data folder, or an S3-compatible bucket (lib/media.py, florilege/media/).
+# Served from /media/ by the app itself unless the bucket has a public address.
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "/media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "media": _config.media_storage(CONFIG),
 }
 
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

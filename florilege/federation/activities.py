@@ -183,6 +183,10 @@ def link_hashtags(fragment: str, href: Callable[[str], str]) -> tuple[str, list[
     return "".join(out), list(found.values())
 
 
+# Our copy of a scoop's picture, as attached: its absolute address, width and height.
+Picture = tuple[str, int, int]
+
+
 def note_for_scoop(
     scoop: Any,
     *,
@@ -190,8 +194,10 @@ def note_for_scoop(
     permalink: str,
     tag_url: Callable[[str], str],
     hashtag_url: Callable[[str], str],
+    picture: Picture | None = None,
 ) -> dict[str, Any]:
-    """The Note a scoop is on the fediverse. ``tag_url(tag)`` is the page of one of the
+    """The Note a scoop is on the fediverse, with ``picture`` (our JPEG copy of its picture:
+    address, width, height) attached when it is made. ``tag_url(tag)`` is the page of one of the
     scoop's tags; ``hashtag_url(word)`` where a ``#word`` of the insight links.
 
     No ``name`` and no ``summary``: a Note has no title, and Mastodon, GoToSocial, Misskey
@@ -236,12 +242,8 @@ def note_for_scoop(
         note["updated"] = iso(scoop.updated_at)
     # Alt text: the picture illustrates the linked page, whose title says what it is
     # about; better than no description for screen readers.
-    image = image_attachment(
-        scoop.image_url,
-        alt=scoop.title,
-        width=scoop.image_width,
-        height=scoop.image_height,
-    )
+    image = image_attachment(picture[0], alt=scoop.title, width=picture[1],
+                             height=picture[2]) if picture else None  # fmt: skip
     if image:
         note["attachment"].append(image)
     return note

@@ -11,6 +11,7 @@ class FederationConfig(AppConfig):
         # curation services need not know that the fediverse exists.
         from florilege.curation.services import publication
         from florilege.federation.services import outbox
+        from florilege.media.signals import picture_ready
 
         def published(sender, scoop, now, **kwargs) -> None:
             outbox.on_scoop_published(scoop, now)
@@ -24,6 +25,13 @@ class FederationConfig(AppConfig):
         publication.scoop_published.connect(published, weak=False, dispatch_uid="fed-pub")
         publication.scoop_edited.connect(edited, weak=False, dispatch_uid="fed-edit")
         publication.scoop_unpublished.connect(unpublished, weak=False, dispatch_uid="fed-unpub")
+
+        def picture_made(sender, picture, now, **kwargs) -> None:
+            # A scoop goes out when published, usually before its picture is made: the
+            # servers that have its Note get an Update with the picture attached.
+            outbox.on_picture_ready(picture, now)
+
+        picture_ready.connect(picture_made, weak=False, dispatch_uid="fed-picture")
         self._show_reactions_on_cards()
         # The engagement desk answers on the fediverse through us.
         from florilege.curation.services import desk

@@ -14,6 +14,7 @@ import base64
 import hashlib
 from collections.abc import Callable, Iterable
 from functools import wraps
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -21,13 +22,14 @@ from django.http import HttpRequest, HttpResponse
 HEADER = "Content-Security-Policy"
 HSTS_HEADER = "Strict-Transport-Security"
 
-# Scoop images are hot-linked from the articles' own sites, so images may come from
-# anywhere; nothing else does.
+# Pictures are our own copies (florilege/media): served from this origin, or from the
+# bucket's public address when one is configured (added by ``img_sources``). Only the
+# curator's picture chooser shows other sites' pictures (``images_from_anywhere``).
 BASE_POLICY: tuple[tuple[str, str], ...] = (
     ("default-src", "'self'"),
     ("script-src", "'self'"),
     ("style-src", "'self'"),
-    ("img-src", "* data:"),
+    ("img-src", "'self' data:"),
     ("object-src", "'none'"),
     ("base-uri", "'none'"),
     # "Follow on Mastodon" posts here and is redirected to the reader's own instance, and
@@ -48,10 +50,27 @@ def note_inline_style(request: HttpRequest, css: str) -> None:
     hashes.add(style_hash(css))
 
 
+ANYWHERE = "* data:"
+
+
+def img_sources(public_media_url: str) -> str:
+    """``img-src``: this origin, and the media bucket's public origin when there is one."""
+    if not public_media_url:
+        return dict(BASE_POLICY)["img-src"]
+    parts = urlsplit(public_media_url)
+    return f"'self' {parts.scheme}://{parts.netloc} data:"
+
+
 def policy(
-    *, style_hashes: Iterable[str] = (), frame_ancestors: str | None = None, https: bool = False
+    *,
+    style_hashes: Iterable[str] = (),
+    frame_ancestors: str | None = None,
+    https: bool = False,
+    img_src: str | None = None,
 ) -> str:
     directives = dict(BASE_POLICY)
+    if img_src is not None:
+        directives["img-src"] = img_src
     if style_hashes:
         directives["style-src"] += " " + " ".join(sorted(style_hashes))
     if frame_ancestors is not None:
@@ -70,6 +89,19 @@ def hsts(base_url: str, seconds: int) -> str | None:
     if seconds <= 0 or not base_url.startswith("https://"):
         return None
     return f"max-age={seconds}"
+
+
+def images_from_anywhere(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """For the curator's picture chooser only: it shows the pictures a page offers, from
+    their own sites, so the curator can choose one (readers never see those)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        response.csp_img_src = ANYWHERE  # type: ignore[attr-defined]  # read below
+        return response
+
+    return wrapped
 
 
 def frameable_anywhere(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -94,6 +126,7 @@ class SecurityHeadersMiddleware:
         self.get_response = get_response
         self.https = settings.BASE_URL.startswith("https://")
         self.hsts = hsts(settings.BASE_URL, settings.CONFIG.HSTS_SECONDS)
+        self.img_src = img_sources(settings.CONFIG.S3_PUBLIC_URL)
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
@@ -102,6 +135,7 @@ class SecurityHeadersMiddleware:
                 style_hashes=request.__dict__.get("csp_style_hashes", ()),
                 frame_ancestors=getattr(response, "csp_frame_ancestors", None),
                 https=self.https,
+                img_src=getattr(response, "csp_img_src", self.img_src),
             )
         if self.hsts and HSTS_HEADER not in response:
             response[HSTS_HEADER] = self.hsts

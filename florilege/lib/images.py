@@ -23,6 +23,9 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 MAX_BYTES = 8 * 1024 * 1024
 # 40 megapixels: more than any camera a curator uploads from, far below a bomb's size.
 MAX_PIXELS = 40_000_000
+# Pillow's own guard, for any code in the process that opens a picture without our checks:
+# a warning past this many pixels, an error past twice as many (its default is 89 million).
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 # Pillow's format names we accept, and the one each is stored as.
 STORED_AS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WEBP", "GIF": "PNG"}
 EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
@@ -109,6 +112,8 @@ def clean_image(
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
         raise ImageRejected("unreadable", "This file is not an image we can read.") from exc
     frame = _mode_for(upright, target)
+    # The JPEG writer would copy a comment over from the info it inherited.
+    frame.info.pop("comment", None)
     out = io.BytesIO()
     options: dict[str, object] = {"optimize": True}
     if target in ("JPEG", "WEBP"):
@@ -124,6 +129,103 @@ def _mode_for(image: Image.Image, target: str) -> Image.Image:
     if image.mode in ("RGB", "RGBA", "L", "LA"):
         return image
     return image.convert("RGBA")
+
+
+# The widths thumbnails are made at, by use: "small" for the embed's 72 px pictures (twice
+# that for dense screens), "card" for the topic page's 320 px cards and the email digest,
+# "large" for permalinks, feeds, og:image and the fediverse (servers show up to ~1200 px).
+RENDITION_WIDTHS = {"small": 160, "card": 640, "large": 1200}
+# A tall picture (an infographic, a screenshot of a thread) is cut to this height per
+# width, from its top: a thumbnail is a glimpse, and a card must not be a poster.
+MAX_TALL = 2.0
+THUMB_QUALITY = {"WEBP": 80, "JPEG": 82}
+
+
+@dataclass(frozen=True)
+class Rendition:
+    """One thumbnail, in WebP and in JPEG (the fallback email and the fediverse read)."""
+
+    name: str
+    width: int
+    height: int
+    webp: bytes
+    jpeg: bytes
+
+
+@dataclass(frozen=True)
+class Thumbnails:
+    """What a picture became: its upright size, its average colour (``#rrggbb``, the
+    placeholder shown while it loads) and its thumbnails."""
+
+    width: int
+    height: int
+    color: str
+    renditions: tuple[Rendition, ...]
+
+
+def make_thumbnails(
+    data: bytes,
+    max_bytes: int = MAX_BYTES,
+    max_pixels: int = MAX_PIXELS,
+    widths: dict[str, int] | None = None,
+) -> Thumbnails:
+    """Check ``data`` (see :func:`check_image`), decode it, turn it upright as its EXIF
+    orientation says, and make a thumbnail per entry of ``widths`` (never wider than the
+    picture), each in WebP and JPEG without any metadata. Raises :class:`ImageRejected`."""
+    image = check_image(data, max_bytes, max_pixels)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image.seek(0)
+            image.load()
+            upright = ImageOps.exif_transpose(image)
+            rgb = _flatten(upright)
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+        # A truncated or corrupt file fails here, once its pixels are read.
+        raise ImageRejected("unreadable", "This file is not an image we can read.") from exc
+    renditions = [
+        _rendition(rgb, name, width) for name, width in (widths or RENDITION_WIDTHS).items()
+    ]
+    return Thumbnails(rgb.width, rgb.height, average_color(rgb), tuple(renditions))
+
+
+def _flatten(image: Image.Image) -> Image.Image:
+    """RGB, transparent parts on white (JPEG has no transparency; one look for both)."""
+    if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, (255, 255, 255))
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        return flat
+    return image.convert("RGB")
+
+
+def average_color(image: Image.Image) -> str:
+    pixel = image.convert("RGB").resize((1, 1), Image.Resampling.BOX).getpixel((0, 0))
+    red, green, blue = pixel if isinstance(pixel, tuple) else (0, 0, 0)
+    return f"#{red:02x}{green:02x}{blue:02x}"
+
+
+def _rendition(image: Image.Image, name: str, width: int) -> Rendition:
+    target_w = max(1, min(width, image.width))
+    tallest = int(image.width * MAX_TALL)
+    source = image.crop((0, 0, image.width, tallest)) if image.height > tallest else image
+    target_h = max(1, round(source.height * target_w / source.width))
+    small = source.resize((target_w, target_h), Image.Resampling.LANCZOS)
+    # Pillow copies the source's info (comment, ICC profile, EXIF bytes) to the result
+    # and its writers fall back on it: emptied, the files carry nothing but pixels.
+    small.info = {}
+    return Rendition(name, target_w, target_h, _encode(small, "WEBP"), _encode(small, "JPEG"))
+
+
+def _encode(image: Image.Image, kind: str) -> bytes:
+    out = io.BytesIO()
+    # No exif=, icc_profile= or comment=: the file says nothing but its pixels.
+    if kind == "JPEG":
+        image.save(out, format="JPEG", quality=THUMB_QUALITY[kind], optimize=True,
+                   progressive=True)  # fmt: skip
+    else:
+        image.save(out, format="WEBP", quality=THUMB_QUALITY[kind], method=4)
+    return out.getvalue()
 
 
 @dataclass(frozen=True)

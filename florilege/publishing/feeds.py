@@ -9,8 +9,9 @@ A scoop's picture travels in every format, so feed readers (Feedly, Inoreader,
 NetNewsWire) show a thumbnail: RSS carries ``media:content`` and ``media:thumbnail``
 (Media RSS) and an ``<enclosure>``; Atom a ``<link rel="enclosure">`` and
 ``media:thumbnail``; JSON Feed its item ``image``. What is said about the picture is what
-is stored (address, pixel size, type read from the address, byte size of our own files on
-local disk): building a feed never fetches anything.
+is stored: our own large JPEG thumbnail (lib/media.py, made by the ``pictures`` stage),
+its pixel size, and its byte size when the storage is the local disk; a scoop whose
+picture is not made yet goes without one. Building a feed never fetches anything.
 """
 
 from __future__ import annotations
@@ -115,15 +116,18 @@ def image_type_of(url: str) -> str | None:
 
 
 def feed_image(scoop: Scoop) -> FeedImage | None:
-    if not scoop.image_url.startswith(("https://", "http://")):
+    """Our large JPEG thumbnail of the scoop's picture (JPEG: every reader shows it), once
+    made; None before, and for a scoop without one."""
+    picture = scoop.picture
+    found = picture.rendition("large") if picture is not None else None
+    if found is None:
         return None
-    name = media.stored_name_of(scoop.image_url)
     return FeedImage(
-        url=scoop.image_url,
-        mime_type=image_type_of(scoop.image_url),
-        length=media.local_size_of(name) if name else None,
-        width=scoop.image_width,
-        height=scoop.image_height,
+        url=media.url_of(found["jpeg"]),
+        mime_type="image/jpeg",
+        length=media.local_size_of(found["jpeg"]),
+        width=found["width"],
+        height=found["height"],
     )
 
 

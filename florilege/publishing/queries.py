@@ -18,7 +18,9 @@ MAX_TAG = 50
 
 
 def public_topic(slug: str) -> Topic:
-    return get_object_or_404(Topic.objects.select_related("owner"), slug=slug, is_public=True)
+    return get_object_or_404(
+        Topic.objects.select_related("owner", "header_picture"), slug=slug, is_public=True
+    )
 
 
 # What other apps add to a card, registered at start-up (federation: the fediverse's likes
@@ -48,7 +50,7 @@ def topic_scoops(topic: Topic) -> QuerySet[Scoop]:
     return cards(
         Scoop.objects.visible()
         .filter(topic=topic)
-        .select_related("curator", "topic")
+        .select_related("curator", "topic", "picture")
         .order_by("-published_at", "-id")
     )
 
@@ -113,6 +115,6 @@ def curator_scoops(user) -> QuerySet[Scoop]:
     return cards(
         Scoop.objects.visible()
         .filter(curator=user)
-        .select_related("curator", "topic")
+        .select_related("curator", "topic", "picture")
         .order_by("-published_at", "-id")
     )

@@ -159,7 +159,7 @@ def search_hits(raw: str | None, topic: Topic | None = None) -> list[Hit]:
     query = parse_query(raw)
     if not query:
         return []
-    scoops = Scoop.objects.visible().select_related("curator", "topic")
+    scoops = Scoop.objects.visible().select_related("curator", "topic", "picture")
     if topic is not None:
         scoops = scoops.filter(topic=topic)
     if connection.vendor == "postgresql":

@@ -10,6 +10,8 @@ from django.dispatch import receiver
 from florilege.analytics.counting import forget_counted
 from florilege.curation.models import Scoop
 from florilege.curation.services import publication
+from florilege.media.models import Picture
+from florilege.media.signals import picture_ready
 from florilege.publishing import cache
 from florilege.publishing.models import Comment, HubPing, Reaction
 from florilege.topics.models import Topic
@@ -55,6 +57,15 @@ def scoop_published(sender, scoop: Scoop, now, **kwargs) -> None:
         # A scoop published with a future date (rather than scheduled) pings when it shows.
         due = max(now, scoop.published_at) if scoop.published_at else now
         HubPing.objects.create(scoop=scoop, due_at=due)
+
+
+@receiver(picture_ready)
+def picture_made(sender, picture: Picture, **kwargs) -> None:
+    # Pages show a picture only once made: those that show this one change now.
+    topics = set(Scoop.objects.filter(picture=picture).values_list("topic_id", flat=True))
+    topics |= set(Topic.objects.filter(header_picture=picture).values_list("pk", flat=True))
+    for topic_id in sorted(topics):
+        cache.touch_topic(topic_id)
 
 
 @receiver(publication.scoop_unpublished)

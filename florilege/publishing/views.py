@@ -12,6 +12,8 @@ from django.views.decorators.http import require_safe
 from florilege.analytics.counting import count_view
 from florilege.analytics.services import view_counts
 from florilege.curation.models import Scoop
+from florilege.lib import media
+from florilege.media.templatetags.pictures import picture_url
 from florilege.publishing import cache, queries
 from florilege.publishing.feeds import absolute
 from florilege.publishing.presentation import (
@@ -34,8 +36,15 @@ def _public_scoops(now) -> Q:
 
 
 def topic_look(topic: Topic) -> dict:
-    """The topic's own colour (adjusted to stay readable) and banner, for base.html."""
-    return {"accent": accent_pair(topic.accent_color), "header_image": topic.header_image_url}
+    """The topic's own colour (adjusted to stay readable) and banner, for base.html. The
+    banner is our copy of it, once made (never the address the curator gave)."""
+    banner = topic.header_picture.rendition("large") if topic.header_picture else None
+    return {
+        "accent": accent_pair(topic.accent_color),
+        "header_image": media.page_url(banner["jpeg"]) if banner else "",
+        # og:image must be absolute.
+        "header_image_url": media.url_of(banner["jpeg"]) if banner else "",
+    }
 
 
 @require_safe
@@ -132,8 +141,9 @@ def _article_ld(item: Scoop, canonical: str) -> dict[str, object]:
             "url": absolute(item.topic.get_absolute_url()),
         },
     }
-    if item.image_url:
-        data["image"] = [item.image_url]
+    picture = picture_url(item, "large")
+    if picture:
+        data["image"] = [picture]
     if item.language:
         data["inLanguage"] = item.language
     return data
@@ -144,7 +154,7 @@ def scoop(request: HttpRequest, slug: str, pk: int, scoop_slug: str = "") -> Htt
     topic = queries.public_topic(slug)
     scope = cache.topic_scope(topic)
     item = get_object_or_404(
-        queries.cards(Scoop.objects.visible().select_related("curator", "topic")),
+        queries.cards(Scoop.objects.visible().select_related("curator", "topic", "picture")),
         pk=pk,
         topic=topic,
     )

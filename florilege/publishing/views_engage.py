@@ -27,6 +27,7 @@ from florilege.curation.models import Scoop
 from florilege.jobs import outbox
 from florilege.lib.csp import frameable_anywhere
 from florilege.lib.params import bounded_int, local_path
+from florilege.media.templatetags.pictures import picture_url
 from florilege.publishing import cache
 from florilege.publishing.feeds import absolute
 from florilege.publishing.forms_engage import CommentForm, FollowForm
@@ -45,7 +46,9 @@ def _topic(slug: str) -> Topic:
 
 def _scoop(slug: str, pk: int) -> Scoop:
     return get_object_or_404(
-        Scoop.objects.visible().select_related("topic", "curator"), pk=pk, topic__slug=slug
+        Scoop.objects.visible().select_related("topic", "curator", "picture"),
+        pk=pk,
+        topic__slug=slug,
     )
 
 
@@ -255,7 +258,9 @@ def _embed_count(request: HttpRequest) -> int:
 
 
 def _latest(topic: Topic, n: int) -> list[Scoop]:
-    scoops = Scoop.objects.visible().filter(topic=topic).select_related("topic", "curator")
+    scoops = (
+        Scoop.objects.visible().filter(topic=topic).select_related("topic", "curator", "picture")
+    )
     return list(scoops.order_by("-published_at", "-id")[:n])
 
 
@@ -308,7 +313,7 @@ def embed_json(request: HttpRequest, slug: str) -> HttpResponse:
             "title": s.title,
             "url": s.url,
             "insight_html": s.insight_html,
-            "image": s.image_url or None,
+            "image": picture_url(s, "card") or None,
             "permalink": absolute(s.get_absolute_url()),
             "published": s.published_at.isoformat() if s.published_at else None,
             "source": s.source_name or s.domain,

@@ -59,6 +59,10 @@ class Topic(models.Model):
     )
     # The public page's layout; readers may switch with ?layout= (publishing/views.py).
     layout = models.CharField(max_length=8, choices=Layout.choices, default=Layout.LIST)
+    # The banner as we serve it (made from header_image_url by the ``pictures`` stage).
+    header_picture = models.ForeignKey(
+        "media.Picture", null=True, blank=True, on_delete=models.SET_NULL, related_name="topics"
+    )
     # Editors may scoop from the queue card in one click, without writing an insight.
     allow_scoop_without_insight = models.BooleanField(
         default=False,

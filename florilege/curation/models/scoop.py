@@ -58,6 +58,11 @@ class Scoop(models.Model):
     # before the picture arrives. Null for pictures found on other sites.
     image_width = models.PositiveIntegerField(null=True, blank=True)
     image_height = models.PositiveIntegerField(null=True, blank=True)
+    # The picture as we serve it (thumbnails made by the ``pictures`` stage from
+    # ``image_url``); pages show a picture only once it is ready, never ``image_url`` itself.
+    picture = models.ForeignKey(
+        "media.Picture", null=True, blank=True, on_delete=models.SET_NULL, related_name="scoops"
+    )
     source_name = models.CharField(max_length=300, blank=True)
     language = models.CharField(max_length=10, blank=True)
     insight = models.TextField(help_text="Markdown")

@@ -25,6 +25,7 @@ from florilege.curation.services import audit, notify
 from florilege.jobs import leases
 from florilege.lib.html import html_to_text
 from florilege.lib.markdown import render_markdown
+from florilege.media import services as pictures
 from florilege.topics.models import Topic
 from florilege.topics.permissions import Action, can, require
 
@@ -61,7 +62,19 @@ def on_published(scoop: Scoop, now: datetime) -> None:
     """The single hook run after a scoop became public (published now, approved, or due in
     the schedule). Feeds, pings and federation hang off here (``scoop_published``)."""
     log.info("event=scoop_published scoop=%s topic=%s", scoop.pk, scoop.topic_id)
+    attach_picture(scoop, now)
     scoop_published.send(sender=Scoop, scoop=scoop, now=now)
+
+
+def attach_picture(scoop: Scoop, now: datetime) -> None:
+    """Point the scoop at the picture row for its ``image_url`` (queued for the
+    ``pictures`` stage if new): pages show it once its thumbnails are made. A row, no
+    fetch: publishing never waits on another site."""
+    picture = pictures.request(scoop.image_url, now) if scoop.image_url else None
+    if scoop.picture_id == (picture.pk if picture else None):
+        return
+    scoop.picture = picture
+    Scoop.objects.filter(pk=scoop.pk).update(picture=picture)
 
 
 def on_unpublished(scoop: Scoop, now: datetime) -> None:

@@ -6,8 +6,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from florilege.curation.models import Scoop
@@ -85,11 +87,13 @@ def _image_size(draft: ScoopDraft) -> tuple[int, int] | None:
 def _rejected(exc: images.ImageRejected) -> ValidationError:
     messages = {
         "empty": _("The picture file is empty."),
-        "too_big": _("The picture is too large: up to 8 MB."),
+        "too_big": _("The picture is too large: up to %(size)s.")
+        % {"size": filesizeformat(settings.CONFIG.IMAGE_MAX_BYTES)},
         "svg": _("Vector images (SVG) are not accepted; use JPEG, PNG, WebP or GIF."),
         "unreadable": _("This file is not a picture we can read."),
         "format": _("Only JPEG, PNG, WebP and GIF pictures are accepted."),
-        "pixels": _("The picture has too many pixels (at most 40 million)."),
+        "pixels": _("The picture has too many pixels (at most %(millions)s million).")
+        % {"millions": f"{settings.CONFIG.IMAGE_MAX_PIXELS / 1e6:g}"},
     }
     return ValidationError(messages.get(exc.code, _("This file is not a picture we can read.")))
 
@@ -97,11 +101,12 @@ def _rejected(exc: images.ImageRejected) -> ValidationError:
 def store_upload(upload) -> str:
     """Check an uploaded picture (raster only, size and pixel limits), store it without
     its metadata, and return its address on this site. Raises ValidationError."""
-    if upload.size is not None and upload.size > images.MAX_BYTES:
+    cap, pixels = settings.CONFIG.IMAGE_MAX_BYTES, settings.CONFIG.IMAGE_MAX_PIXELS
+    if upload.size is not None and upload.size > cap:
         raise _rejected(images.ImageRejected("too_big", "too large"))
-    data = upload.read(images.MAX_BYTES + 1)
+    data = upload.read(cap + 1)
     try:
-        clean = images.clean_image(data)
+        clean = images.clean_image(data, cap, pixels)
     except images.ImageRejected as exc:
         raise _rejected(exc) from exc
     return media.url_of(media.store(clean))

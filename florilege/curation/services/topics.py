@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from florilege.curation.models import AutomationRule, Scoop
 from florilege.curation.services import audit
+from florilege.media import services as pictures
 from florilege.sources.models import Source
 from florilege.suggestions.models import Suggestion
 from florilege.topics.models import Topic, TopicSource
@@ -48,6 +49,11 @@ def save_settings(topic: Topic, user, before: dict[str, Any], now: datetime) -> 
     require(user, topic, Action.MANAGE_TOPIC)
     changed = [name for name, value in before.items() if getattr(topic, name) != value]
     with transaction.atomic():
+        if "header_image_url" in changed or (
+            topic.header_image_url and not topic.header_picture_id
+        ):
+            url = topic.header_image_url
+            topic.header_picture = pictures.request(url, now) if url else None
         topic.changed_at = now
         topic.save()
         if "is_public" in changed:

@@ -20,6 +20,7 @@ from florilege.curation.forms.scooping import ScoopForm, ScoopUrlForm
 from florilege.curation.services import rescoop, scooping
 from florilege.curation.views import queue
 from florilege.curation.views.access import topic_for
+from florilege.lib.csp import images_from_anywhere
 from florilege.lib.fetching import fetch_one
 from florilege.lib.http import FetchError
 from florilege.lib.images import page_images
@@ -125,6 +126,7 @@ def _form_context(request, topic, form, plan, preview: dict, rendered="", **extr
 
 
 @login_required
+@images_from_anywhere
 def scoop_suggestion(request: HttpRequest, slug: str, suggestion_id: int) -> HttpResponse:
     topic = topic_for(request, slug, Action.SCOOP_PROPOSE)
     suggestion = get_object_or_404(
@@ -160,6 +162,7 @@ def scoop_suggestion(request: HttpRequest, slug: str, suggestion_id: int) -> Htt
 
 
 @login_required
+@images_from_anywhere
 def scoop_url(request: HttpRequest, slug: str) -> HttpResponse:
     """Step 1 (GET ?url=): fetch the page and prefill (or, when it cannot be fetched, the
     same form to fill by hand); step 2 (POST): preview, publish, schedule or keep."""
@@ -261,6 +264,7 @@ def scoop_now(request: HttpRequest, slug: str, suggestion_id: int) -> HttpRespon
 
 
 @login_required
+@images_from_anywhere
 def share(request: HttpRequest) -> HttpResponse:
     """``/scoop?url=...`` (the bookmarklet's and the installed app's share target): pick a
     topic, then the usual scoop form with the page's title, image and excerpt read through

@@ -40,7 +40,9 @@ TAB_ORDER = [
 
 
 def _scoop(topic: Topic, pk: int) -> Scoop:
-    return get_object_or_404(Scoop.objects.select_related("topic", "curator"), pk=pk, topic=topic)
+    return get_object_or_404(
+        Scoop.objects.select_related("topic", "curator", "picture"), pk=pk, topic=topic
+    )
 
 
 def _errors(request: HttpRequest, exc: ValidationError) -> None:

@@ -15,6 +15,7 @@ from florilege.curation.models import Scoop
 from florilege.demo.content import SYNDICATED_STORIES, WIRE_EN, WIRE_FR
 from florilege.demo.feeds import article_url
 from florilege.federation.models import OutboxActivity
+from florilege.lib import media
 from florilege.sources.models import Entry
 from florilege.suggestions.models import Suggestion
 from florilege.suggestions.stories import story_queue
@@ -61,7 +62,7 @@ def test_the_demo_shows_one_queue_card_per_story(settings, client) -> None:
     assert Entry.objects.count() == entries
 
 
-def test_demo_scoops_go_to_the_fediverse_with_their_png_picture(
+def test_demo_scoops_go_to_the_fediverse_with_their_picture(
     settings, client, django_capture_on_commit_callbacks
 ) -> None:
     # The Create leaves once the scoop's transaction commits: run those hooks.
@@ -73,13 +74,16 @@ def test_demo_scoops_go_to_the_fediverse_with_their_png_picture(
         scoop = create.scoop
         assert scoop is not None
         note = create.payload["object"]
+        # The demo's drawn PNG, made into our thumbnails when the demo was loaded: the
+        # Note carries our JPEG from the start.
         [image] = note["attachment"]
-        assert image["type"] == "Image" and image["mediaType"] == "image/png"
-        assert image["url"] == scoop.image_url
+        assert image["type"] == "Image" and image["mediaType"] == "image/jpeg"
+        assert scoop.picture is not None and scoop.picture.is_ready
+        assert image["url"] == media.url_of(scoop.picture.renditions["large"]["jpeg"])
         assert image["name"] == scoop.title
-        # The picture the instance serves at that address is that PNG, of that size.
+        # The picture the instance serves at that address is that JPEG, of that size.
         response = client.get(urlsplit(image["url"]).path)
-        assert response.status_code == 200 and response["Content-Type"] == "image/png"
-        picture = Image.open(BytesIO(response.content))
-        assert picture.format == "PNG"
-        assert (image["width"], image["height"]) == picture.size
+        assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+        picture = Image.open(BytesIO(b"".join(response.streaming_content)))
+        assert picture.format == "JPEG"
+        assert (image["width"], image["height"]) == picture.size == (1200, 630)

@@ -14,6 +14,7 @@ from florilege.curation.models import Scoop
 from florilege.federation import activities, ids
 from florilege.federation.models import Follower, LocalActor, OutboxActivity, RemoteFollow
 from florilege.federation.services.actors import actor_uri, ensure_keys
+from florilege.lib import media
 from florilege.lib.markdown import render_markdown
 from florilege.topics.models import Topic
 
@@ -53,10 +54,16 @@ def topic_document(topic: Topic, actor: LocalActor, *, minimal: bool = False) ->
 def _header(topic: Topic) -> str:
     """The picture of the latest scoop illustrated in a raster format (an SVG header makes
     servers that transcode media fail the whole profile)."""
-    recent = Scoop.objects.visible().filter(topic=topic).exclude(image_url="")
-    for url in recent.values_list("image_url", flat=True)[:10]:
-        if activities.raster_media_type(url):
-            return url
+    recent = (
+        Scoop.objects.visible()
+        .filter(topic=topic, picture__status="ready")
+        .select_related("picture")
+        .order_by("-published_at", "-id")
+    )
+    for scoop in recent[:1]:
+        found = scoop.picture.rendition("large") if scoop.picture else None
+        if found:
+            return media.url_of(found["jpeg"])
     return ""
 
 

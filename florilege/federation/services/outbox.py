@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from functools import partial
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -20,6 +21,7 @@ from florilege.curation.models import Scoop
 from florilege.federation import activities, ids
 from florilege.federation.models import Delivery, Follower, LocalActor, OutboxActivity, RemoteActor
 from florilege.federation.services.actors import actor_uri, topic_actor
+from florilege.lib import media
 
 log = logging.getLogger("florilege.federation")
 
@@ -36,7 +38,17 @@ def scoop_note(scoop: Scoop) -> dict[str, Any]:
         permalink=_absolute(scoop.get_absolute_url()),
         tag_url=lambda tag: tag_page_url(topic_url, tag),
         hashtag_url=ids.hashtag,
+        picture=_picture(scoop),
     )
+
+
+def _picture(scoop: Scoop) -> activities.Picture | None:
+    """Our large JPEG of the scoop's picture (JPEG: every server that transcodes media
+    takes it), once made; the Note goes without one before."""
+    found = scoop.picture.rendition("large") if scoop.picture else None
+    if found is None:
+        return None
+    return media.url_of(found["jpeg"]), found["width"], found["height"]
 
 
 def tag_page_url(topic_url: str, tag: str) -> str:
@@ -173,9 +185,13 @@ def _already_sent(scoop: Scoop, kind: str) -> bool:
     return OutboxActivity.objects.filter(scoop=scoop, kind=kind).exists()
 
 
-def update_scoop(scoop_id: int, now: datetime | None = None) -> OutboxActivity | None:
+def update_scoop(
+    scoop_id: int, now: datetime | None = None, picture_added: bool = False
+) -> OutboxActivity | None:
     """An edited scoop that was already sent becomes an Update of its Note (a boosted
-    rescoop has no Note of its own: nothing to update)."""
+    rescoop has no Note of its own: nothing to update). ``picture_added``: the change is
+    its picture, made after it went out; the Note says it was updated now (Mastodon applies
+    an Update only when ``updated`` is newer than what it has)."""
     now = now or timezone.now()
     scoop = Scoop.objects.visible(now).select_related("topic").filter(pk=scoop_id).first()
     if scoop is None or not _already_sent(scoop, "Create"):
@@ -183,6 +199,8 @@ def update_scoop(scoop_id: int, now: datetime | None = None) -> OutboxActivity |
     actor = topic_actor(scoop.topic)
     uri = actor_uri(actor)
     note = scoop_note(scoop)
+    if picture_added:
+        note["updated"] = activities.iso(now)
     activity = activities.wrap("Update", uri, note, now=now, **activities.public_audience(uri))
     return send(actor, activity, reach(actor, note["id"]), now, scoop=scoop, public=True)
 
@@ -228,6 +246,14 @@ def on_scoop_published(scoop: Scoop, now: datetime | None = None) -> None:
 def on_scoop_edited(scoop: Scoop, now: datetime | None = None) -> None:
     pk = scoop.pk
     transaction.on_commit(lambda: _safely(update_scoop, pk, now))
+
+
+def on_picture_ready(picture: Any, now: datetime | None = None) -> None:
+    """Call when a picture's thumbnails were made: the public scoops it illustrates whose
+    Note already went out are updated with it."""
+    scoops = Scoop.objects.visible(now or timezone.now()).filter(picture=picture)
+    for pk in scoops.values_list("pk", flat=True)[:100]:
+        transaction.on_commit(partial(_safely, update_scoop, pk, now, True))
 
 
 def on_scoop_removed(scoop: Scoop, now: datetime | None = None) -> None:

@@ -16,6 +16,8 @@ from florilege.federation.services.actors import ensure_keys, topic_actor
 from florilege.federation.services.delivery import deliver_cycle
 from florilege.federation.services.inbox import process_cycle
 from florilege.federation.worker import federation_cycle
+from florilege.lib import media
+from florilege.media.tests.helpers import ready_picture
 from florilege.publishing.models import Comment
 
 pytestmark = pytest.mark.django_db
@@ -178,8 +180,9 @@ def test_published_scoop_reaches_followers_once_per_shared_inbox(
     assert "<em>matters</em>" in note["content"]
     assert note["contentMap"] == {"en": note["content"]}
     assert {t["name"] for t in note["tag"]} == {"#OpenWeb", "#ActivityPub"}
-    image = note["attachment"][0]
-    assert image["type"] == "Image" and image["name"] == scoop.title
+    # The picture is made by the worker after the Note went out: none attached yet, and
+    # never the address it came from.
+    assert note["attachment"] == [] and "pic.jpg" not in json.dumps(note)
     assert "https://www.w3.org/ns/activitystreams#Public" in activity["to"]
     assert "digest" in create.headers
     peer.verify_all(topic_actor(topic).public_key_pem)
@@ -195,6 +198,21 @@ def test_published_scoop_reaches_followers_once_per_shared_inbox(
     assert outbox["type"] == "OrderedCollection" and outbox["totalItems"] == 1
     first = client.get(outbox["first"].removeprefix("http://127.0.0.1:8000")).json()
     assert first["orderedItems"][0]["object"]["id"] == note["id"]
+
+    # Once made, the picture goes out as an Update of the Note: our JPEG, with its size,
+    # and an ``updated`` time (Mastodon applies an Update only when it has one).
+    peer.received.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        picture = ready_picture("https://news.example/pic.jpg", timezone.now())
+    assert deliver_cycle().delivered == 1
+    [update] = peer.received
+    assert update.activity["type"] == "Update" and update.activity["object"]["updated"]
+    large = picture.renditions["large"]
+    assert update.activity["object"]["attachment"] == [{
+        "type": "Image", "mediaType": "image/jpeg", "url": media.url_of(large["jpeg"]),
+        "name": scoop.title, "width": large["width"], "height": large["height"],
+    }]  # fmt: skip
+    peer.verify_all(topic_actor(topic).public_key_pem)
 
 
 def test_edit_and_removal_send_update_and_delete(

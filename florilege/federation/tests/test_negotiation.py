@@ -13,6 +13,8 @@ from django.utils import timezone
 from florilege.curation.services.scooping import ScoopDraft, scoop_url
 from florilege.federation import activities, ids
 from florilege.federation.services.outbox import scoop_note
+from florilege.lib import media
+from florilege.media.tests.helpers import illustrate, picture_bytes
 from florilege.publishing.cache import clear_all
 from florilege.publishing.tests.test_fast_path import app, get  # noqa: F401 - the WSGI fixture
 from florilege.topics.models import Topic
@@ -154,20 +156,20 @@ def test_link_hashtags_finds_only_hashtags_of_the_text(html, found):
     assert linked.count('class="mention hashtag"') == len(found) + html.count("#one again")
 
 
-@pytest.mark.parametrize(("width", "height"), [(1200, 630), (None, None), (1200, None), (0, 630)])
-def test_a_raster_picture_states_its_size_only_when_known(topic, curator, width, height):
+def test_the_note_attaches_our_jpeg_with_its_size_once_made(topic, curator):
     draft = ScoopDraft(url="https://news.example/p", title="Pictured", insight="Yes.",
-                       image_url="https://news.example/p.png", image_width=width,
-                       image_height=height)  # fmt: skip
+                       image_url="https://news.example/p.svg")  # fmt: skip
     scoop = scoop_url(topic, curator, draft, timezone.now())
+    # Not made yet: nothing attached, not even the address it comes from (an SVG here,
+    # which servers refuse; ours is a JPEG whatever it was).
+    assert scoop_note(scoop)["attachment"] == []
+    picture = illustrate(scoop, timezone.now(), data=picture_bytes((2400, 1260)))
     [image] = scoop_note(scoop)["attachment"]
-    assert image["mediaType"] == "image/png" and image["name"] == "Pictured"
-    if width and height:
-        assert (image["width"], image["height"]) == (width, height)
-    else:
-        # Half a size, or none, is no size: servers would lay the post out wrongly.
-        assert "width" not in image and "height" not in image
-        assert (scoop.image_width, scoop.image_height) == (None, None)
+    assert image == {
+        "type": "Image", "mediaType": "image/jpeg", "name": "Pictured",
+        "url": media.url_of(picture.renditions["large"]["jpeg"]), "width": 1200, "height": 630,
+    }  # fmt: skip
+    assert image["url"].startswith("http://127.0.0.1:8000/media/images/")
 
 
 @pytest.mark.parametrize(

@@ -75,8 +75,8 @@ def test_every_stage_is_registered_in_pipeline_order() -> None:
     names = [s.name for s in registry.all_stages()]
     assert names == [
         "websub", "fetch", "full_text", "enrich", "suggest", "rules", "train",
-        "publish_due", "desk_digest", "digest", "hub_ping", "inbox", "deliver", "webhooks",
-        "tasks", "analytics_rollup", "retention",
+        "publish_due", "desk_digest", "pictures", "digest", "hub_ping", "inbox", "deliver",
+        "webhooks", "tasks", "analytics_rollup", "retention",
     ]  # fmt: skip
     assert registry.select(["deliver", "fetch"]) == [registry.get("fetch"), registry.get("deliver")]
     with pytest.raises(registry.UnknownStage, match="unknown stage"):

@@ -174,7 +174,9 @@ def send_leased(ids: list[int], owner: str, now: datetime, report: DigestReport)
 def _edition(run: DigestRun, now: datetime) -> Edition | None:
     """The edition's emails, rendered once; None when none of its scoops is still visible
     (a scoop unpublished since planning is left out)."""
-    found = Scoop.objects.visible(now).filter(pk__in=run.scoop_ids).select_related("topic")
+    found = (
+        Scoop.objects.visible(now).filter(pk__in=run.scoop_ids).select_related("topic", "picture")
+    )
     by_id = {s.pk: s for s in found}
     scoops = [by_id[pk] for pk in run.scoop_ids if pk in by_id]
     return render_edition(run.topic, scoops, run.period, run.pk) if scoops else None

@@ -8,7 +8,10 @@ from urllib.parse import urlsplit
 import pytest
 from django.db import IntegrityError
 
+from florilege.curation.models import Scoop
 from florilege.jobs import worker
+from florilege.lib import media
+from florilege.media.tests.helpers import illustrate
 from florilege.publishing.models import DigestRun, DigestSchedule, DigestSend, Subscriber
 from florilege.publishing.services import digest
 from florilege.publishing.tests.helpers import html_part, link_in, make_scoop, text_part
@@ -40,6 +43,7 @@ def test_digest_arrives_with_text_html_and_one_click_unsubscribe(
     subscriber = follower(topic, "daily@example.org")
     follower(topic, "weekly@example.org", frequency="weekly")  # Monday only
     follower(topic, "pending@example.org", status="pending")
+    picture = illustrate(Scoop.objects.get(image_url="https://img.example/2.png"), NOW)
     report = digest.digest_cycle(NOW, "worker-a")
     assert (report.planned, report.sent) == (1, 1)
     assert [m.recipients for m in smtp_sink.messages] == [["daily@example.org"]]
@@ -53,7 +57,9 @@ def test_digest_arrives_with_text_html_and_one_click_unsubscribe(
     assert "Story 4" not in text and "matters" in text and "<strong>" not in text
     assert text.index("Story <3>") < text.index("Story 2")  # newest first
     assert "Story &lt;3&gt; &amp; co" in html and "<strong>matters</strong>" in html
-    assert 'src="https://img.example/2.png"' in html
+    # Our JPEG thumbnail, by its absolute address: mail clients fetch it from us.
+    assert f'src="{media.url_of(picture.renditions["card"]["jpeg"])}"' in html
+    assert "img.example" not in html
     assert link_in(text, "/t/social-networks/s/") in html
 
     # The header's URL unsubscribes with the one-click POST a mail client sends.

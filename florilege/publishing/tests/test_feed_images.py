@@ -1,22 +1,23 @@
-"""Feeds carry each scoop's picture, read back by feedparser (what many readers build on)
-and checked against the shapes of Media RSS, RSS 2.0 enclosures, Atom enclosure links and
-JSON Feed 1.1; and /feed.xml answers the RSS feed."""
+"""Feeds carry each scoop's picture (our large JPEG thumbnail, once made), read back by
+feedparser (what many readers build on) and checked against the shapes of Media RSS,
+RSS 2.0 enclosures, Atom enclosure links and JSON Feed 1.1; and /feed.xml answers the RSS
+feed."""
 
 from __future__ import annotations
 
-import io
 import json
 from datetime import UTC, datetime, timedelta
 
 import feedparser
 import pytest
 from lxml import etree
-from PIL import Image
 
 from florilege.curation.models import Scoop
 from florilege.lib import media
-from florilege.lib.images import clean_image
 from florilege.lib.markdown import render_markdown
+from florilege.media import services
+from florilege.media.models import Picture
+from florilege.media.tests.helpers import illustrate, picture_bytes
 from florilege.publishing.cache import clear_all
 from florilege.publishing.feeds import MEDIA_RSS, image_type_of
 
@@ -47,22 +48,23 @@ def add(topic, curator, title: str, hours: int, **image) -> Scoop:
 @pytest.fixture
 def scoops(settings, tmp_path, topic, curator) -> dict[str, Scoop]:
     settings.MEDIA_ROOT = tmp_path
-    out = io.BytesIO()
-    Image.new("RGB", (120, 80), (20, 120, 200)).save(out, format="PNG")
-    ours = media.url_of(media.store(clean_image(out.getvalue())))
-    return {
-        "ours": add(topic, curator, "ours", 1, image_url=ours, image_width=120, image_height=80),
-        "linked": add(topic, curator, "linked", 2, image_url="https://pics.example/a/b.JPG?w=1"),
-        "odd": add(topic, curator, "odd", 3, image_url="https://pics.example/picture"),
+    made = {
+        "ours": add(topic, curator, "ours", 1, image_url="https://pics.example/a/b.PNG?w=1"),
+        "waiting": add(topic, curator, "waiting", 2, image_url="https://pics.example/w.jpg"),
         "none": add(topic, curator, "none", 4),
     }
+    illustrate(made["ours"], NOW, data=picture_bytes((1600, 840)))
+    Scoop.objects.filter(pk=made["waiting"].pk).update(
+        picture=services.request("https://pics.example/w.jpg", NOW)
+    )
+    return made
 
 
-def own_size(scoop: Scoop) -> int:
-    """The stored file's size, read from the disk the way a reader downloading it sees it."""
-    name = media.stored_name_of(scoop.image_url)
-    assert name is not None
-    return len(media.default_storage.open(name).read())
+def large(scoop: Scoop) -> tuple[str, int]:
+    """Our large JPEG of the scoop's picture: its address and its size on disk."""
+    picture = Picture.objects.get(scoops=scoop)
+    name = picture.renditions["large"]["jpeg"]
+    return media.url_of(name), len(media.storage().open(name).read())
 
 
 def by_title(entries) -> dict:
@@ -75,29 +77,24 @@ def test_rss_has_media_and_enclosures_that_feedparser_reads(client, topic, scoop
     assert not parsed.bozo
     entries = by_title(parsed.entries)
     ours = entries["ours"]
-    url = scoops["ours"].image_url
-    assert ours.media_thumbnail == [{"url": url, "width": "120", "height": "80"}]
+    url, size = large(scoops["ours"])
+    assert url.startswith("http://127.0.0.1:8000/media/images/") and url.endswith("-1200x630.jpg")
+    assert ours.media_thumbnail == [{"url": url, "width": "1200", "height": "630"}]
     assert ours.media_content[0]["url"] == url and ours.media_content[0]["medium"] == "image"
-    assert ours.media_content[0]["type"] == "image/png"
-    size = own_size(scoops["ours"])
+    assert ours.media_content[0]["type"] == "image/jpeg"
     assert size > 0 and ours.media_content[0]["filesize"] == str(size)
-    assert [(e.href, e.type, e.length) for e in ours.enclosures] == [(url, "image/png", str(size))]
-    # A hot-linked picture: its type from its address, its size unknown (length 0), and no
-    # pixel size stated that nobody measured.
-    linked = entries["linked"]
-    assert linked.enclosures[0].type == "image/jpeg" and linked.enclosures[0].length == "0"
-    assert linked.media_thumbnail == [{"url": "https://pics.example/a/b.JPG?w=1"}]
-    # An address that names no type: a thumbnail, but no enclosure (RSS requires its type).
-    assert entries["odd"].media_thumbnail[0]["url"] == "https://pics.example/picture"
-    assert not entries["odd"].enclosures
-    assert "media_thumbnail" not in entries["none"] and not entries["none"].enclosures
+    assert [(e.href, e.type, e.length) for e in ours.enclosures] == [(url, "image/jpeg", str(size))]
+    # A picture not made yet: no picture at all, never the address it comes from.
+    for title in ("waiting", "none"):
+        assert "media_thumbnail" not in entries[title] and not entries[title].enclosures
+    assert b"pics.example" not in response.content
 
 
 def test_rss_elements_are_in_the_media_rss_namespace(client, topic, scoops) -> None:
     root = etree.fromstring(client.get(f"/t/{topic.slug}/feed.rss").content)
     items = {item.findtext("title"): item for item in root.iter("item")}
     thumbnail = items["ours"].find(f"{{{MEDIA_RSS}}}thumbnail")
-    assert thumbnail is not None and thumbnail.get("url") == scoops["ours"].image_url
+    assert thumbnail is not None and thumbnail.get("url") == large(scoops["ours"])[0]
     enclosure = items["ours"].find("enclosure")
     assert enclosure is not None and int(enclosure.get("length")) > 0
     assert items["none"].find(f"{{{MEDIA_RSS}}}thumbnail") is None
@@ -108,31 +105,23 @@ def test_atom_has_enclosure_links_and_thumbnails(client, topic, scoops) -> None:
     parsed = feedparser.parse(content)
     assert not parsed.bozo
     entries = by_title(parsed.entries)
-    url = scoops["ours"].image_url
+    url, size = large(scoops["ours"])
     assert entries["ours"].media_thumbnail[0]["url"] == url
-    assert [(e.href, e.type) for e in entries["ours"].enclosures] == [(url, "image/png")]
+    assert [(e.href, e.type) for e in entries["ours"].enclosures] == [(url, "image/jpeg")]
     root = etree.fromstring(content)
     links = {
         entry.findtext(f"{{{ATOM}}}title"): entry.findall(f"{{{ATOM}}}link[@rel='enclosure']")
         for entry in root.iter(f"{{{ATOM}}}entry")
     }
-    # Atom's length is optional: left out when unknown rather than a false 0.
-    assert links["linked"][0].get("length") is None
-    assert links["linked"][0].get("type") == "image/jpeg"
-    assert int(links["ours"][0].get("length")) == own_size(scoops["ours"])
-    assert links["odd"][0].get("type") is None and links["none"] == []
+    assert int(links["ours"][0].get("length")) == size
+    assert links["waiting"] == [] and links["none"] == []
 
 
 def test_json_feed_items_carry_their_image(client, topic, scoops) -> None:
     document = json.loads(client.get(f"/t/{topic.slug}/feed.json").content)
     assert document["version"] == "https://jsonfeed.org/version/1.1"
     images = {item["title"]: item.get("image") for item in document["items"]}
-    assert images == {
-        "ours": scoops["ours"].image_url,
-        "linked": "https://pics.example/a/b.JPG?w=1",
-        "odd": "https://pics.example/picture",
-        "none": None,
-    }
+    assert images == {"ours": large(scoops["ours"])[0], "waiting": None, "none": None}
     for item in document["items"]:  # JSON Feed 1.1: an item needs an id and some content
         assert isinstance(item["id"], str) and item["content_html"]
         assert item.get("image", "https://").startswith(("https://", "http://"))

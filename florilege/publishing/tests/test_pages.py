@@ -6,7 +6,10 @@ import pytest
 from django.urls import reverse
 
 from florilege.curation.models import Scoop
+from florilege.lib import media
 from florilege.lib.markdown import render_markdown
+from florilege.media.models import Picture
+from florilege.media.tests.helpers import ready_picture
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -32,6 +35,9 @@ def make_scoops(topic, curator, n: int) -> list[Scoop]:
                 published_at=NOW - timedelta(hours=n - i),
             )
         )
+    # The pictures as the pipeline makes them (one address, one picture).
+    picture = ready_picture("https://img.example/a.png", NOW)
+    Scoop.objects.filter(image_url="https://img.example/a.png").update(picture=picture)
     return scoops
 
 
@@ -59,7 +65,9 @@ def test_topic_page_lists_scoops_newest_first(
     assert 'Scooped by <a href="/u/curator/">curator</a>' in body and "news.example" in body
     assert "<strong>emphasis</strong>" in body and "#fediverse" in body
     assert "Story 29 &lt;b&gt;&amp;&lt;/b&gt;" in body  # titles are escaped
-    assert 'loading="lazy"' in body and 'width="320"' in body
+    # Our thumbnails, never the address the picture came from.
+    assert 'loading="lazy"' in body and 'width="640"' in body and "<picture>" in body
+    assert "img.example" not in body
     assert 'rel="next" href="?page=2"' in body
     # Works, and is meant to work, without JavaScript: the only script elements are data
     # and the offline worker's registration, which the page does not need.
@@ -89,7 +97,9 @@ def test_permalink_has_opengraph_and_redirects_to_canonical_slug(client, topic, 
     response = client.get(scoop.get_absolute_url())
     body = response.content.decode()
     assert '<meta property="og:title" content="Story 1 &lt;b&gt;&amp;&lt;/b&gt;">' in body
-    assert '<meta property="og:image" content="https://img.example/a.png">' in body
+    card = Picture.objects.get().renditions["large"]["jpeg"]
+    assert f'<meta property="og:image" content="{media.url_of(card)}">' in body
+    assert media.url_of(card).startswith("http://127.0.0.1:8000/media/images/")
     assert f'<link rel="canonical" href="http://127.0.0.1:8000{scoop.get_absolute_url()}">' in body
     short = client.get(reverse("publishing:scoop_short", args=[topic.slug, scoop.pk]))
     assert short.status_code == 301 and short["Location"] == scoop.get_absolute_url()

@@ -10,7 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from florilege.curation.models import Scoop
+from florilege.lib import media
 from florilege.lib.markdown import render_markdown
+from florilege.media.models import Picture
+from florilege.media.services import process_now
+from florilege.media.tests.helpers import picture_bytes
 from florilege.publishing import search
 from florilege.publishing.cache import clear_all
 from florilege.sources.parsing import parse_feed
@@ -394,8 +398,15 @@ def test_accent_colour_and_banner(client_in, topic) -> None:
 
     assert light != "#ffff00" and contrast(light, "#ffffff") >= 4.5
     assert contrast(dark, "#1f1f25") >= 4.5
-    assert 'class="banner" src="https://img.example/banner.jpg"' in body
-    assert 'content="https://img.example/banner.jpg"' in body  # og:image
+    # The banner is our copy, once the worker made it; never the address given.
+    assert 'class="banner"' not in body and "img.example" not in body
+    assert topic.header_picture is not None and topic.header_picture.status == "pending"
+    assert process_now(topic.header_picture, picture_bytes((1500, 400)), timezone.now())
+    body = client_in.get(topic.get_absolute_url()).content.decode()
+    banner = Picture.objects.get(pk=topic.header_picture_id).renditions["large"]["jpeg"]
+    assert f'class="banner" src="/media/{banner}"' in body
+    assert f'content="{media.url_of(banner)}"' in body  # og:image
+    assert "img.example" not in body
 
 
 @pytest.mark.parametrize("bad", ["red", "#12345", "#gggggg", "url(x)"])

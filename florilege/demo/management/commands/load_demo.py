@@ -25,8 +25,17 @@ from florilege.curation.models import Scoop
 from florilege.curation.services.scooping import ScoopDraft, draft_from_suggestion, scoop_suggestion
 from florilege.demo import desk
 from florilege.demo.content import DEMO_SCOOPS, DEMO_TOPIC
-from florilege.demo.feeds import IMAGE_SIZE, article_url, feed_urls, image_url, render_feed
+from florilege.demo.feeds import (
+    IMAGE_SIZE,
+    article_url,
+    feed_urls,
+    get_feed,
+    image_url,
+    item_image,
+    render_feed,
+)
 from florilege.jobs.worker import run_until_idle
+from florilege.media import services as pictures
 from florilege.sources.models import Source
 from florilege.sources.parsing import parse_feed
 from florilege.sources.services.ingest import store_feed
@@ -100,6 +109,18 @@ class Command(BaseCommand):
             source.next_fetch_at = now
             source.save()
 
+    def _picture(self, url: str, feed_slug: str, item_slug: str) -> None:
+        """The demo draws its pictures: their thumbnails are made here, by the same pipeline
+        as the worker's, so the demo topic shows them before the worker first runs (which
+        would fetch them from this instance's own /demo/ pages)."""
+        picture = pictures.request(url, timezone.now())
+        if picture is None or picture.is_ready:
+            return
+        feed = get_feed(feed_slug)
+        item = feed.item(item_slug)
+        if item is not None:
+            pictures.process_now(picture, item_image(feed, item), timezone.now())
+
     def _scoops(self, topic: Topic, user) -> int:
         now = timezone.now()
         made = 0
@@ -122,6 +143,7 @@ class Command(BaseCommand):
             # The demo draws its pictures, so their size is known: the fediverse gets it.
             if draft.image_url == image_url(settings.BASE_URL, demo.feed_slug, demo.item_slug):
                 draft.image_width, draft.image_height = IMAGE_SIZE
+                self._picture(draft.image_url, demo.feed_slug, demo.item_slug)
             # Spread the demo scoops over the last days so the page reads like a real topic.
             scoop_suggestion(suggestion, user, draft, now - timedelta(hours=7 * offset + 1))
             made += 1

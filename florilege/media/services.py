@@ -1,0 +1,268 @@
+"""The pictures pipeline: ask for a picture by its address, process what is due, forget
+what nothing shows any more.
+
+A request only writes a :class:`Picture` row (:func:`request`); the ``pictures`` stage
+fetches it through the guarded client (so the SSRF rules, the redirect limit and a size
+cap streamed from the first byte all apply), checks and re-encodes it with Pillow
+(``lib/images.make_thumbnails``) and stores the thumbnails in the media storage. Whatever
+goes wrong ends as a ``failed`` row with a reason the curator reads, never as an exception
+out of the stage and never as a hold on publishing: a scoop without a ready picture is
+shown without one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+
+from florilege.jobs import leases
+from florilege.jobs.registry import StageContext
+from florilege.jobs.runtime import PerCycle
+from florilege.lib import images, media
+from florilege.lib.http import FetchError, GuardedClient
+from florilege.lib.urls import is_http_url
+from florilege.media.models import Picture
+from florilege.media.signals import picture_ready
+
+log = logging.getLogger("florilege.media")
+BATCH = 10
+# Network failures and server errors are tried again (1, 2, 4 minutes...); a picture that
+# is not one we accept is not.
+MAX_ATTEMPTS = 4
+ACCEPT = "image/webp,image/jpeg,image/png,image/gif;q=0.9,*/*;q=0.1"
+TRANSIENT_KINDS = {"timeout", "network", "dns", "tls"}
+# An orphan (its scoop deleted, another picture chosen) is kept this long before its files
+# go: a request may still be about to point a scoop at it.
+ORPHAN_GRACE = timedelta(hours=1)
+
+
+def key_of(url: str) -> str:
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()
+
+
+def request(url: str, now: datetime) -> Picture | None:
+    """The picture row for ``url``, made and queued if new; None for what is not an http(s)
+    address. A picture that failed before is tried once more: someone chose it again."""
+    if not is_http_url(url) or len(url) > 2000:
+        return None
+    picture, created = Picture.objects.get_or_create(
+        source_key=key_of(url), defaults={"source_url": url, "due_at": now, "created_at": now}
+    )
+    if not created and picture.status == Picture.Status.FAILED:
+        Picture.objects.filter(pk=picture.pk, status=Picture.Status.FAILED).update(
+            status=Picture.Status.PENDING, due_at=now, attempts=0, error="", error_code=""
+        )
+        picture.refresh_from_db()
+    return picture
+
+
+@dataclass(frozen=True)
+class Failure:
+    code: str
+    message: str
+    transient: bool = False
+
+
+def due(now: datetime) -> QuerySet[Picture]:
+    return Picture.objects.filter(status=Picture.Status.PENDING, due_at__lte=now)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    return leases.backoff(attempts, timedelta(minutes=1), timedelta(hours=1))
+
+
+def process_cycle(ctx: StageContext) -> int:
+    """Process up to ``BATCH`` due pictures; returns how many were handled (ready or
+    failed). Orphans past their grace are forgotten on the way."""
+    now = ctx.now
+    batch = leases.claim(due(now).order_by("due_at"), now=now, limit=BATCH, owner=ctx.owner)
+    handled = 0
+    if batch:
+        fetched = _fetch_all(batch, ctx)
+        for picture in batch:
+            _process(picture, fetched[picture.pk], ctx)
+            handled += 1
+    prune(now)
+    return handled
+
+
+def _image_client(ctx: StageContext):
+    cap = settings.CONFIG.IMAGE_MAX_BYTES
+
+    def make() -> GuardedClient:
+        client = ctx.client_factory()
+        # The fetch cap of feeds, lowered to the picture cap: the body is counted as it
+        # streams in, so a huge file is cut off at the cap, not downloaded then refused.
+        client.policy = replace(client.policy, max_bytes=min(client.policy.max_bytes, cap))
+        return client
+
+    return make
+
+
+def _fetch_all(batch: list[Picture], ctx: StageContext) -> dict[int, bytes | Failure]:
+    found: dict[int, bytes | Failure] = {}
+    remote: list[Picture] = []
+    for picture in batch:
+        name = media.stored_name_of(picture.source_url)
+        if name is None:
+            remote.append(picture)
+            continue
+        # A curator's upload is already in our storage: read it there, not over HTTP.
+        try:
+            found[picture.pk] = media.read(name, settings.CONFIG.IMAGE_MAX_BYTES)
+        except OSError:
+            found[picture.pk] = Failure("missing", "The uploaded file is missing.")
+    if remote:
+
+        async def fetch_all(client: GuardedClient) -> list[bytes | Failure]:
+            return await asyncio.gather(*(_fetch(client, p.source_url) for p in remote))
+
+        answers = PerCycle(_image_client(ctx)).run(fetch_all)
+        found.update({p.pk: a for p, a in zip(remote, answers, strict=True)})
+    return found
+
+
+async def _fetch(client: GuardedClient, url: str) -> bytes | Failure:
+    try:
+        response = await client.get(url, {"Accept": ACCEPT})
+    except FetchError as exc:
+        if exc.kind == "too_large":
+            return Failure("too_big", exc.message)
+        return Failure(exc.kind[:20], exc.message, transient=exc.kind in TRANSIENT_KINDS)
+    if response.status != 200:
+        return Failure(
+            "http",
+            f"The server answered {response.status}.",
+            transient=response.status >= 500 or response.status == 429,
+        )
+    return response.content
+
+
+def _process(picture: Picture, fetched: bytes | Failure, ctx: StageContext) -> None:
+    outcome = fetched if isinstance(fetched, Failure) else make(fetched, picture.pk)
+    if isinstance(outcome, Failure):
+        _fail(picture, outcome, ctx)
+        return
+    thumbs, renditions = outcome
+    _ready(leases.owned(Picture, picture.pk, ctx.owner), picture, thumbs, renditions, ctx.now)
+
+
+Made = tuple[images.Thumbnails, dict[str, dict[str, object]]]
+
+
+def make(data: bytes, label: object = "") -> Made | Failure:
+    """Check ``data``, make its thumbnails and store them; the thumbnails and what to
+    record of them, or why not."""
+    cfg = settings.CONFIG
+    try:
+        thumbs = images.make_thumbnails(data, cfg.IMAGE_MAX_BYTES, cfg.IMAGE_MAX_PIXELS)
+    except images.ImageRejected as exc:
+        return Failure(exc.code, str(exc))
+    except Exception:
+        # Pillow's decoders can raise more than they document on hostile files; one bad
+        # picture must not take the batch down. Logged with its traceback, recorded.
+        log.exception("event=picture_decode_failed picture=%s", label)
+        return Failure("unreadable", "This file is not an image we can read.")
+    try:
+        return thumbs, _store(thumbs)
+    except Exception as exc:
+        # The storage's errors differ by backend (OSError on disk, botocore's on S3); all
+        # mean "try again later", and the operator finds the traceback in the log.
+        log.exception("event=picture_store_failed picture=%s", label)
+        return Failure("storage", f"Storage error: {type(exc).__name__}", transient=True)
+
+
+def process_now(picture: Picture, data: bytes, now: datetime) -> bool:
+    """Make ``picture`` ready from ``data`` at once, outside the stage: for pictures this
+    instance draws itself (the demo's), never for a request. False if ``data`` failed."""
+    outcome = make(data, picture.pk)
+    if isinstance(outcome, Failure):
+        Picture.objects.filter(pk=picture.pk).update(
+            status=Picture.Status.FAILED, error_code=outcome.code, error=outcome.message[:500]
+        )
+        return False
+    _ready(Picture.objects.filter(pk=picture.pk), picture, *outcome, now)
+    return True
+
+
+def _ready(
+    row: QuerySet[Picture],
+    picture: Picture,
+    thumbs: images.Thumbnails,
+    renditions: dict[str, dict[str, object]],
+    now: datetime,
+) -> None:
+    updated = row.update(
+        status=Picture.Status.READY,
+        width=thumbs.width,
+        height=thumbs.height,
+        color=thumbs.color,
+        renditions=renditions,
+        error="",
+        error_code="",
+        processed_at=now,
+        leased_until=None,
+    )
+    if updated:
+        log.info("event=picture_ready picture=%s", picture.pk)
+        picture_ready.send(sender=Picture, picture=picture, now=now)
+
+
+def _store(thumbs: images.Thumbnails) -> dict[str, dict[str, object]]:
+    stored: dict[str, dict[str, object]] = {}
+    for r in thumbs.renditions:
+        webp = media.store(images.CleanImage(r.webp, "webp", r.width, r.height))
+        jpeg = media.store(images.CleanImage(r.jpeg, "jpg", r.width, r.height))
+        stored[r.name] = {"width": r.width, "height": r.height, "webp": webp, "jpeg": jpeg}
+    return stored
+
+
+def _fail(picture: Picture, failure: Failure, ctx: StageContext) -> None:
+    attempts = picture.attempts + 1
+    again = failure.transient and attempts < MAX_ATTEMPTS
+    log.warning("event=picture_failed picture=%s code=%s retry=%s", picture.pk, failure.code,
+                again)  # fmt: skip
+    leases.owned(Picture, picture.pk, ctx.owner).update(
+        status=Picture.Status.PENDING if again else Picture.Status.FAILED,
+        attempts=attempts,
+        due_at=ctx.now + retry_delay(attempts) if again else picture.due_at,
+        error_code=failure.code[:20],
+        error=failure.message[:500],
+        processed_at=ctx.now,
+        leased_until=None,
+    )
+
+
+def _unused() -> Q:
+    """Pictures no row points at: every relation to Picture, whichever app declares it."""
+    q = Q()
+    for relation in Picture._meta.related_objects:
+        q &= Q(**{f"{relation.name}__isnull": True})
+    return q
+
+
+def prune(now: datetime, limit: int = 50) -> int:
+    """Forget up to ``limit`` pictures nothing shows any more, and delete their files
+    (those no other picture uses: the same bytes at two addresses share their files)."""
+    orphans = list(
+        Picture.objects.filter(_unused(), created_at__lt=now - ORPHAN_GRACE).order_by("pk")[:limit]
+    )
+    if not orphans:
+        return 0
+    doomed = set().union(*(p.file_names() for p in orphans))
+    kept = Picture.objects.exclude(pk__in=[p.pk for p in orphans]).filter(status="ready")
+    for other in kept.only("renditions").iterator():
+        doomed -= other.file_names()
+        if not doomed:
+            break
+    where = media.storage()
+    for name in sorted(doomed):
+        where.delete(name)
+    Picture.objects.filter(pk__in=[p.pk for p in orphans]).delete()
+    return len(orphans)
