@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from florilege.analytics.clicks import go_url
 from florilege.curation.models import Scoop
 from florilege.curation.services.scooping import ScoopDraft, scoop_url
 from florilege.federation import ids
@@ -176,7 +177,8 @@ def test_published_scoop_reaches_followers_once_per_shared_inbox(
     assert note["type"] == "Note"
     assert note["id"] == ids.scoop_object(scoop.pk)
     assert note["url"].endswith(scoop.get_absolute_url())
-    assert "https://news.example/story" in note["content"]
+    # The article's link is the counted redirect to it (analytics: clicks out).
+    assert f'href="{go_url(scoop.pk, "fediverse")}"' in note["content"]
     assert "<em>matters</em>" in note["content"]
     assert note["contentMap"] == {"en": note["content"]}
     assert {t["name"] for t in note["tag"]} == {"#OpenWeb", "#ActivityPub"}

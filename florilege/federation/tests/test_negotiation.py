@@ -10,6 +10,7 @@ import json
 import pytest
 from django.utils import timezone
 
+from florilege.analytics.clicks import go_url
 from florilege.curation.services.scooping import ScoopDraft, scoop_url
 from florilege.federation import activities, ids
 from florilege.federation.services.outbox import scoop_note
@@ -126,7 +127,9 @@ def test_note_has_no_title_no_link_attachment_and_no_svg(scoop):
     note = scoop_note(scoop)
     assert "name" not in note and "summary" not in note
     assert note["attachment"] == []  # the SVG is left out, and the page is no attachment
-    assert note["content"].startswith('<p><a href="https://news.example/a">Open protocols</a>')
+    # The article's link is the counted redirect to it (analytics: clicks out).
+    link = go_url(scoop.pk, "fediverse")
+    assert note["content"].startswith(f'<p><a href="{link}">Open protocols</a>')
 
 
 def test_hashtags_of_the_insight_are_tags_and_links(scoop):

@@ -40,9 +40,9 @@ def test_topic_page_cards_show_likes_and_boosts_without_a_query_per_card(
     client.get(url, HTTP_USER_AGENT="Safari")  # the day's salt
     clear_all()
     # The same budget as the page without fediverse counts (test_pages pins it): topic,
-    # count, scoops with every count as subqueries, view counts, the visitor's insert and
-    # counter update in a savepoint, the next scheduled scoop.
-    with django_assert_num_queries(9):
+    # count, scoops with every count as subqueries, the view's insert, view counts (last
+    # rolled-up day, daily rows, raw views), the next scheduled scoop.
+    with django_assert_num_queries(10):
         body = client.get(url, HTTP_USER_AGENT="Firefox").content.decode()
     for i, scoop in enumerate(shown):
         likes, boosts = i % 3 + 1, i % 2
