@@ -45,6 +45,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from florilege.analytics.clicks import go_url
 from florilege.curation.services.publication import ScoopEdit, edit, unpublish
 from florilege.curation.services.scooping import ScoopDraft, scoop_url
 from florilege.federation import ids
@@ -402,7 +403,8 @@ def test_fedify_peer_follows_reacts_unfollows_and_is_followed(
     note = create["raw"]["object"]
     assert note["type"] in {"Note", "Article"} and note["attributedTo"] == topic_uri
     assert not note.get("summary")  # no content warning the curator did not choose
-    assert "https://news.example/fedify" in note["content"]  # the link, readable in the post
+    # The link, readable in the post: the counted redirect to the article (clicks out).
+    assert f'href="{go_url(scoop.pk, "fediverse")}"' in note["content"]
     assert not note.get("name"), "a title in `name` is shown as a content warning"
     assert not any(a.get("type") == "Link" for a in note.get("attachment") or []), (
         "a `Link` attachment is refused by GoToSocial"
