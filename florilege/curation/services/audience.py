@@ -48,6 +48,16 @@ def _hours(delta: timedelta) -> float:
     return round(delta.total_seconds() / 3600, 1)
 
 
+def wait_hours(made: datetime, start: datetime | None) -> float | None:
+    """Hours from an item reaching us (or being suggested) to its scoop; None when the
+    scoop came first (a page scooped by its address, whose feed brought the same article
+    later): that scoop owed nothing to the queue, and a negative wait would drag the
+    median below zero."""
+    if start is None or made < start:
+        return None
+    return _hours(made - start)
+
+
 def _day(d: date) -> str:
     return date_format(d, "SHORT_DATE_FORMAT")
 
@@ -130,7 +140,8 @@ def _sources(r: report.Report, topic_ids: list[int] | None, since: datetime) -> 
     ):
         scooped[source_id] += 1
         clicked[source_id] += clicks.get(str(pk), 0)
-        waits[source_id].append(_hours(made - fetched))
+        if (wait := wait_hours(made, fetched)) is not None:
+            waits[source_id].append(wait)
     ids = set(suggested) | set(scooped)
     names = {s.pk: s.display_name for s in Source.objects.filter(pk__in=ids)}
     order = sorted(ids, key=lambda i: (-clicked.get(i, 0), -scooped.get(i, 0), names.get(i, "")))
@@ -242,8 +253,8 @@ def _curators(topic_ids: list[int] | None, since: datetime, weeks: float) -> Sec
         "curator__username", "topic_id", "entry_id", "created_at"
     ):
         per[name] += 1
-        if (topic_id, entry_id) in suggested:
-            waits[name].append(_hours(made - suggested[(topic_id, entry_id)]))
+        if (wait := wait_hours(made, suggested.get((topic_id, entry_id)))) is not None:
+            waits[name].append(wait)
     rows: list[list[Cell]] = [
         [name, n, round(n / weeks, 1), statistics.median(waits[name]) if waits[name] else ""]
         for name, n in sorted(per.items(), key=lambda kv: (-kv[1], kv[0]))

@@ -169,3 +169,16 @@ def test_anonymous_readers_are_sent_to_sign_in(client, topic) -> None:
 
 def test_roles_are_known() -> None:
     assert {"viewer", "outsider", "admin"} <= set(ROLES)
+
+
+def test_a_scoop_made_before_its_item_arrived_has_no_wait() -> None:
+    from datetime import UTC, datetime
+
+    from florilege.curation.services.audience import wait_hours
+
+    arrived = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    assert wait_hours(arrived + timedelta(hours=3, minutes=30), arrived) == 3.5
+    assert wait_hours(arrived, arrived) == 0.0
+    # Scooped by its address before the feed brought it: not a wait, and never negative.
+    assert wait_hours(arrived - timedelta(hours=15), arrived) is None
+    assert wait_hours(arrived, None) is None
