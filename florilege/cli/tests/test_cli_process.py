@@ -24,6 +24,10 @@ def test_the_command_line_as_a_process(tmp_path) -> None:
         "FLORILEGE_DEBUG": "1",
     }
     env.pop("DJANGO_SETTINGS_MODULE")
+    # Its own SQLite database in tmp_path: a database URL inherited from the test run (the
+    # PostgreSQL run) would point the process at the server's real database, not the test's.
+    env.pop("DATABASE_URL", None)
+    env.pop("FLORILEGE_DATABASE_URL", None)
 
     def florilege(*argv: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "florilege.cli", *argv], cwd=ROOT, env=env,
