@@ -166,3 +166,60 @@ def test_topic_scoop_and_tag_pages_are_counted_even_from_the_cache(client, topic
     client.get(reverse("publishing:tag", args=[topic.slug, "fediverse"]), HTTP_USER_AGENT=FIREFOX)
     events = list(ViewEvent.objects.order_by("id").values_list("scoop_id", "tag"))
     assert events == [(None, ""), (None, ""), (None, ""), (scoop.pk, ""), (None, "fediverse")]
+
+
+def test_a_request_only_notes_the_view_and_the_writer_classifies_it(
+    topic, settings, django_assert_num_queries
+) -> None:
+    from dataclasses import replace
+
+    # A writer thread (30 s: it will not run during the test): requests touch no database
+    # and leave robots, hashing and buckets to the write.
+    settings.CONFIG = replace(
+        settings.CONFIG, ANALYTICS_BUFFER_EVENTS=5, ANALYTICS_BUFFER_SECONDS=30
+    )
+    bot = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+    with django_assert_num_queries(0):
+        assert counted_without_db(meta(ua=IPHONE, HTTP_DNT="1"), Target(topic.pk, 7), NOW)
+        assert counted_without_db(meta(ua=bot), Target(topic.pk), NOW)
+        count(meta(HTTP_REFERER="https://www.google.com/"), Target(topic.pk, tag="x"), NOW)
+        count(meta(HTTP_REFERER="https://www.google.com/"), Target(topic.pk, tag="x"), NOW)
+    assert len(counting._pending) == 4  # noted as they came, the robot too
+    assert counting.flush() == 3  # the robot left out when written
+    rows = list(
+        ViewEvent.objects.order_by("id").values_list(
+            "scoop_id", "tag", "at", "visitor", "referrer", "referrer_host", "device"
+        )
+    )
+    salt = daily_salt(NOW.date())
+    hashed = topic_visitor(topic.pk, "203.0.113.5", FIREFOX, salt)
+    assert rows == [
+        (7, "", NOW, "", "direct", "", "phone"),
+        (None, "x", NOW, hashed, "search", "google.com", "desktop"),
+        (None, "x", NOW, hashed, "search", "google.com", "desktop"),
+    ]
+
+
+def test_views_past_the_limit_are_dropped_not_written_by_the_request(
+    topic, settings, monkeypatch
+) -> None:
+    from dataclasses import replace
+
+    settings.CONFIG = replace(
+        settings.CONFIG, ANALYTICS_BUFFER_EVENTS=5, ANALYTICS_BUFFER_SECONDS=30
+    )
+    monkeypatch.setattr(counting, "HELD_LIMIT", 3)
+    for i in range(5):
+        assert counted_without_db(meta(f"198.51.100.{i}"), Target(topic.pk), NOW)
+    assert len(counting._pending) == 3 and not ViewEvent.objects.exists()
+    assert counting.flush() == 3
+
+
+def test_a_view_keeps_its_time_to_the_microsecond(topic) -> None:
+    at = NOW.replace(microsecond=123456)
+    count(meta(), Target(topic.pk), at)
+    count(meta(), Target(topic.pk), NOW + timedelta(seconds=1))
+    assert list(ViewEvent.objects.order_by("at").values_list("at", flat=True)) == [
+        at,
+        NOW + timedelta(seconds=1),
+    ]
