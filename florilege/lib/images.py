@@ -132,9 +132,10 @@ def _mode_for(image: Image.Image, target: str) -> Image.Image:
 
 
 # The widths thumbnails are made at, by use: "small" for the embed's 72 px pictures (twice
-# that for dense screens), "card" for the topic page's 320 px cards and the email digest,
+# that for dense screens), "medium" and "card" offered by width to the topic page's cards
+# (media/templatetags/pictures.SLOTS: a phone takes "medium"), "card" for the email digest,
 # "large" for permalinks, feeds, og:image and the fediverse (servers show up to ~1200 px).
-RENDITION_WIDTHS = {"small": 160, "card": 640, "large": 1200}
+RENDITION_WIDTHS = {"small": 160, "medium": 320, "card": 640, "large": 1200}
 # A tall picture (an infographic, a screenshot of a thread) is cut to this height per
 # width, from its top: a thumbnail is a glimpse, and a card must not be a poster.
 MAX_TALL = 2.0

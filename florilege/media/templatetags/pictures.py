@@ -42,21 +42,55 @@ def _rendition(scoop: Any, size: str) -> tuple[Any, dict[str, Any]] | None:
     return (picture, found) if found else None
 
 
+# Where a card shows its picture (site.css), as ``sizes`` for the browser to choose among
+# the thumbnails by width. In a topic's list a phone shows it as a 4.75rem square cut from
+# the 40:21 picture: 9rem of the picture's width are drawn. Wider screens: 10rem in the
+# list, a third of a 76rem page in the grid; a scoop's own card: 13rem, or the screen.
+SLOTS = {
+    "list": "(min-width: 40rem) 10rem, 9rem",
+    "grid": "(min-width: 64rem) 24rem, (min-width: 40rem) 10rem, 9rem",
+    "card": "(min-width: 40rem) 13rem, 100vw",
+}
+# The thumbnails a page may choose from (the large one is for feeds and previews).
+PAGE_RENDITIONS = ("small", "medium", "card")
+
+
+def _srcset(picture: Any, kind: str) -> str:
+    widths: dict[int, str] = {}
+    for name in PAGE_RENDITIONS:
+        r = picture.rendition(name)
+        if r and r.get(kind):
+            widths.setdefault(int(r["width"]), media.page_url(r[kind]))
+    return ", ".join(f"{url} {width}w" for width, url in sorted(widths.items()))
+
+
 @register.simple_tag
-def scoop_picture(scoop: Any, size: str = "card", css_class: str = "") -> SafeString | str:
+def scoop_picture(
+    scoop: Any, size: str = "card", css_class: str = "", slot: str = ""
+) -> SafeString | str:
     """A ``<picture>``: the WebP thumbnail, the JPEG one for browsers without WebP, its
-    size (no layout shift), loaded lazily over a placeholder of its colour."""
+    size (no layout shift), loaded lazily over a placeholder of its colour. With a
+    ``slot`` (a key of SLOTS) every page thumbnail is offered by width, and the browser
+    takes the smallest that fills the slot: a phone does not download a 640-pixel picture
+    to show 76 pixels of it."""
     found = _rendition(scoop, size)
     if found is None:
         return ""
     picture, r = found
     classes = " ".join(c for c in (css_class, placeholder_class(picture.color)) if c)
+    sizes = SLOTS.get(slot, "")
+    if sizes:
+        webp, jpeg = _srcset(picture, "webp"), _srcset(picture, "jpeg")
+    else:
+        webp, jpeg = media.page_url(r["webp"]), ""
     return format_html(
-        '<picture><source type="image/webp" srcset="{}">'
-        '<img src="{}" alt="" width="{}" height="{}" class="{}" loading="lazy" '
+        '<picture><source type="image/webp" srcset="{}"{}>'
+        '<img src="{}"{} alt="" width="{}" height="{}" class="{}" loading="lazy" '
         'decoding="async"></picture>',
-        media.page_url(r["webp"]),
+        webp,
+        format_html(' sizes="{}"', sizes) if sizes else "",
         media.page_url(r["jpeg"]),
+        format_html(' srcset="{}" sizes="{}"', jpeg, sizes) if sizes else "",
         r["width"],
         r["height"],
         classes,

@@ -75,9 +75,23 @@ def test_published_picture_is_processed_and_served_from_our_origin(
     assert [path for path, _ in loopback.requests] == ["/photo.jpg"]
 
     page = client.get(f"/t/{topic.slug}/").content.decode()
-    assert f'<source type="image/webp" srcset="/media/{card["webp"]}">' in page
-    assert f'<img src="/media/{card["jpeg"]}" alt="" width="640" height="360"' in page
+    # Every page thumbnail offered by width, for the list's slot: a phone takes the
+    # medium one (its 4.75rem square shows 9rem of the picture's width, 288 device px).
+    by_width = {r["width"]: r for r in picture.renditions.values()}
+    assert sorted(by_width) == [160, 320, 640, 1200]
+    webp = ", ".join(f"/media/{by_width[w]['webp']} {w}w" for w in (160, 320, 640))
+    jpeg = ", ".join(f"/media/{by_width[w]['jpeg']} {w}w" for w in (160, 320, 640))
+    sizes = "(min-width: 40rem) 10rem, 9rem"
+    assert f'<source type="image/webp" srcset="{webp}" sizes="{sizes}">' in page
+    assert (
+        f'<img src="/media/{card["jpeg"]}" srcset="{jpeg}" sizes="{sizes}" alt="" '
+        'width="640" height="360"'
+    ) in page
     assert 'class="pc-200" loading="lazy"' in page and loopback.base not in page
+    grid = client.get(f"/t/{topic.slug}/?layout=grid").content.decode()
+    assert 'sizes="(min-width: 64rem) 24rem, (min-width: 40rem) 10rem, 9rem"' in grid
+    permalink = client.get(scoop.get_absolute_url()).content.decode()
+    assert f'<source type="image/webp" srcset="{webp}" sizes="' in permalink
 
     served = client.get(f"/media/{card['webp']}")
     assert served.status_code == 200 and served["Content-Type"] == "image/webp"

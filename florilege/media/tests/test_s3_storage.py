@@ -78,7 +78,7 @@ def test_thumbnails_go_to_the_bucket_are_served_and_deleted(client, bucket, sett
     assert services.process_now(picture, picture_bytes((1000, 500)), NOW)
     picture.refresh_from_db()
     names = picture.file_names()
-    assert len(names) == 6 and keys(bucket) == names
+    assert len(names) == 8 and keys(bucket) == names  # 4 renditions x WebP and JPEG
     card = picture.renditions["card"]
     head = bucket.head_object(Bucket=BUCKET, Key=card["jpeg"])
     assert head["CacheControl"] == "public, max-age=31536000, immutable"

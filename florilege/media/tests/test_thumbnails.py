@@ -65,12 +65,14 @@ def test_sizes_follow_their_use_and_never_enlarge() -> None:
     Image.new("RGB", (2400, 1260), (10, 200, 30)).save(big, format="PNG")
     thumbs = images.make_thumbnails(big.getvalue())
     sizes = {r.name: (r.width, r.height) for r in thumbs.renditions}
-    assert sizes == {"small": (160, 84), "card": (640, 336), "large": (1200, 630)}
+    assert sizes == {
+        "small": (160, 84), "medium": (320, 168), "card": (640, 336), "large": (1200, 630),
+    }  # fmt: skip
     assert thumbs.color == "#0ac81e"
     small = io.BytesIO()
     Image.new("RGB", (300, 150), (0, 0, 0)).save(small, format="GIF")
     widths = {r.name: r.width for r in images.make_thumbnails(small.getvalue()).renditions}
-    assert widths == {"small": 160, "card": 300, "large": 300}
+    assert widths == {"small": 160, "medium": 300, "card": 300, "large": 300}
 
 
 def test_a_tall_picture_is_cut_from_its_top() -> None:
