@@ -100,12 +100,19 @@ def _ms(text: str) -> float:
     return float(match.group(1)) * _UNITS[match.group(2)]
 
 
+def _first(pattern: str, text: str) -> str:
+    found = re.search(pattern, text, re.M)
+    if found is None:
+        raise ValueError(f"wrk's report has no {pattern!r}")
+    return found.group(1)
+
+
 def parse_wrk(output: str) -> Load:
     """Read wrk's --latency report: Requests/sec, the 50% and 99% lines, errors."""
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", output, re.M).group(1))
-    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1))
-    requests = int(re.search(r"(\d+) requests in", output).group(1))
+    rps = float(_first(r"Requests/sec:\s+([\d.]+)", output))
+    p50 = _ms(_first(r"^\s+50%\s+(\S+)", output))
+    p99 = _ms(_first(r"^\s+99%\s+(\S+)", output))
+    requests = int(_first(r"(\d+) requests in", output))
     errors = 0
     if found := re.search(
         r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
@@ -238,6 +245,7 @@ class Resources(HTMLParser):
             self.blocking.append(a["src"] or "")
         if tag == "article" and "scoop" in (a.get("class") or "").split():
             self.cards += 1
+            self._webp_taken = False
         if self.cards > FIRST_SCREEN_SCOOPS or not self.cards:
             return
         if tag == "picture":
@@ -326,7 +334,8 @@ def report(args: argparse.Namespace, tmp: Path, base: str, topic_path: str) -> N
     ]  # fmt: skip
     print()
     print(f"topic page with {args.scoops:,} scoops, wrk -c{args.connections} {args.duration}s each")
-    widths = [max(len(r[i]) for r in rows if r) for i in range(len(rows[0]))]
+    header = rows[0] or []
+    widths = [max(len(r[i]) for r in rows if r) for i in range(len(header))]
     for row in rows:
         if row is None:
             print("  ".join("-" * w for w in widths))

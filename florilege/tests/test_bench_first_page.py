@@ -1,0 +1,56 @@
+"""bench-serve weighs the thumbnails a browser would load: the srcset candidate a 360 px
+phone at 2x picks, of the first cards only, WebP when offered."""
+
+from bench.serve import FIRST_SCREEN_SCOOPS, Resources, pick, slot_px
+from florilege.media.templatetags.pictures import SLOTS
+
+SRCSET = "/m/s.webp 160w, /m/m.webp 320w, /m/c.webp 640w"
+
+
+def test_the_slot_follows_the_sizes_conditions_on_a_phone() -> None:
+    assert slot_px(SLOTS["list"]) == 9 * 16  # below 40rem: 9rem
+    assert slot_px(SLOTS["grid"]) == 9 * 16
+    assert slot_px(SLOTS["card"]) == 360  # 100vw
+    assert slot_px("(max-width: 30rem) 50vw, 100px") == 180
+
+
+def test_the_narrowest_candidate_filling_the_slot_is_taken() -> None:
+    assert pick(SRCSET, SLOTS["list"]) == "/m/m.webp"  # 288 device px: 320w
+    assert pick(SRCSET, "(min-width: 40rem) 10rem, 4rem") == "/m/s.webp"  # 128: 160w
+    assert pick(SRCSET, "100vw") == "/m/c.webp"  # 720: none is as wide, the widest
+    assert pick("/m/only.webp", "") == "/m/only.webp"
+
+
+def test_only_the_first_cards_pictures_count_and_webp_wins() -> None:
+    card = (
+        '<article class="scoop"><picture><source type="image/webp" srcset="{0}.webp 160w, '
+        '{0}-m.webp 320w" sizes="9rem"><img src="{0}.jpg" srcset="{0}.jpg 160w"></picture>'
+        "</article>"
+    )
+    plain = '<article class="scoop"><img src="/m/plain.jpg"></article>'
+    cards = [card.format(f"/m/{i}") for i in range(FIRST_SCREEN_SCOOPS + 2)]
+    cards.insert(1, plain)
+    parser = Resources()
+    parser.feed('<link rel="stylesheet" href="/s.css">' + "".join(cards))
+    assert parser.stylesheets == ["/s.css"]
+    assert (
+        parser.first_screen == ["/m/0-m.webp", "/m/plain.jpg", "/m/1-m.webp"][:FIRST_SCREEN_SCOOPS]
+    )
+
+
+def test_wrk_report_is_read() -> None:
+    from bench.serve import parse_wrk
+
+    report = """Running 10s test @ http://127.0.0.1:1/t/bench/
+  Latency Distribution
+     50%    2.12ms
+     75%    3.00ms
+     99%   19.00ms
+  203713 requests in 10.03s, 6.06GB read
+  Socket errors: connect 0, read 2, write 0, timeout 1
+Requests/sec:  20312.40
+"""
+    load = parse_wrk(report)
+    assert (load.rps, load.p50_ms, load.p99_ms, load.requests, load.errors) == (
+        20312.40, 2.12, 19.0, 203713, 3,
+    )  # fmt: skip
