@@ -5,6 +5,7 @@ whether or not they are made yet. The feeds' HTML content is checked the same wa
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 from datetime import UTC, datetime, timedelta
@@ -12,6 +13,7 @@ from urllib.parse import urlsplit
 
 import lxml.html
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.urls import reverse
 
@@ -21,6 +23,7 @@ from florilege.media import services
 from florilege.media.models import Picture
 from florilege.media.tests.helpers import illustrate, ready_picture
 from florilege.publishing.cache import clear_all
+from florilege.publishing.models import Comment
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -128,3 +131,45 @@ def test_the_check_finds_a_foreign_picture() -> None:
     assert sorted(urlsplit(a).path for a in foreign(image_addresses(html))) == [
         "/1.png", "/2.ico", "/3.png", "/4.webp", "/5.png", "/6.png",
     ]  # fmt: skip
+
+
+def _migration(app: str, name: str):
+    return importlib.import_module(f"florilege.{app}.migrations.{name}")
+
+
+def test_old_insights_and_replies_show_their_pictures_as_links(client, topic, curator):
+    # As the renderer made them before Markdown images were turned off, and as replies from
+    # the fediverse were kept: an <img> of another host in the stored HTML.
+    insight = (
+        "Look at ![the chart](https://charts.example/c.png) and [the post](https://p.example/)"
+    )
+    old_html = (
+        '<p>Look at <img src="https://charts.example/c.png" alt="the chart"> and <a '
+        'href="https://p.example/" rel="noopener noreferrer nofollow ugc">the post</a></p>'
+    )
+    scoop = Scoop.objects.create(
+        topic=topic, curator=curator, url="https://news.example/old",
+        canonical_url="https://news.example/old", title="Old story", source_name="news.example",
+        insight=insight, insight_html=old_html, published_at=NOW,
+    )  # fmt: skip
+    reply = '<p>Same <img src="https://masto.example/e.png" alt="emoji"></p>'
+    Comment.objects.create(
+        scoop=scoop, author_name="Remote", body="x", status="approved", body_html=reply
+    )
+    clear_all()
+    page = client.get(scoop.get_absolute_url()).content.decode()
+    assert "https://charts.example/c.png" in foreign(image_addresses(page))  # the check sees it
+
+    _migration("curation", "0015_insight_pictures_become_links").pictures_become_links(apps, None)
+    _migration("publishing", "0008_comment_pictures_become_links").pictures_become_links(apps, None)
+    scoop.refresh_from_db()
+    assert scoop.insight_html == render_markdown(insight)  # exactly what a new one gets
+    for path in (scoop.get_absolute_url(), reverse("publishing:topic", args=[topic.slug]),
+                 f"/t/{topic.slug}/feed.json"):  # fmt: skip
+        body = client.get(path).content.decode()
+        if path.endswith(".json"):
+            body = "".join(i["content_html"] for i in json.loads(body)["items"])
+        assert foreign(image_addresses(f"<div>{body}</div>")) == [], path
+    page = client.get(scoop.get_absolute_url()).content.decode()
+    assert 'href="https://charts.example/c.png"' in page and "the chart</a>" in page
+    assert 'href="https://masto.example/e.png"' in page and "emoji</a>" in page
