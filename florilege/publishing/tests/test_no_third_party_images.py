@@ -15,12 +15,14 @@ import lxml.html
 import pytest
 from django.apps import apps
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.urls import reverse
 
 from florilege.curation.models import Scoop
 from florilege.lib.markdown import render_markdown
 from florilege.media import services
 from florilege.media.models import Picture
+from florilege.media.templatetags.pictures import placeholder_class
 from florilege.media.tests.helpers import illustrate, ready_picture
 from florilege.publishing.cache import clear_all
 from florilege.publishing.models import Comment
@@ -109,6 +111,45 @@ def test_no_public_page_loads_a_picture_from_another_host(client, topic, curator
         policy = response["Content-Security-Policy"]
         assert "img-src 'self' data:" in policy, path
     assert seen_ours >= 6  # the test sees pictures: it would see a foreign one
+
+
+def test_every_picture_says_its_size_and_has_its_colour_while_it_loads(client, topic, world):
+    # No layout shift: the browser knows each picture's box before it arrives, and fills it
+    # with the picture's average colour (a class of the page's stylesheet).
+    pages = [
+        reverse("publishing:topic", args=[topic.slug]),
+        reverse("publishing:topic", args=[topic.slug]) + "?layout=grid",
+        world.get_absolute_url(),
+        reverse("publishing:embed", args=[topic.slug]),
+    ]
+    seen = 0
+    for path in pages:
+        doc = lxml.html.document_fromstring(client.get(path).content.decode())
+        for img in doc.iter("img"):
+            if not (img.get("src") or "").startswith("/media/"):
+                continue
+            seen += 1
+            assert img.get("width", "").isdigit() and img.get("height", "").isdigit(), path
+            assert any(c.startswith("pc-") for c in img.get("class", "").split()), path
+    banner = lxml.html.document_fromstring(
+        client.get(reverse("publishing:topic", args=[topic.slug])).content.decode()
+    ).find_class("banner")
+    assert banner and "pc-" in banner[0].get("class", "")
+    assert seen >= 5
+
+
+def test_every_placeholder_shade_is_in_the_stylesheets() -> None:
+    steps = range(0, 256, 17)
+    shades = {
+        placeholder_class(f"#{r:02x}{g:02x}{b:02x}") for r in steps for g in steps for b in steps
+    }
+    assert len(shades) == 64
+    for sheet in ("site.css", "embed.css"):
+        found = finders.find(f"florilege/{sheet}")
+        assert found is not None
+        with open(found, encoding="utf-8") as handle:
+            css = handle.read()
+        assert [s for s in sorted(shades) if f".{s}{{background:" not in css] == [], sheet
 
 
 def test_the_feeds_html_has_no_picture_from_another_host(client, topic, world):
