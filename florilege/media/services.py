@@ -17,6 +17,7 @@ import hashlib
 import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
@@ -54,6 +55,25 @@ def upload(data: bytes, image_format: str, now: datetime) -> str:
     url = media.upload_url(media.store_original(data, image_format))
     request(url, now)
     return url
+
+
+def is_upload_url(url: str) -> bool:
+    """Whether ``url`` is a curator's upload kept for the stage (see :func:`upload`)."""
+    name = media.stored_name_of(url) if url else None
+    return name is not None and media.is_upload(name)
+
+
+def shareable_address(scoop: Any) -> str:
+    """The address another program (an API client, an export) may fetch a scoop's picture
+    at: the one it was chosen at, or for an upload, whose original nothing serves and
+    which goes once made, our large JPEG ("" until it is made). The scoop's ``picture`` is
+    only read for an upload."""
+    url = str(scoop.image_url)
+    if not is_upload_url(url):
+        return url
+    picture = scoop.picture
+    large = picture.rendition("large") if picture is not None else None
+    return media.url_of(large["jpeg"]) if large else ""
 
 
 def pictures_for(urls: list[str]) -> dict[str, Picture]:

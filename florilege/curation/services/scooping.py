@@ -85,11 +85,6 @@ def _image_size(draft: ScoopDraft) -> tuple[int, int] | None:
     return media.size_of(draft.image_url)
 
 
-def _is_upload(url: str) -> bool:
-    name = media.stored_name_of(url) if url else None
-    return name is not None and media.is_upload(name)
-
-
 def _rejected(exc: images.ImageRejected) -> ValidationError:
     messages = {
         "empty": _("The picture file is empty."),
@@ -134,10 +129,10 @@ class ImageChoice:
 def image_choices(urls: list[str]) -> list[ImageChoice]:
     """The form's pictures: another site's as they are (the curator's own page may show
     them), an upload by its thumbnail once the stage made it, else by its state."""
-    rows = pictures.pictures_for([u for u in urls if _is_upload(u)])
+    rows = pictures.pictures_for([u for u in urls if pictures.is_upload_url(u)])
     choices = []
     for url in urls:
-        if not _is_upload(url):
+        if not pictures.is_upload_url(url):
             choices.append(ImageChoice(url, url))
             continue
         picture = rows.get(url)
@@ -199,7 +194,7 @@ def _create(
         created_at=now,
         updated_at=now,
     )
-    if _is_upload(image_url):
+    if pictures.is_upload_url(image_url):
         # Held from the start, draft or not: an upload no scoop holds is pruned.
         scoop.picture = pictures.request(image_url, now)
     try:

@@ -293,3 +293,18 @@ def test_choosing_a_failed_picture_again_tries_it_again(topic, curator, loopback
     assert again is not None and again.pk == picture.pk and again.status == "pending"
     assert run_stage(NOW + timedelta(hours=1)) == 1
     assert Picture.objects.get(pk=picture.pk).status == "ready"
+
+
+def test_an_export_names_an_uploads_thumbnail_not_its_deleted_original(
+    topic, curator, django_capture_on_commit_callbacks
+) -> None:
+    from florilege.curation.services.topics import export_topic
+
+    upload = services.upload(picture_bytes((500, 500)), "PNG", NOW)
+    publish(topic, curator, upload, capture=django_capture_on_commit_callbacks)
+    # Not made yet: no address to give (the original is never served).
+    assert [s["image_url"] for s in export_topic(topic, curator, NOW)["scoops"]] == [""]
+    run_stage()
+    large = Picture.objects.get(source_url=upload).renditions["large"]["jpeg"]
+    exported = export_topic(topic, curator, NOW)["scoops"]
+    assert [s["image_url"] for s in exported] == [media.url_of(large)]
