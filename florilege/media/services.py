@@ -186,9 +186,11 @@ def _process(picture: Picture, fetched: bytes | Failure, ctx: StageContext) -> N
         _fail(picture, outcome, ctx)
         return
     thumbs, renditions = outcome
-    _ready(leases.owned(Picture, picture.pk, ctx.owner), picture, thumbs, renditions, ctx.now)
-    # The thumbnails are all we serve of an upload: its original, metadata and all, goes.
-    _delete_original(picture)
+    row = leases.owned(Picture, picture.pk, ctx.owner)
+    # The thumbnails are all we serve of an upload: its original, metadata and all, goes
+    # (unless the lease was lost: the worker that holds it now may still need it).
+    if _ready(row, picture, thumbs, renditions, ctx.now):
+        _delete_original(picture)
 
 
 def _delete_original(picture: Picture) -> None:
@@ -241,7 +243,7 @@ def _ready(
     thumbs: images.Thumbnails,
     renditions: dict[str, dict[str, object]],
     now: datetime,
-) -> None:
+) -> bool:
     updated = row.update(
         status=Picture.Status.READY,
         width=thumbs.width,
@@ -256,6 +258,7 @@ def _ready(
     if updated:
         log.info("event=picture_ready picture=%s", picture.pk)
         picture_ready.send(sender=Picture, picture=picture, now=now)
+    return bool(updated)
 
 
 def _store(thumbs: images.Thumbnails) -> dict[str, dict[str, object]]:
