@@ -470,6 +470,13 @@ OPTIONS: tuple[Option, ...] = (
         "Most pixels a picture may have (width times height), checked before it is decoded: "
         "a small file announcing a huge picture is refused.",
     ),
+    Option(
+        "UPLOAD_UNUSED_HOURS",
+        int,
+        "48",
+        "Hours a curator's uploaded picture that no scoop uses (one uploaded for a preview, "
+        "then never scooped) is kept before it and its thumbnails are deleted.",
+    ),
 )
 
 
@@ -559,6 +566,7 @@ class Config:
     S3_PUBLIC_URL: str
     IMAGE_MAX_BYTES: int
     IMAGE_MAX_PIXELS: int
+    UPLOAD_UNUSED_HOURS: int
 
 
 def load(environ: Mapping[str, str] | None = None) -> Config:

@@ -25,6 +25,7 @@ from florilege.api.problems import MEDIA_TYPE, Problem, response
 from florilege.curation.models import Scoop
 from florilege.curation.services import opml, publication, scooping
 from florilege.curation.services import sources as source_service
+from florilege.media import services as pictures
 from florilege.publishing.models import Comment
 from florilege.publishing.services import comments
 from florilege.suggestions.models import Suggestion
@@ -255,7 +256,7 @@ def _scoop_out(scoop: Scoop) -> dict[str, Any]:
         "status": scoop.status,
         "source_name": scoop.source_name,
         "language": scoop.language,
-        "image_url": scoop.image_url,
+        "image_url": pictures.shareable_address(scoop),
         "curator": scoop.curator.username if scoop.curator_id else None,
         "pinned": scoop.pinned_at is not None,
         "published_at": scoop.published_at,
@@ -274,7 +275,7 @@ def scoop_list(
 ):
     """The topic's scoops, newest first, optionally in one state."""
     topic = _topic(request, slug, Action.VIEW_QUEUE)
-    rows = Scoop.objects.filter(topic=topic).select_related("curator")
+    rows = Scoop.objects.filter(topic=topic).select_related("curator", "picture")
     if status:
         rows = rows.filter(status=status)
     found, after = page(rows, "scoops", ("-id",), cursor, limit)
@@ -284,7 +285,7 @@ def scoop_list(
 def _scoop(request: HttpRequest, slug: str, scoop_id: int, action: str) -> Scoop:
     topic = _topic(request, slug, action)
     return get_object_or_404(
-        Scoop.objects.select_related("topic", "curator"), pk=scoop_id, topic=topic
+        Scoop.objects.select_related("topic", "curator", "picture"), pk=scoop_id, topic=topic
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 
+import lxml.html
 import nh3
 
 ALLOWED_TAGS = {
@@ -58,6 +59,33 @@ def sanitize_html(fragment: str, *, max_length: int = 200_000) -> str:
         link_rel="noopener noreferrer nofollow ugc",
         strip_comments=True,
     )
+
+
+def images_to_links(markup: str) -> str:
+    """Sanitised ``markup`` with every ``<img>`` made a link to the picture (its text the
+    picture's alt text, else its address; plain text inside a link already): shown on a
+    public page, a picture from another site would report each reader's visit to it.
+    Markup without a picture is returned as it is."""
+    if "<img" not in markup.lower():
+        return markup
+    root = lxml.html.fragment_fromstring(markup, create_parent="div")
+    for img in list(root.iter("img")):
+        src = img.get("src") or ""
+        label = img.get("alt") or img.get("title") or src
+        linked = any(a.tag == "a" for a in img.iterancestors())
+        if src and not linked:
+            new = lxml.html.Element("a", href=src)
+            new.text = label
+        else:
+            new = lxml.html.Element("span")
+            new.text = label
+        new.tail = img.tail
+        img.getparent().replace(img, new)
+    inner = html.escape(root.text or "", quote=False) + "".join(
+        lxml.html.tostring(child, encoding="unicode") for child in root
+    )
+    # Once more through the sanitiser: the new links get its rel, and nothing else slips in.
+    return sanitize_html(inner)
 
 
 def html_to_text(fragment: str, *, max_length: int | None = None) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import secrets
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -26,6 +27,13 @@ FOLDER = "images"
 _NAME = re.compile(
     rf"{FOLDER}/[0-9a-f]{{2}}/[0-9a-f]{{32}}-(\d{{1,5}})x(\d{{1,5}})\.(jpg|png|webp)"
 )
+# A curator's upload as it came, kept until the pictures stage has made its thumbnails.
+# Never served (``serve`` only knows ``_NAME``): it still has its metadata, the camera's
+# GPS position included. Named at random, not by content, so that on a bucket with a
+# public address its name cannot be worked out from the picture.
+UPLOADS = "uploads"
+_UPLOAD = re.compile(rf"{UPLOADS}/[0-9a-f]{{32}}\.(jpg|png|webp|gif)")
+UPLOAD_EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
 
 
 def storage() -> Storage:
@@ -49,6 +57,34 @@ def store(image: CleanImage) -> str:
             where.delete(saved)
             raise OSError("the storage did not keep the name it was given")
     return name
+
+
+def store_original(data: bytes, image_format: str) -> str:
+    """Keep an upload's bytes unchanged (``image_format``: Pillow's name of it, already
+    checked); the name it is stored under."""
+    name = f"{UPLOADS}/{secrets.token_hex(16)}.{UPLOAD_EXTENSIONS[image_format]}"
+    where = storage()
+    saved = where.save(name, ContentFile(data))
+    if saved != name:
+        where.delete(saved)
+        raise OSError("the storage did not keep the name it was given")
+    return name
+
+
+def upload_url(name: str) -> str:
+    """How a scoop refers to an upload not yet made into thumbnails: an address on this
+    site (so forms and scoops treat it as any picture address) that the pictures stage
+    reads from the storage, never over HTTP, and that nothing serves."""
+    return f"{settings.BASE_URL}{settings.MEDIA_URL}{name}"
+
+
+def upload_prefix() -> str:
+    """What every upload's address starts with (to find the pictures that are uploads)."""
+    return f"{settings.BASE_URL}{settings.MEDIA_URL}{UPLOADS}/"
+
+
+def is_upload(name: str) -> bool:
+    return _UPLOAD.fullmatch(name) is not None
 
 
 def public_base() -> str:
@@ -79,11 +115,12 @@ def _prefixes() -> list[str]:
 
 
 def stored_name_of(url: str) -> str | None:
-    """The storage name of one of our own stored pictures, read from its address; None for
-    any other address."""
+    """The storage name of one of our own stored pictures (a thumbnail, or an upload kept
+    for the stage), read from its address; None for any other address."""
     for prefix in _prefixes():
-        if url.startswith(prefix) and _NAME.fullmatch(url[len(prefix) :]) is not None:
-            return url[len(prefix) :]
+        name = url[len(prefix) :]
+        if url.startswith(prefix) and (_NAME.fullmatch(name) or _UPLOAD.fullmatch(name)):
+            return name
     return None
 
 

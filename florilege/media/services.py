@@ -17,6 +17,7 @@ import hashlib
 import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
@@ -44,6 +45,41 @@ ORPHAN_GRACE = timedelta(hours=1)
 
 def key_of(url: str) -> str:
     return hashlib.sha256(url.encode("utf-8")).hexdigest()
+
+
+def upload(data: bytes, image_format: str, now: datetime) -> str:
+    """Keep a curator's upload (its size and header already checked, its pixels not yet
+    decoded) and queue it for the stage like any picture; the address scoops refer to it
+    by. The request that brought it does no more: decoding, re-encoding and thumbnails
+    are the stage's, and a failure is recorded on the row for the curator to read."""
+    url = media.upload_url(media.store_original(data, image_format))
+    request(url, now)
+    return url
+
+
+def is_upload_url(url: str) -> bool:
+    """Whether ``url`` is a curator's upload kept for the stage (see :func:`upload`)."""
+    name = media.stored_name_of(url) if url else None
+    return name is not None and media.is_upload(name)
+
+
+def shareable_address(scoop: Any) -> str:
+    """The address another program (an API client, an export) may fetch a scoop's picture
+    at: the one it was chosen at, or for an upload, whose original nothing serves and
+    which goes once made, our large JPEG ("" until it is made). The scoop's ``picture`` is
+    only read for an upload."""
+    url = str(scoop.image_url)
+    if not is_upload_url(url):
+        return url
+    picture = scoop.picture
+    large = picture.rendition("large") if picture is not None else None
+    return media.url_of(large["jpeg"]) if large else ""
+
+
+def pictures_for(urls: list[str]) -> dict[str, Picture]:
+    """The picture rows of these addresses, by address (those that have one)."""
+    keys = {key_of(u): u for u in urls if u}
+    return {keys[p.source_key]: p for p in Picture.objects.filter(source_key__in=keys)}
 
 
 def request(url: str, now: datetime) -> Picture | None:
@@ -150,7 +186,17 @@ def _process(picture: Picture, fetched: bytes | Failure, ctx: StageContext) -> N
         _fail(picture, outcome, ctx)
         return
     thumbs, renditions = outcome
-    _ready(leases.owned(Picture, picture.pk, ctx.owner), picture, thumbs, renditions, ctx.now)
+    row = leases.owned(Picture, picture.pk, ctx.owner)
+    # The thumbnails are all we serve of an upload: its original, metadata and all, goes
+    # (unless the lease was lost: the worker that holds it now may still need it).
+    if _ready(row, picture, thumbs, renditions, ctx.now):
+        _delete_original(picture)
+
+
+def _delete_original(picture: Picture) -> None:
+    name = media.stored_name_of(picture.source_url)
+    if name is not None and media.is_upload(name):
+        media.storage().delete(name)
 
 
 Made = tuple[images.Thumbnails, dict[str, dict[str, object]]]
@@ -197,7 +243,7 @@ def _ready(
     thumbs: images.Thumbnails,
     renditions: dict[str, dict[str, object]],
     now: datetime,
-) -> None:
+) -> bool:
     updated = row.update(
         status=Picture.Status.READY,
         width=thumbs.width,
@@ -212,6 +258,7 @@ def _ready(
     if updated:
         log.info("event=picture_ready picture=%s", picture.pk)
         picture_ready.send(sender=Picture, picture=picture, now=now)
+    return bool(updated)
 
 
 def _store(thumbs: images.Thumbnails) -> dict[str, dict[str, object]]:
@@ -247,14 +294,25 @@ def _unused() -> Q:
     return q
 
 
+def _expired(now: datetime) -> Q:
+    """Unused pictures old enough to go. An upload no scoop uses is a preview the curator
+    may still come back to publish, so it is kept longer (UPLOAD_UNUSED_HOURS)."""
+    uploads = Q(source_url__startswith=media.upload_prefix())
+    kept = timedelta(hours=settings.CONFIG.UPLOAD_UNUSED_HOURS)
+    return (~uploads & Q(created_at__lt=now - ORPHAN_GRACE)) | (
+        uploads & Q(created_at__lt=now - kept)
+    )
+
+
 def prune(now: datetime, limit: int = 50) -> int:
     """Forget up to ``limit`` pictures nothing shows any more, and delete their files
-    (those no other picture uses: the same bytes at two addresses share their files)."""
-    orphans = list(
-        Picture.objects.filter(_unused(), created_at__lt=now - ORPHAN_GRACE).order_by("pk")[:limit]
-    )
+    (those no other picture uses: the same bytes at two addresses share their files, and
+    an upload's original when it is still there)."""
+    orphans = list(Picture.objects.filter(_unused(), _expired(now)).order_by("pk")[:limit])
     if not orphans:
         return 0
+    for picture in orphans:
+        _delete_original(picture)
     doomed = set().union(*(p.file_names() for p in orphans))
     kept = Picture.objects.exclude(pk__in=[p.pk for p in orphans]).filter(status="ready")
     for other in kept.only("renditions").iterator():

@@ -13,7 +13,7 @@ from florilege.analytics.counting import count_view
 from florilege.analytics.services import view_counts
 from florilege.curation.models import Scoop
 from florilege.lib import media
-from florilege.media.templatetags.pictures import picture_url
+from florilege.media.templatetags.pictures import picture_url, placeholder_class
 from florilege.publishing import cache, queries
 from florilege.publishing.feeds import absolute
 from florilege.publishing.presentation import (
@@ -38,10 +38,13 @@ def _public_scoops(now) -> Q:
 def topic_look(topic: Topic) -> dict:
     """The topic's own colour (adjusted to stay readable) and banner, for base.html. The
     banner is our copy of it, once made (never the address the curator gave)."""
-    banner = topic.header_picture.rendition("large") if topic.header_picture else None
+    picture = topic.header_picture
+    banner = picture.rendition("large") if picture else None
     return {
         "accent": accent_pair(topic.accent_color),
         "header_image": media.page_url(banner["jpeg"]) if banner else "",
+        # Its average colour fills the banner's box until it arrives.
+        "header_shade": placeholder_class(picture.color) if banner and picture else "",
         # og:image must be absolute.
         "header_image_url": media.url_of(banner["jpeg"]) if banner else "",
     }

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from florilege.curation.models import Scoop
 from florilege.curation.services import publication
+from florilege.media import services as pictures
 from florilege.publishing.models import Comment
 from florilege.topics.models import Topic
 from florilege.webhooks import presets
@@ -38,7 +39,7 @@ def scoop_data(scoop: Scoop) -> dict[str, Any]:
         "insight": scoop.insight,
         "excerpt": scoop.excerpt,
         "tags": list(scoop.tags),
-        "image_url": scoop.image_url,
+        "image_url": pictures.shareable_address(scoop),
         "source_name": scoop.source_name,
         "language": scoop.language,
         "status": scoop.status,

@@ -19,6 +19,7 @@ from florilege.lib import images, media
 from florilege.lib.html import html_to_text
 from florilege.lib.markdown import render_markdown
 from florilege.lib.urls import canonical_url, domain_of, is_http_url
+from florilege.media import services as pictures
 from florilege.suggestions.models import Suggestion
 from florilege.suggestions.stories import close_story, story_entries
 from florilege.topics.models import Topic
@@ -98,18 +99,52 @@ def _rejected(exc: images.ImageRejected) -> ValidationError:
     return ValidationError(messages.get(exc.code, _("This file is not a picture we can read.")))
 
 
-def store_upload(upload) -> str:
-    """Check an uploaded picture (raster only, size and pixel limits), store it without
-    its metadata, and return its address on this site. Raises ValidationError."""
+def store_upload(upload, now: datetime) -> str:
+    """Keep an uploaded picture for the ``pictures`` stage and return the address a scoop
+    refers to it by. Only what costs nothing is checked here (the size, and the header:
+    raster, an accepted format, the pixel count), so a wrong file is refused at once; the
+    pixels are decoded, re-encoded and made into thumbnails by the stage, never in the
+    request. Raises ValidationError."""
     cap, pixels = settings.CONFIG.IMAGE_MAX_BYTES, settings.CONFIG.IMAGE_MAX_PIXELS
     if upload.size is not None and upload.size > cap:
         raise _rejected(images.ImageRejected("too_big", "too large"))
     data = upload.read(cap + 1)
     try:
-        clean = images.clean_image(data, cap, pixels)
+        header = images.check_image(data, cap, pixels)
     except images.ImageRejected as exc:
         raise _rejected(exc) from exc
-    return media.url_of(media.store(clean))
+    return pictures.upload(data, str(header.format), now)
+
+
+@dataclass(frozen=True)
+class ImageChoice:
+    """A picture the scoop form offers: its address (the value chosen), what to show of it
+    (``src``, empty while an upload is being prepared) and a word on its state."""
+
+    url: str
+    src: str
+    note: str = ""
+
+
+def image_choices(urls: list[str]) -> list[ImageChoice]:
+    """The form's pictures: another site's as they are (the curator's own page may show
+    them), an upload by its thumbnail once the stage made it, else by its state."""
+    rows = pictures.pictures_for([u for u in urls if pictures.is_upload_url(u)])
+    choices = []
+    for url in urls:
+        if not pictures.is_upload_url(url):
+            choices.append(ImageChoice(url, url))
+            continue
+        picture = rows.get(url)
+        small = picture.rendition("small") if picture else None
+        if small:
+            choices.append(ImageChoice(url, media.page_url(small["jpeg"])))
+        elif picture is not None and picture.status == picture.Status.FAILED:
+            note = _("Your picture could not be used: %(reason)s") % {"reason": picture.reason}
+            choices.append(ImageChoice(url, "", note))
+        else:
+            choices.append(ImageChoice(url, "", _("Your picture is being prepared.")))
+    return choices
 
 
 def offered_images(entry) -> list[str]:
@@ -159,6 +194,9 @@ def _create(
         created_at=now,
         updated_at=now,
     )
+    if pictures.is_upload_url(image_url):
+        # Held from the start, draft or not: an upload no scoop holds is pruned.
+        scoop.picture = pictures.request(image_url, now)
     try:
         with transaction.atomic():
             scoop.save()

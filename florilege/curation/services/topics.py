@@ -76,7 +76,9 @@ def export_topic(topic: Topic, user, now: datetime) -> dict[str, Any]:
     require(user, topic, Action.MANAGE_TOPIC)
     links = TopicSource.objects.filter(topic=topic).select_related("source").order_by("pk")
     scoops = (
-        Scoop.objects.filter(topic=topic).select_related("curator").order_by("created_at", "pk")
+        Scoop.objects.filter(topic=topic)
+        .select_related("curator", "picture")
+        .order_by("created_at", "pk")
     )
     rules = AutomationRule.objects.filter(topic=topic).order_by("position", "pk")
     url_of = {link.source_id: link.source.url for link in links}
@@ -104,7 +106,7 @@ def export_topic(topic: Topic, user, now: datetime) -> dict[str, Any]:
                 "excerpt": s.excerpt,
                 "insight": s.insight,
                 "tags": s.tags,
-                "image_url": s.image_url,
+                "image_url": pictures.shareable_address(s),
                 "image_width": s.image_width,
                 "image_height": s.image_height,
                 "source_name": s.source_name,

@@ -8,15 +8,18 @@ import io
 import re
 
 import pytest
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
 from florilege.curation.models import Scoop
 from florilege.curation.tests.flow_helpers import make_suggestion
+from florilege.jobs.registry import StageContext, get
 from florilege.lib.markdown import render_markdown
+from florilege.media.models import Picture
+from florilege.publishing.cache import clear_all
 from florilege.suggestions.models import Suggestion
 from florilege.testing import LoopbackServer
 
@@ -52,24 +55,63 @@ def scoop_url(topic, suggestion) -> str:
     return reverse("curation:scoop", args=[topic.slug, suggestion.pk])
 
 
-def test_upload_is_checked_stored_and_served_from_our_origin(team, topic) -> None:
+def test_upload_is_kept_for_the_stage_and_served_from_our_origin_once_made(
+    team, topic, settings, tmp_path
+) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
     suggestion = make_suggestion(topic)
     exif = Image.Exif()
     exif[0x010F] = "SecretCam"
     upload = SimpleUploadedFile("p.jpg", png(fmt="JPEG", exif=exif.tobytes()), "image/jpeg")
-    response = signed_in(team["editor"]).post(
-        scoop_url(topic, suggestion), form(image_upload=upload, mode="now")
-    )
+    editor = signed_in(team["editor"])
+    response = editor.post(scoop_url(topic, suggestion), form(image_upload=upload, mode="now"))
     assert response.status_code == 302
-    scoop = Scoop.objects.get()
-    prefix = f"{settings.BASE_URL}/media/images/"
-    assert scoop.image_url.startswith(prefix) and scoop.image_url.endswith("-64x48.jpg")
-    assert (scoop.image_width, scoop.image_height) == (64, 48)
-    served = Client().get(scoop.image_url.removeprefix(settings.BASE_URL))
+    scoop = Scoop.objects.select_related("picture").get()
+    # The request kept the bytes as they came and queued them: no thumbnail made yet.
+    assert scoop.image_url.startswith(f"{settings.BASE_URL}/media/uploads/")
+    assert scoop.picture is not None and scoop.picture.status == Picture.Status.PENDING
+    assert not (tmp_path / "media" / "images").exists()
+    # The original (metadata and all) is never served, and pages show no picture yet.
+    assert Client().get(scoop.image_url.removeprefix(settings.BASE_URL)).status_code == 404
+    assert "<picture" not in Client().get(scoop.get_absolute_url()).content.decode()
+
+    assert get("pictures").run(StageContext(now=timezone.now())) == 1
+    scoop.picture.refresh_from_db()
+    assert scoop.picture.status == Picture.Status.READY
+    assert (scoop.picture.width, scoop.picture.height) == (64, 48)
+    assert not list((tmp_path / "media" / "uploads").iterdir())  # the original is gone
+    small = scoop.picture.renditions["small"]["jpeg"]
+    served = Client().get(f"/media/{small}")
     assert served.status_code == 200 and served["Content-Type"] == "image/jpeg"
     assert "immutable" in served["Cache-Control"] and "max-age=31536000" in served["Cache-Control"]
     body = served.getvalue()
     assert b"SecretCam" not in body and Image.open(io.BytesIO(body)).size == (64, 48)
+    clear_all()
+    page = Client().get(scoop.get_absolute_url()).content.decode()
+    assert 'width="64" height="48" class="' in page and "/media/uploads/" not in page
+
+
+def test_a_damaged_upload_fails_in_the_stage_and_the_curator_reads_why(
+    team, topic, settings, tmp_path
+) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    suggestion = make_suggestion(topic)
+    # A sound header over cut-off pixels: only decoding finds it out, and that is the stage's.
+    out = io.BytesIO()
+    Image.effect_noise((800, 600), 80).convert("RGB").save(out, format="JPEG")
+    damaged = out.getvalue()[: len(out.getvalue()) // 2]
+    upload = SimpleUploadedFile("p.jpg", damaged, "image/jpeg")
+    editor = signed_in(team["editor"])
+    response = editor.post(scoop_url(topic, suggestion), form(image_upload=upload, mode="now"))
+    assert response.status_code == 302
+    scoop = Scoop.objects.get()
+    assert scoop.status == "published"  # a failed picture never holds publishing
+    get("pictures").run(StageContext(now=timezone.now()))
+    picture = Picture.objects.get(scoops=scoop)
+    assert picture.status == Picture.Status.FAILED and picture.error_code == "unreadable"
+    edit = editor.get(reverse("curation:scoop_edit", args=[topic.slug, scoop.pk]))
+    text = edit.content.decode()
+    assert "The picture could not be used:" in text and str(picture.reason) in text
 
 
 @pytest.mark.parametrize(
@@ -120,7 +162,8 @@ def test_no_picture(team, topic) -> None:
     assert Scoop.objects.get().image_url == ""
 
 
-def test_preview_renders_the_insight_like_the_public_page(team, topic) -> None:
+def test_preview_renders_the_insight_like_the_public_page(team, topic, settings, tmp_path) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
     suggestion = make_suggestion(topic)
     insight = "Read **this**, then [that](https://x.example/).\n\n- one\n- two"
     upload = SimpleUploadedFile("p.png", png(), "image/png")
@@ -130,9 +173,18 @@ def test_preview_renders_the_insight_like_the_public_page(team, topic) -> None:
     page = response.content.decode()
     assert response.status_code == 200 and not Scoop.objects.exists()
     assert render_markdown(insight) in page and "Preview of the insight" in page
-    # The upload is kept (stored once) and chosen, so publishing next needs no new upload.
-    stored = re.search(r'value="(http[^"]+/media/images/[^"]+)" checked', page)
-    assert stored is not None
+    # The upload is kept (stored once) and chosen, so publishing next needs no new upload;
+    # until the stage has made its thumbnail the form says so instead of showing it.
+    stored = re.search(r'value="(http[^"]+/media/uploads/[^"]+)" checked', page)
+    assert stored is not None and "Your picture is being prepared." in page
+    assert f'src="{stored[1]}"' not in page
+    get("pictures").run(StageContext(now=timezone.now()))
+    again = signed_in(team["editor"]).post(
+        scoop_url(topic, suggestion),
+        form(insight=insight, preview="1", image_url=stored[1], image_options=[stored[1]]),
+    )
+    made = Picture.objects.get().renditions["small"]["jpeg"]
+    assert f'src="/media/{made}"' in again.content.decode()
     # Preview without an insight yet: no error, nothing saved.
     empty = signed_in(team["editor"]).post(
         scoop_url(topic, suggestion), form(insight="", preview="1")

@@ -79,7 +79,7 @@ def _take_upload(form: ScoopForm) -> bool:
     if not upload:
         return True
     try:
-        url = scooping.store_upload(upload)
+        url = scooping.store_upload(upload, timezone.now())
     except ValidationError as exc:
         form.add_error("image_upload", exc)
         return False
@@ -118,7 +118,7 @@ def _form_context(request, topic, form, plan, preview: dict, rendered="", **extr
         "preview": preview,
         "plan_form": plan,
         "rendered_insight": rendered,
-        "images": form.images(),
+        "images": scooping.image_choices(form.images()),
         "chosen_image": form.chosen_image(),
         "next": _next(request),
         **extra,

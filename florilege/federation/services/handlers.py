@@ -22,11 +22,17 @@ from florilege.federation.models import (
 from florilege.federation.services import desk
 from florilege.federation.services.actors import actor_uri, local_actor_for_uri, remote_actor
 from florilege.federation.services.outbox import send
-from florilege.lib.html import sanitize_html
+from florilege.lib.html import images_to_links, sanitize_html
 from florilege.lib.urls import http_href
 from florilege.publishing.models import Comment
 
 Handler = Callable[[InboxItem, dict[str, Any], datetime], bool]
+
+
+def _comment_html(body: str) -> str:
+    """A reply's HTML as the permalink shows it: sanitised, its pictures made links (the
+    reader's browser loads no picture from the replier's server)."""
+    return images_to_links(sanitize_html(body[:20000]))
 
 
 def _id(value: Any) -> str:
@@ -184,7 +190,7 @@ def _create(item: InboxItem, activity: dict[str, Any], now: datetime) -> bool:
         author_url=url,
         remote_id=remote_id[:2000],
         body=body[:20000],
-        body_html=sanitize_html(body[:20000]),
+        body_html=_comment_html(body),
         status=Comment.Status.PENDING,
         created_at=now,
     )
@@ -255,7 +261,7 @@ def _update(item: InboxItem, activity: dict[str, Any], now: datetime) -> bool:
         return update_post(item.remote_uri, obj, now)
     body = activities.text(obj, "content")
     comment.body = body[:20000]
-    comment.body_html = sanitize_html(body[:20000])
+    comment.body_html = _comment_html(body)
     comment.save(update_fields=["body", "body_html"])
     desk.record_reply(comment, item.remote_uri, now)
     return True

@@ -384,3 +384,12 @@ def test_the_migration_finds_the_author_of_earlier_replies(topic, curator):
         _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
     authors = dict(ReplyAuthor.objects.values_list("comment_id", "actor_uri"))
     assert authors == {made["https://a.example/notes/0"]: "https://a.example/users/ann"}
+
+
+def test_a_reply_from_the_fediverse_keeps_no_picture() -> None:
+    from florilege.federation.services.handlers import _comment_html
+
+    # The permalink shows replies: a picture from the replier's server would be loaded
+    # by every reader's browser.
+    html = _comment_html('<p>Hi <img src="https://masto.example/e.png" alt=":wave:"></p>')
+    assert "<img" not in html and 'href="https://masto.example/e.png"' in html

@@ -1,6 +1,6 @@
 import pytest
 
-from florilege.lib.html import html_to_text, sanitize_html, sanitized_to_text
+from florilege.lib.html import html_to_text, images_to_links, sanitize_html, sanitized_to_text
 from florilege.lib.markdown import render_markdown
 
 
@@ -62,3 +62,20 @@ def test_markdown_renders_and_neutralises_raw_html() -> None:
     assert "<strong>Why</strong>" in out
     assert "<script" not in out
     assert 'href="javascript' not in out
+
+
+def test_pictures_become_links_and_nothing_else_changes() -> None:
+    markup = sanitize_html(
+        '<p>See <img src="https://x.example/a.png" alt="a > b &amp; c"> now</p>'
+        '<a href="https://y.example/"><img src="https://x.example/b.png" title="linked"></a>'
+        '<img alt="no address"> <img src="https://x.example/c.png">'
+    )
+    out = images_to_links(markup)
+    assert "<img" not in out
+    assert '<a href="https://x.example/a.png" rel="noopener noreferrer nofollow ugc">' in out
+    assert "a &gt; b &amp; c</a> now</p>" in out
+    # Inside a link, its text only (no link in a link); without an address, its alt text.
+    assert out.count("https://x.example/b.png") == 0 and ">linked</a>" in out
+    assert "no address" in out and ">https://x.example/c.png</a>" in out
+    plain = sanitize_html("<p>No <em>picture</em> here</p>")
+    assert images_to_links(plain) is plain

@@ -104,9 +104,9 @@ def test_published_picture_is_processed_and_served_from_our_origin(
 def test_an_upload_is_read_from_our_storage_not_fetched(
     topic, curator, django_capture_on_commit_callbacks
 ) -> None:
-    from florilege.lib.images import clean_image
-
-    upload = media.url_of(media.store(clean_image(picture_bytes((500, 500)))))
+    upload = services.upload(picture_bytes((500, 500)), "PNG", NOW)
+    name = media.stored_name_of(upload)
+    assert name is not None and media.is_upload(name) and media.storage().exists(name)
 
     def refuse(request: httpx.Request) -> httpx.Response:
         raise AssertionError(f"fetched {request.url}")
@@ -114,7 +114,52 @@ def test_an_upload_is_read_from_our_storage_not_fetched(
     scoop = publish(topic, curator, upload, capture=django_capture_on_commit_callbacks)
     assert run_stage(client_factory=lambda: GuardedClient(
         FetchPolicy(), transport=httpx.MockTransport(refuse))) == 1  # fmt: skip
-    assert Picture.objects.get(scoops=scoop).status == Picture.Status.READY
+    picture = Picture.objects.get(scoops=scoop)
+    assert picture.status == Picture.Status.READY and picture.width == 500
+    # Made into thumbnails, the original (with whatever metadata it had) is deleted.
+    assert not media.storage().exists(name)
+
+
+def test_an_upload_whose_file_is_gone_fails_with_a_reason(topic, curator) -> None:
+    upload = services.upload(picture_bytes(), "PNG", NOW)
+    name = media.stored_name_of(upload)
+    assert name is not None
+    media.storage().delete(name)
+    run_stage()
+    picture = Picture.objects.get(source_url=upload)
+    assert picture.status == Picture.Status.FAILED and picture.error_code == "missing"
+    assert picture.reason == "The uploaded file is missing."
+
+
+def test_a_preview_upload_no_scoop_took_is_pruned_after_the_configured_age(
+    topic, curator, settings, django_capture_on_commit_callbacks
+) -> None:
+    settings.CONFIG = replace(settings.CONFIG, UPLOAD_UNUSED_HOURS=30)
+    previewed = services.upload(picture_bytes(color=(9, 9, 9)), "PNG", NOW)
+    pending = services.upload(picture_bytes(color=(8, 8, 8)), "PNG", NOW)
+    kept = services.upload(picture_bytes(color=(7, 7, 7)), "PNG", NOW)
+    # A draft holds its upload from the start, published or not.
+    draft = scooping.ScoopDraft(url="https://news.example/d", title="D", insight="Later.",
+                                image_url=kept)  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        held = scooping.scoop_url(topic, curator, draft, NOW,
+                                  scooping.publication.PublishPlan("draft"))  # fmt: skip
+    assert held.status == "draft" and held.picture is not None
+    # One made into thumbnails, one never processed (its original still stored).
+    picture = Picture.objects.get(source_url=previewed)
+    assert services.process_now(picture, picture_bytes(color=(9, 9, 9)), NOW)
+    picture.refresh_from_db()
+    files = picture.file_names()
+    original = media.stored_name_of(pending)
+    assert original is not None and media.storage().exists(original)
+
+    # An hour is an orphan's grace, not an upload's: the curator may come back to it.
+    assert services.prune(NOW + timedelta(hours=2)) == 0
+    assert services.prune(NOW + timedelta(hours=29)) == 0
+    assert services.prune(NOW + timedelta(hours=31)) == 2
+    assert set(Picture.objects.values_list("source_url", flat=True)) == {kept}
+    assert not any(media.storage().exists(n) for n in files)
+    assert not media.storage().exists(original)
 
 
 def gzip_bomb() -> Reply:
@@ -262,3 +307,18 @@ def test_choosing_a_failed_picture_again_tries_it_again(topic, curator, loopback
     assert again is not None and again.pk == picture.pk and again.status == "pending"
     assert run_stage(NOW + timedelta(hours=1)) == 1
     assert Picture.objects.get(pk=picture.pk).status == "ready"
+
+
+def test_an_export_names_an_uploads_thumbnail_not_its_deleted_original(
+    topic, curator, django_capture_on_commit_callbacks
+) -> None:
+    from florilege.curation.services.topics import export_topic
+
+    upload = services.upload(picture_bytes((500, 500)), "PNG", NOW)
+    publish(topic, curator, upload, capture=django_capture_on_commit_callbacks)
+    # Not made yet: no address to give (the original is never served).
+    assert [s["image_url"] for s in export_topic(topic, curator, NOW)["scoops"]] == [""]
+    run_stage()
+    large = Picture.objects.get(source_url=upload).renditions["large"]["jpeg"]
+    exported = export_topic(topic, curator, NOW)["scoops"]
+    assert [s["image_url"] for s in exported] == [media.url_of(large)]

@@ -18,8 +18,10 @@ from moto.server import ThreadedMotoServer
 from PIL import Image
 
 from florilege import config
+from florilege.jobs.registry import StageContext, get
 from florilege.lib import csp, media
 from florilege.media import services
+from florilege.media.models import Picture
 from florilege.media.tests.helpers import picture_bytes
 from florilege.testing import free_port
 
@@ -125,3 +127,12 @@ def test_the_settings_build_the_s3_storage() -> None:
         config.load({"FLORILEGE_DEBUG": "1", "FLORILEGE_MEDIA_STORAGE": "s3"})
     with pytest.raises(config.ConfigError, match="ending with /"):
         config.load({"FLORILEGE_DEBUG": "1", "FLORILEGE_S3_PUBLIC_URL": "https://cdn.example"})
+
+
+def test_an_upload_waits_in_the_bucket_only_until_its_thumbnails_are_made(bucket) -> None:
+    upload = services.upload(picture_bytes((400, 300)), "PNG", NOW)
+    original = media.stored_name_of(upload)
+    assert original is not None and keys(bucket) == {original}
+    assert get("pictures").run(StageContext(now=NOW)) == 1
+    picture = Picture.objects.get(source_url=upload)
+    assert picture.status == "ready" and keys(bucket) == picture.file_names()

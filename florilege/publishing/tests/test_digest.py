@@ -59,6 +59,8 @@ def test_digest_arrives_with_text_html_and_one_click_unsubscribe(
     assert "Story &lt;3&gt; &amp; co" in html and "<strong>matters</strong>" in html
     # Our JPEG thumbnail, by its absolute address: mail clients fetch it from us.
     assert f'src="{media.url_of(picture.renditions["card"]["jpeg"])}"' in html
+    # Drawn 800 x 420, shown 320 wide: its height said, its colour behind it while it loads.
+    assert 'width="320" height="168"' in html and f"background:{picture.color}" in html
     assert "img.example" not in html
     assert link_in(text, "/t/social-networks/s/") in html
 

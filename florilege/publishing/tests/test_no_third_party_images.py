@@ -5,6 +5,7 @@ whether or not they are made yet. The feeds' HTML content is checked the same wa
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 from datetime import UTC, datetime, timedelta
@@ -12,15 +13,19 @@ from urllib.parse import urlsplit
 
 import lxml.html
 import pytest
+from django.apps import apps
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.urls import reverse
 
 from florilege.curation.models import Scoop
 from florilege.lib.markdown import render_markdown
 from florilege.media import services
 from florilege.media.models import Picture
+from florilege.media.templatetags.pictures import placeholder_class
 from florilege.media.tests.helpers import illustrate, ready_picture
 from florilege.publishing.cache import clear_all
+from florilege.publishing.models import Comment
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -92,11 +97,14 @@ def test_no_public_page_loads_a_picture_from_another_host(client, topic, curator
         reverse("publishing:topic_search", args=[topic.slug]) + "?q=story",
         reverse("publishing:search") + "?q=story",
         reverse("publishing:embed", args=[topic.slug]),
+        reverse("publishing:topic", args=[topic.slug]) + "?layout=grid",
+        reverse("publishing:follow", args=[topic.slug]),
+        "/t/no-such-topic/",
     ]
     seen_ours = 0
     for path in pages:
         response = client.get(path)
-        assert response.status_code == 200, path
+        assert response.status_code == (404 if "no-such" in path else 200), path
         html = response.content.decode()
         addresses = image_addresses(html)
         assert foreign(addresses) == [], path
@@ -106,6 +114,45 @@ def test_no_public_page_loads_a_picture_from_another_host(client, topic, curator
         policy = response["Content-Security-Policy"]
         assert "img-src 'self' data:" in policy, path
     assert seen_ours >= 6  # the test sees pictures: it would see a foreign one
+
+
+def test_every_picture_says_its_size_and_has_its_colour_while_it_loads(client, topic, world):
+    # No layout shift: the browser knows each picture's box before it arrives, and fills it
+    # with the picture's average colour (a class of the page's stylesheet).
+    pages = [
+        reverse("publishing:topic", args=[topic.slug]),
+        reverse("publishing:topic", args=[topic.slug]) + "?layout=grid",
+        world.get_absolute_url(),
+        reverse("publishing:embed", args=[topic.slug]),
+    ]
+    seen = 0
+    for path in pages:
+        doc = lxml.html.document_fromstring(client.get(path).content.decode())
+        for img in doc.iter("img"):
+            if not (img.get("src") or "").startswith("/media/"):
+                continue
+            seen += 1
+            assert img.get("width", "").isdigit() and img.get("height", "").isdigit(), path
+            assert any(c.startswith("pc-") for c in img.get("class", "").split()), path
+    banner = lxml.html.document_fromstring(
+        client.get(reverse("publishing:topic", args=[topic.slug])).content.decode()
+    ).find_class("banner")
+    assert banner and "pc-" in banner[0].get("class", "")
+    assert seen >= 5
+
+
+def test_every_placeholder_shade_is_in_the_stylesheets() -> None:
+    steps = range(0, 256, 17)
+    shades = {
+        placeholder_class(f"#{r:02x}{g:02x}{b:02x}") for r in steps for g in steps for b in steps
+    }
+    assert len(shades) == 64
+    for sheet in ("site.css", "embed.css"):
+        found = finders.find(f"florilege/{sheet}")
+        assert found is not None
+        with open(found, encoding="utf-8") as handle:
+            css = handle.read()
+        assert [s for s in sorted(shades) if f".{s}{{background:" not in css] == [], sheet
 
 
 def test_the_feeds_html_has_no_picture_from_another_host(client, topic, world):
@@ -128,3 +175,45 @@ def test_the_check_finds_a_foreign_picture() -> None:
     assert sorted(urlsplit(a).path for a in foreign(image_addresses(html))) == [
         "/1.png", "/2.ico", "/3.png", "/4.webp", "/5.png", "/6.png",
     ]  # fmt: skip
+
+
+def _migration(app: str, name: str):
+    return importlib.import_module(f"florilege.{app}.migrations.{name}")
+
+
+def test_old_insights_and_replies_show_their_pictures_as_links(client, topic, curator):
+    # As the renderer made them before Markdown images were turned off, and as replies from
+    # the fediverse were kept: an <img> of another host in the stored HTML.
+    insight = (
+        "Look at ![the chart](https://charts.example/c.png) and [the post](https://p.example/)"
+    )
+    old_html = (
+        '<p>Look at <img src="https://charts.example/c.png" alt="the chart"> and <a '
+        'href="https://p.example/" rel="noopener noreferrer nofollow ugc">the post</a></p>'
+    )
+    scoop = Scoop.objects.create(
+        topic=topic, curator=curator, url="https://news.example/old",
+        canonical_url="https://news.example/old", title="Old story", source_name="news.example",
+        insight=insight, insight_html=old_html, published_at=NOW,
+    )  # fmt: skip
+    reply = '<p>Same <img src="https://masto.example/e.png" alt="emoji"></p>'
+    Comment.objects.create(
+        scoop=scoop, author_name="Remote", body="x", status="approved", body_html=reply
+    )
+    clear_all()
+    page = client.get(scoop.get_absolute_url()).content.decode()
+    assert "https://charts.example/c.png" in foreign(image_addresses(page))  # the check sees it
+
+    _migration("curation", "0015_insight_pictures_become_links").pictures_become_links(apps, None)
+    _migration("publishing", "0008_comment_pictures_become_links").pictures_become_links(apps, None)
+    scoop.refresh_from_db()
+    assert scoop.insight_html == render_markdown(insight)  # exactly what a new one gets
+    for path in (scoop.get_absolute_url(), reverse("publishing:topic", args=[topic.slug]),
+                 f"/t/{topic.slug}/feed.json"):  # fmt: skip
+        body = client.get(path).content.decode()
+        if path.endswith(".json"):
+            body = "".join(i["content_html"] for i in json.loads(body)["items"])
+        assert foreign(image_addresses(f"<div>{body}</div>")) == [], path
+    page = client.get(scoop.get_absolute_url()).content.decode()
+    assert 'href="https://charts.example/c.png"' in page and "the chart</a>" in page
+    assert 'href="https://masto.example/e.png"' in page and "emoji</a>" in page
