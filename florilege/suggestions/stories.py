@@ -323,7 +323,7 @@ def story_queue(topic: Topic) -> QuerySet[Suggestion]:
     # Both subqueries walk the card's story (its few members, by the story index), then
     # look each member's suggestion up by (topic, entry). Written the other way round
     # (suggestions of the topic joined to their story), SQLite without statistics reads
-    # the topic's whole queue above the card for every card: 2-5 s for a page 20 cursors
+    # the topic's whole queue above the card for every card: seconds for a page 20 cursors
     # deep at 100,000 pending, where this costs what the first page does.
     story = OuterRef("entry__story_member__story_id")
     better_member = Suggestion.objects.filter(
