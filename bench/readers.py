@@ -131,7 +131,7 @@ def run(database_url: str | None) -> dict | None:
         return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-BENCH_DATABASE = "florilege_bench_readers"
+BENCH_DATABASE = "florilege_bench_readers" + os.environ.get("BENCH_DATABASE_SUFFIX", "")
 
 
 def bench_postgres(server_url: str) -> str:

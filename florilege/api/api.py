@@ -18,12 +18,13 @@ from ninja.errors import ValidationError as SchemaError
 
 from florilege.accounts.services import team
 from florilege.analytics.models import DailyCount
+from florilege.analytics.report import PERIODS
 from florilege.api import schemas as s
 from florilege.api.auth import ADMIN, CURATE, READ
 from florilege.api.cursors import page
 from florilege.api.problems import MEDIA_TYPE, Problem, response
 from florilege.curation.models import Scoop
-from florilege.curation.services import opml, publication, scooping
+from florilege.curation.services import audience, opml, publication, scooping
 from florilege.curation.services import sources as source_service
 from florilege.media import services as pictures
 from florilege.publishing.models import Comment
@@ -485,12 +486,20 @@ def comment_moderate(request: HttpRequest, slug: str, comment_id: int, body: s.M
     return _comment_out(comments.moderate(_user(request), comment, body.action, timezone.now()))
 
 
-# Analytics.
+# Analytics: what the Audience page shows, to whoever sees that page.
+Period = Query(30, description="Days counted back from today: one of 7, 30, 90, 365")
+
+
+def _period(days: int) -> int:
+    if days not in PERIODS:
+        raise Problem(400, "The period is one of 7, 30, 90 or 365 days.")
+    return days
+
+
 @api.get("/topics/{slug}/analytics/views", response=s.ViewsOut, auth=READ, tags=["analytics"])
 def topic_views(request: HttpRequest, slug: str, days: int = Query(30, ge=1, le=366)):
-    """Views of the topic's public pages per day (the days with views), newest first.
-    The only audience figure kept so far; more will join it here."""
-    topic = _topic(request, slug, Action.MODERATE)
+    """Views of the topic's public pages per day (the days with views), newest first."""
+    topic = _topic(request, slug, Action.VIEW_QUEUE)
     since = timezone.now().date() - timedelta(days=days - 1)
     rows = list(
         DailyCount.objects.filter(topic=topic, kind="views", key="", day__gte=since)
@@ -499,3 +508,21 @@ def topic_views(request: HttpRequest, slug: str, days: int = Query(30, ge=1, le=
         .values("day", "views")
     )
     return {"total": sum(r["views"] for r in rows), "days": rows}
+
+
+@api.get(
+    "/topics/{slug}/analytics/audience", response=s.AudienceOut, auth=READ, tags=["analytics"]
+)
+def topic_audience(request: HttpRequest, slug: str, days: int = Period):
+    """The topic's Audience page over the period, as its JSON export gives it."""
+    topic = _topic(request, slug, Action.VIEW_QUEUE)
+    figures = audience.build(topic, timezone.now(), _period(days))
+    return audience.export(figures, topic.slug)
+
+
+@api.get("/analytics/audience", response=s.AudienceOut, auth=READ, tags=["analytics"])
+def site_audience(request: HttpRequest, days: int = Period):
+    """The whole site's Audience page (site administrators only)."""
+    if not is_site_admin(_user(request)):
+        raise Problem(403, "Only site administrators see the whole site's audience.")
+    return audience.export(audience.build(None, timezone.now(), _period(days)), "site")

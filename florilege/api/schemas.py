@@ -188,3 +188,29 @@ class DayViews(Schema):
 class ViewsOut(Schema):
     total: int
     days: list[DayViews]
+
+
+class Headline(Schema):
+    value: float
+    previous: float = Field(description="The same figure over the period before")
+    change_percent: float | None = Field(description="Null when the period before had none")
+
+
+class Table(Schema):
+    headers: list[str]
+    rows: list[list[str | int | float | None]]
+
+
+class AudienceOut(Schema):
+    """The Audience page's figures over a period: its headlines (views, visitors, clicks,
+    click-through rate, followers) and its tables (daily figures, top scoops, top sources,
+    referrers, devices, followers by channel, digests, best time, curators), each as the
+    page's CSV export gives it."""
+
+    scope: str = Field(description="The topic's slug, or 'site'")
+    start: date
+    until: date
+    days: int
+    headlines: dict[str, Headline]
+    waiting_approval: int = Field(description="Proposed scoops awaiting an editor's approval")
+    tables: dict[str, Table]

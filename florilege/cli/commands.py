@@ -177,7 +177,7 @@ def topic_export(args: argparse.Namespace) -> int:
     from florilege.curation.services.topics import export_topic
 
     topic = _topic(args.slug)
-    data = export_topic(topic, _actor(args, topic), _now())
+    data = export_topic(topic, _actor(args, topic), _now(), with_pictures=not args.no_pictures)
     _write(args.output, json.dumps(data, ensure_ascii=False, indent=2).encode() + b"\n")
     return 0
 
@@ -192,7 +192,7 @@ def topic_import(args: argparse.Namespace) -> int:
     owner = _user(args.owner)
     result = import_topic(data, owner, _now(), slug=args.slug)
     print(f"imported topic {result.topic.slug}: {result.sources} sources, "
-          f"{result.scoops} scoops, {result.rules} rules")  # fmt: skip
+          f"{result.scoops} scoops, {result.rules} rules, {result.pictures} pictures")  # fmt: skip
     for line in result.skipped:
         print(f"skipped {line}", file=sys.stderr)
     return 0
@@ -369,9 +369,11 @@ def add_commands(sub) -> None:
     p = _cmd(topics, "list", topic_list, "List the topics.")
     p.add_argument("--json", action="store_true")
     p = _cmd(topics, "export", topic_export,
-             "Export a topic as JSON (format florilege-topic/1, see docs/cli.md).")  # fmt: skip
+             "Export a topic as JSON (format florilege-topic/2, see docs/cli.md).")  # fmt: skip
     p.add_argument("slug")
     p.add_argument("-o", "--output", help="file to write (default: standard output)")
+    p.add_argument("--no-pictures", action="store_true",
+                   help="pictures by address only, not their files (smaller)")  # fmt: skip
     _acting(p)
     p = _cmd(topics, "import", topic_import, "Create a topic from a JSON export.")
     p.add_argument("file", help="the export ('-' for standard input)")

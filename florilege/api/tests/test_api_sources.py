@@ -73,5 +73,8 @@ def test_views_per_day(api, token_for, team, topic) -> None:
     DailyCount.objects.create(topic=topic, day=today - timedelta(days=400), kind="views", value=9)
     body = api("get", f"/topics/{topic.slug}/analytics/views", token_for(team["editor"])).json()
     assert body == {"total": 7, "days": [{"day": today.isoformat(), "views": 7}]}
+    # As the Audience page, which shows the same views to every member.
     viewer = api("get", f"/topics/{topic.slug}/analytics/views", token_for(team["viewer"]))
-    assert viewer.status_code == 403
+    assert viewer.status_code == 200
+    outsider = api("get", f"/topics/{topic.slug}/analytics/views", token_for(team["outsider"]))
+    assert outsider.status_code == 403

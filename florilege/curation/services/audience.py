@@ -285,6 +285,31 @@ def build(topic: Topic | None, now: datetime, days: int) -> Audience:
     return audience
 
 
+def _cell(value: Cell) -> str | int | float:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def export(audience: Audience, scope: str) -> dict:
+    """The page's figures as plain data: its JSON export and the REST API's answer (dates
+    as ISO strings, tables as headers and rows, as in the CSV files)."""
+    r = audience.report
+    return {
+        "scope": scope,
+        "start": r.start.isoformat(),
+        "until": r.until.isoformat(),
+        "days": r.days,
+        "headlines": {
+            h.key: {"value": h.value, "previous": h.previous, "change_percent": h.change}
+            for h in r.headlines
+        },
+        "waiting_approval": audience.waiting,
+        "tables": {
+            s.key: {"headers": s.headers, "rows": [[_cell(v) for v in row] for row in s.rows]}
+            for s in audience.sections
+        },
+    }
+
+
 def scoop_panel(scoop: Scoop) -> dict[str, int | float]:
     """A scoop's figures for its editors: views, clicks, likes, boosts, replies ever, and
     its click-through rate."""

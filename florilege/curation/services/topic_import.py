@@ -1,11 +1,16 @@
-"""Reading a topic export (``florilege-topic/1``, written by :func:`topics.export_topic`)
-back into a new topic on this instance, through the services the pages use: the topic form
-checks the settings, OPML import adds the sources, the scoop creation path adds each scoop
-(original dates kept), the rules service checks each rule. Nothing is half-imported: the
-whole import is one transaction."""
+"""Reading a topic export (``florilege-topic/2`` or ``/1``, written by
+:func:`topics.export_topic`) back into a new topic on this instance, through the services
+the pages use: the topic form checks the settings, OPML import adds the sources, the scoop
+creation path adds each scoop (original dates kept), the rules service checks each rule,
+and the pictures the export carries go through the media pipeline's checks (decoded and
+re-encoded, as a fetched picture is) so the copy shows them without asking the sites they
+came from. Nothing is half-imported: the whole import is one transaction (picture files
+already stored by a refused import stay in the media storage, unused)."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import re
 from dataclasses import dataclass, field
@@ -22,12 +27,16 @@ from florilege.curation.automation import RuleSpec
 from florilege.curation.forms.topics import TopicForm
 from florilege.curation.models import Scoop, ScoopStatus
 from florilege.curation.services import opml, rules, scooping
-from florilege.curation.services.publication import AT, DRAFT, PublishPlan
+from florilege.curation.services.publication import AT, DRAFT, PublishPlan, attach_picture
 from florilege.curation.services.topics import EXPORT_FORMAT
+from florilege.media import services as pictures
+from florilege.media.models import Picture
 from florilege.sources.opml import write_opml
 from florilege.topics.models import Topic, TopicSource
 
 MAX_SCOOPS = 50_000
+# Version 1 has no "pictures" (a copy fetches them again from their addresses).
+READ_FORMATS = (EXPORT_FORMAT, "florilege-topic/1")
 
 
 @dataclass
@@ -36,6 +45,7 @@ class TopicImport:
     sources: int = 0
     scoops: int = 0
     rules: int = 0
+    pictures: int = 0
     skipped: list[str] = field(default_factory=list)
 
 
@@ -132,6 +142,29 @@ def _scoop(topic: Topic, owner, row: dict[str, Any], now: datetime) -> Scoop:
     return scoop
 
 
+def _restore_pictures(rows: Any, now: datetime, skipped: list[str]) -> set[str]:
+    """Make the pictures the export carries ready here, from their files, under their
+    addresses; returns the addresses restored. A picture already ready here is kept."""
+    restored: set[str] = set()
+    if not isinstance(rows, dict):
+        return restored
+    for url, row in rows.items():
+        try:
+            data = base64.b64decode(row["data"], validate=True)
+        except (TypeError, KeyError, ValueError, binascii.Error):
+            skipped.append(f"picture {_str(url, 200)}: not base64 data")
+            continue
+        picture = pictures.request(url, now) if isinstance(url, str) else None
+        if picture is None:
+            skipped.append(f"picture {_str(url, 200)}: not an http(s) address")
+        elif picture.status == Picture.Status.READY or pictures.process_now(picture, data, now):
+            restored.add(url)
+        else:
+            picture.refresh_from_db()
+            skipped.append(f"picture {_str(url, 200)}: {picture.error}")
+    return restored
+
+
 def _rule(topic: Topic, owner, row: dict[str, Any], now: datetime) -> None:
     urls = {u for u in row.get("source_urls") or [] if isinstance(u, str)}
     ids = TopicSource.objects.filter(topic=topic, source__url__in=urls).values_list(
@@ -156,7 +189,7 @@ def _rule(topic: Topic, owner, row: dict[str, Any], now: datetime) -> None:
 def import_topic(data: Any, owner, now: datetime, slug: str | None = None) -> TopicImport:
     """A new topic owned by ``owner`` from an export; ``slug`` replaces the exported
     address (to import beside the original). Raises ValidationError, writing nothing."""
-    if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
+    if not isinstance(data, dict) or data.get("format") not in READ_FORMATS:
         raise ValidationError(
             _("This is not a Florilège topic export (format %(format)s).")
             % {"format": EXPORT_FORMAT}
@@ -170,14 +203,23 @@ def import_topic(data: Any, owner, now: datetime, slug: str | None = None) -> To
     with transaction.atomic():
         topic = _create(settings, owner, slug)
         result = TopicImport(topic)
+        restored = _restore_pictures(data.get("pictures"), now, result.skipped)
+        result.pictures = len(restored)
+        if topic.header_image_url:
+            topic.header_picture = pictures.request(topic.header_image_url, now)
+            topic.save(update_fields=["header_picture"])
         result.sources = _sources(topic, owner, data.get("sources") or [], now)
         for row in scoops:
             if not isinstance(row, dict):
                 continue
             try:
                 with transaction.atomic():
-                    _scoop(topic, owner, row, now)
+                    scoop = _scoop(topic, owner, row, now)
                 result.scoops += 1
+                if scoop.image_url in restored:
+                    # Published ones get it again from the publication hook; the others
+                    # (drafts, proposals) hold it so it is not forgotten as unused.
+                    attach_picture(scoop, now)
             except ValidationError as exc:
                 result.skipped.append(f"{_str(row.get('url'), 200)}: {' '.join(exc.messages)}")
         for row in data.get("rules") or []:

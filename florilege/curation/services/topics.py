@@ -14,22 +14,28 @@ deletion to reuse (docs/curation.md says so).
 
 from __future__ import annotations
 
+import base64
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from florilege.curation.models import AutomationRule, Scoop
 from florilege.curation.services import audit
+from florilege.lib import media
 from florilege.media import services as pictures
+from florilege.media.models import Picture
 from florilege.sources.models import Source
 from florilege.suggestions.models import Suggestion
 from florilege.topics.models import Topic, TopicSource
 from florilege.topics.permissions import Action, require
 
-EXPORT_FORMAT = "florilege-topic/1"
+# Version 2 carries the pictures themselves ("pictures"); version 1 only their addresses.
+# Both are read back (topic_import.READ_FORMATS).
+EXPORT_FORMAT = "florilege-topic/2"
 # Settings written to the export, in this order (the model's own field names).
 SETTING_FIELDS = (
     "title", "slug", "description", "languages", "keywords", "is_public", "time_zone",
@@ -68,14 +74,50 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def export_topic(topic: Topic, user, now: datetime) -> dict[str, Any]:
+def _largest_jpeg(picture: Picture) -> dict[str, Any] | None:
+    """A ready picture's largest thumbnail, as the export carries it; None when it is not
+    ready or its file is gone. The largest thumbnail, not the original (which this site
+    does not keep): an import makes the smaller ones from it again."""
+    sizes = [r for r in picture.renditions.values() if isinstance(r, dict) and r.get("jpeg")]
+    if not picture.is_ready or not sizes:
+        return None
+    best = max(sizes, key=lambda r: int(r.get("width") or 0))
+    try:
+        data = media.read(str(best["jpeg"]), settings.CONFIG.IMAGE_MAX_BYTES)
+    except OSError:
+        return None
+    return {
+        "media_type": "image/jpeg",
+        "width": best.get("width"),
+        "height": best.get("height"),
+        "data": base64.b64encode(data).decode("ascii"),
+    }
+
+
+def _pictures(topic: Topic, scoops) -> dict[str, dict[str, Any]]:
+    """The ready pictures the topic shows (its scoops', its header), by their address."""
+    # Keyed by the address the scoop is exported with (an upload's is our large JPEG's).
+    shown = [(pictures.shareable_address(s), s.picture) for s in scoops if s.picture_id]
+    shown = [(url, picture) for url, picture in shown if url]
+    if topic.header_picture_id and topic.header_image_url:
+        shown.append((topic.header_image_url, topic.header_picture))
+    found: dict[str, dict[str, Any]] = {}
+    for url, picture in shown:
+        if url not in found and (carried := _largest_jpeg(picture)) is not None:
+            found[url] = carried
+    return found
+
+
+def export_topic(
+    topic: Topic, user, now: datetime, with_pictures: bool = True
+) -> dict[str, Any]:
     """The topic as plain data: its settings, sources (with their folders), scoops with
-    their insights (Markdown as written), tags and pictures, and its automation rules.
-    The format is documented in docs/cli.md; :mod:`florilege.curation.services.topic_import`
-    reads it back."""
+    their insights (Markdown as written), tags and pictures (the files too, unless
+    ``with_pictures`` is false), and its automation rules. The format is documented in
+    docs/cli.md; :mod:`florilege.curation.services.topic_import` reads it back."""
     require(user, topic, Action.MANAGE_TOPIC)
     links = TopicSource.objects.filter(topic=topic).select_related("source").order_by("pk")
-    scoops = (
+    scoops = list(
         Scoop.objects.filter(topic=topic)
         .select_related("curator", "picture")
         .order_by("created_at", "pk")
@@ -136,6 +178,7 @@ def export_topic(topic: Topic, user, now: datetime) -> dict[str, Any]:
             }
             for r in rules
         ],
+        "pictures": _pictures(topic, scoops) if with_pictures else {},
     }
 
 

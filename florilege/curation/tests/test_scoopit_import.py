@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -106,3 +107,43 @@ def test_page_upload_and_feed_address(client_in, topic, loopback) -> None:
     assert client_in.post(url, {"file": broken}).status_code == 400
     assert client_in.post(url, {}).status_code == 400
     assert client_in.post(url, {"feed_url": loopback.url("/missing")}).status_code == 400
+
+
+def test_imported_pictures_go_through_the_media_pipeline(
+    topic, curator, settings, tmp_path, django_capture_on_commit_callbacks
+) -> None:
+    """An imported scoop's picture is a Picture row for the ``pictures`` stage, which
+    fetches it through the guarded client and makes our thumbnails (the page never links
+    to Scoop.it's image server)."""
+    from florilege.jobs.registry import StageContext, get
+    from florilege.lib.http import FetchPolicy, GuardedClient
+    from florilege.media.models import Picture
+    from florilege.media.tests.helpers import picture_bytes
+    from florilege.media.tests.test_pipeline import public_resolver
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert import_topic(topic, curator, PAGE, NOW).added == 3
+    scoop = Scoop.objects.select_related("picture").get(
+        url="https://news.example/2019/fediverse-grows"
+    )
+    assert scoop.picture is not None and scoop.picture.status == Picture.Status.PENDING
+    assert scoop.picture.source_url == "https://img.scoop.it/aBcD1234efGh=/fediverse.jpg"
+    asked: list[str] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        asked.append(str(request.url))
+        body = picture_bytes((1000, 600), kind="JPEG")
+        return httpx.Response(200, headers={"Content-Type": "image/jpeg"},
+                              stream=httpx.ByteStream(body))  # fmt: skip
+
+    ctx = StageContext(now=NOW)
+    ctx.client_factory = lambda: GuardedClient(
+        FetchPolicy(), resolver=public_resolver({}), transport=httpx.MockTransport(handle)
+    )
+    assert get("pictures").run(ctx) == 1
+    assert asked == ["https://img.scoop.it/aBcD1234efGh=/fediverse.jpg"]
+    picture = Picture.objects.get(scoops=scoop)
+    assert picture.status == Picture.Status.READY, picture.error
+    assert (picture.width, picture.height) == (1000, 600)
+    assert (tmp_path / "media" / picture.renditions["card"]["jpeg"]).exists()

@@ -150,7 +150,7 @@ def test_export_is_the_topic_as_json(client_in, topic, curator) -> None:
     assert response["Content-Type"] == "application/json; charset=utf-8"
     assert response["Content-Disposition"] == f'attachment; filename="{topic.slug}.json"'
     data = json.loads(response.content)
-    assert data["format"] == "florilege-topic/1"
+    assert data["format"] == "florilege-topic/2"
     assert data["settings"]["title"] == topic.title
     assert data["settings"]["languages"] == topic.languages
     assert [s["url"] for s in data["sources"]] == [

@@ -55,24 +55,7 @@ def _csv(audience: service.Audience, table: str, name: str) -> HttpResponse:
 
 
 def _json(audience: service.Audience, scope: str) -> JsonResponse:
-    r = audience.report
-    return JsonResponse(
-        {
-            "scope": scope,
-            "start": r.start.isoformat(),
-            "until": r.until.isoformat(),
-            "days": r.days,
-            "headlines": {
-                h.key: {"value": h.value, "previous": h.previous, "change_percent": h.change}
-                for h in r.headlines
-            },
-            "waiting_approval": audience.waiting,
-            "tables": {
-                s.key: {"headers": s.headers, "rows": [[_cell(v) for v in row] for row in s.rows]}
-                for s in audience.sections
-            },
-        }
-    )
+    return JsonResponse(service.export(audience, scope))
 
 
 def _page(request: HttpRequest, topic: Topic | None, audience: service.Audience, days: int):
