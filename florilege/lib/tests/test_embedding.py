@@ -50,9 +50,11 @@ def test_encoder_gives_the_wheels_own_vectors():
 
 def test_table_rows_read_from_disk_are_the_tables_own():
     table = embedding._model().table
-    mapped = np.load(embedding._table_file(
+    path = embedding._table_file(
         embedding._resources() / "weights.npz", 17, 7530, embedding.DIMENSIONS
-    ), mmap_mode="r")  # fmt: skip
+    )
+    assert path is not None
+    mapped = np.load(path, mmap_mode="r")
     ids = np.array([5, 0, len(table) - 1, 5, 4242, 17], dtype=np.int64)
     assert np.array_equal(table[ids], mapped[ids])
 

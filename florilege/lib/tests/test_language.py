@@ -143,7 +143,10 @@ def test_model_arrays_are_memory_mapped_from_the_cache_with_the_same_answers(
     mapped = language._cached_arrays()
     assert mapped is not None and isinstance(mapped["moves"], np.memmap)
     again = language._cached_arrays()  # read back, not rewritten
-    assert again is not None and again["table"].filename == mapped["table"].filename
+    assert again is not None
+    first, second = mapped["table"], again["table"]
+    assert isinstance(first, np.memmap) and isinstance(second, np.memmap)
+    assert first.filename == second.filename
     texts = [language._clean(text) for text in _mixed_texts()]
     in_memory = language._BatchModel(language._BatchModel.arrays_of(language._identifier()))
     for batch in (texts, texts[:3]):
