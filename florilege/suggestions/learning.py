@@ -88,7 +88,16 @@ def topic_rules(topic: Topic) -> Rules:
 
 def load_model(topic: Topic) -> ranker.Model:
     """The topic's stored model, or a rules-only model until the worker has trained one."""
-    row = TopicRanker.objects.filter(topic=topic).first()
+    return _model_of(topic, TopicRanker.objects.filter(topic=topic).first())
+
+
+def load_models(topics: Sequence[Topic]) -> dict[int, ranker.Model]:
+    """``load_model`` for many topics, their stored models read by one query."""
+    rows = TopicRanker.objects.in_bulk([topic.pk for topic in topics])
+    return {topic.pk: _model_of(topic, rows.get(topic.pk)) for topic in topics}
+
+
+def _model_of(topic: Topic, row: TopicRanker | None) -> ranker.Model:
     if row is not None and row.state:
         try:
             model = ranker.from_state(row.state, row.meta)

@@ -11,7 +11,7 @@ from django.db import transaction
 from florilege.jobs import leases
 from florilege.lib.html import html_to_text
 from florilege.sources.models import Entry
-from florilege.suggestions import learning
+from florilege.suggestions import learning, ranker
 from florilege.suggestions.bulk import insert_rows
 from florilege.suggestions.models import Suggestion
 from florilege.suggestions.scoring import baseline_score
@@ -43,13 +43,20 @@ def suggest_entries(entries: Sequence[Entry], now: datetime) -> int:
     if topics:
         batch = learning.FeatureBatch(entries)
         taken = _taken_by_topic(list(topics), [e.canonical_url for e in entries])
+        # Every topic's stored model in one query (was one per topic).
+        models = learning.load_models(list(topics.values()))
+        position = {e.pk: i for i, e in enumerate(entries)}
         for topic_id, topic in topics.items():
             # Batch order (by id), so the first copy of a page in the batch is the one kept.
-            mine = [e for e in entries if e.source_id in followed[topic_id]]
+            mine = sorted(
+                (e for source_id in followed[topic_id] for e in by_source[source_id]),
+                key=lambda e: position[e.pk],
+            )
             kept = _keep(topic, mine, taken[topic_id])
+            scored = _scored(topic, kept, now, batch, models[topic_id])
             rows += [
                 (topic_id, entry.pk, value, why)
-                for entry, (value, why) in zip(kept, _scored(topic, kept, now, batch), strict=True)
+                for entry, (value, why) in zip(kept, scored, strict=True)
             ]
     # Automation rules run on them in their own stage (curation's ``rules``).
     insert_suggestions(rows, now)
@@ -151,10 +158,12 @@ def _scored(
     entries: Sequence[Entry],
     now: datetime,
     batch: learning.FeatureBatch | None = None,
+    model: ranker.Model | None = None,
 ) -> list[tuple[float, dict]]:
     if not entries:
         return []
-    model = learning.load_model(topic)
+    if model is None:
+        model = learning.load_model(topic)
     features = (batch or learning.FeatureBatch(entries)).of(entries)
     return learning.score_entries(topic, model, entries, features, now)
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 import numpy as np
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from threadpoolctl import threadpool_limits
 
@@ -42,6 +43,9 @@ class _Index:
 
     def __init__(self) -> None:
         self.states: dict[int, StoryState] = {}
+        # Stored stories as read (``_STORY_FIELDS``); ``story`` makes the model instance
+        # of one the batch changes.
+        self.rows_of: dict[int, tuple] = {}
         self.stories: dict[int, Story] = {}
         self.by_url: dict[str, int] = {}
         self.by_band: dict[tuple[int, int], set[int]] = defaultdict(set)
@@ -65,6 +69,32 @@ class _Index:
             cosines = self.matrix[: len(self.ids)] @ signals.vector
             found.update(self.ids[i] for i in np.flatnonzero(cosines >= policy.min_cosine))
         return [self.states[i] for i in found]
+
+    def story(self, story_id: int) -> Story:
+        story = self.stories.get(story_id)
+        if story is None:
+            pk, first_seen, last_seen, size, centroid = self.rows_of[story_id]
+            story = Story(
+                pk=pk, first_seen=first_seen, last_seen=last_seen, size=size, centroid=centroid
+            )
+            self.stories[story_id] = story
+        return story
+
+    def set_centroids(self, story_ids: Sequence[int], centroids: Sequence[np.ndarray]) -> None:
+        """Rows for many stories at once (the stored candidates of a batch)."""
+        if not story_ids:
+            return
+        first = len(self.ids)
+        self.ids.extend(story_ids)
+        size = len(self.matrix)
+        while size < len(self.ids):
+            size *= 2
+        if size > len(self.matrix):
+            grown = np.zeros((size, embedding.DIMENSIONS), np.float32)
+            grown[:first] = self.matrix[:first]
+            self.matrix = grown
+        self.matrix[first : len(self.ids)] = np.stack(centroids)
+        self.rows.update({story_id: first + i for i, story_id in enumerate(story_ids)})
 
     def set_centroid(self, story_id: int, centroid: np.ndarray) -> None:
         row = self.rows.get(story_id)
@@ -104,57 +134,131 @@ def _signals(entry: Entry, vector: np.ndarray | None) -> Signals:
     )
 
 
-def _load_index(signals: Sequence[Signals], policy: Policy) -> _Index:
-    dates = [s.date for s in signals]
-    since, until = min(dates) - policy.window, max(dates) + policy.window
-    urls = {s.canonical_url for s in signals if s.canonical_url}
+def _in_list(values: Sequence[Any]) -> str:
+    return "(" + ", ".join(["%s"] * len(values)) + ")"
+
+
+def _raw_rows(sql: str, params: Sequence[Any]) -> list[tuple]:
+    """Rows of a read on the stories' tables. The candidate lookups pass thousands of
+    values (16 LSH keys and 4 bands per entry): the ORM prepared each one through its
+    lookup machinery, which was a third of the clustering time (bench-dedup profile)."""
+    connection = connections[router.db_for_read(StoryMember)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _window_params(since: datetime, until: datetime) -> list[Any]:
+    connection = connections[router.db_for_read(StoryMember)]
+    return [connection.ops.adapt_datetimefield_value(d) for d in (since, until)]
+
+
+def _member_rows(
+    signals: Sequence[Signals], since: datetime, until: datetime, policy: Policy
+) -> list[tuple[int, str, int | None, bool]]:
+    """(story id, canonical URL, fingerprint, seen within the window) of the members that
+    share a canonical URL (any date) or a SimHash band (within the window) with the batch."""
+    urls = sorted({s.canonical_url for s in signals if s.canonical_url})
     band_values: list[set[int]] = [set() for _ in range(policy.bands)]
     for s in signals:
         if s.fingerprint is not None:
             for i, band in enumerate(clustering.bands(s.fingerprint, policy.bands)):
                 band_values[i].add(band)
-    members: Q = Q(canonical_url__in=urls) if urls else Q(pk__in=[])
-    bands = Q()
-    for name, values in zip(BAND_FIELDS, band_values, strict=True):
-        if values:
-            bands |= Q(**{f"{name}__in": values})
+    quote = connections[router.db_for_read(StoryMember)].ops.quote_name
+    within = f"{quote('seen_at')} >= %s AND {quote('seen_at')} <= %s"
+    where: list[str] = []
+    params: list[Any] = []
+    if urls:
+        where.append(f"{quote('canonical_url')} IN {_in_list(urls)}")
+        params += urls
+    bands = [(name, sorted(v)) for name, v in zip(BAND_FIELDS, band_values, strict=True) if v]
     if bands:
-        members |= bands & Q(seen_at__gte=since, seen_at__lte=until)
-    member_rows = list(
-        StoryMember.objects.filter(members).values_list(
-            "story_id", "canonical_url", "fingerprint", "seen_at"
+        where.append(
+            "(("
+            + " OR ".join(f"{quote(name)} IN {_in_list(values)}" for name, values in bands)
+            + f") AND {within})"
         )
+        params += [v for _, values in bands for v in values] + _window_params(since, until)
+    if not where:
+        return []
+    table = quote(StoryMember._meta.db_table)
+    sql = (
+        f"SELECT {quote('story_id')}, {quote('canonical_url')}, {quote('fingerprint')}, "
+        f"CASE WHEN {within} THEN 1 ELSE 0 END FROM {table} WHERE " + " OR ".join(where)
     )
-    lsh_keys = {k for s in signals for k in s.lsh}
-    lsh_rows = list(
-        StoryBand.objects.filter(key__in=lsh_keys, seen_at__gte=since, seen_at__lte=until)
-        .values_list("key", "member__story_id", "member_id", "member__minhash")
-        .distinct()
-    ) if lsh_keys else []  # fmt: skip
+    rows = _raw_rows(sql, _window_params(since, until) + params)
+    return [(story, url, fingerprint, bool(inside)) for story, url, fingerprint, inside in rows]
+
+
+def _lsh_rows(
+    keys: Sequence[int], since: datetime, until: datetime
+) -> list[tuple[int, int, int, bytes | memoryview | None]]:
+    """(LSH key, story id, member id, member's MinHash) of the members within the window
+    that share an LSH band key with the batch."""
+    if not keys:
+        return []
+    quote = connections[router.db_for_read(StoryBand)].ops.quote_name
+    band, member = quote(StoryBand._meta.db_table), quote(StoryMember._meta.db_table)
+    sql = (
+        f"SELECT DISTINCT b.{quote('key')}, m.{quote('story_id')}, b.{quote('member_id')}, "
+        f"m.{quote('minhash')} FROM {band} b INNER JOIN {member} m "
+        f"ON m.{quote('entry_id')} = b.{quote('member_id')} "
+        f"WHERE b.{quote('key')} IN {_in_list(keys)} "
+        f"AND b.{quote('seen_at')} >= %s AND b.{quote('seen_at')} <= %s"
+    )
+    return _raw_rows(sql, [*keys, *_window_params(since, until)])
+
+
+# Fields of a stored story the batch reads (and writes back when an entry joins it).
+_STORY_FIELDS = ("pk", "first_seen", "last_seen", "size", "centroid")
+
+
+def _load_index(signals: Sequence[Signals], policy: Policy) -> _Index:
+    dates = [s.date for s in signals]
+    since, until = min(dates) - policy.window, max(dates) + policy.window
+    member_rows = _member_rows(signals, since, until, policy)
+    lsh_keys = sorted({k for s in signals for k in s.lsh})
+    lsh_rows = _lsh_rows(lsh_keys, since, until)
     recent = Story.objects.filter(
         last_seen__gte=since, first_seen__lte=until, centroid__isnull=False
     ).order_by("-last_seen")
     index = _Index()
     needed = {r[0] for r in member_rows} | {r[1] for r in lsh_rows}
     # Stories of URL/band matches may be older than the window (a URL matches any time).
-    stories = {s.pk: s for s in recent[:MAX_SEMANTIC_CANDIDATES]}
-    missing = needed - stories.keys()
+    # Plain rows, not model instances: a batch reads up to MAX_SEMANTIC_CANDIDATES stories
+    # and joins a few; ``_Batch`` makes a ``Story`` of those only.
+    rows = {r[0]: r for r in recent.values_list(*_STORY_FIELDS)[:MAX_SEMANTIC_CANDIDATES]}
+    missing = needed - rows.keys()
     if missing:
-        stories.update(Story.objects.in_bulk(missing))
-    index.stories = stories
-    for story in stories.values():
-        centroid = embedding.from_bytes(story.centroid) if story.centroid else None
-        index.states[story.pk] = StoryState(
-            story.pk, story.first_seen, story.last_seen, centroid=centroid
+        rows.update(
+            {r[0]: r for r in Story.objects.filter(pk__in=missing).values_list(*_STORY_FIELDS)}
         )
-        if centroid is not None and since <= story.last_seen and story.first_seen <= until:
-            index.set_centroid(story.pk, centroid)
-    for story_id, url, fingerprint, seen_at in member_rows:
+    index.rows_of = rows
+    with_centroid = [r for r in rows.values() if r[4]]
+    centroids = (
+        np.frombuffer(b"".join(bytes(r[4]) for r in with_centroid), dtype=np.float16)
+        .reshape(len(with_centroid), embedding.DIMENSIONS)
+        .astype(np.float32)
+    )
+    for story_id, first_seen, last_seen, _size, centroid in rows.values():
+        if not centroid:
+            index.states[story_id] = StoryState(story_id, first_seen, last_seen)
+    in_window: list[int] = []
+    window_rows: list[np.ndarray] = []
+    for (story_id, first_seen, last_seen, _size, _), centroid in zip(
+        with_centroid, centroids, strict=True
+    ):
+        index.states[story_id] = StoryState(story_id, first_seen, last_seen, centroid=centroid)
+        if since <= last_seen and first_seen <= until:
+            in_window.append(story_id)
+            window_rows.append(centroid)
+    index.set_centroids(in_window, window_rows)
+    for story_id, url, fingerprint, inside in member_rows:
         state = index.states[story_id]
         if url:
             state.canonical_urls.add(url)
             index.by_url.setdefault(url, story_id)
-        if fingerprint is not None and since <= seen_at <= until:
+        if fingerprint is not None and inside:
             state.fingerprints.append(fingerprint)
             for i, band in enumerate(clustering.bands(fingerprint, policy.bands)):
                 index.by_band[(i, band)].add(story_id)
@@ -250,7 +354,7 @@ class _Batch:
             state = StoryState(story_id, sig.date, sig.date, centroid=sig.vector)
         else:
             state = self.index.states[decision.story_id]
-            story = self.provisional.get(decision.story_id) or self.index.stories[decision.story_id]
+            story = self.provisional.get(decision.story_id) or self.index.story(decision.story_id)
             if decision.story_id < _PROVISIONAL:
                 self.joined[decision.story_id] = story
             state.centroid = clustering.merged_centroid(state.centroid, story.size, sig.vector)

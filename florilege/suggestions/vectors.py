@@ -22,11 +22,12 @@ def ensure_vectors(entries: Sequence[Entry], now: datetime) -> dict[int, np.ndar
     in one batch and store them. Idempotent (a second call computes nothing)."""
     if not entries:
         return {}
+    # Plain rows, not model instances (a batch reads hundreds).
     stored = {
-        row.entry_id: embedding.from_bytes(row.vector)
-        for row in EntryVector.objects.filter(
+        entry_id: embedding.from_bytes(vector)
+        for entry_id, vector in EntryVector.objects.filter(
             entry_id__in=[e.pk for e in entries], encoder=embedding.ENCODER
-        )
+        ).values_list("entry_id", "vector")
     }
     missing = [e for e in entries if e.pk not in stored]
     if missing:

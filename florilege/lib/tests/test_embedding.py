@@ -45,7 +45,18 @@ def test_encoder_gives_the_wheels_own_vectors():
     )
     expected = np.asarray(reference.encode(TEXTS), dtype=np.float32)
     assert np.array_equal(embedding._model().encode(TEXTS), expected)
-    assert isinstance(embedding._model().table, np.memmap)
+    assert isinstance(embedding._model().table, embedding.TableRows)
+
+
+def test_table_rows_read_from_disk_are_the_tables_own():
+    table = embedding._model().table
+    path = embedding._table_file(
+        embedding._resources() / "weights.npz", 17, 7530, embedding.DIMENSIONS
+    )
+    assert path is not None
+    mapped = np.load(path, mmap_mode="r")
+    ids = np.array([5, 0, len(table) - 1, 5, 4242, 17], dtype=np.int64)
+    assert np.array_equal(table[ids], mapped[ids])
 
 
 def test_table_falls_back_to_memory_when_the_cache_cannot_be_written(tmp_path, monkeypatch):
@@ -53,5 +64,5 @@ def test_table_falls_back_to_memory_when_the_cache_cannot_be_written(tmp_path, m
     blocked.write_text("not a directory")
     monkeypatch.setattr(embedding, "TABLE_CACHE", blocked / "cache")
     encoder = embedding._build()
-    assert not isinstance(encoder.table, np.memmap)
+    assert not isinstance(encoder.table, embedding.TableRows)
     assert np.array_equal(encoder.encode(TEXTS[:2]), embedding._model().encode(TEXTS[:2]))

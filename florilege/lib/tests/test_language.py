@@ -1,3 +1,4 @@
+import numpy as np
 import py3langid
 import pytest
 
@@ -131,3 +132,33 @@ def test_a_huge_batch_is_taken_in_slices() -> None:
     assert detect_languages(many) == [detect_language(text) for text in texts] * (
         len(many) // len(texts)
     )
+
+
+def test_model_arrays_are_memory_mapped_from_the_cache_with_the_same_answers(
+    tmp_path, monkeypatch
+) -> None:
+    # The worker's model is mapped from the cache; a fresh cache (written here) and the
+    # arrays read from py3langid's identifier score every text the same.
+    monkeypatch.setattr(language, "MODEL_CACHE", tmp_path / "cache")
+    mapped = language._cached_arrays()
+    assert mapped is not None and isinstance(mapped["moves"], np.memmap)
+    again = language._cached_arrays()  # read back, not rewritten
+    assert again is not None
+    first, second = mapped["table"], again["table"]
+    assert isinstance(first, np.memmap) and isinstance(second, np.memmap)
+    assert first.filename == second.filename
+    texts = [language._clean(text) for text in _mixed_texts()]
+    in_memory = language._BatchModel(language._BatchModel.arrays_of(language._identifier()))
+    for batch in (texts, texts[:3]):
+        expected = in_memory.probabilities(batch)
+        assert np.array_equal(language._BatchModel(mapped).probabilities(batch), expected)
+
+
+def test_model_loads_in_memory_when_the_cache_cannot_be_written(tmp_path, monkeypatch) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("not a directory")
+    monkeypatch.setattr(language, "MODEL_CACHE", blocked / "cache")
+    assert language._cached_arrays() is None
+    monkeypatch.setattr(language, "_loaded", {})
+    assert detect_language("Le gouvernement présente sa réforme des retraites") == "fr"
+    assert not isinstance(language._model().table, np.memmap)
