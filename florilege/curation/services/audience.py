@@ -62,14 +62,12 @@ def _day(d: date) -> str:
     return date_format(d, "SHORT_DATE_FORMAT")
 
 
-# Periods longer than this are shown week by week (a year is 53 rows, not 365).
-WEEKLY_ABOVE = 31
+WEEKLY_ABOVE = report.WEEKLY_ABOVE
 
 
 def _weeks(r: report.Report) -> list[range]:
     """Index ranges of ``r.daily`` shown as one row: each day, or each week from the start."""
-    step = 7 if r.days > WEEKLY_ABOVE else 1
-    return [range(i, min(i + step, r.days)) for i in range(0, r.days, step)]
+    return report.spans(r.days)
 
 
 def _daily(r: report.Report) -> Section:
@@ -193,8 +191,8 @@ def _followers(r: report.Report) -> Section:
     # Followers are counted at the end of each day: a week shows its last day's count.
     rows: list[list[Cell]] = []
     for span in _weeks(r):
-        last = r.followers[span[-1]][1]
-        rows.append([r.followers[span[0]][0], *[last.get(k, 0) for k in keys]])
+        last = r.followers.get(r.start + timedelta(days=span[-1]), {})
+        rows.append([r.start + timedelta(days=span[0]), *[last.get(k, 0) for k in keys]])
     chart = charts.lines(
         _("Followers by channel"), _("Followers at the end of each day, by channel."),
         [_day(r.start), _day(r.until)],
