@@ -187,7 +187,7 @@ def _bucketed(r: report.Report) -> list[Section]:
 
 
 def _followers(r: report.Report) -> Section:
-    keys = [*report.CHANNELS, "unsubscribed"]
+    keys = [*report.CHANNELS, "websub", "unsubscribed"]
     # Followers are counted at the end of each day: a week shows its last day's count.
     rows: list[list[Cell]] = []
     for span in _weeks(r):
@@ -202,10 +202,11 @@ def _followers(r: report.Report) -> Section:
     )  # fmt: skip
     first = _("Week from") if r.days > WEEKLY_ABOVE else _("Day")
     headers = [first, _("Email"), _("Fediverse"), _("Feed readers"),
-               _("Unsubscribed (email)")]  # fmt: skip
+               _("Of which WebSub hubs"), _("Unsubscribed (email)")]  # fmt: skip
     return Section("followers", _("Followers"), headers, rows, chart,
                    _("Feed readers count as their services report (Feedly, Inoreader, "
-                     "NewsBlur…) or one per reader fetching."))  # fmt: skip
+                     "NewsBlur…) or one per reader fetching; WebSub hubs (Superfeedr…) "
+                     "are among them, one per subscription fetching."))  # fmt: skip
 
 
 def _digests(r: report.Report) -> Section:

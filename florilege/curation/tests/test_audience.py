@@ -34,7 +34,7 @@ def figures(topic, curator):
             ("scoop_views", str(scoop.pk), 300 + i), ("scoop_clicks", str(scoop.pk), 20 + i),
             ("referrer", "search", 100 * i), ("referrer", "fediverse", 7 * i),
             ("device", "phone", 600), ("device", "desktop", 400 + i),
-            ("followers", "email", 10 + i), ("followers", "feed", 42),
+            ("followers", "email", 10 + i), ("followers", "feed", 42), ("followers", "websub", 3),
             ("click_hour", "0-09", 9), ("likes", str(scoop.pk), 2),
             ("digest_sent", "3", 12), ("edition_clicks", "3", 4),
         ]:  # fmt: skip
@@ -96,6 +96,20 @@ def test_headlines_compare_with_the_previous_period(client, client_in, topic, fi
     assert views["previous"] == sum(1000 + i for i in range(8, 11))
     assert data["tables"]["scoops"]["rows"][0][1] == sum(300 + i for i in range(1, 8))
     assert data["tables"]["digests"]["rows"] == [["#3", 84, 0, 28]]
+
+
+def test_websub_subscriptions_are_shown_among_feed_followers(client_in, topic, figures) -> None:
+    url = reverse("curation:audience", args=[topic.slug]) + "?days=7"
+    followers = _table(client_in.get(url).content.decode(), "followers")
+    assert followers[-1] == ["11", "0", "42", "3", "0"]  # email, fediverse, feeds, hubs, left
+    data = client_in.get(reverse("curation:audience_json", args=[topic.slug]) + "?days=7").json()
+    table = data["tables"]["followers"]
+    assert table["headers"][4] == "Of which WebSub hubs" and table["rows"][-1][4] == 3
+    # Counted once: the hubs are among the feed followers, not a channel of their own.
+    assert data["headlines"]["followers"]["value"] == 11 + 42
+    csv_url = reverse("curation:audience_csv", args=[topic.slug, "followers"]) + "?days=7"
+    header = next(csv.reader(io.StringIO(client_in.get(csv_url).content.decode())))
+    assert "Of which WebSub hubs" in header
 
 
 def test_every_table_exports_as_csv(client_in, topic, figures) -> None:
