@@ -19,6 +19,8 @@ from florilege.analytics.models import DailyCount, RollupDay
 
 PERIODS = (7, 30, 90, 365)
 DAILY_KINDS = ("views", "visitors", "clicks")
+# Fediverse engagement, day by day (its rows are per scoop: a day's sum over scoops).
+ENGAGE_KINDS = ("likes", "boosts", "replies")
 KEYED_KINDS = ("scoop_views", "scoop_clicks", "referrer", "ref_host", "device", "tag_views",
                "via_clicks", "edition_clicks", "digest_sent", "digest_bounced", "likes",
                "boosts", "replies", "click_hour", "engage_hour")  # fmt: skip
@@ -50,6 +52,7 @@ class Report:
     days: int
     headlines: list[Headline]
     daily: list[tuple[date, int, int, int]]  # day, views, visitors, clicks
+    engagement: list[tuple[date, int, int, int]]  # day, likes, boosts, replies
     keyed: dict[str, dict[str, int]]  # kind -> key -> sum over the period
     # day -> channel -> count, for the days a row shows (see ``spans``) and the day
     # before the period
@@ -106,7 +109,7 @@ def _per_day(rows: QuerySet[DailyCount], before: date, start: date,
     in_period = Case(When(day__gte=start, then=F("day")), default=Value(None),
                      output_field=DateField())  # fmt: skip
     for day, kind, n in (
-        rows.filter(kind__in=DAILY_KINDS, day__gte=before, day__lte=until)
+        rows.filter(kind__in=DAILY_KINDS + ENGAGE_KINDS, day__gte=before, day__lte=until)
         .annotate(period_day=in_period)
         .values_list("period_day", "kind")
         .annotate(n=Sum("value"))
@@ -140,7 +143,7 @@ def build(topic_ids: list[int] | None, today: date, days: int) -> Report:
     until = min(rolled or today - timedelta(days=1), today - timedelta(days=1))
     ids = "all" if topic_ids is None else ",".join(map(str, sorted(topic_ids)))
     stamp = rolled_at.timestamp() if rolled_at else 0
-    cache_key = f"audience-report:{ids}:{days}:{until.isoformat()}:{stamp}"
+    cache_key = f"audience-report-2:{ids}:{days}:{until.isoformat()}:{stamp}"
     if (found := cache.get(cache_key)) is not None:
         return found
     made = _build(_rows(topic_ids), until, days)
@@ -162,11 +165,12 @@ def _build(rows: QuerySet[DailyCount], until: date, days: int) -> Report:
         keyed[kind][key] = n
     shown = [start + timedelta(days=span[-1]) for span in spans(days)]
     followers = _followers(rows, [start - timedelta(days=1), *shown])
-    daily = []
+    daily, engagement = [], []
     for i in range(days):
         day = start + timedelta(days=i)
         got = per_day.get(day, {})
         daily.append((day, got.get("views", 0), got.get("visitors", 0), got.get("clicks", 0)))
+        engagement.append((day, *(got.get(kind, 0) for kind in ENGAGE_KINDS)))
 
     def follow(day: date) -> int:
         return sum(followers.get(day, {}).get(c, 0) for c in CHANNELS)
@@ -190,7 +194,8 @@ def _build(rows: QuerySet[DailyCount], until: date, days: int) -> Report:
         for key, n in keyed.get(kind, {}).items():
             weekday, hour = key.split("-")
             best[(int(weekday), int(hour))] += n
-    return Report(start, until, days, headlines, daily, dict(keyed), dict(followers), dict(best))
+    return Report(start, until, days, headlines, daily, engagement, dict(keyed), dict(followers),
+                  dict(best))  # fmt: skip
 
 
 SCOOP_KINDS = ("scoop_views", "scoop_clicks", "likes", "boosts", "replies")

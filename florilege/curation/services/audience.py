@@ -92,6 +92,27 @@ def _daily(r: report.Report) -> Section:
     return Section("daily", _("Day by day"), headers, rows, chart, note)
 
 
+def _engagement(r: report.Report) -> Section:
+    rows: list[list[Cell]] = []
+    for span in _weeks(r):
+        days = [r.engagement[i] for i in span]
+        rows.append([days[0][0], *(sum(d[k] for d in days) for k in (1, 2, 3))])
+    if not any(any(row[1:]) for row in rows):
+        rows = []  # "nothing counted yet" rather than a table of zeros
+    chart = charts.lines(
+        _("Likes, boosts and replies per day"),
+        _("On the fediverse, from %(start)s to %(until)s; the table below gives every number.")
+        % {"start": _day(r.start), "until": _day(r.until)},
+        [_day(r.start), _day(r.until)] if r.days > 1 else [_day(r.start)],
+        [(_("Likes"), [float(str(x[1])) for x in rows]),
+         (_("Boosts"), [float(str(x[2])) for x in rows]),
+         (_("Replies"), [float(str(x[3])) for x in rows])],
+    )  # fmt: skip
+    first = _("Week from") if r.days > WEEKLY_ABOVE else _("Day")
+    headers = [first, _("Likes"), _("Boosts"), _("Replies")]
+    return Section("engagement", _("Fediverse engagement"), headers, rows, chart)
+
+
 def _top_scoops(r: report.Report, topic_ids: list[int] | None) -> Section:
     views = r.keyed.get("scoop_views", {})
     clicks = r.keyed.get("scoop_clicks", {})
@@ -273,6 +294,7 @@ def build(topic: Topic | None, now: datetime, days: int) -> Audience:
     audience = Audience(r, waiting=waiting.count())
     audience.sections = [
         _daily(r),
+        _engagement(r),
         _top_scoops(r, topic_ids),
         *_sources(r, topic_ids, since),
         *_bucketed(r),

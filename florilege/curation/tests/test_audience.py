@@ -87,6 +87,10 @@ def test_charts_are_valid_svg_and_say_what_the_tables_say(client_in, topic, figu
     assert bars[0] == str(sum(100 * i for i in range(1, 8)))
     followers = _series(svgs["followers"])
     assert followers["Email"] == [row[0] for row in _table(page, "followers")]
+    # Fediverse engagement day by day: two likes a day, nothing else.
+    engagement = _table(page, "engagement")
+    assert engagement == [["2", "0", "0"]] * 7
+    assert _series(svgs["engagement"])["Likes"] == [row[0] for row in engagement]
 
 
 def test_headlines_compare_with_the_previous_period(client, client_in, topic, figures) -> None:
