@@ -165,12 +165,14 @@ def _build(rows: QuerySet[DailyCount], until: date, days: int) -> Report:
         keyed[kind][key] = n
     shown = [start + timedelta(days=span[-1]) for span in spans(days)]
     followers = _followers(rows, [start - timedelta(days=1), *shown])
-    daily, engagement = [], []
+    daily: list[tuple[date, int, int, int]] = []
+    engagement: list[tuple[date, int, int, int]] = []
     for i in range(days):
         day = start + timedelta(days=i)
         got = per_day.get(day, {})
         daily.append((day, got.get("views", 0), got.get("visitors", 0), got.get("clicks", 0)))
-        engagement.append((day, *(got.get(kind, 0) for kind in ENGAGE_KINDS)))
+        likes, boosts, replies = (got.get(kind, 0) for kind in ENGAGE_KINDS)
+        engagement.append((day, likes, boosts, replies))
 
     def follow(day: date) -> int:
         return sum(followers.get(day, {}).get(c, 0) for c in CHANNELS)

@@ -96,8 +96,9 @@ def _engagement(r: report.Report) -> Section:
     rows: list[list[Cell]] = []
     for span in _weeks(r):
         days = [r.engagement[i] for i in span]
-        rows.append([days[0][0], *(sum(d[k] for d in days) for k in (1, 2, 3))])
-    if not any(any(row[1:]) for row in rows):
+        rows.append([days[0][0], sum(d[1] for d in days), sum(d[2] for d in days),
+                     sum(d[3] for d in days)])  # fmt: skip
+    if not any(row[1] or row[2] or row[3] for row in rows):
         rows = []  # "nothing counted yet" rather than a table of zeros
     chart = charts.lines(
         _("Likes, boosts and replies per day"),
