@@ -96,11 +96,21 @@ FEED_SERVICES = ("feedly", "inoreader", "newsblur", "miniflux", "theoldreader", 
                  "bazqux", "feedspot", "netnewswire", "freshrss", "tiny tiny rss")  # fmt: skip
 
 
+# WebSub hubs fetch a feed for the subscriptions they hold ("Superfeedr bot/2.0
+# http://superfeedr.com - … - feed-id:46271263", as server logs show it): their fetches are
+# feed subscriptions too, under one service name so the Audience page can say how many.
+WEBSUB_HUBS = ("superfeedr", "pubsubhubbub", "websub")
+WEBSUB = "websub"
+
+
 def feed_subscribers(user_agent: str) -> tuple[str, int] | None:
     """(service, subscribers) when a feed reader's user agent reports a count; a
     service that reports none counts as one subscriber (a person's own reader)."""
     lowered = user_agent.lower()
-    service = next((s for s in FEED_SERVICES if s in lowered), "")
+    if any(hub in lowered for hub in WEBSUB_HUBS):
+        service = WEBSUB
+    else:
+        service = next((s for s in FEED_SERVICES if s in lowered), "")
     found = _SUBSCRIBERS.search(user_agent)
     if found and (service or "feed" in lowered or "fetcher" in lowered):
         return (service or "other", int(found.group(1).replace(",", "")))

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Max, Min, Q
 
+from florilege.analytics.classify import WEBSUB
 from florilege.analytics.contributors import Row, all_contributors
 from florilege.analytics.models import ClickEvent, DailyCount, RollupDay, ViewEvent
 from florilege.analytics.services import day_start, forget_salts_before
@@ -32,6 +33,8 @@ log = logging.getLogger("florilege.analytics")
 # once this much of the next day has passed.
 GRACE = timedelta(minutes=10)
 BATCH = 5000
+# Feed followers' rows, counted from the day's hashes: kept when a day is rolled up again.
+FEED_KEYS = ("feed", WEBSUB)
 
 
 def _no_checkpoint(step: str) -> None:
@@ -74,12 +77,18 @@ def _feed_rows(start: datetime, end: datetime) -> Iterable[Row]:
     counts once."""
     fetches = ViewEvent.objects.filter(at__gte=start, at__lt=end, device="feed")
     totals: Counter[int] = Counter()
+    hubs: Counter[int] = Counter()  # of which through WebSub hubs
     for r in fetches.values("topic_id", "referrer_host").annotate(
         most=Max("subscribers"), readers=Count("visitor", distinct=True, filter=~Q(visitor=""))
     ):
-        totals[r["topic_id"]] += r["most"] if (r["most"] or 0) > 1 else r["readers"]
+        n = r["most"] if (r["most"] or 0) > 1 else r["readers"]
+        totals[r["topic_id"]] += n
+        if r["referrer_host"] == WEBSUB:
+            hubs[r["topic_id"]] += n
     for topic_id, n in totals.items():
         yield (topic_id, "followers", "feed", n)
+        if hubs[topic_id]:
+            yield (topic_id, "followers", WEBSUB, hubs[topic_id])
 
 
 def _view_rows(start: datetime, end: datetime, hashed: bool) -> Iterable[Row]:
@@ -161,7 +170,7 @@ def roll_up(day: date, checkpoint: Callable[[str], None] = _no_checkpoint) -> in
         hashed = not RollupDay.objects.filter(day=day, done_at__isnull=False).exists()
         again = DailyCount.objects.filter(day=day)
         if not hashed:
-            again = again.exclude(kind="visitors").exclude(kind="followers", key="feed")
+            again = again.exclude(kind="visitors").exclude(kind="followers", key__in=FEED_KEYS)
         again.delete()
         checkpoint("deleted")
         rows: list[Row] = [*_view_rows(start, end, hashed), *_click_rows(start, end)]

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from florilege.curation.dates import show_date
+from florilege.curation.models.desk import DeskItem
 from florilege.curation.models.scoop import ScoopStatus
 from florilege.topics.models import Role
 
@@ -193,6 +194,48 @@ def _visibility(r: Record, zone: str) -> tuple[str, dict[str, Any]]:
     return _("%(actor)s made the topic private"), {}
 
 
+def _desk_item(r: Record) -> str:
+    """The feedback an item stands for: "the site comment from Zoé"."""
+    kind = r.details.get("kind", "")
+    label = str(DeskItem.Kind(kind).label) if kind in DeskItem.Kind.values else _("feedback")
+    author = r.details.get("author", "")
+    if author:
+        return _("%(kind)s from %(author)s") % {"kind": label, "author": author}
+    return label
+
+
+def _desk_status(r: Record, zone: str) -> tuple[str, dict[str, Any]]:
+    status = r.details.get("status", "")
+    label = DeskItem.Status(status).label if status in DeskItem.Status.values else status
+    return _("%(actor)s marked “%(item)s” as %(status)s"), {
+        "item": _desk_item(r),
+        "status": str(label).lower(),
+    }
+
+
+def _desk_assigned(r: Record, zone: str) -> tuple[str, dict[str, Any]]:
+    if r.details.get("assignee"):
+        return _("%(actor)s gave “%(item)s” to %(assignee)s"), {
+            "item": _desk_item(r), "assignee": r.details["assignee"]}  # fmt: skip
+    return _("%(actor)s unassigned “%(item)s”"), {"item": _desk_item(r)}
+
+
+def _desk_flagged(r: Record, zone: str) -> tuple[str, dict[str, Any]]:
+    if r.details.get("flagged"):
+        return _("%(actor)s flagged “%(item)s” for attention"), {"item": _desk_item(r)}
+    return _("%(actor)s cleared the attention flag of “%(item)s”"), {"item": _desk_item(r)}
+
+
+def _desk_noted(r: Record, zone: str) -> tuple[str, dict[str, Any]]:
+    return _("%(actor)s wrote an internal note on “%(item)s”"), {"item": _desk_item(r)}
+
+
+def _desk_replied(r: Record, zone: str) -> tuple[str, dict[str, Any]]:
+    if r.details.get("channel") == "fediverse":
+        return _("%(actor)s answered “%(item)s” on the fediverse"), {"item": _desk_item(r)}
+    return _("%(actor)s answered “%(item)s” on the site"), {"item": _desk_item(r)}
+
+
 def _simple(template: str) -> Phrase:
     def phrase(r: Record, zone: str) -> tuple[str, dict[str, Any]]:
         return _(template), {}
@@ -226,6 +269,11 @@ PHRASES: dict[str, Phrase] = {
     "topic_deleted": _simple("%(actor)s deleted the topic %(object)s"),
     "webhook_added": _simple("%(actor)s added a webhook to %(object)s"),
     "webhook_removed": _simple("%(actor)s removed the webhook to %(object)s"),
+    "desk_status": _desk_status,
+    "desk_assigned": _desk_assigned,
+    "desk_flagged": _desk_flagged,
+    "desk_noted": _desk_noted,
+    "desk_replied": _desk_replied,
 }
 # For the message catalogue: the templates _simple translates at render time.
 _MARKED = (

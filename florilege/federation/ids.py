@@ -44,6 +44,15 @@ def scoop_object(pk: int) -> str:
     return f"{base()}{PREFIX}/scoops/{pk}"
 
 
+def desk_note(token: str) -> str:
+    """A reply written on the engagement desk (a Note of the topic's actor)."""
+    return f"{base()}{PREFIX}/notes/{token}"
+
+
+def new_desk_note_id() -> str:
+    return desk_note(secrets.token_hex(12))
+
+
 def hashtag(word: str) -> str:
     """Where a hashtag of ours links: ``/tags/<word>`` (the path Mastodon uses, and the one
     servers that rewrite hashtag links point at on the author's host)."""

@@ -30,6 +30,7 @@ urlpatterns = [
     # Hashtag links: ours, and those servers rewrite to the author's host.
     re_path(r"^tags/(?P<word>[^/]+)/?$", views.hashtag, name="hashtag"),
     path("ap/scoops/<int:pk>", views.scoop_object, name="scoop_object"),
+    path("ap/notes/<slug:note>", views.desk_note, name="desk_note"),
     path("t/<slug:slug>/follow-fediverse/", views.remote_follow, name="remote_follow"),
     path("curate/<slug:slug>/fediverse/", views.manage, name="manage"),
 ]

@@ -28,8 +28,10 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from florilege.curation.models import Scoop
 from florilege.federation import activities, ids
+from florilege.federation.contexts import CONTEXT
 from florilege.federation.models import LocalActor
 from florilege.federation.services import (
+    desk,
     documents,
     following,
     hashtags,
@@ -205,6 +207,31 @@ def scoop_document(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """The Note of the scoop whose page is ``/t/<slug>/s/<pk>/…`` (content negotiation)."""
     visible = Scoop.objects.visible().select_related("topic")
     return _note(request, get_object_or_404(visible, pk=pk, topic__slug=slug))
+
+
+def _browser(request: HttpRequest) -> bool:
+    accept = request.headers.get("Accept", "")
+    return "html" in accept and "json" not in accept
+
+
+@require_safe
+def desk_note(request: HttpRequest, note: str) -> HttpResponse:
+    """A reply written on the engagement desk, at its Note id: the Note for servers, and
+    for a browser the scoop it is about (or the topic's page)."""
+    reply = desk.sent_reply(note)
+    if reply is None:
+        raise Http404("No such note.")
+    if _browser(request):
+        scoop = reply.item.scoop
+        if scoop is not None and Scoop.objects.visible().filter(pk=scoop.pk).exists():
+            return redirect(scoop.get_absolute_url())
+        return redirect(reply.item.topic.get_absolute_url())
+    if not _authorized(request):
+        return _refuse_unsigned()
+    document = desk.sent_note(reply)
+    if document is None:
+        raise Http404("No such note.")
+    return _json({"@context": CONTEXT, **document})
 
 
 def _note(request: HttpRequest, scoop: Scoop) -> HttpResponse:

@@ -84,6 +84,7 @@ def _valid_values(world: World) -> dict[str, list[str]]:
         "version": ["2.0"],
         "collection": ["featured"],
         "word": ["fediverse"],
+        "note": ["0123456789abcdef01234567"],  # a desk reply's Note id (the form only)
         "table": ["daily"],
         "media_path": ["images/00/00000000000000000000000000000000-1x1.png"],
         "app_label": ["auth", "topics"],

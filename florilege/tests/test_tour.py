@@ -65,6 +65,7 @@ AT_LEAST = {
     "publishing:readers", "federation:manage", "notifications", "webhooks:manage",
     "curation:scoopit_import", "curation:desk",
     "curation:desk_item", "curation:desk_all", "curation:desk_preferences",
+    "curation:audience",
 }  # fmt: skip
 
 

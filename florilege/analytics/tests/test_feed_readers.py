@@ -34,6 +34,12 @@ FEEDHQ = (
     "FeedHQ/1.0 (https://github.org/feedhq/feedhq; 3 subscribers; "
     "https://github.com/feedhq/feedhq/wiki/User-Agent; like FeedFetcher-Google)"
 )
+# Superfeedr, a WebSub hub, as a web server's access log records it (no count: one fetch
+# stands for the subscriptions the hub holds for the feed).
+SUPERFEEDR = (
+    "Superfeedr bot/2.0 http://superfeedr.com - Make your feeds realtime: get in touch - "
+    "feed-id:46271263"
+)
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
 
@@ -46,6 +52,7 @@ NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
         (NEWSBLUR, ("newsblur", 7)),
         (MINIFLUX, ("miniflux", 1)),
         (FEEDHQ, ("other", 3)),
+        (SUPERFEEDR, ("websub", 1)),
         ("Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0", None),
     ],
 )
@@ -69,12 +76,18 @@ def test_feed_fetches_become_followers_by_feed(client, topic) -> None:
         (MINIFLUX, "192.0.2.4"),
         (MINIFLUX, "192.0.2.5"),  # another instance
         (MINIFLUX, "192.0.2.5"),  # the same one again
+        (SUPERFEEDR, "192.0.2.6"),  # a WebSub hub
     ]:
         assert client.get(url, HTTP_USER_AGENT=ua, REMOTE_ADDR=address).status_code == 200
-    assert ViewEvent.objects.filter(device="feed").count() == 6
+    assert ViewEvent.objects.filter(device="feed").count() == 7
 
     ViewEvent.objects.update(at=NOW)
     roll_up(NOW.date())
     row = DailyCount.objects.get(topic=topic, kind="followers", key="feed")
-    assert row.value == 42 + 12 + 2
+    assert row.value == 42 + 12 + 2 + 1
+    hubs = DailyCount.objects.get(topic=topic, kind="followers", key="websub")
+    assert hubs.value == 1  # among the feed followers, said apart
+    roll_up(NOW.date())  # again, once the hashes are blanked: the feed rows are kept
+    assert DailyCount.objects.get(topic=topic, kind="followers", key="websub").value == 1
+    assert DailyCount.objects.get(topic=topic, kind="followers", key="feed").value == 57
     assert not DailyCount.objects.filter(kind="views").exists()  # fetches are not views

@@ -76,6 +76,26 @@ class DeskItem(models.Model):
     def can_reply(self, channel: str) -> bool:
         return channel in self.channels.split()
 
+    @property
+    def attention_text(self) -> str:
+        """Why the flag is up, in the reader's language: the reason is stored in fixed
+        words ("reported", "words: …", "set by <name>") and said here, when shown."""
+        return attention_text(self.attention_reason)
+
+
+def attention_text(reason: str) -> str:
+    if reason == "reported":
+        return str(_("reported"))
+    for prefix, template in (
+        ("words: ", _("words: %(words)s")),
+        ("set by ", _("set by %(name)s")),
+        ("cleared by ", _("cleared by %(name)s")),
+    ):
+        if reason.startswith(prefix):
+            rest = reason[len(prefix) :]
+            return str(template) % {"words": rest, "name": rest}
+    return reason
+
 
 class DeskNote(models.Model):
     """A team member's note on a desk item; never shown outside the team."""

@@ -62,14 +62,12 @@ def _day(d: date) -> str:
     return date_format(d, "SHORT_DATE_FORMAT")
 
 
-# Periods longer than this are shown week by week (a year is 53 rows, not 365).
-WEEKLY_ABOVE = 31
+WEEKLY_ABOVE = report.WEEKLY_ABOVE
 
 
 def _weeks(r: report.Report) -> list[range]:
     """Index ranges of ``r.daily`` shown as one row: each day, or each week from the start."""
-    step = 7 if r.days > WEEKLY_ABOVE else 1
-    return [range(i, min(i + step, r.days)) for i in range(0, r.days, step)]
+    return report.spans(r.days)
 
 
 def _daily(r: report.Report) -> Section:
@@ -92,6 +90,28 @@ def _daily(r: report.Report) -> Section:
     headers = [first, _("Views"), _("Visitors"), _("Clicks")]
     note = _("Visitors over several days are the sum of daily visitors.")
     return Section("daily", _("Day by day"), headers, rows, chart, note)
+
+
+def _engagement(r: report.Report) -> Section:
+    rows: list[list[Cell]] = []
+    for span in _weeks(r):
+        days = [r.engagement[i] for i in span]
+        rows.append([days[0][0], sum(d[1] for d in days), sum(d[2] for d in days),
+                     sum(d[3] for d in days)])  # fmt: skip
+    if not any(row[1] or row[2] or row[3] for row in rows):
+        rows = []  # "nothing counted yet" rather than a table of zeros
+    chart = charts.lines(
+        _("Likes, boosts and replies per day"),
+        _("On the fediverse, from %(start)s to %(until)s; the table below gives every number.")
+        % {"start": _day(r.start), "until": _day(r.until)},
+        [_day(r.start), _day(r.until)] if r.days > 1 else [_day(r.start)],
+        [(_("Likes"), [float(str(x[1])) for x in rows]),
+         (_("Boosts"), [float(str(x[2])) for x in rows]),
+         (_("Replies"), [float(str(x[3])) for x in rows])],
+    )  # fmt: skip
+    first = _("Week from") if r.days > WEEKLY_ABOVE else _("Day")
+    headers = [first, _("Likes"), _("Boosts"), _("Replies")]
+    return Section("engagement", _("Fediverse engagement"), headers, rows, chart)
 
 
 def _top_scoops(r: report.Report, topic_ids: list[int] | None) -> Section:
@@ -189,12 +209,12 @@ def _bucketed(r: report.Report) -> list[Section]:
 
 
 def _followers(r: report.Report) -> Section:
-    keys = [*report.CHANNELS, "unsubscribed"]
+    keys = [*report.CHANNELS, "websub", "unsubscribed"]
     # Followers are counted at the end of each day: a week shows its last day's count.
     rows: list[list[Cell]] = []
     for span in _weeks(r):
-        last = r.followers[span[-1]][1]
-        rows.append([r.followers[span[0]][0], *[last.get(k, 0) for k in keys]])
+        last = r.followers.get(r.start + timedelta(days=span[-1]), {})
+        rows.append([r.start + timedelta(days=span[0]), *[last.get(k, 0) for k in keys]])
     chart = charts.lines(
         _("Followers by channel"), _("Followers at the end of each day, by channel."),
         [_day(r.start), _day(r.until)],
@@ -204,10 +224,11 @@ def _followers(r: report.Report) -> Section:
     )  # fmt: skip
     first = _("Week from") if r.days > WEEKLY_ABOVE else _("Day")
     headers = [first, _("Email"), _("Fediverse"), _("Feed readers"),
-               _("Unsubscribed (email)")]  # fmt: skip
+               _("Of which WebSub hubs"), _("Unsubscribed (email)")]  # fmt: skip
     return Section("followers", _("Followers"), headers, rows, chart,
                    _("Feed readers count as their services report (Feedly, Inoreader, "
-                     "NewsBlur…) or one per reader fetching."))  # fmt: skip
+                     "NewsBlur…) or one per reader fetching; WebSub hubs (Superfeedr…) "
+                     "are among them, one per subscription fetching."))  # fmt: skip
 
 
 def _digests(r: report.Report) -> Section:
@@ -274,6 +295,7 @@ def build(topic: Topic | None, now: datetime, days: int) -> Audience:
     audience = Audience(r, waiting=waiting.count())
     audience.sections = [
         _daily(r),
+        _engagement(r),
         _top_scoops(r, topic_ids),
         *_sources(r, topic_ids, since),
         *_bucketed(r),

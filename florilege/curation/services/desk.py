@@ -30,6 +30,7 @@ from django_tasks import TaskContext, task
 
 from florilege.curation.desk_lexicon import judge
 from florilege.curation.models import DeskItem, DeskNote, DeskPreference, DeskReply, Scoop
+from florilege.curation.services import audit
 from florilege.curation.services.notify import notify, reviewers
 from florilege.jobs import leases, outbox
 from florilege.jobs.tasks import enqueue
@@ -245,12 +246,20 @@ def _touch(item: DeskItem, now: datetime, *fields: str) -> None:
     item.save(update_fields=[*fields, "updated_at"])
 
 
+def _about(item: DeskItem) -> dict[str, str]:
+    """What the audit log says of an item: whose feedback of which kind (never its text:
+    the log outlives the item)."""
+    return {"kind": item.kind, "author": item.author_name}
+
+
 def set_status(user, item: DeskItem, status: str, now: datetime) -> DeskItem:
     require(user, item.topic, Action.DESK_WORK)
     if status not in Status.values:
         raise ValidationError(_("Unknown status."))
     item.status = status
-    _touch(item, now, "status")
+    with transaction.atomic():
+        _touch(item, now, "status")
+        audit.record(item.topic, user, "desk_status", now, item, **_about(item), status=status)
     return item
 
 
@@ -265,7 +274,10 @@ def assign(user, item: DeskItem, assignee_id: int | None, now: datetime) -> Desk
         item.assignee = found
         if item.status == Status.NEW:
             item.status = Status.IN_PROGRESS
-    _touch(item, now, "assignee", "status")
+    with transaction.atomic():
+        _touch(item, now, "assignee", "status")
+        name = item.assignee.get_username() if item.assignee else ""
+        audit.record(item.topic, user, "desk_assigned", now, item, **_about(item), assignee=name)
     return item
 
 
@@ -274,11 +286,11 @@ def set_attention(user, item: DeskItem, flagged: bool, now: datetime) -> DeskIte
     require(user, item.topic, Action.DESK_WORK)
     item.needs_attention = flagged
     item.attention_by_hand = True
-    name = user.get_username()
-    item.attention_reason = (_("set by %(name)s") if flagged else _("cleared by %(name)s")) % {
-        "name": name
-    }
-    _touch(item, now, "needs_attention", "attention_by_hand", "attention_reason")
+    # Fixed words, said in each reader's language when shown (DeskItem.attention_text).
+    item.attention_reason = ("set by " if flagged else "cleared by ") + user.get_username()
+    with transaction.atomic():
+        _touch(item, now, "needs_attention", "attention_by_hand", "attention_reason")
+        audit.record(item.topic, user, "desk_flagged", now, item, **_about(item), flagged=flagged)
     return item
 
 
@@ -289,8 +301,10 @@ def add_note(user, item: DeskItem, text: str, now: datetime) -> DeskNote:
         raise ValidationError(_("Write the note first."))
     if len(text) > NOTE_LENGTH:
         raise ValidationError(_("Keep the note under %(n)d characters.") % {"n": NOTE_LENGTH})
-    note = DeskNote.objects.create(item=item, author=user, text=text, created_at=now)
-    _touch(item, now)
+    with transaction.atomic():
+        note = DeskNote.objects.create(item=item, author=user, text=text, created_at=now)
+        _touch(item, now)
+        audit.record(item.topic, user, "desk_noted", now, item, **_about(item))
     return note
 
 
@@ -327,6 +341,7 @@ def reply(user, item: DeskItem, channel: str, text: str, now: datetime) -> DeskR
         )  # fmt: skip
         item.status = Status.DONE
         _touch(item, now, "status")
+        audit.record(item.topic, user, "desk_replied", now, item, **_about(item), channel=channel)
     return sent
 
 

@@ -121,6 +121,16 @@ SAMPLES: dict[str, Row] = {
     "visibility_changed": Row("visibility_changed", {"public": False}, object_type="topic"),
     "topic_deleted": Row("topic_deleted", {"slug": "t"}, object_type="topic",
                          object_repr="Old topic"),
+    "desk_status": Row("desk_status", {"kind": "comment", "author": "Zoé", "status": "done"},
+                       object_type="deskitem"),
+    "desk_assigned": Row("desk_assigned", {"kind": "reply", "author": "zoe@social.example",
+                         "assignee": "carol"}, object_type="deskitem"),
+    "desk_flagged": Row("desk_flagged", {"kind": "mention", "author": "", "flagged": True},
+                        object_type="deskitem"),
+    "desk_noted": Row("desk_noted", {"kind": "report", "author": "Zoé"},
+                      object_type="deskitem"),
+    "desk_replied": Row("desk_replied", {"kind": "reply", "author": "Zoé",
+                        "channel": "fediverse"}, object_type="deskitem"),
 }  # fmt: skip
 
 
@@ -149,6 +159,8 @@ EXPECTED_EN = {
     "topic_settings_changed": (
         "<strong>alice</strong> changed the topic&#x27;s settings (accent colour)"
     ),
+    "desk_status": "<strong>alice</strong> marked “Site comment from Zoé” as done",
+    "desk_replied": ("<strong>alice</strong> answered “Fediverse reply from Zoé” on the fediverse"),
     # The time is in the topic's zone: 08:00 UTC is 09:00 in Paris in March.
     "scheduled": "<strong>alice</strong> scheduled <cite>A title</cite> for March 3, 2026, 9 a.m.",
 }

@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from florilege.curation.models import (
+    AuditEvent,
     DeskItem,
     DeskNote,
     DeskPreference,
@@ -115,6 +116,11 @@ def test_status_assignee_attention_and_notes(scoop, team) -> None:
         desk.set_status(editor, item, "archived", NOW)
     desk.set_attention(editor, item, True, NOW)
     assert item.needs_attention and item.attention_reason == "set by editor"
+    assert [e.action for e in AuditEvent.objects.filter(topic=item.topic).order_by("id")] == [
+        "desk_assigned",
+        "desk_status",
+        "desk_flagged",
+    ]
     # A later edit of the comment does not undo a member's decision.
     desk.record(comments.desk_feedback(Comment.objects.get()), NOW)
     item.refresh_from_db()
@@ -145,12 +151,31 @@ def test_replying_on_the_site_publishes_the_curators_answer_under_the_comment(
     )
     assert sent.reference.endswith(f"#comment-{answer.pk}")
     assert item.status == "done"
+    logged = AuditEvent.objects.get(action="desk_replied")
+    assert (logged.actor, logged.details) == (
+        team["editor"], {"kind": "comment", "author": "Ada", "channel": "site"})  # fmt: skip
     page = client.get(scoop.get_absolute_url()).content.decode()
     assert "Thank you, Ada!" in page and f'href="#comment-{comment.pk}"' in page
     # The answer is not feedback of its own.
     assert not DeskItem.objects.filter(key=f"comment:{answer.pk}").exists()
     with pytest.raises(ValidationError):
         desk.reply(team["editor"], item, "fediverse", "Elsewhere", NOW)  # a site reader
+
+
+def test_the_flag_reason_is_said_in_the_readers_language(client_in, scoop, curator) -> None:
+    item = item_of(comment_on(scoop))
+    desk.set_attention(curator, item, True, NOW)  # by a member reading in English
+    url = reverse("curation:desk_item", args=[scoop.topic.slug, item.pk])
+    assert (
+        f"(set by {curator.username})"
+        in client_in.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    )
+    french = client_in.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert f"(signalé par {curator.username})" in french and "set by" not in french
+    listed = client_in.get(
+        reverse("curation:desk", args=[scoop.topic.slug]), HTTP_ACCEPT_LANGUAGE="fr"
+    )
+    assert f"(signalé par {curator.username})" in listed.content.decode()
 
 
 def test_notes_never_reach_the_public_page(client, scoop, team) -> None:

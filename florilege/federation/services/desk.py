@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db.models import Count, Q
 from django.utils.html import strip_tags
 
-from florilege.curation.models import DeskItem, Scoop
+from florilege.curation.models import DeskItem, DeskReply, Scoop
 from florilege.curation.services import desk
 from florilege.federation import activities, ids
 from florilege.federation.contexts import PUBLIC
@@ -111,18 +111,20 @@ def record_reactions(scoop: Scoop, now: datetime) -> DeskItem | None:
     return desk.record_reactions(scoop.topic, scoop, counts["likes"], counts["boosts"], link, now)
 
 
-def reply_note(item: DeskItem, author: RemoteActor, text: str, now: datetime) -> dict[str, Any]:
+def reply_note(
+    item: DeskItem, author: RemoteActor, text: str, now: datetime, note_id: str = ""
+) -> dict[str, Any]:
     """The topic actor's answer: a public Note in reply to the author's post, addressed to
-    them and mentioning them (Mastodon notifies on the Mention tag, not on ``to``)."""
+    them and mentioning them (Mastodon notifies on the Mention tag, not on ``to``). Made
+    again, the same, from the stored reply when its id is fetched (:func:`sent_note`)."""
     actor = ids.topic_actor(item.topic.slug)
     handle = f"@{author.username}@{author.domain}" if author.username else author.uri
     href = html.escape(http_href(author.url or author.uri), quote=True)
     paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in text.split("\n\n") if p.strip())
     link = f'<a href="{href}" class="u-url mention">{html.escape(handle)}</a>'
     mention = f'<p><span class="h-card">{link}</span></p>'
-    note_id = ids.new_activity_id().replace("/activities/", "/notes/")
     return {
-        "id": note_id,
+        "id": note_id or ids.new_desk_note_id(),
         "type": "Note",
         "attributedTo": actor,
         "inReplyTo": item.remote_id,
@@ -133,6 +135,27 @@ def reply_note(item: DeskItem, author: RemoteActor, text: str, now: datetime) ->
         "tag": [{"type": "Mention", "href": author.uri, "name": handle}],
         "sensitive": False,
     }
+
+
+def sent_reply(token: str) -> DeskReply | None:
+    """The desk's fediverse reply whose Note id ends in ``token``, while its topic is
+    public and the feedback it answers is still on the desk."""
+    return (
+        DeskReply.objects.filter(
+            channel="fediverse", reference=ids.desk_note(token), item__topic__is_public=True
+        )
+        .select_related("item__topic", "item__scoop")
+        .first()
+    )
+
+
+def sent_note(reply: DeskReply) -> dict[str, Any] | None:
+    """The Note of a reply sent from the desk, as it was delivered (None when its
+    addressee is no longer known here)."""
+    author = RemoteActor.objects.filter(uri=reply.item.remote_actor).first()
+    if author is None:
+        return None
+    return reply_note(reply.item, author, reply.text, reply.created_at, reply.reference)
 
 
 def answer(item: DeskItem, user: Any, text: str, now: datetime) -> str:

@@ -4,6 +4,8 @@ original, delivered by the ``deliver`` stage and signed with the topic's key."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -11,6 +13,7 @@ from django.utils import timezone
 from florilege.curation.models import DeskItem, DeskReply
 from florilege.curation.services import desk
 from florilege.federation import ids
+from florilege.federation.activities import ACTIVITY_JSON
 from florilege.federation.contexts import PUBLIC
 from florilege.federation.services.actors import ensure_keys, topic_actor
 from florilege.federation.services.delivery import deliver_cycle
@@ -68,6 +71,15 @@ def test_a_reply_is_on_the_desk_and_the_answer_goes_back_threaded(
     assert item.status == "done"
     assert DeskReply.objects.get().reference == reply["id"]
 
+    # The reply's id answers: the same Note for servers, the scoop's page for browsers.
+    address = urlsplit(reply["id"]).path
+    fetched = client.get(address, HTTP_ACCEPT="application/activity+json")
+    assert fetched.status_code == 200 and fetched["Content-Type"].startswith(ACTIVITY_JSON)
+    assert {k: v for k, v in fetched.json().items() if k != "@context"} == reply
+    browser = client.get(address, HTTP_ACCEPT="text/html,application/xhtml+xml")
+    assert browser.status_code == 302 and browser["Location"] == scoop.get_absolute_url()
+    assert client.get(address[:-4] + "beef").status_code == 404
+
     # The author deletes the reply: it leaves the desk with the comment.
     delete = {
         "id": f"{note['id']}/delete",
@@ -79,6 +91,7 @@ def test_a_reply_is_on_the_desk_and_the_answer_goes_back_threaded(
     process_cycle()
     assert not Comment.objects.filter(origin="fediverse").exists()
     assert not DeskItem.objects.filter(kind="reply").exists()
+    assert client.get(address, HTTP_ACCEPT=ACTIVITY_JSON).status_code == 404
 
 
 def test_a_redelivered_or_edited_reply_changes_the_item_it_made(
