@@ -221,8 +221,11 @@ def child(topics: int, days: int, rollup_topics: int) -> dict:
             start = time.perf_counter()
             for i in range(n):
                 reader.get(url, HTTP_USER_AGENT=agent, REMOTE_ADDR=f"198.51.100.{i % 250}")
-            rates[mode].append(n / (time.perf_counter() - start))
+            # Writing the held views is timed too: the request only notes a view and the
+            # writer does the rest, so leaving the flush out would leave out most of the
+            # cost of counting.
             flush()
+            rates[mode].append(n / (time.perf_counter() - start))
     settings.CONFIG = base
     out["rps"] = {m: statistics.median(v) for m, v in rates.items()}
     return out
