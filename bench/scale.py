@@ -103,7 +103,7 @@ WORDS = [
 ]
 # Entries whose source is one of the live feeds: the last LIVE_ITEMS of each are in the
 # feed file, the earlier ones only in the database.
-LIVE_ITEMS = 20
+LIVE_ITEMS = 50
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -231,8 +231,26 @@ def copy_rows(model: Any, rows: Iterator[dict[str, Any]]) -> int:
     return written
 
 
+_PROSE: list[str] = []
+
+
 def words(rng: random.Random, n: int) -> str:
-    return " ".join(rng.choice(WORDS) for _ in range(n))
+    """``n`` words of real French and English sentences (the corpus the feeds are made of):
+    search then meets the spread of words real text has, not a handful repeated."""
+    if not _PROSE:
+        _PROSE.extend(s for lang in load_sentences().values() for s in lang)
+    out: list[str] = []
+    while len(out) < n:
+        out += rng.choice(_PROSE).rstrip(".").split()
+    return " ".join(out[:n])
+
+
+def search_query(rng: random.Random) -> str:
+    """Two words of five letters or more from one sentence, as a reader would type."""
+    while True:
+        long = [w.strip(",;:!?\"'()") for w in words(rng, 12).split() if len(w) >= 5]
+        if len(long) >= 2:
+            return " ".join(rng.sample(long, 2))
 
 
 def topic_of_source(s: int, topics: int) -> int:
@@ -464,7 +482,10 @@ class LiveFeeds:
                 touched.append(s)
             for s in set(touched):
                 self._write(s)
-        Source.objects.filter(pk__in=set(touched)).update(next_fetch_at=datetime.now(UTC))
+        # A feed already due stays due since the moment it came due: its place in the
+        # queue (oldest first) and the lag measured are those of a poll that came due.
+        now = datetime.now(UTC)
+        Source.objects.filter(pk__in=set(touched), next_fetch_at__gt=now).update(next_fetch_at=now)
         return touched
 
     def total(self) -> int:
@@ -635,9 +656,11 @@ class Load:
         self.anon = httpx.Client(timeout=60)
         self.curator = httpx.Client(timeout=60, cookies={"sessionid": session})
         self.api = httpx.Client(timeout=60, headers={"Authorization": f"Bearer {token}"})
-        self.redis = redis.Redis(host="127.0.0.1", port=6379, db=redis_db)
+        # The addresses below repeat from one run to the next: start from an empty cache.
+        redis.Redis(host="127.0.0.1", port=6379, db=redis_db).flushdb()
         self.topics = topics
         self.turn = 0
+        self.turn_counter = 0
         self.rng = random.Random(3)
 
     def _get(self, samples: Samples, key: str, client: Any, path: str) -> None:
@@ -658,11 +681,14 @@ class Load:
         """One request of each kind; the curator works on topic 1 (the curator's own)."""
         slug = f"topic-{self.rng.randint(1, self.topics)}"
         self._get(samples, "queue", self.curator, "/curate/t/topic-1/")
-        # Uncached: the page cache emptied just before (Redis is only the cache here).
-        self.redis.flushdb()
-        self._get(samples, "topic uncached", self.anon, f"/t/{slug}/")
-        self._get(samples, "topic cached", self.anon, f"/t/{slug}/")
-        query = " ".join(self.rng.sample(WORDS, 2))
+        # Uncached: an address no process has seen (the cache keys on the full path, and
+        # each web process keeps the pages it served in memory in front of Redis); cached:
+        # the same address again, on the other host, so from Redis.
+        self.turn_counter += 1
+        fresh = f"/t/{slug}/?bench={self.turn_counter}"
+        self._get(samples, "topic uncached", self.anon, fresh)
+        self._get(samples, "topic cached", self.anon, fresh)
+        query = search_query(self.rng)
         self._get(samples, "site search", self.anon, f"/search/?q={query}")
         self._get(samples, "audience", self.curator, "/curate/t/topic-1/audience/")
         self._get(samples, "api queue", self.api, "/api/v1/topics/topic-1/suggestions")
@@ -716,22 +742,28 @@ def errors_in(log: Path) -> int:
     return len(re.findall(r"Traceback|\bERROR\b|level=error", text))
 
 
-def stream(feeds: LiveFeeds, rate: float, stop: threading.Event, lags: Samples, label: str) -> None:
-    """``rate`` new items a second, in ticks of a second, and the stage lags sampled."""
+def stream(feeds: LiveFeeds, rate: float, stop: threading.Event) -> None:
+    """``rate`` new items a second, by the clock (a slow tick is made up at the next)."""
     carried = 0.0
-    tick = 0
+    last = time.monotonic()
     while not stop.is_set():
-        began = time.monotonic()
-        carried += rate
+        now = time.monotonic()
+        carried += rate * (now - last)
+        last = now
         whole = int(carried)
         carried -= whole
         if whole:
             feeds.publish(whole)
-        if tick % 5 == 0:
-            lags.add(f"{label} fetch", stage_lag("fetch"))
-            lags.add(f"{label} suggest", stage_lag("suggest"))
-        tick += 1
-        stop.wait(max(0.0, 1.0 - (time.monotonic() - began)))
+        stop.wait(max(0.0, 1.0 - (time.monotonic() - now)))
+
+
+def sample_lags(stop: threading.Event, lags: Samples, label: str) -> None:
+    """The age of the oldest due item of fetch and suggest, every 5 s (its own thread: a
+    slow count must not slow the stream)."""
+    while not stop.is_set():
+        lags.add(f"{label} fetch", stage_lag("fetch"))
+        lags.add(f"{label} suggest", stage_lag("suggest"))
+        stop.wait(5.0)
 
 
 def database_size(database: str) -> int:
@@ -884,10 +916,12 @@ def measure(
     load = Load(ports, login_session(), api_token(), args.redis_db, n["topics"])
     samples, lags = Samples(), Samples()
     stop = threading.Event()
-    feeder = threading.Thread(target=stream, args=(feeds, args.rate, stop, lags, "warm"))
+    feeder = threading.Thread(target=stream, args=(feeds, args.rate, stop))
+    sampler = threading.Thread(target=sample_lags, args=(stop, lags, "warm"))
     published_before = feeds.total()
     began = time.monotonic()
     feeder.start()
+    sampler.start()
     try:
         time.sleep(20)  # the workers reach their pace before anything is timed
         while time.monotonic() - began < args.warm_minutes * 60:
@@ -912,6 +946,7 @@ def measure(
     finally:
         stop.set()
         feeder.join()
+        sampler.join()
     # Drain: what was published is fetched, enriched and scored. A feed written while its
     # fetch was under way is only read at its next poll: one more poll of every live feed.
     from florilege.sources.models import Source
