@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLORILEGE_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test install lint check clean chromium fedify-peer newsboat bench-readers bench-ingest bench-federation bench-language bench-dedup bench-serve bench-relevance bench-ranking bench-lcp bench-analytics pgbouncer bench-api openapi
+.PHONY: run test install lint check clean chromium fedify-peer newsboat bench-readers bench-ingest bench-federation bench-language bench-dedup bench-serve bench-relevance bench-ranking bench-lcp bench-analytics pgbouncer bench-api bench-scale openapi
 
 # Debian ships venv separately (python3-venv); install it when we can, else say so.
 $(BIN)/python:
@@ -136,6 +136,17 @@ bench-analytics: install
 # Suggestion queue through the REST API (100,000 pending), and the reader-app sync.
 bench-api: install
 	$(BIN)/python -m bench.api $(BENCH_ARGS)
+
+# Scale: 2,000,000 entries generated on PostgreSQL with COPY (database fl_scale_bench on
+# 127.0.0.1, recreated), two web hosts and three worker pools as separate processes on one
+# PostgreSQL, one Redis and moto's S3 server, feeds served by nginx; e.g.
+# BENCH_ARGS="--scale 0.05 --warm-minutes 5 --soak-minutes 10" for a quick run.
+bench-scale: $(VENV)/.bench-installed
+	@command -v nginx >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; } || \
+		{ echo "bench-scale needs nginx: sudo apt-get install nginx-light"; exit 1; }
+	@df -h /tmp | tail -1
+	$(BIN)/python -m bench.scale $(BENCH_ARGS)
 
 # The committed OpenAPI document of the REST API (a test fails when it is out of date).
 openapi: install

@@ -123,8 +123,8 @@ def test_uploaded_pictures_need_shared_storage() -> None:
     backend = django_settings.STORAGES["default"]["BACKEND"]
     if backend == "django.core.files.storage.FileSystemStorage":
         pytest.skip(
-            "media are stored in <data folder>/media (FileSystemStorage): several web hosts "
-            "need one shared folder or S3-compatible storage, which this version does not "
-            "configure (docs/operations.md, Topology)"
+            "media are stored in <data folder>/media (FileSystemStorage) in this run: several "
+            "web hosts need one shared folder or FLORILEGE_MEDIA_STORAGE=s3, which "
+            "test_hosts_media.py runs across hosts (docs/operations.md, Topology)"
         )
     assert "s3" in backend.lower(), backend
