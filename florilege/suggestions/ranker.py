@@ -13,13 +13,14 @@ Cold start: the topic itself is one pseudo-scoop (its title, description and pos
 terms, as text and as a sentence embedding) and the empty entry one pseudo-discard. With no
 decisions the model therefore ranks by similarity to the topic's description; with only
 discards it still has a positive class to rank towards. The rules add their own prior (a
-match raises the score, fading as decisions accumulate); must/exclude/language rules rule
-an entry out whatever the model says, and a smoothed per-source prior adds how often this topic
-keeps that source.
+match raises the score); must/exclude/language rules rule an entry out whatever the model
+says, and a smoothed per-source prior adds how often this topic keeps that source.
 
-How far to trust the rules and a prototype (the centroid of the kept entries' embeddings)
-against the regression is chosen per topic from its own decisions, out of fold
-(:func:`choose_blend`).
+The keywords lead: until a topic's decisions show otherwise, the rule prior is heavy enough
+that the queue is the keyword order with the model and the prototype (the centroid of the
+kept entries' embeddings) breaking its ties. A lighter rule weight, or another prototype
+weight, is chosen per topic from its own decisions, out of fold, only when it separates
+them better beyond their noise (:func:`choose_blend`).
 
 Score = model margin + prototype + rule prior + source prior, plus freshness in the
 time-invariant form of ``scoring.ranking_value`` so that stored scores keep their order as
@@ -52,7 +53,7 @@ from florilege.suggestions.rules import RuleMatch, Rules, match_folded, match_ru
 from florilege.suggestions.scoring import effective_date, fold, ranking_value
 
 # Stored with each model: a change of features or format makes every stored model stale.
-FORMAT = 2
+FORMAT = 3
 # The embedding block is 512 dense columns against ~1,000 sparse ones per row; this scale
 # lets the sentence meaning weigh about as much as the words (chosen on bench/relevance).
 VECTOR_SCALE = 1.0
@@ -62,11 +63,12 @@ C = 10.0
 # Weight of the topic's own description as a pseudo-scoop, and of the empty pseudo-discard.
 PROFILE_WEIGHT = 2.0
 EMPTY_WEIGHT = 1.0
-# The rule prior weighs RULE_WEIGHT with no decisions and fades as RULE_FADE / (RULE_FADE + n):
-# the keywords start the ranking, the decisions take over (measured on bench/relevance: a
-# learned weight for the rules instead did worse, 0.75 against 0.95 p@10 on AG News).
-RULE_WEIGHT = 1.0
-RULE_FADE = 20.0
+# The weight of the rules until a topic's decisions show that the learned order separates
+# better (``choose_blend``): the keyword order, the model and the prototype breaking its ties
+# (a title hit is worth log(4) = 1.4 of rule strength, margins stay within a few units). The
+# fading prior it replaced (1 at no decisions, 20 / (20 + n) after n) let the model override
+# perfect keywords on the strength of a few decisions (docs/ranking.md).
+DEFAULT_RULE_TRUST = 16.0
 # Source prior: pseudo-decisions pulling each source towards the topic's overall keep rate.
 SOURCE_SMOOTHING = 4.0
 SOURCE_WEIGHT = 0.5
@@ -88,6 +90,11 @@ RULE_WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 PROTOTYPE_WEIGHTS = (0.0, 2.0, 4.0, 8.0)
 PROTOTYPE_WEIGHT = 2.0
 FOLDS = 5
+# The rules lead until the decisions show otherwise: another blend replaces the default only
+# when the topic has kept at least MIN_KEPT entries and the blend's out-of-fold AUC beats
+# the default's by more than SIGNIFICANCE standard errors (see :func:`choose_blend`).
+MIN_KEPT = 3
+SIGNIFICANCE = 1.0
 # Undecided entries of the topic's stream as weak pseudo-discards (``train(background=)``),
 # each worth this much of a real discard, at most BACKGROUND_ROWS of them. Measured on
 # bench/relevance (``--background 100``) and not used by the application: better worst
@@ -146,9 +153,10 @@ def profile_item(title: str, description: str, rules: Rules) -> Item:
 
 
 def rule_weight(decisions: int) -> float:
-    """The default weight of the rules after ``decisions`` decisions (before the topic's
-    decisions can say how far to trust them)."""
-    return RULE_WEIGHT * RULE_FADE / (RULE_FADE + decisions)
+    """The default weight of the rules after ``decisions`` decisions, before the topic's
+    decisions show how far to trust them: the same at every count (the keywords lead), so a
+    topic leaves it only through :func:`choose_blend`."""
+    return DEFAULT_RULE_TRUST
 
 
 def auc(scores: np.ndarray, labels: np.ndarray) -> float:
@@ -188,12 +196,14 @@ def choose_blend(
     ``margins`` and ``prototype`` are out-of-fold (each decided row scored by a model fit
     without it), ``strength`` the rows' rule strength. Every (rule weight, prototype weight)
     pair is scored by the AUC of ``margin + w * strength + v * prototype`` over the decided
-    rows; the best wins. In-sample margins would always look perfect, hence out-of-fold.
-    Ties go to the pair nearest the default (the faded rule weight, the default prototype
-    weight), so a topic whose decisions cannot tell keeps the default; when the keywords
-    separate what the curator kept better than the model does, a rule weight large enough
-    to follow them wins (at the largest, the ranking is the keywords' with the model
-    breaking their ties). Deterministic.
+    rows. In-sample margins would always look perfect, hence out-of-fold.
+
+    The default (``default_rules``, normally :data:`DEFAULT_RULE_TRUST`: the keywords lead)
+    stays unless the topic has kept at least :data:`MIN_KEPT` entries and the best pair's AUC
+    beats the default's by more than :data:`SIGNIFICANCE` standard errors of the default's
+    AUC (:func:`auc_error`): a few decisions, mostly the model's own picks, are too noisy to
+    overrule what the curator wrote. Among equally good pairs the one nearest the default
+    wins. Deterministic. ``agreement`` is the chosen pair's AUC.
     """
     labels = np.asarray(labels, dtype=bool)
     if labels.all() or not labels.any():
@@ -211,7 +221,25 @@ def choose_blend(
         value = auc(margins + w * strength + v * prototype, labels)
         if value > best_auc + 1e-9:
             best, best_auc = (w, v), value
+    default_auc = auc(margins + default_rules * strength + PROTOTYPE_WEIGHT * prototype, labels)
+    kept = int(labels.sum())
+    if kept < MIN_KEPT or best_auc - default_auc <= SIGNIFICANCE * auc_error(
+        default_auc, kept, len(labels) - kept
+    ):
+        return Blend(default_rules, PROTOTYPE_WEIGHT, round(default_auc, 4))
     return Blend(best[0], best[1], round(best_auc, 4))
+
+
+def auc_error(value: float, positives: int, negatives: int) -> float:
+    """Standard error of an AUC measured on ``positives`` and ``negatives`` rows (Hanley and
+    McNeil, 1982)."""
+    q1, q2 = value / (2 - value), 2 * value * value / (1 + value)
+    variance = (
+        value * (1 - value)
+        + (positives - 1) * (q1 - value * value)
+        + (negatives - 1) * (q2 - value * value)
+    ) / max(positives * negatives, 1)
+    return math.sqrt(max(variance, 0.0))
 
 
 def prototype_of(

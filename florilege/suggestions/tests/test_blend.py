@@ -26,8 +26,9 @@ def test_blend_follows_the_rules_when_they_separate_better() -> None:
     labels = np.array([False, False, True, True, True, False])
     strength = np.array([0.0, 0.0, 1.4, 1.4, 0.7, 0.0])
     blend = ranker.choose_blend(margins, np.zeros(6), strength, labels, ranker.rule_weight(6))
-    # The smallest rule weight that makes the order right wins (ties go to the default).
-    assert blend.agreement == 1.0 and blend.rule_trust > margins.max() / 1.4
+    # The default (the keywords lead) is already right: nothing beats it, it stays.
+    assert blend.agreement == 1.0 and blend.rule_trust == ranker.DEFAULT_RULE_TRUST
+    assert blend.rule_trust > margins.max() / 1.4
     # Never below the rules: on these rows the blend ranks at least as well as the keywords.
     blended = margins + blend.rule_trust * strength
     assert ranker.auc(blended, labels) >= ranker.auc(strength, labels)
@@ -45,6 +46,59 @@ def test_blend_keeps_the_default_when_the_decisions_cannot_tell() -> None:
     # One class only: nothing to measure.
     only_kept = ranker.choose_blend(margins, np.zeros(4), np.zeros(4), np.ones(4, bool), default)
     assert only_kept.agreement is None and only_kept.rule_trust == default
+
+
+def test_auc_error_at_chance_is_the_exact_spread_of_the_rank_statistic() -> None:
+    # Under no separation, the Mann-Whitney AUC has variance (p + q + 1) / (12 p q): the
+    # Hanley-McNeil error must agree there, and shrink as the decisions grow.
+    for positives, negatives in ((3, 5), (10, 10), (40, 7)):
+        exact = np.sqrt((positives + negatives + 1) / (12 * positives * negatives))
+        assert ranker.auc_error(0.5, positives, negatives) == pytest.approx(exact)
+    assert ranker.auc_error(0.8, 40, 40) < ranker.auc_error(0.8, 4, 4)
+
+
+# The keywords are right but for one kept row the learned margin ranks better than they do.
+GAIN_MARGINS = np.array([4.0, 3.0, 2.0, 1.5, 1.2, 1.0, 0.0, -1.0])
+GAIN_STRENGTH = np.array([1.0, 1.0, 1.0, 0.0, 1.0, 0.0, 0.0, 0.0])
+GAIN_LABELS = np.array([True] * 4 + [False] * 4)
+
+
+def test_blend_leaves_the_rules_only_beyond_the_noise_of_the_decisions() -> None:
+    default = ranker.rule_weight(8)
+    rules_auc = ranker.auc(GAIN_MARGINS + default * GAIN_STRENGTH, GAIN_LABELS)
+    assert ranker.auc(GAIN_MARGINS, GAIN_LABELS) > rules_auc  # the model is a little better
+    few = ranker.choose_blend(GAIN_MARGINS, np.zeros(8), GAIN_STRENGTH, GAIN_LABELS, default)
+    # Eight decisions: one pair better is within one standard error, the keywords lead.
+    assert few.rule_trust == default and few.agreement == pytest.approx(rules_auc, abs=1e-4)
+    # The same evidence ten times over is beyond it: the learned order takes over.
+    many = ranker.choose_blend(
+        np.tile(GAIN_MARGINS, 10),
+        np.zeros(80),
+        np.tile(GAIN_STRENGTH, 10),
+        np.tile(GAIN_LABELS, 10),
+        default,
+    )
+    assert many.rule_trust < default and many.agreement == 1.0
+
+
+def test_blend_needs_a_few_kept_rows_before_it_leaves_the_rules() -> None:
+    # The keywords matched only the discards and the model separates perfectly, but two
+    # kept rows are too few to say so.
+    margins = np.array([2.0, 1.0, -1.0, -2.0, -3.0, -4.0])
+    strength = np.array([0.0, 0.0, 1.4, 1.4, 1.4, 1.4])
+    labels = np.array([True, True, False, False, False, False])
+    default = ranker.rule_weight(6)
+    blend = ranker.choose_blend(margins, np.zeros(6), strength, labels, default)
+    assert ranker.MIN_KEPT > 2 and blend.rule_trust == default
+    # One more kept row, as clear: the rules are overruled.
+    more = ranker.choose_blend(
+        np.append(margins, 1.5),
+        np.zeros(7),
+        np.append(strength, 0.0),
+        np.append(labels, True),
+        default,
+    )
+    assert more.rule_trust < default and more.agreement == 1.0
 
 
 def test_blend_uses_the_prototype_when_it_separates() -> None:
