@@ -47,6 +47,7 @@ PARAMETERS: dict[str, tuple[str, ...]] = {
     "table": ("daily",),
     "media_path": ("images/00/00000000000000000000000000000000-1x1.png",),
     "stream": ("user/-/state/com.google/reading-list",),
+    "note": ("000000000000000000000000",),
 }
 INT_PARAMETERS = {
     "pk", "scoop_id", "suggestion_id", "source_id", "rule_id", "comment_id", "invitation_id",
