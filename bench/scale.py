@@ -559,7 +559,7 @@ POOLS = {
     "fetch": "websub,fetch,full_text",
     "enrich": "enrich,suggest,rules,train,pictures",
     "federation": "inbox,deliver,webhooks,tasks,digest,hub_ping,publish_due,desk_digest,"
-    "analytics_rollup",
+    "analytics_views,analytics_rollup",
 }
 
 

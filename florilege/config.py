@@ -365,9 +365,10 @@ OPTIONS: tuple[Option, ...] = (
         "ANALYTICS_BUFFER_EVENTS",
         int,
         "100",
-        "Above 1, views are held by the web process and a thread of it writes all it holds "
-        "every ANALYTICS_BUFFER_SECONDS (with 0 seconds, the request that fills a buffer of "
-        "this many does); 1 writes each view during its request.",
+        "Above 1, views are held by the web process and a thread of it hands all it holds "
+        "to the worker (one row, the analytics_views stage) every ANALYTICS_BUFFER_SECONDS "
+        "(with 0 seconds, the request that fills a buffer of this many does); 1 writes each "
+        "view during its request.",
     ),
     Option(
         "ANALYTICS_BUFFER_SECONDS",

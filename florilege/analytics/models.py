@@ -44,6 +44,21 @@ class ViewEvent(models.Model):
         return f"view of {self.topic_id} at {self.at}"
 
 
+class HeldViews(models.Model):
+    """Views a web process held for a moment, written as one row: their ``ViewEvent`` rows
+    as JSON (visitors already hashed, no address). The ``analytics_views`` stage turns
+    each into those rows and deletes it, in one transaction. So a web process spends one
+    INSERT per batch, and the row-by-row work is the worker's, not the readers'."""
+
+    written_at = models.DateTimeField()
+    first_at = models.DateTimeField()  # its earliest view: days from then wait to be rolled up
+    views = models.PositiveIntegerField()
+    rows = models.TextField()
+
+    def __str__(self) -> str:
+        return f"{self.views} views held at {self.written_at}"
+
+
 class ClickEvent(models.Model):
     """One reader following a link to the original article through ``/go/``."""
 

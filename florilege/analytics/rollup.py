@@ -22,6 +22,7 @@ from django.db.models import Count, Max, Min, Q
 
 from florilege.analytics.classify import WEBSUB
 from florilege.analytics.contributors import Row, all_contributors
+from florilege.analytics.counting import held_since
 from florilege.analytics.models import ClickEvent, DailyCount, RollupDay, ViewEvent
 from florilege.analytics.services import day_start, forget_salts_before
 from florilege.jobs import leases
@@ -68,7 +69,13 @@ def plan_days(now: datetime) -> int:
 
 
 def due_days(now: datetime):
-    return RollupDay.objects.filter(done_at__isnull=True, day__lte=rollable_until(now))
+    due = RollupDay.objects.filter(done_at__isnull=True, day__lte=rollable_until(now))
+    # A day some of whose views a web process handed over but the worker has not yet
+    # written is not finished: rolled up now, it would miss them for ever.
+    held = held_since()
+    if held is not None:
+        due = due.filter(day__lt=held.astimezone(UTC).date())
+    return due
 
 
 def _feed_rows(start: datetime, end: datetime) -> Iterable[Row]:

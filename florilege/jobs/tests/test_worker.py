@@ -76,7 +76,7 @@ def test_every_stage_is_registered_in_pipeline_order() -> None:
     assert names == [
         "websub", "fetch", "full_text", "enrich", "suggest", "rules", "train",
         "publish_due", "desk_digest", "pictures", "digest", "hub_ping", "inbox", "deliver",
-        "webhooks", "tasks", "analytics_rollup", "retention",
+        "webhooks", "tasks", "analytics_views", "analytics_rollup", "retention",
     ]  # fmt: skip
     assert registry.select(["deliver", "fetch"]) == [registry.get("fetch"), registry.get("deliver")]
     with pytest.raises(registry.UnknownStage, match="unknown stage"):
