@@ -1,7 +1,7 @@
 """What a long-lived process does once it has loaded everything it needs."""
 
 import gc
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 
@@ -24,7 +24,7 @@ class FreezeAfterWarmUp:
     requests: the first pages import their views, compile their templates and read
     their translations (tens of thousands of objects more, as long-lived as the rest)."""
 
-    def __init__(self, app: Callable[..., Iterable[bytes]], requests: int = 500) -> None:
+    def __init__(self, app: Callable[..., object], requests: int = 500) -> None:
         self.app = app
         self.left = requests
 
