@@ -31,7 +31,7 @@ def test_the_wrapper_freezes_once_after_its_warm_up_and_passes_every_request_thr
     wrapped = FreezeAfterWarmUp(app, requests=3)
     counts = []
     for n in range(5):
-        assert wrapped({"n": n}, None) == [b"ok"]
+        assert wrapped({"n": n}, print) == [b"ok"]
         counts.append(gc.get_freeze_count())
         if n == 0:
             assert counts[0] == 0
