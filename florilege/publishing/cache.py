@@ -336,6 +336,11 @@ def _target(value: Target | int) -> Target:
     return value if isinstance(value, Target) else Target(value)
 
 
+# Sets of negotiation headers (host, languages, language cookie, encodings) whose answers a
+# process keeps: a few dozen cover a site's readers; the bound is for hostile clients.
+NEGOTIATED_KEPT = 4096
+
+
 class FastPath:
     """A WSGI front for the commonest request of all: an anonymous reader asking for a page
     this process already holds, still current, whose view needs no counting. It answers
@@ -346,6 +351,7 @@ class FastPath:
     def __init__(self, app: Callable) -> None:
         self.app = app
         self.static_prefix = "/" + settings.STATIC_URL.lstrip("/")
+        self._seen: dict[tuple[str, str, str, str], tuple[str, bool]] = {}
 
     def __call__(self, environ: dict, start_response: Callable) -> object:
         try:
@@ -373,10 +379,9 @@ class FastPath:
         cookies = parse_cookie(environ["HTTP_COOKIE"]) if "HTTP_COOKIE" in environ else {}
         if _private(cookies):
             return None
-        domain, _port = split_domain_port(environ.get("HTTP_HOST", ""))
-        if not domain or not validate_host(domain, settings.ALLOWED_HOSTS):
+        language, gzip_ok = self._negotiated(environ, cookies)
+        if not language:
             return None
-        language = translation.get_language_from_request(_Environ(environ, cookies))
         path = escape_uri_path(raw_path.encode("latin-1").decode("utf-8", "replace"))
         query = environ.get("QUERY_STRING", "")
         key = _key(path + ("?" + iri_to_uri(query) if query else ""), language)
@@ -391,6 +396,28 @@ class FastPath:
             environ, _target(entry["count_view"]), timezone.now()
         ):
             return None
-        if "wsgi_gzip" in entry and accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING", "")):
+        if "wsgi_gzip" in entry and gzip_ok:
             return entry["wsgi_gzip"]
         return entry["wsgi"]
+
+    def _negotiated(self, environ: dict, cookies: dict[str, str]) -> tuple[str, bool]:
+        """The page's language ("" if the host is not ours) and whether gzip is taken, for
+        these request headers. Readers' browsers send the same few values over and over,
+        so each set is worked out once per process (Django's checks, same answers)."""
+        headers = (
+            environ.get("HTTP_HOST", ""),
+            environ.get("HTTP_ACCEPT_LANGUAGE", ""),
+            cookies.get(settings.LANGUAGE_COOKIE_NAME, ""),
+            environ.get("HTTP_ACCEPT_ENCODING", ""),
+        )
+        found = self._seen.get(headers)
+        if found is None:
+            domain, _port = split_domain_port(headers[0])
+            language = ""
+            if domain and validate_host(domain, settings.ALLOWED_HOSTS):
+                language = translation.get_language_from_request(_Environ(environ, cookies))
+            found = (language, accepts_gzip(headers[3]))
+            if len(self._seen) >= NEGOTIATED_KEPT:
+                self._seen.clear()  # odd headers by the thousand: start again, stay small
+            self._seen[headers] = found
+        return found
