@@ -140,6 +140,15 @@ RENDITION_WIDTHS = {"small": 160, "medium": 320, "card": 640, "large": 1200}
 # width, from its top: a thumbnail is a glimpse, and a card must not be a poster.
 MAX_TALL = 2.0
 THUMB_QUALITY = {"WEBP": 80, "JPEG": 82}
+# The page thumbnails (a card on a phone, the embed) are at most this wide and are drawn
+# at most ~150 CSS pixels wide, where WebP's artefacts at quality 70 do not show and the
+# file is about a quarter lighter than at 80; they are the first screen's heaviest part.
+# Method 6 (WebP's slowest search) takes a few per cent more off for ~15 ms a picture, in
+# the stage, never in a request; the wide thumbnails keep 80 and method 4 (method 6 would
+# double their encoding time for ~3%).
+PAGE_THUMB_MAX_WIDTH = 320
+PAGE_THUMB_WEBP = {"quality": 70, "method": 6}
+WIDE_THUMB_WEBP = {"quality": THUMB_QUALITY["WEBP"], "method": 4}
 
 
 @dataclass(frozen=True)
@@ -218,6 +227,11 @@ def _rendition(image: Image.Image, name: str, width: int) -> Rendition:
     return Rendition(name, target_w, target_h, _encode(small, "WEBP"), _encode(small, "JPEG"))
 
 
+def webp_options(width: int) -> dict[str, int]:
+    """WebP's quality and method for a thumbnail ``width`` pixels wide."""
+    return dict(PAGE_THUMB_WEBP if width <= PAGE_THUMB_MAX_WIDTH else WIDE_THUMB_WEBP)
+
+
 def _encode(image: Image.Image, kind: str) -> bytes:
     out = io.BytesIO()
     # No exif=, icc_profile= or comment=: the file says nothing but its pixels.
@@ -225,7 +239,7 @@ def _encode(image: Image.Image, kind: str) -> bytes:
         image.save(out, format="JPEG", quality=THUMB_QUALITY[kind], optimize=True,
                    progressive=True)  # fmt: skip
     else:
-        image.save(out, format="WEBP", quality=THUMB_QUALITY[kind], method=4)
+        image.save(out, format="WEBP", **webp_options(image.width))
     return out.getvalue()
 
 
