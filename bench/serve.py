@@ -3,6 +3,7 @@ serves it) beside the same page saved as a file and served by Debian's nginx, bo
 the same load from wrk in the same run.
 
     python -m bench.serve [--scoops 1000] [--duration 10] [--connections 50]
+                          [--pictures photos|noise]
 
 Builds a topic with N scoops in a temporary SQLite database, fetches its first page once
 (what a first visitor gets: it also fills the page cache), saves those bytes under nginx's
@@ -77,6 +78,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=int,
         default=4,
         help="granian threads per worker (4, as manage.py serve)",
+    )
+    parser.add_argument(
+        "--pictures",
+        choices=("photos", "noise"),
+        default="photos",
+        help="the scoops' pictures: cut from photographs (photos) or synthetic (noise)",
     )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
