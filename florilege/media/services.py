@@ -264,9 +264,11 @@ def _ready(
 def _store(thumbs: images.Thumbnails) -> dict[str, dict[str, object]]:
     stored: dict[str, dict[str, object]] = {}
     for r in thumbs.renditions:
-        webp = media.store(images.CleanImage(r.webp, "webp", r.width, r.height))
-        jpeg = media.store(images.CleanImage(r.jpeg, "jpg", r.width, r.height))
-        stored[r.name] = {"width": r.width, "height": r.height, "webp": webp, "jpeg": jpeg}
+        entry: dict[str, object] = {"width": r.width, "height": r.height}
+        entry["webp"] = media.store(images.CleanImage(r.webp, "webp", r.width, r.height))
+        if r.jpeg:  # the squares have none
+            entry["jpeg"] = media.store(images.CleanImage(r.jpeg, "jpg", r.width, r.height))
+        stored[r.name] = entry
     return stored
 
 

@@ -75,23 +75,31 @@ def test_published_picture_is_processed_and_served_from_our_origin(
     assert [path for path, _ in loopback.requests] == ["/photo.jpg"]
 
     page = client.get(f"/t/{topic.slug}/").content.decode()
-    # Every page thumbnail offered by width, for the list's slot: a phone takes the
-    # medium one (its 4.75rem square shows 9rem of the picture's width, 288 device px).
-    by_width = {r["width"]: r for r in picture.renditions.values()}
+    # A phone is offered the squares its list shows (4.75rem: 160 px at 2x, 240 at 3x);
+    # wider screens every page thumbnail by width, for the list's slot; browsers without
+    # WebP the card's JPEG.
+    r = picture.renditions
+    assert [(r[n]["width"], r[n]["height"]) for n in ("square", "square-large")] == [
+        (160, 160), (240, 240),
+    ]  # fmt: skip
+    assert "jpeg" not in r["square"] and "jpeg" not in r["square-large"]
+    by_width = {r[n]["width"]: r[n] for n in ("small", "medium", "card", "large")}
     assert sorted(by_width) == [160, 320, 640, 1200]
     webp = ", ".join(f"/media/{by_width[w]['webp']} {w}w" for w in (160, 320, 640))
-    jpeg = ", ".join(f"/media/{by_width[w]['jpeg']} {w}w" for w in (160, 320, 640))
+    squares = f"/media/{r['square']['webp']} 160w, /media/{r['square-large']['webp']} 240w"
     sizes = "(min-width: 40rem) 10rem, 9rem"
-    assert f'<source type="image/webp" srcset="{webp}" sizes="{sizes}">' in page
     assert (
-        f'<img src="/media/{card["jpeg"]}" srcset="{jpeg}" sizes="{sizes}" alt="" '
-        'width="640" height="360"'
+        f'<picture><source type="image/webp" media="(max-width: 39.99rem)" srcset="{squares}" '
+        f'sizes="4.75rem"><source type="image/webp" srcset="{webp}" sizes="{sizes}">'
+        f'<img src="/media/{card["jpeg"]}" alt="" width="640" height="360"'
     ) in page
     assert 'class="pc-200" loading="lazy"' in page and loopback.base not in page
     grid = client.get(f"/t/{topic.slug}/?layout=grid").content.decode()
     assert 'sizes="(min-width: 64rem) 24rem, (min-width: 40rem) 10rem, 9rem"' in grid
+    assert f'media="(max-width: 39.99rem)" srcset="{squares}"' in grid
     permalink = client.get(scoop.get_absolute_url()).content.decode()
-    assert f'<source type="image/webp" srcset="{webp}" sizes="' in permalink
+    # A scoop's own card shows the whole picture: no square.
+    assert f'<picture><source type="image/webp" srcset="{webp}" sizes="' in permalink
 
     served = client.get(f"/media/{card['webp']}")
     assert served.status_code == 200 and served["Content-Type"] == "image/webp"
