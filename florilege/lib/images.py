@@ -133,7 +133,8 @@ def _mode_for(image: Image.Image, target: str) -> Image.Image:
 
 # The widths thumbnails are made at, by use: "small" for the embed's 72 px pictures (twice
 # that for dense screens), "medium" and "card" offered by width to the topic page's cards
-# (media/templatetags/pictures.SLOTS: a phone takes "medium"), "card" for the email digest,
+# (media/templatetags/pictures.SLOTS: a desktop's list at 2x takes "medium", a phone the
+# squares below), "card" for the email digest,
 # "large" for permalinks, feeds, og:image and the fediverse (servers show up to ~1200 px).
 RENDITION_WIDTHS = {"small": 160, "medium": 320, "card": 640, "large": 1200}
 # A topic's cards on a phone show a 4.75rem (76 CSS px) square cut from the middle of the

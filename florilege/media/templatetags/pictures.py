@@ -15,7 +15,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from florilege.lib import media
+from florilege.lib import images, media
 
 register = template.Library()
 
@@ -59,7 +59,7 @@ PAGE_RENDITIONS = ("small", "medium", "card")
 SQUARE_SLOTS = {"list", "grid"}
 SQUARE_MEDIA = "(max-width: 39.99rem)"
 SQUARE_SIZES = "4.75rem"
-SQUARE_RENDITIONS = ("square", "square-large")
+SQUARE_RENDITIONS = tuple(images.SQUARE_SIDES)
 
 
 def _srcset(picture: Any, kind: str, names: tuple[str, ...] = PAGE_RENDITIONS) -> str:
