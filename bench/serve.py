@@ -3,6 +3,7 @@ serves it) beside the same page saved as a file and served by Debian's nginx, bo
 the same load from wrk in the same run.
 
     python -m bench.serve [--scoops 1000] [--duration 10] [--connections 50]
+                          [--pictures photos|noise]
 
 Builds a topic with N scoops in a temporary SQLite database, fetches its first page once
 (what a first visitor gets: it also fills the page cache), saves those bytes under nginx's
@@ -14,8 +15,9 @@ whether any render-blocking resource comes from another host; last,
 The first page's weight is what a browser downloads to show the first screen, each part
 as served to it (``Accept-Encoding`` as a browser sends it, bytes counted as they come over
 the wire): the HTML, its stylesheets, and the thumbnails of the scoops on the first screen
-(the first FIRST_SCREEN_SCOOPS cards; of each picture the WebP a browser takes, the
-``srcset`` candidate it picks for a phone 360 px wide at 2 device pixels per CSS pixel).
+(the first FIRST_SCREEN_SCOOPS cards; of each picture the WebP a browser takes: the first
+``<source>`` whose ``media`` holds, and of it the ``srcset`` candidate it picks, for a
+phone 360 px wide at 2 device pixels per CSS pixel).
 """
 
 from __future__ import annotations
@@ -77,6 +79,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=int,
         default=4,
         help="granian threads per worker (4, as manage.py serve)",
+    )
+    parser.add_argument(
+        "--pictures",
+        choices=("photos", "noise"),
+        default="photos",
+        help="the scoops' pictures: cut from photographs (photos) or synthetic (noise)",
     )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
@@ -195,6 +203,11 @@ def _css_px(length: str) -> float:
     return value * {"px": 1, "rem": ROOT_FONT_PX, "em": ROOT_FONT_PX, "vw": PHONE_WIDTH / 100}[unit]
 
 
+def _applies(kind: str, bound: str) -> bool:
+    """Whether ``(min-width: bound)`` or ``(max-width: bound)`` holds on the phone."""
+    return _css_px(bound) <= PHONE_WIDTH if kind == "min" else _css_px(bound) >= PHONE_WIDTH
+
+
 def slot_px(sizes: str) -> float:
     """The slot width a ``sizes`` attribute gives on the phone (``min-width``/``max-width``
     conditions only, as our templates write them); the viewport's width without one."""
@@ -202,11 +215,19 @@ def slot_px(sizes: str) -> float:
         found = re.fullmatch(r"\((min|max)-width:\s*([^)]+)\)\s+(\S+)", entry)
         if found is None:
             return _css_px(entry)
-        bound = _css_px(found.group(2))
-        applies = bound <= PHONE_WIDTH if found.group(1) == "min" else bound >= PHONE_WIDTH
-        if applies:
+        if _applies(found.group(1), found.group(2)):
             return _css_px(found.group(3))
     return PHONE_WIDTH
+
+
+def media_applies(media: str | None) -> bool:
+    """Whether a ``<source>``'s ``media`` (one width condition, or none) holds on the phone."""
+    if not media:
+        return True
+    found = re.fullmatch(r"\((min|max)-width:\s*([^)]+)\)", media.strip())
+    if found is None:
+        raise ValueError(f"unreadable media condition {media!r}")
+    return _applies(found.group(1), found.group(2))
 
 
 def pick(srcset: str, sizes: str) -> str:
@@ -250,7 +271,14 @@ class Resources(HTMLParser):
             return
         if tag == "picture":
             self._webp_taken = False
-        elif tag == "source" and a.get("type") == "image/webp" and a.get("srcset"):
+        elif (
+            tag == "source"
+            and a.get("type") == "image/webp"
+            and a.get("srcset")
+            and media_applies(a.get("media"))
+            and not self._webp_taken
+        ):
+            # The first source whose type and media fit is the one the browser takes.
             self.first_screen.append(pick(a["srcset"] or "", a.get("sizes") or ""))
             self._webp_taken = True
         elif tag == "img" and not self._webp_taken and (a.get("srcset") or a.get("src")):

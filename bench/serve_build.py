@@ -2,11 +2,14 @@
 the environment points at. Real French and English sentences, insights in Markdown,
 half the scoops with a picture, three tags each, as a curator's page would have.
 
-The pictures are photo-like (smooth light, grain and detail: they compress as photographs
-do, not as flat drawings) and go through the pictures stage's own pipeline
-(``media.services.process_now``), so the page shows the thumbnails a real topic shows.
-Twelve distinct ones are made; the other scoops' pictures share their files (the weight of
-a first screen is the same, and the build stays short)."""
+The pictures are cut from the two photographs scikit-learn ships (a temple in China, a
+flower): a 40:21 window of each, at a size and place drawn per picture, sometimes mirrored,
+enlarged to 1200 x 630 (an article's usual cover). ``--pictures noise`` makes the older
+synthetic ones instead (smooth light, grain and detail), grainier than photographs, so
+heavier as WebP: both are kept to compare. Either way they go through the pictures stage's
+own pipeline (``media.services.process_now``), so the page shows the thumbnails a real
+topic shows. Twelve distinct ones are made; the other scoops' pictures share their files
+(the weight of a first screen is the same, and the build stays short)."""
 
 from __future__ import annotations
 
@@ -18,8 +21,31 @@ from datetime import UTC, datetime, timedelta
 DISTINCT_PICTURES = 12
 
 
+def photograph(seed: int) -> bytes:
+    """A 1200 x 630 JPEG cut from one of scikit-learn's sample photographs (640 x 427):
+    the two in turn, a window 420 to 640 pixels wide at a random place, mirrored one time
+    in two."""
+    import io
+
+    from PIL import Image
+    from sklearn.datasets import load_sample_image
+
+    rng = random.Random(seed)
+    photo = Image.fromarray(load_sample_image(("china.jpg", "flower.jpg")[seed % 2]))
+    if rng.random() < 0.5:
+        photo = photo.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    width = rng.randint(420, photo.width)
+    height = round(width * 21 / 40)
+    left, top = rng.randint(0, photo.width - width), rng.randint(0, photo.height - height)
+    cover = photo.crop((left, top, left + width, top + height))
+    out = io.BytesIO()
+    cover.resize((1200, 630), Image.Resampling.LANCZOS).save(out, format="JPEG", quality=85)
+    return out.getvalue()
+
+
 def photo_like(seed: int) -> bytes:
-    """A 1200 x 630 JPEG (an article's usual cover) that compresses like a photograph."""
+    """A 1200 x 630 JPEG of synthetic noise made to compress like a photograph (it is
+    grainier than most: WebP finds less to save)."""
     import io
 
     from PIL import Image, ImageFilter
@@ -38,9 +64,12 @@ def photo_like(seed: int) -> bytes:
     return out.getvalue()
 
 
-def add_pictures(scoops: list) -> int:
-    """Make the scoops' pictures ready: DISTINCT_PICTURES through the real pipeline, the
-    rest pointing at their files."""
+PICTURES = {"photos": photograph, "noise": photo_like}
+
+
+def add_pictures(scoops: list, kind: str = "photos") -> int:
+    """Make the scoops' pictures ready: DISTINCT_PICTURES (of ``kind``, a key of PICTURES)
+    through the real pipeline, the rest pointing at their files."""
     from django.utils import timezone
 
     from florilege.curation.models import Scoop
@@ -55,7 +84,7 @@ def add_pictures(scoops: list) -> int:
         if picture is None:
             continue
         if len(made) < DISTINCT_PICTURES:
-            pictures.process_now(picture, photo_like(i), now)
+            pictures.process_now(picture, PICTURES[kind](i), now)
             picture.refresh_from_db()
             made.append(picture)
         else:
@@ -122,7 +151,10 @@ def main(params: dict) -> None:
             )
         )
     Scoop.objects.bulk_create(scoops, batch_size=500)
-    add_pictures(list(Scoop.objects.filter(topic=topic).only("pk", "image_url")))
+    add_pictures(
+        list(Scoop.objects.filter(topic=topic).only("pk", "image_url")),
+        params.get("pictures", "photos"),
+    )
     print(json.dumps({"topic": topic.get_absolute_url(), "scoops": len(scoops)}))
 
 

@@ -476,7 +476,8 @@ OPTIONS: tuple[Option, ...] = (
         int,
         "48",
         "Hours a curator's uploaded picture that no scoop uses (one uploaded for a preview, "
-        "then never scooped) is kept before it and its thumbnails are deleted.",
+        "then never scooped) is kept before it and its thumbnails are deleted; also the age "
+        "past which a file under images/ that nothing names is deleted.",
     ),
 )
 

@@ -133,24 +133,41 @@ def _mode_for(image: Image.Image, target: str) -> Image.Image:
 
 # The widths thumbnails are made at, by use: "small" for the embed's 72 px pictures (twice
 # that for dense screens), "medium" and "card" offered by width to the topic page's cards
-# (media/templatetags/pictures.SLOTS: a phone takes "medium"), "card" for the email digest,
+# (media/templatetags/pictures.SLOTS: a desktop's list at 2x takes "medium", a phone the
+# squares below), "card" for the email digest,
 # "large" for permalinks, feeds, og:image and the fediverse (servers show up to ~1200 px).
 RENDITION_WIDTHS = {"small": 160, "medium": 320, "card": 640, "large": 1200}
+# A topic's cards on a phone show a 4.75rem (76 CSS px) square cut from the middle of the
+# picture. Offered a 40:21 thumbnail, the browser takes one wide enough for the square's
+# height and draws barely half of it; these squares are what it shows, no more: 160 px
+# for 2 device pixels per CSS pixel, 240 for 3 (pictures.scoop_picture offers them to
+# phones). WebP only: a browser without WebP takes the <img>, which the stylesheet crops.
+SQUARE_SIDES = {"square": 160, "square-large": 240}
 # A tall picture (an infographic, a screenshot of a thread) is cut to this height per
 # width, from its top: a thumbnail is a glimpse, and a card must not be a poster.
 MAX_TALL = 2.0
 THUMB_QUALITY = {"WEBP": 80, "JPEG": 82}
+# The page thumbnails (a card on a phone, the embed) are at most this wide and are drawn
+# at most ~150 CSS pixels wide, where WebP's artefacts at quality 70 do not show and the
+# file is about a quarter lighter than at 80; they are the first screen's heaviest part.
+# Method 6 (WebP's slowest search) takes a few per cent more off for ~15 ms a picture, in
+# the stage, never in a request; the wide thumbnails keep 80 and method 4 (method 6 would
+# double their encoding time for ~3%).
+PAGE_THUMB_MAX_WIDTH = 320
+PAGE_THUMB_WEBP = {"quality": 70, "method": 6}
+WIDE_THUMB_WEBP = {"quality": THUMB_QUALITY["WEBP"], "method": 4}
 
 
 @dataclass(frozen=True)
 class Rendition:
-    """One thumbnail, in WebP and in JPEG (the fallback email and the fediverse read)."""
+    """One thumbnail, in WebP and in JPEG (the fallback email and the fediverse read; b""
+    for the squares, which only pages show, to browsers that read WebP)."""
 
     name: str
     width: int
     height: int
     webp: bytes
-    jpeg: bytes
+    jpeg: bytes = b""
 
 
 @dataclass(frozen=True)
@@ -169,10 +186,13 @@ def make_thumbnails(
     max_bytes: int = MAX_BYTES,
     max_pixels: int = MAX_PIXELS,
     widths: dict[str, int] | None = None,
+    squares: dict[str, int] | None = None,
 ) -> Thumbnails:
     """Check ``data`` (see :func:`check_image`), decode it, turn it upright as its EXIF
     orientation says, and make a thumbnail per entry of ``widths`` (never wider than the
-    picture), each in WebP and JPEG without any metadata. Raises :class:`ImageRejected`."""
+    picture), each in WebP and JPEG, and a WebP square of its middle per entry of
+    ``squares`` (never larger than the picture's shorter side), all without any metadata.
+    Raises :class:`ImageRejected`."""
     image = check_image(data, max_bytes, max_pixels)
     try:
         with warnings.catch_warnings():
@@ -187,6 +207,8 @@ def make_thumbnails(
     renditions = [
         _rendition(rgb, name, width) for name, width in (widths or RENDITION_WIDTHS).items()
     ]
+    sides = SQUARE_SIDES if squares is None else squares
+    renditions += [_square(rgb, name, side) for name, side in sides.items()]
     return Thumbnails(rgb.width, rgb.height, average_color(rgb), tuple(renditions))
 
 
@@ -206,16 +228,39 @@ def average_color(image: Image.Image) -> str:
     return f"#{red:02x}{green:02x}{blue:02x}"
 
 
+def _cut_tall(image: Image.Image) -> Image.Image:
+    tallest = int(image.width * MAX_TALL)
+    return image.crop((0, 0, image.width, tallest)) if image.height > tallest else image
+
+
 def _rendition(image: Image.Image, name: str, width: int) -> Rendition:
     target_w = max(1, min(width, image.width))
-    tallest = int(image.width * MAX_TALL)
-    source = image.crop((0, 0, image.width, tallest)) if image.height > tallest else image
+    source = _cut_tall(image)
     target_h = max(1, round(source.height * target_w / source.width))
     small = source.resize((target_w, target_h), Image.Resampling.LANCZOS)
     # Pillow copies the source's info (comment, ICC profile, EXIF bytes) to the result
     # and its writers fall back on it: emptied, the files carry nothing but pixels.
     small.info = {}
     return Rendition(name, target_w, target_h, _encode(small, "WEBP"), _encode(small, "JPEG"))
+
+
+def _square(image: Image.Image, name: str, side: int) -> Rendition:
+    """The middle square of the picture (of its top part when tall), as the stylesheet's
+    ``object-fit: cover`` shows it, ``side`` pixels (at most the shorter side), WebP."""
+    source = _cut_tall(image)
+    edge = min(source.width, source.height)
+    left, top = (source.width - edge) // 2, (source.height - edge) // 2
+    size = max(1, min(side, edge))
+    square = source.resize(
+        (size, size), Image.Resampling.LANCZOS, box=(left, top, left + edge, top + edge)
+    )
+    square.info = {}
+    return Rendition(name, size, size, _encode(square, "WEBP"))
+
+
+def webp_options(width: int) -> dict[str, int]:
+    """WebP's quality and method for a thumbnail ``width`` pixels wide."""
+    return dict(PAGE_THUMB_WEBP if width <= PAGE_THUMB_MAX_WIDTH else WIDE_THUMB_WEBP)
 
 
 def _encode(image: Image.Image, kind: str) -> bytes:
@@ -225,7 +270,7 @@ def _encode(image: Image.Image, kind: str) -> bytes:
         image.save(out, format="JPEG", quality=THUMB_QUALITY[kind], optimize=True,
                    progressive=True)  # fmt: skip
     else:
-        image.save(out, format="WEBP", quality=THUMB_QUALITY[kind], method=4)
+        image.save(out, format="WEBP", **webp_options(image.width))
     return out.getvalue()
 
 

@@ -87,6 +87,11 @@ def is_upload(name: str) -> bool:
     return _UPLOAD.fullmatch(name) is not None
 
 
+def is_stored_picture(name: str) -> bool:
+    """Whether ``name`` is one :func:`store` makes (``images/ab/<hash>-WxH.ext``)."""
+    return _NAME.fullmatch(name) is not None
+
+
 def public_base() -> str:
     """Where pages link stored files: the bucket's public address when it has one, else our
     own ``/media/`` (a path, so a page links its own origin whatever host it is read on)."""

@@ -41,6 +41,12 @@ TRANSIENT_KINDS = {"timeout", "network", "dns", "tls"}
 # An orphan (its scoop deleted, another picture chosen) is kept this long before its files
 # go: a request may still be about to point a scoop at it.
 ORPHAN_GRACE = timedelta(hours=1)
+# Files under images/ that nothing names are swept too (sweep_strays): one of the 256
+# subfolders per period, so a cycle lists a 256th of the storage at most, every file is
+# looked at about every 43 hours, and each worker process sweeps a subfolder once.
+STRAY_PERIOD = timedelta(minutes=10)
+STRAY_SHARDS = 256
+_swept: set[int] = set()
 
 
 def key_of(url: str) -> str:
@@ -125,6 +131,11 @@ def process_cycle(ctx: StageContext) -> int:
             _process(picture, fetched[picture.pk], ctx)
             handled += 1
     prune(now)
+    period = int(now.timestamp() // STRAY_PERIOD.total_seconds())
+    if period not in _swept:
+        _swept.clear()
+        _swept.add(period)
+        sweep_strays(now, f"{period % STRAY_SHARDS:02x}")
     return handled
 
 
@@ -264,9 +275,11 @@ def _ready(
 def _store(thumbs: images.Thumbnails) -> dict[str, dict[str, object]]:
     stored: dict[str, dict[str, object]] = {}
     for r in thumbs.renditions:
-        webp = media.store(images.CleanImage(r.webp, "webp", r.width, r.height))
-        jpeg = media.store(images.CleanImage(r.jpeg, "jpg", r.width, r.height))
-        stored[r.name] = {"width": r.width, "height": r.height, "webp": webp, "jpeg": jpeg}
+        entry: dict[str, object] = {"width": r.width, "height": r.height}
+        entry["webp"] = media.store(images.CleanImage(r.webp, "webp", r.width, r.height))
+        if r.jpeg:  # the squares have none
+            entry["jpeg"] = media.store(images.CleanImage(r.jpeg, "jpg", r.width, r.height))
+        stored[r.name] = entry
     return stored
 
 
@@ -324,3 +337,77 @@ def prune(now: datetime, limit: int = 50) -> int:
         where.delete(name)
     Picture.objects.filter(pk__in=[p.pk for p in orphans]).delete()
     return len(orphans)
+
+
+def _image_address_fields() -> list[tuple[Any, str]]:
+    """Every model field that holds a picture's address (``image_url``, a topic's
+    ``header_image_url``), whichever app declares it, as (model, field name)."""
+    from django.apps import apps
+    from django.db.models import URLField
+
+    return [
+        (model, field.name)
+        for model in apps.get_models()
+        for field in model._meta.get_fields()
+        if isinstance(field, URLField) and field.name.endswith("image_url")
+    ]
+
+
+def _thumbnails_in(folder: str) -> set[str]:
+    """The thumbnails in ``folder`` (``images/ab``) some picture row names."""
+    named: set[str] = set()
+    for picture in Picture.objects.filter(renditions__icontains=f"{folder}/").only("renditions"):
+        named |= picture.file_names()
+    return named
+
+
+def _addressed_in(folder: str) -> set[str]:
+    """The names in ``folder`` that a picture address names: the source of a picture made
+    from one of our files (an upload the scoop form re-encoded before uploads went through
+    this stage), and the address a scoop, an entry or a topic holds (a draft of those days
+    has no row)."""
+    addresses = set(
+        Picture.objects.filter(source_url__contains=f"/{folder}/").values_list(
+            "source_url", flat=True
+        )
+    )
+    for model, field in _image_address_fields():
+        found = model._default_manager.filter(**{f"{field}__contains": f"/{folder}/"})
+        addresses |= set(found.values_list(field, flat=True))
+    return {n for n in map(media.stored_name_of, addresses) if n}
+
+
+def sweep_strays(now: datetime, shard: str, limit: int = 200) -> int:
+    """Delete up to ``limit`` files of ``images/<shard>/`` that nothing names and that are
+    older than UPLOAD_UNUSED_HOURS; how many went. They are the thumbnails of an upload
+    the scoop form re-encoded in the request, before uploads went through this stage, for
+    a preview no scoop took: no row was ever made for them, so :func:`prune` never saw
+    them (and files a picture stored before losing its lease). The age keeps a file a
+    picture is being made with now (stored before its row is updated) out of reach. The
+    addresses held by scoops, entries and topics are only looked up when old files no
+    picture names are found."""
+    where = media.storage()
+    folder = f"{media.FOLDER}/{shard}"
+    try:
+        files = where.listdir(folder)[1]
+    except (OSError, NotImplementedError):  # no such folder yet, or a storage that cannot list
+        return 0
+    names = {f"{folder}/{f}" for f in files if media.is_stored_picture(f"{folder}/{f}")}
+    if not names:
+        return 0
+    cutoff = now - timedelta(hours=settings.CONFIG.UPLOAD_UNUSED_HOURS)
+    old: list[str] = []
+    for name in sorted(names - _thumbnails_in(folder)):
+        try:
+            if where.get_modified_time(name) < cutoff:
+                old.append(name)
+        except (OSError, NotImplementedError):
+            continue
+        if len(old) >= limit:
+            break
+    doomed = set(old) - _addressed_in(folder) if old else set()
+    for name in sorted(doomed):
+        where.delete(name)
+    if doomed:
+        log.info("event=picture_strays_deleted folder=%s files=%s", folder, len(doomed))
+    return len(doomed)

@@ -1,7 +1,7 @@
 """bench-serve weighs the thumbnails a browser would load: the srcset candidate a 360 px
 phone at 2x picks, of the first cards only, WebP when offered."""
 
-from bench.serve import FIRST_SCREEN_SCOOPS, Resources, pick, slot_px
+from bench.serve import FIRST_SCREEN_SCOOPS, Resources, media_applies, pick, slot_px
 from florilege.media.templatetags.pictures import SLOTS
 
 SRCSET = "/m/s.webp 160w, /m/m.webp 320w, /m/c.webp 640w"
@@ -36,6 +36,22 @@ def test_only_the_first_cards_pictures_count_and_webp_wins() -> None:
     assert (
         parser.first_screen == ["/m/0-m.webp", "/m/plain.jpg", "/m/1-m.webp"][:FIRST_SCREEN_SCOOPS]
     )
+
+
+def test_a_source_for_another_screen_is_passed_over() -> None:
+    assert media_applies(None) and media_applies("(max-width: 39.99rem)")
+    assert not media_applies("(min-width: 40rem)")
+    card = (
+        '<article class="scoop"><picture>'
+        '<source type="image/webp" media="(min-width: 40rem)" srcset="/m/wide.webp 640w">'
+        '<source type="image/webp" media="(max-width: 39.99rem)" srcset="/m/sq.webp 160w, '
+        '/m/sq-l.webp 240w" sizes="4.75rem">'
+        '<source type="image/webp" srcset="/m/m.webp 320w" sizes="9rem">'
+        '<img src="/m/c.jpg"></picture></article>'
+    )
+    parser = Resources()
+    parser.feed(card)
+    assert parser.first_screen == ["/m/sq.webp"]  # 152 device px: the 160 px square
 
 
 def test_wrk_report_is_read() -> None:

@@ -15,7 +15,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from florilege.lib import media
+from florilege.lib import images, media
 
 register = template.Library()
 
@@ -53,15 +53,34 @@ SLOTS = {
 }
 # The thumbnails a page may choose from (the large one is for feeds and previews).
 PAGE_RENDITIONS = ("small", "medium", "card")
+# Below 40rem a topic's list and grid show the picture as a 4.75rem square cut from its
+# middle (site.css): there phones are offered the square thumbnails (lib/images.
+# SQUARE_SIDES), a third to a half of the bytes of the 40:21 one they would crop.
+SQUARE_SLOTS = {"list", "grid"}
+SQUARE_MEDIA = "(max-width: 39.99rem)"
+SQUARE_SIZES = "4.75rem"
+SQUARE_RENDITIONS = tuple(images.SQUARE_SIDES)
 
 
-def _srcset(picture: Any, kind: str) -> str:
+def _srcset(picture: Any, kind: str, names: tuple[str, ...] = PAGE_RENDITIONS) -> str:
     widths: dict[int, str] = {}
-    for name in PAGE_RENDITIONS:
+    for name in names:
         r = picture.rendition(name)
         if r and r.get(kind):
             widths.setdefault(int(r["width"]), media.page_url(r[kind]))
     return ", ".join(f"{url} {width}w" for width, url in sorted(widths.items()))
+
+
+def _square_source(picture: Any, slot: str) -> SafeString | str:
+    squares = _srcset(picture, "webp", SQUARE_RENDITIONS) if slot in SQUARE_SLOTS else ""
+    if not squares:  # not a list or grid, or a picture made before the squares
+        return ""
+    return format_html(
+        '<source type="image/webp" media="{}" srcset="{}" sizes="{}">',
+        SQUARE_MEDIA,
+        squares,
+        SQUARE_SIZES,
+    )
 
 
 @register.simple_tag
@@ -70,27 +89,26 @@ def scoop_picture(
 ) -> SafeString | str:
     """A ``<picture>``: the WebP thumbnail, the JPEG one for browsers without WebP, its
     size (no layout shift), loaded lazily over a placeholder of its colour. With a
-    ``slot`` (a key of SLOTS) every page thumbnail is offered by width, and the browser
-    takes the smallest that fills the slot: a phone does not download a 640-pixel picture
-    to show 76 pixels of it."""
+    ``slot`` (a key of SLOTS) every page WebP thumbnail is offered by width, and the
+    browser takes the smallest that fills the slot: a phone does not download a 640-pixel
+    picture to show 76 pixels of it; in a topic's list or grid a phone is offered the
+    square it shows. The JPEG is the ``size`` asked for, alone: only browsers without WebP
+    (none current) take it, and a choice of JPEGs by width would weigh on every page."""
     found = _rendition(scoop, size)
     if found is None:
         return ""
     picture, r = found
     classes = " ".join(c for c in (css_class, placeholder_class(picture.color)) if c)
     sizes = SLOTS.get(slot, "")
-    if sizes:
-        webp, jpeg = _srcset(picture, "webp"), _srcset(picture, "jpeg")
-    else:
-        webp, jpeg = media.page_url(r["webp"]), ""
+    webp = _srcset(picture, "webp") if sizes else media.page_url(r["webp"])
     return format_html(
-        '<picture><source type="image/webp" srcset="{}"{}>'
-        '<img src="{}"{} alt="" width="{}" height="{}" class="{}" loading="lazy" '
+        '<picture>{}<source type="image/webp" srcset="{}"{}>'
+        '<img src="{}" alt="" width="{}" height="{}" class="{}" loading="lazy" '
         'decoding="async"></picture>',
+        _square_source(picture, slot),
         webp,
         format_html(' sizes="{}"', sizes) if sizes else "",
         media.page_url(r["jpeg"]),
-        format_html(' srcset="{}" sizes="{}"', jpeg, sizes) if sizes else "",
         r["width"],
         r["height"],
         classes,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import os
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -17,7 +18,7 @@ from PIL import Image
 from florilege.curation.models import Scoop
 from florilege.curation.services import scooping
 from florilege.jobs.registry import StageContext, get
-from florilege.lib import media
+from florilege.lib import images, media
 from florilege.lib.http import FetchPolicy, GuardedClient
 from florilege.media import services
 from florilege.media.models import Picture
@@ -75,23 +76,31 @@ def test_published_picture_is_processed_and_served_from_our_origin(
     assert [path for path, _ in loopback.requests] == ["/photo.jpg"]
 
     page = client.get(f"/t/{topic.slug}/").content.decode()
-    # Every page thumbnail offered by width, for the list's slot: a phone takes the
-    # medium one (its 4.75rem square shows 9rem of the picture's width, 288 device px).
-    by_width = {r["width"]: r for r in picture.renditions.values()}
+    # A phone is offered the squares its list shows (4.75rem: 160 px at 2x, 240 at 3x);
+    # wider screens every page thumbnail by width, for the list's slot; browsers without
+    # WebP the card's JPEG.
+    r = picture.renditions
+    assert [(r[n]["width"], r[n]["height"]) for n in ("square", "square-large")] == [
+        (160, 160), (240, 240),
+    ]  # fmt: skip
+    assert "jpeg" not in r["square"] and "jpeg" not in r["square-large"]
+    by_width = {r[n]["width"]: r[n] for n in ("small", "medium", "card", "large")}
     assert sorted(by_width) == [160, 320, 640, 1200]
     webp = ", ".join(f"/media/{by_width[w]['webp']} {w}w" for w in (160, 320, 640))
-    jpeg = ", ".join(f"/media/{by_width[w]['jpeg']} {w}w" for w in (160, 320, 640))
+    squares = f"/media/{r['square']['webp']} 160w, /media/{r['square-large']['webp']} 240w"
     sizes = "(min-width: 40rem) 10rem, 9rem"
-    assert f'<source type="image/webp" srcset="{webp}" sizes="{sizes}">' in page
     assert (
-        f'<img src="/media/{card["jpeg"]}" srcset="{jpeg}" sizes="{sizes}" alt="" '
-        'width="640" height="360"'
+        f'<picture><source type="image/webp" media="(max-width: 39.99rem)" srcset="{squares}" '
+        f'sizes="4.75rem"><source type="image/webp" srcset="{webp}" sizes="{sizes}">'
+        f'<img src="/media/{card["jpeg"]}" alt="" width="640" height="360"'
     ) in page
     assert 'class="pc-200" loading="lazy"' in page and loopback.base not in page
     grid = client.get(f"/t/{topic.slug}/?layout=grid").content.decode()
     assert 'sizes="(min-width: 64rem) 24rem, (min-width: 40rem) 10rem, 9rem"' in grid
+    assert f'media="(max-width: 39.99rem)" srcset="{squares}"' in grid
     permalink = client.get(scoop.get_absolute_url()).content.decode()
-    assert f'<source type="image/webp" srcset="{webp}" sizes="' in permalink
+    # A scoop's own card shows the whole picture: no square.
+    assert f'<picture><source type="image/webp" srcset="{webp}" sizes="' in permalink
 
     served = client.get(f"/media/{card['webp']}")
     assert served.status_code == 200 and served["Content-Type"] == "image/webp"
@@ -160,6 +169,64 @@ def test_a_preview_upload_no_scoop_took_is_pruned_after_the_configured_age(
     assert set(Picture.objects.values_list("source_url", flat=True)) == {kept}
     assert not any(media.storage().exists(n) for n in files)
     assert not media.storage().exists(original)
+
+
+def old_style_upload(color: tuple[int, int, int]) -> str:
+    """A file as the scoop form stored an upload before uploads went through the stage:
+    re-encoded in the request, under images/, with no picture row."""
+    data = picture_bytes((300, 200), color, "PNG")
+    return media.store(images.CleanImage(data, "png", 300, 200))
+
+
+def age(name: str, when: datetime) -> None:
+    stamp = when.timestamp()
+    os.utime(media.storage().path(name), (stamp, stamp))
+
+
+def test_old_files_under_images_that_nothing_names_are_swept(topic, curator, settings) -> None:
+    settings.CONFIG = replace(settings.CONFIG, UPLOAD_UNUSED_HOURS=30)
+    stray = old_style_upload((1, 1, 1))  # a preview no scoop took
+    young = old_style_upload((2, 2, 2))  # as old as a picture being made now
+    drafted = old_style_upload((3, 3, 3))  # a draft of those days holds it, no row
+    source = old_style_upload((4, 4, 4))  # published then: the source of a picture
+    Scoop.objects.create(topic=topic, curator=curator, url="https://news.example/d",
+                         canonical_url="https://news.example/d", title="D",
+                         image_url=media.url_of(drafted), status="draft")  # fmt: skip
+    picture = services.request(media.url_of(source), NOW)
+    assert picture is not None
+    assert services.process_now(picture, picture_bytes((300, 200), (4, 4, 4)), NOW)
+    picture.refresh_from_db()
+    thumbnails = picture.file_names()
+    everything = {stray, young, drafted, source} | thumbnails
+    for name in everything - {young}:
+        age(name, NOW - timedelta(hours=31))
+    age(young, NOW - timedelta(hours=29))
+    shards = {name.split("/")[1] for name in everything}
+
+    assert sum(services.sweep_strays(NOW, shard) for shard in shards) == 1
+    assert not media.storage().exists(stray)
+    assert all(media.storage().exists(name) for name in everything - {stray})
+    # A folder that does not exist, or holds nothing to sweep.
+    assert services.sweep_strays(NOW, "zz") == 0
+    assert sum(services.sweep_strays(NOW, shard) for shard in shards) == 0
+    # Once old enough, the young one goes too; the others are named.
+    later = NOW + timedelta(hours=2)
+    assert sum(services.sweep_strays(later, shard) for shard in shards) == 1
+    assert not media.storage().exists(young)
+
+
+def test_the_stage_sweeps_one_folder_per_period(settings) -> None:
+    settings.CONFIG = replace(settings.CONFIG, UPLOAD_UNUSED_HOURS=30)
+    stray = old_style_upload((5, 5, 5))
+    age(stray, NOW - timedelta(days=3))
+    shard = int(stray.split("/")[1], 16)
+    # The period whose turn that folder is.
+    period = next(p for p in range(int(NOW.timestamp() // 600) + 1, 10**9)
+                  if p % services.STRAY_SHARDS == shard)  # fmt: skip
+    run_stage(datetime.fromtimestamp(period * 600 - 1, UTC))  # the period before
+    assert media.storage().exists(stray)
+    run_stage(datetime.fromtimestamp(period * 600 + 1, UTC))
+    assert not media.storage().exists(stray)
 
 
 def gzip_bomb() -> Reply:

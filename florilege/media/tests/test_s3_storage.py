@@ -80,7 +80,8 @@ def test_thumbnails_go_to_the_bucket_are_served_and_deleted(client, bucket, sett
     assert services.process_now(picture, picture_bytes((1000, 500)), NOW)
     picture.refresh_from_db()
     names = picture.file_names()
-    assert len(names) == 8 and keys(bucket) == names  # 4 renditions x WebP and JPEG
+    # 4 renditions x WebP and JPEG, 2 squares in WebP.
+    assert len(names) == 10 and keys(bucket) == names
     card = picture.renditions["card"]
     head = bucket.head_object(Bucket=BUCKET, Key=card["jpeg"])
     assert head["CacheControl"] == "public, max-age=31536000, immutable"

@@ -4,11 +4,12 @@ the pages use, never enlarged; and the refusals, checked before any pixel is dec
 from __future__ import annotations
 
 import io
+import math
 import struct
 import zlib
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageChops
 
 from florilege.lib import images
 from florilege.media.templatetags.pictures import placeholder_class
@@ -49,6 +50,8 @@ def test_thumbnails_are_upright_and_carry_no_metadata() -> None:
     assert (thumbs.width, thumbs.height) == (200, 400)
     for rendition in thumbs.renditions:
         for data, kind in ((rendition.jpeg, "JPEG"), (rendition.webp, "WEBP")):
+            if not data and rendition.name.startswith("square"):
+                continue  # the squares are WebP only
             opened = Image.open(io.BytesIO(data))
             assert opened.format == kind
             assert not opened.getexif(), "EXIF (orientation, camera, GPS) must be gone"
@@ -67,12 +70,80 @@ def test_sizes_follow_their_use_and_never_enlarge() -> None:
     sizes = {r.name: (r.width, r.height) for r in thumbs.renditions}
     assert sizes == {
         "small": (160, 84), "medium": (320, 168), "card": (640, 336), "large": (1200, 630),
+        "square": (160, 160), "square-large": (240, 240),
     }  # fmt: skip
     assert thumbs.color == "#0ac81e"
     small = io.BytesIO()
     Image.new("RGB", (300, 150), (0, 0, 0)).save(small, format="GIF")
     widths = {r.name: r.width for r in images.make_thumbnails(small.getvalue()).renditions}
-    assert widths == {"small": 160, "medium": 300, "card": 300, "large": 300}
+    assert widths == {
+        "small": 160, "medium": 300, "card": 300, "large": 300,
+        "square": 150, "square-large": 150,  # the shorter side
+    }  # fmt: skip
+
+
+def test_squares_are_the_middle_of_the_picture_in_webp_only() -> None:
+    # Three bands, left to right: a square of the middle shows only the middle one, as
+    # the list's 4.75rem square (object-fit: cover) does on a phone.
+    wide = Image.new("RGB", (1200, 630), (220, 20, 20))
+    wide.paste((20, 200, 20), (285, 0, 915, 630))
+    wide.paste((20, 20, 220), (915, 0, 1200, 630))
+    out = io.BytesIO()
+    wide.save(out, format="PNG")
+    squares = [r for r in images.make_thumbnails(out.getvalue()).renditions
+               if r.name.startswith("square")]  # fmt: skip
+    assert [(r.name, r.width, r.height, r.jpeg) for r in squares] == [
+        ("square", 160, 160, b""), ("square-large", 240, 240, b""),
+    ]  # fmt: skip
+    for r in squares:
+        opened = Image.open(io.BytesIO(r.webp)).convert("RGB")
+        assert opened.size == (r.width, r.width)
+        for x in (2, r.width // 2, r.width - 3):
+            pixel = opened.getpixel((x, r.width // 2))
+            assert isinstance(pixel, tuple) and pixel[1] > 150 and pixel[0] < 80, (x, pixel)
+    # A tall picture's square is cut from the top part its other thumbnails show.
+    tall = Image.new("RGB", (400, 4000), (20, 20, 220))
+    tall.paste((220, 20, 20), (0, 0, 400, 800))
+    out = io.BytesIO()
+    tall.save(out, format="PNG")
+    square = {r.name: r for r in images.make_thumbnails(out.getvalue()).renditions}["square"]
+    pixel = Image.open(io.BytesIO(square.webp)).convert("RGB").getpixel((80, 80))
+    assert isinstance(pixel, tuple) and pixel[0] > 150
+
+
+def photograph() -> Image.Image:
+    """A real photograph (one of those scikit-learn ships), as a 1200 x 630 article cover."""
+    from sklearn.datasets import load_sample_image
+
+    china = Image.fromarray(load_sample_image("china.jpg"))  # 640 x 427
+    return china.crop((0, 40, 640, 376)).resize((1200, 630), Image.Resampling.LANCZOS)
+
+
+def psnr(a: Image.Image, b: Image.Image) -> float:
+    """Peak signal-to-noise ratio of two pictures of one size, in dB."""
+    diff = ImageChops.difference(a.convert("RGB"), b.convert("RGB"))
+    # The histogram lists 256 counts per band, one band after another.
+    squares = sum(count * (i % 256) ** 2 for i, count in enumerate(diff.histogram()))
+    mse = squares / (a.width * a.height * 3)
+    return 99.0 if mse == 0 else 10 * math.log10(255**2 / mse)
+
+
+def test_page_thumbnails_are_lighter_and_still_faithful() -> None:
+    # The thumbnails a page shows small are encoded at quality 70 with WebP's slowest
+    # search; those shown wide keep 80.
+    assert images.webp_options(160) == images.webp_options(320) == {"quality": 70, "method": 6}
+    assert images.webp_options(640) == images.webp_options(1200) == {"quality": 80, "method": 4}
+    photo = photograph()
+    out = io.BytesIO()
+    photo.save(out, format="PNG")
+    thumbs = {r.name: r for r in images.make_thumbnails(out.getvalue()).renditions}
+    medium = thumbs["medium"]
+    pixels = photo.resize((medium.width, medium.height), Image.Resampling.LANCZOS)
+    at_80 = io.BytesIO()
+    pixels.save(at_80, format="WEBP", quality=80, method=4)
+    assert len(medium.webp) < 0.85 * len(at_80.getvalue())
+    # Still close to the pixels it was made from: here 32.4 dB at 80, 31.0 at 70, 30.3 at 60.
+    assert psnr(Image.open(io.BytesIO(medium.webp)), pixels) > 30.5
 
 
 def test_a_tall_picture_is_cut_from_its_top() -> None:
@@ -128,3 +199,25 @@ def test_pillow_itself_refuses_bombs_beyond_our_cap() -> None:
 )  # fmt: skip
 def test_placeholder_shades(color: str, shade: str) -> None:
     assert placeholder_class(color) == shade
+
+
+def test_pictures_made_before_the_squares_are_offered_by_width_only() -> None:
+    from types import SimpleNamespace
+
+    from florilege.media.models import Picture
+    from florilege.media.templatetags.pictures import scoop_picture
+
+    def entry(width: int, height: int) -> dict[str, object]:
+        name = f"images/ab/{'a' * 32}-{width}x{height}"
+        return {"width": width, "height": height, "webp": name + ".webp", "jpeg": name + ".jpg"}
+
+    old = {"small": entry(160, 84), "medium": entry(320, 168), "card": entry(640, 336)}
+    picture = Picture(status=Picture.Status.READY, renditions=old, color="#0ac81e")
+    html = str(scoop_picture(SimpleNamespace(picture=picture), "card", slot="list"))
+    assert "media=" not in html and html.startswith('<picture><source type="image/webp" srcset=')
+    square = {"width": 160, "height": 160, "webp": f"images/cd/{'c' * 32}-160x160.webp"}
+    picture.renditions = {**old, "square": square}
+    listed = str(scoop_picture(SimpleNamespace(picture=picture), "card", slot="list"))
+    assert f'media="(max-width: 39.99rem)" srcset="/media/{square["webp"]} 160w"' in listed
+    # A scoop's own card shows the whole picture.
+    assert "media=" not in str(scoop_picture(SimpleNamespace(picture=picture), "card", "card"))
