@@ -11,3 +11,9 @@ django_application = get_wsgi_application()
 from florilege.publishing.cache import FastPath  # noqa: E402
 
 application = FastPath(django_application)
+
+# The views are loaded and the start-up objects frozen before the first request, so the cycle
+# collector's full collections no longer walk them in the middle of one (florilege.lib.serving).
+from florilege.lib.serving import ready_to_serve  # noqa: E402
+
+ready_to_serve()
