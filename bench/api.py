@@ -136,7 +136,7 @@ def child() -> dict:
     url = f"/api/v1/topics/{topic.slug}/suggestions?limit=100"
     deep = url
     for _ in range(DEEP):
-        deep = url + "&cursor=" + client.get(deep).json()["next_cursor"]
+        deep = url + "&cursor=" + json.loads(client.get(deep).content)["next_cursor"]
     out: dict = {"vendor": connection.vendor}
     for label, address in (("first page", url), (f"page {DEEP + 1} by cursor", deep)):
         client.get(address)  # warm
@@ -147,7 +147,11 @@ def child() -> dict:
                 response = client.get(address)
                 times.append((time.perf_counter() - start) * 1000)
                 cpu.append((time.process_time() - start_cpu) * 1000)
-            assert response.status_code == 200 and len(response.json()["items"]) == 100
+            # Not response.json(): the test client keeps the parsed document on the response,
+            # in a reference cycle (response.json holds the response), garbage that only
+            # the cycle collector frees and that a server process never makes.
+            assert response.status_code == 200
+            assert len(json.loads(response.content)["items"]) == 100
         out[label] = {
             "p95": _p95(times),
             "median": statistics.median(times),
