@@ -87,7 +87,7 @@ def child(topics: int, days: int, rollup_topics: int) -> dict:
     from florilege.analytics.counting import flush
     from florilege.analytics.models import ClickEvent, DailyCount, RollupDay, ViewEvent
     from florilege.curation.models import Scoop
-    from florilege.lib.startup import freeze_loaded_objects
+    from florilege.lib.serving import ready_to_serve
     from florilege.publishing.cache import clear_all
     from florilege.topics.models import Topic
 
@@ -221,7 +221,7 @@ def child(topics: int, days: int, rollup_topics: int) -> dict:
     # What the web server's module does once the application is loaded (florilege/wsgi.py):
     # without it, each full collection walks every object of the process (0.1-0.3 s here),
     # and which block of requests one lands in decides the ratio more than counting does.
-    freeze_loaded_objects()
+    ready_to_serve()
     rates: dict[str, list[float]] = {m: [] for m in modes}
     cpu_rates: dict[str, list[float]] = {m: [] for m in modes}
     for _round in range(ROUNDS):

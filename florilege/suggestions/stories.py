@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 from django.db import connections, router, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from threadpoolctl import threadpool_limits
 
 from florilege.jobs import leases
@@ -442,9 +442,14 @@ def story_queue(topic: Topic) -> QuerySet[Suggestion]:
         topic=topic, status__in=DECIDED, entry_id=OuterRef("entry_id")
     )
     decided = StoryMember.objects.filter(story_id=story).filter(Exists(decided_member))
+    # The story's id, not its StoryMember row: a one-to-one row loaded with select_related
+    # and the entry point at each other, a reference cycle that reference counting never
+    # frees. Every card's entry then waited for the cycle collector, whose full passes over
+    # a page's worth of such garbage were the API queue's slowest requests (bench-api).
     return (
         pending.filter(~Exists(better), ~Exists(decided))
-        .select_related("entry", "entry__source", "entry__story_member")
+        .annotate(story_id=F("entry__story_member__story_id"))
+        .select_related("entry", "entry__source")
         .order_by("-score", "-id")
     )
 
@@ -456,21 +461,24 @@ def attach_story_sources(suggestions: Iterable[Suggestion]) -> None:
     by_story: dict[int, list[Suggestion]] = defaultdict(list)
     for suggestion in items:
         suggestion.story_others = []
-        member = getattr(suggestion.entry, "story_member", None)
-        if member is not None:
-            by_story[member.story_id].append(suggestion)
+        story_id = getattr(suggestion, "story_id", None)  # story_queue's annotation
+        if story_id is not None:
+            by_story[story_id].append(suggestion)
     if not by_story:
         return
-    members = (
-        StoryMember.objects.filter(story_id__in=by_story)
-        .select_related("entry", "entry__source")
-        .order_by("seen_at", "entry_id")
+    # Entries with their story's id rather than StoryMember rows with their entry: no
+    # reference cycle between the two (see story_queue).
+    others = (
+        Entry.objects.filter(story_member__story_id__in=by_story)
+        .annotate(member_story_id=F("story_member__story_id"))
+        .select_related("source")
+        .order_by("story_member__seen_at", "id")
     )
-    for member in members:
-        for suggestion in by_story[member.story_id]:
+    for other in others:
+        for suggestion in by_story[other.member_story_id]:
             sources = {suggestion.entry.source_id} | {e.source_id for e in suggestion.story_others}
-            if member.entry.source_id not in sources:
-                suggestion.story_others.append(member.entry)
+            if other.source_id not in sources:
+                suggestion.story_others.append(other)
 
 
 def story_entries(entry: Entry) -> list[Entry]:

@@ -1,10 +1,10 @@
-"""The web process's garbage-collector set-up (florilege.wsgi)."""
+"""The web process freezes once more after its warm-up, and at import (florilege.wsgi)."""
 
 import gc
 
 import pytest
 
-from florilege.lib.startup import FreezeAfterWarmUp, freeze_loaded_objects
+from florilege.lib.serving import FreezeAfterWarmUp, ready_to_serve
 
 
 @pytest.fixture(autouse=True)
@@ -16,7 +16,7 @@ def unfrozen():
 
 def test_freezing_takes_what_is_alive_out_of_full_collections() -> None:
     kept = [[i] for i in range(1000)]  # tracked containers, alive
-    freeze_loaded_objects()
+    ready_to_serve()
     assert gc.get_freeze_count() >= len(kept)
     assert not any(x is kept for x in gc.get_objects())
 
