@@ -47,6 +47,9 @@ class FreezeAfterWarmUp:
         if self.left > 0:
             self.left -= 1  # threads may race here: one freeze more or less is harmless
             if self.left == 0:
-                gc.collect()
+                # The young generations only (milliseconds): a full collection now would be
+                # the very pause this avoids, in the middle of serving. What garbage the
+                # oldest generation holds is frozen with the rest, once, a bounded loss.
+                gc.collect(1)
                 gc.freeze()
         return self.app(environ, start_response)
