@@ -15,8 +15,8 @@ from florilege.jobs.registry import Backlog, Stage, StageContext, register
 from florilege.sources.models import Entry
 
 # Batches per cycle at most, so one stage cannot hold a worker that serves others too; the
-# worker's cycle also bounds them in time (``StageContext.more``): 50 enrichment batches
-# took minutes with 1,000 topics, and the suggest stage after it in the pool waited.
+# worker's cycle also bounds them in time (``StageContext.more``): under a stream of new
+# entries, 50 enrichment batches took minutes, and the suggest stage after it waited.
 ROUNDS = 50
 
 
