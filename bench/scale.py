@@ -7,7 +7,8 @@
    members, 2,000,000 entries with their stories and sentence vectors (float16 x 512),
    500,000 pending suggestions, 200,000 published scoops and a year of the analytics'
    daily rows for every topic; entries are spread over the last year. ``--scale`` multiplies
-   every count (0.05 for a quick run).
+   every count (0.05 for a quick run); ``--topics`` sets the topic count alone (many topics
+   on a small instance), ``--analytics-days`` the days of Audience rows (365).
 2. Starts the hosts, each a process (tree) with a data folder of its own, all on that one
    PostgreSQL, one Redis (the page cache) and one S3-compatible store for media (moto's
    server): two web hosts (granian, as ``manage.py serve`` runs it), and the worker pools
