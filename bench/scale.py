@@ -7,7 +7,8 @@
    members, 2,000,000 entries with their stories and sentence vectors (float16 x 512),
    500,000 pending suggestions, 200,000 published scoops and a year of the analytics'
    daily rows for every topic; entries are spread over the last year. ``--scale`` multiplies
-   every count (0.05 for a quick run).
+   every count (0.05 for a quick run); ``--topics`` sets the topic count alone (many topics
+   on a small instance), ``--analytics-days`` the days of Audience rows (365).
 2. Starts the hosts, each a process (tree) with a data folder of its own, all on that one
    PostgreSQL, one Redis (the page cache) and one S3-compatible store for media (moto's
    server): two web hosts (granian, as ``manage.py serve`` runs it), and the worker pools
@@ -109,6 +110,8 @@ LIVE_ITEMS = 50
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench.scale", description=__doc__.split("\n")[0])
     p.add_argument("--scale", type=float, default=1.0, help="multiplies every count (1.0)")
+    p.add_argument("--topics", type=int, help="topic count instead of the scaled one")
+    p.add_argument("--analytics-days", type=int, default=365, help="Audience rows per topic")
     p.add_argument("--database", default="fl_scale_bench", help="database to (re)create")
     p.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432", help="server URL")
     p.add_argument("--redis-db", type=int, default=7)
@@ -128,8 +131,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def counts(scale: float) -> dict[str, int]:
-    return {k: max(int(v * scale), 5) for k, v in FULL.items()}
+def counts(scale: float, topics: int | None = None) -> dict[str, int]:
+    n = {k: max(int(v * scale), 5) for k, v in FULL.items()}
+    # Many topics on a small instance: what the suggestion stage's cost grows with.
+    return n | ({"topics": topics} if topics else {})
 
 
 # ---------------------------------------------------------------------------- environment
@@ -358,7 +363,7 @@ def generate(args: argparse.Namespace, n: dict[str, int], base_url: str) -> dict
     ))  # fmt: skip
     # A pool of unit vectors, reused: their values do not change the cost of storing or
     # reading them, and drawing two million would take longer than the rest.
-    pool = []
+    pool: list[bytes] = []
     for _ in range(512):
         v = np.random.default_rng(len(pool)).standard_normal(512).astype(np.float32)
         pool.append(embedding.to_bytes(v / np.linalg.norm(v)))
@@ -401,7 +406,7 @@ def generate(args: argparse.Namespace, n: dict[str, int], base_url: str) -> dict
         for t in range(1, T + 1):
             shown = scoops_of.get(t, [])
             shown = shown if len(shown) >= 5 else shown + everyone[: 5 - len(shown)]
-            for d in range(1, 366):
+            for d in range(1, args.analytics_days + 1):
                 for topic_id, day, kind, key, value in _daily_rows(
                     t, today - timedelta(days=d), shown, rng
                 ):
@@ -411,7 +416,8 @@ def generate(args: argparse.Namespace, n: dict[str, int], base_url: str) -> dict
 
     timed("analytics daily rows", DailyCount, daily())
     timed("rollup days", RollupDay, (
-        {"id": d, "day": today - timedelta(days=d), "done_at": now} for d in range(1, 366)
+        {"id": d, "day": today - timedelta(days=d), "done_at": now}
+        for d in range(1, args.analytics_days + 1)
     ))  # fmt: skip
     began = time.perf_counter()
     with connection.cursor() as cursor:
@@ -836,7 +842,7 @@ def start_moto(port: int, tmp: Path) -> subprocess.Popen[bytes]:
 
 
 def run(args: argparse.Namespace, tmp: Path) -> None:
-    n = counts(args.scale)
+    n = counts(args.scale, args.topics)
     ports = Ports(args.port_base)
     env = shared_env(args, tmp, secrets.token_urlsafe(50))
     os.environ.update(env)
@@ -1068,7 +1074,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     usage = shutil.disk_usage(tempfile.gettempdir())
     # About 2.5 KB per entry at full scale (vector, story, row, indexes), counted twice.
-    need = 2 * 2500 * counts(args.scale)["entries"]
+    need = 2 * 2500 * counts(args.scale, args.topics)["entries"]
     if usage.free < need:
         raise SystemExit(f"not enough disk: {usage.free / 1e9:.1f} GB free, ~{need / 1e9:.1f} GB")
     tmp = Path(tempfile.mkdtemp(prefix="florilege-scale-"))

@@ -171,6 +171,13 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option("WORKER_IDLE_SECONDS", float, "5", "Worker sleep when nothing is due."),
     Option(
+        "WORKER_STAGE_SECONDS",
+        float,
+        "10",
+        "Time after which a stage working through a backlog stops starting new batches in a "
+        "worker's cycle and lets the worker's other stages run (it goes on next cycle).",
+    ),
+    Option(
         "WORKER_LEASE_SECONDS",
         int,
         "300",
@@ -515,6 +522,7 @@ class Config:
     FETCH_MAX_INTERVAL: int
     WORKER_BATCH: int
     WORKER_IDLE_SECONDS: float
+    WORKER_STAGE_SECONDS: float
     WORKER_LEASE_SECONDS: int
     FULL_TEXT_BATCH: int
     TRUST_X_FORWARDED_FOR: bool

@@ -13,6 +13,7 @@ number of workers.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -32,6 +33,14 @@ class StageContext:
     # What the stage wants to say beyond its count (the fetch stage's per-feed report):
     # kept on the cycle's report for callers and tests that look closer.
     detail: object | None = None
+    # When the stage's share of the cycle is spent (``time.monotonic``); None: no limit.
+    deadline: float | None = None
+
+    def more(self) -> bool:
+        """Whether a stage that works in batches may start another in this cycle. Each
+        batch commits on its own, so stopping between two loses nothing; the stage goes on
+        next cycle, after the worker's other stages have had their turn."""
+        return self.deadline is None or time.monotonic() < self.deadline
 
     @property
     def network(self) -> Network:

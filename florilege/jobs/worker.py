@@ -77,8 +77,12 @@ class StageRunner:
         client_factory: ClientFactory = default_client,
         owner: str | None = None,
         probe: Callable[[], DatabaseCheck] | None = None,
+        budget: float | None = None,
     ) -> None:
         self.stages = list(stages)
+        # Seconds of batches each stage may start per cycle (one batch at least); None: as
+        # many as the stage's own bound allows (tests' synchronous cycles).
+        self.budget = budget
         # Asked after a stage fails: was it the database? (``None``: never asked, as in
         # tests that run one cycle inside their own transaction.)
         self.probe = probe
@@ -95,8 +99,9 @@ class StageRunner:
             if health.resting_until and moment < health.resting_until:
                 report.skipped.append(stage.name)
                 continue
-            ctx = StageContext(moment, self.owner, self.client_factory, self.net)
             started = time.monotonic()
+            deadline = None if self.budget is None else started + self.budget
+            ctx = StageContext(moment, self.owner, self.client_factory, self.net, deadline=deadline)
             try:
                 done = stage.run(ctx)
             except Exception as exc:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -271,13 +271,17 @@ def rescore_pending(topic: Topic, model: ranker.Model, now: datetime) -> int:
     return len(pending)
 
 
-def ranking_cycle(now: datetime) -> TrainReport:
+def ranking_cycle(now: datetime, more: Callable[[], bool] = lambda: True) -> TrainReport:
     """The worker's ranking stage: retrain the topics that need it (a bounded number per
-    cycle). A failing topic is logged and retried next cycle."""
+    cycle, fewer once ``more`` says the stage's share of the cycle is spent: each topic
+    rescores up to RANKING_RESCORE_LIMIT suggestions, and a thousand new topics must not
+    hold the suggestion stage back). A failing topic is logged and retried next cycle."""
     report = TrainReport()
     # One BLAS thread: the products are small, and the other core serves requests.
     with threadpool_limits(limits=1):
-        for topic in stale_topics(settings.CONFIG.RANKING_TOPICS_PER_CYCLE):
+        for k, topic in enumerate(stale_topics(settings.CONFIG.RANKING_TOPICS_PER_CYCLE)):
+            if k and not more():
+                break
             try:
                 rescored = train_topic(topic, now)
             except Exception:

@@ -14,7 +14,9 @@ from django.db.models import Min
 from florilege.jobs.registry import Backlog, Stage, StageContext, register
 from florilege.sources.models import Entry
 
-# Batches per cycle at most, so one stage cannot hold a worker that serves others too.
+# Batches per cycle at most, so one stage cannot hold a worker that serves others too; the
+# worker's cycle also bounds them in time (``StageContext.more``): under a stream of new
+# entries, 50 enrichment batches took minutes, and the suggest stage after it waited.
 ROUNDS = 50
 
 
@@ -25,7 +27,7 @@ def _enrich(ctx: StageContext) -> int:
     for _ in range(ROUNDS):
         done = enrich_pending(ctx.now)
         total += done
-        if done < ENRICH_BATCH:
+        if done < ENRICH_BATCH or not ctx.more():
             break
     return total
 
@@ -37,7 +39,7 @@ def _suggest(ctx: StageContext) -> int:
     for _ in range(ROUNDS):
         scored, _created = suggest_pending(ctx.now)
         total += scored
-        if scored < SUGGEST_BATCH:
+        if scored < SUGGEST_BATCH or not ctx.more():
             break
     return total
 
@@ -45,7 +47,7 @@ def _suggest(ctx: StageContext) -> int:
 def _train(ctx: StageContext) -> int:
     from florilege.suggestions.learning import ranking_cycle
 
-    return ranking_cycle(ctx.now).trained
+    return ranking_cycle(ctx.now, more=ctx.more).trained
 
 
 def _entries_backlog(**unset: bool) -> Backlog:

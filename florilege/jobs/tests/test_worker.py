@@ -146,3 +146,17 @@ def test_the_architecture_doc_lists_the_registered_stages() -> None:
             break
         rows.append(tuple(cell.strip().strip("`") for cell in line.strip("|").split("|")))
     assert rows == [(s.name, s.app, s.claims) for s in registry.all_stages()]
+
+
+def test_a_budget_tells_stages_when_their_share_of_the_cycle_is_spent() -> None:
+    seen: list[bool] = []
+
+    def batches(ctx: StageContext) -> int:
+        seen.append(ctx.more())
+        return 1
+
+    StageRunner([stage("bounded", batches)], budget=0).cycle(NOW)
+    StageRunner([stage("unbounded", batches)]).cycle(NOW)
+    # A spent share stops a stage after the batch it is on; without a budget it never does.
+    assert seen == [False, True]
+    assert StageState.objects.get(name="bounded").last_success_at == NOW

@@ -99,7 +99,9 @@ class Command(BaseCommand):
             from florilege.lib.text import embedding
 
             embedding.embed(["warm-up"])
-        runner = StageRunner(stages, net=runtime)
+        # A stage with a long backlog (enrichment after a burst of new entries) yields after
+        # its share of the cycle, so the stages after it in the pool are never starved.
+        runner = StageRunner(stages, net=runtime, budget=settings.CONFIG.WORKER_STAGE_SECONDS)
         loop = WorkerLoop(runner, idle_seconds=settings.CONFIG.WORKER_IDLE_SECONDS)
         log.info("event=worker_started stages=%s owner=%s",
                  ",".join(s.name for s in stages), runner.owner)  # fmt: skip
