@@ -51,9 +51,10 @@ INSTALLED_APPS = [
     "florilege.webhooks",
     # Google Reader and Miniflux APIs for reader apps (florilege/readers).
     "florilege.readers",
-    # The REST API (/api/v1/); "ninja" serves its docs page's script from our static files.
+    # The REST API (/api/v1/); django-ninja's templates and static files (its docs page and
+    # script, served from our static files) without importing ninja at set-up.
     "florilege.api",
-    "ninja",
+    "florilege.api.apps.NinjaAssetsConfig",
     "django_tasks",
     # Always installed, whatever the backend: its table keeps the jobs' history, and the
     # schema does not change with a setting.

@@ -4,17 +4,19 @@ its user's role: ``read`` for GETs, ``curate`` for changes, ``admin`` for the te
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F, OuterRef, Q, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from ninja import NinjaAPI, Query, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaError
+from ninja.openapi.docs import Swagger, _csrf_needed
 
 from florilege.accounts.services import team
 from florilege.analytics.models import DailyCount
@@ -56,6 +58,22 @@ class FlorilegeApi(NinjaAPI):
         return schema
 
 
+class LocalSwagger(Swagger):
+    """The docs page with ninja's script from our static files. Ninja decides that by
+    finding "ninja" in INSTALLED_APPS, where its assets are listed under another name
+    (``apps.NinjaAssetsConfig``); otherwise it would load the script from a CDN, which the
+    pages' Content-Security-Policy does not allow."""
+
+    def render_page(self, request: HttpRequest, api: Any, **kwargs: Any) -> HttpResponse:
+        self.settings["url"] = self.get_openapi_url(api, kwargs)
+        context = {
+            "swagger_settings": json.dumps(self.settings, indent=1),
+            "api": api,
+            "add_csrf": _csrf_needed(api),
+        }
+        return render(request, self.template, context)
+
+
 api = FlorilegeApi(
     title="Florilège API",
     version="1",
@@ -63,6 +81,7 @@ api = FlorilegeApi(
     urls_namespace="api",
     openapi_url="/openapi.json",
     docs_url="/docs",
+    docs=LocalSwagger(),
 )
 Limit = Query(50, ge=1, le=100)
 

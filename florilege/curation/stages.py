@@ -11,7 +11,6 @@ from django.db.models import Min, Q
 from florilege.curation.models import DeskPreference, Scoop, ScoopStatus
 from florilege.curation.services import desk, retention
 from florilege.curation.services.publication import publish_due
-from florilege.curation.services.rules import rules_pending
 from florilege.jobs.registry import Backlog, Stage, StageContext, register
 from florilege.suggestions.models import Suggestion
 
@@ -19,6 +18,10 @@ log = logging.getLogger("florilege.worker")
 
 
 def _rules(ctx: StageContext) -> int:
+    # Imported when the stage runs: the rules bring the scooping code and, through it, the
+    # stories' clustering, which a fetch-only worker never runs.
+    from florilege.curation.services.rules import rules_pending
+
     return rules_pending(ctx.now)
 
 

@@ -25,11 +25,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+# ``cryptography`` (about 10 MB a process with its Rust and OpenSSL libraries) is imported
+# by the functions that sign or verify: the federation app's signal handlers import this
+# module at every process's set-up, background workers that never sign included.
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
 # Older than this (or this far in the future) and a signed request is a replay.
 MAX_SKEW = timedelta(hours=12)
@@ -50,6 +53,9 @@ class ParsedSignature:
 
 def generate_key_pair(bits: int = 2048) -> tuple[str, str]:
     """(private PEM, public PEM) of a new RSA key."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
     private = key.private_bytes(
         serialization.Encoding.PEM,
@@ -65,6 +71,9 @@ def generate_key_pair(bits: int = 2048) -> tuple[str, str]:
 
 
 def load_private_key(pem: str) -> rsa.RSAPrivateKey:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     key = serialization.load_pem_private_key(pem.encode("ascii"), password=None)
     if not isinstance(key, rsa.RSAPrivateKey):
         raise SignatureError("Only RSA keys are supported.")
@@ -72,6 +81,9 @@ def load_private_key(pem: str) -> rsa.RSAPrivateKey:
 
 
 def load_public_key(pem: str) -> rsa.RSAPublicKey:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     try:
         key = serialization.load_pem_public_key(pem.encode("ascii"))
     except (ValueError, TypeError) as exc:
@@ -165,6 +177,9 @@ def sign_request(
         out.setdefault("Content-Type", "application/activity+json")
         names.append("content-type")
     text = signing_string(method, url, out, tuple(names))
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
     raw = private_key.sign(text.encode("utf-8"), padding.PKCS1v15(), hashes.SHA256())
     out["Signature"] = (
         f'keyId="{key_id}",algorithm="rsa-sha256",headers="{" ".join(names)}",'
@@ -239,6 +254,10 @@ def verify_request(
     check_digest(method, headers, body, signature)
     text = signing_string(method, path, headers, signature.headers)
     key = load_public_key(public_key_pem)
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
     try:
         key.verify(signature.signature, text.encode("utf-8"), padding.PKCS1v15(), hashes.SHA256())
     except InvalidSignature as exc:
@@ -391,6 +410,10 @@ def verify_rfc9421(
     check_content_digest(method, headers, body, signature)
     base = rfc9421_base(method, target_uri, headers, signature).encode("utf-8")
     key = load_public_key(public_key_pem)
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
     algorithm = signature.params.get("alg", "rsa-v1_5-sha256")
     try:
         if algorithm == "rsa-v1_5-sha256":

@@ -1,7 +1,11 @@
 """The federation app's background stages: received activities, then deliveries.
 
 Processing comes first in a cycle because it queues deliveries of its own (the Accept of a
-new Follow); either still works alone, on its own workers."""
+new Follow); either still works alone, on its own workers.
+
+The handlers import the services when they run: every worker imports this file at start-up,
+and the services bring the signatures' ``cryptography`` (about 10 MB) that a worker without
+these stages never needs."""
 
 from __future__ import annotations
 
@@ -10,14 +14,13 @@ from datetime import datetime
 from django.db.models import Min
 
 from florilege.federation.models import InboxItem
-from florilege.federation.services.delivery import deliver_cycle, due_deliveries
-from florilege.federation.services.inbox import process_cycle
-from florilege.federation.worker import purge
 from florilege.jobs import leases
 from florilege.jobs.registry import Backlog, Stage, StageContext, register
 
 
 def _inbox(ctx: StageContext) -> int:
+    from florilege.federation.services.inbox import process_cycle
+
     return process_cycle(ctx.now)
 
 
@@ -29,6 +32,9 @@ def _inbox_backlog(now: datetime) -> Backlog:
 
 
 def _deliver(ctx: StageContext) -> int:
+    from florilege.federation.services.delivery import deliver_cycle
+    from florilege.federation.worker import purge
+
     report = deliver_cycle(ctx.now)
     # Old finished rows go in the same stage: a few indexed deletes, idempotent.
     purge(ctx.now)
@@ -36,6 +42,8 @@ def _deliver(ctx: StageContext) -> int:
 
 
 def _deliver_backlog(now: datetime) -> Backlog:
+    from florilege.federation.services.delivery import due_deliveries
+
     due = due_deliveries(now).filter(leases.free(now))
     return Backlog(due.count(), due.aggregate(oldest=Min("next_attempt_at"))["oldest"])
 

@@ -17,9 +17,9 @@ import base64
 from collections.abc import Sequence
 from functools import lru_cache
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+# ``cryptography`` is imported where a key is made or a token opened, not here: the
+# accounts' models import this module, so every process did at set-up (about 10 MB with
+# its Rust and OpenSSL libraries), background workers that never open a secret included.
 
 PREFIX = "enc1:"
 # Fixed labels: the same secret key always gives the same encryption key, and this key is
@@ -35,6 +35,9 @@ class UndecryptableSecret(Exception):
 
 def derive_key(secret_key: str) -> bytes:
     """The Fernet key (32 bytes, urlsafe base64) derived from an instance secret key."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     raw = HKDF(algorithm=hashes.SHA256(), length=32, salt=_SALT, info=_INFO).derive(
         secret_key.encode("utf-8")
     )
@@ -51,6 +54,8 @@ class Box:
     def __init__(self, secret_keys: Sequence[str]) -> None:
         if not secret_keys:
             raise ValueError("at least one secret key is needed")
+        from cryptography.fernet import Fernet, MultiFernet
+
         self._current = Fernet(derive_key(secret_keys[0]))
         self._any = MultiFernet([Fernet(derive_key(k)) for k in secret_keys])
 
@@ -60,6 +65,8 @@ class Box:
     def decrypt(self, stored: str) -> str:
         if not is_encrypted(stored):
             return stored  # written before encryption; the next save encrypts it
+        from cryptography.fernet import InvalidToken
+
         try:
             return self._any.decrypt(stored[len(PREFIX) :].encode("ascii")).decode("utf-8")
         except (InvalidToken, UnicodeError) as exc:

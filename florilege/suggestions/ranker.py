@@ -35,7 +35,6 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
@@ -128,11 +127,23 @@ class Model:
     def decisions(self) -> int:
         return self.kept + self.discarded
 
-    @cached_property
+    @property
     def dense_text_coef(self) -> np.ndarray:
+        """The text weights as one dense column (2 MB), made for each use and not kept: the
+        suggestion stage holds every topic's model at once, and keeping this on each model
+        cost 2 MB a topic (over 200 MB of a worker's peak for 100 topics)."""
         dense = np.zeros(TEXT_FEATURES, dtype=np.float32)
         dense[self.text_index] = self.text_coef
         return dense
+
+    def text_coef_at(self, columns: np.ndarray) -> np.ndarray:
+        """``dense_text_coef[columns]`` without the dense column (the weights of a row's
+        words, for reasons). ``text_index`` is sorted and distinct (the training's nonzero
+        columns)."""
+        if not len(self.text_index):
+            return np.zeros(len(columns), dtype=np.float32)
+        at = np.minimum(np.searchsorted(self.text_index, columns), len(self.text_index) - 1)
+        return np.where(self.text_index[at] == columns, self.text_coef[at], np.float32(0.0))
 
 
 @dataclass(frozen=True)
@@ -556,7 +567,7 @@ def word_contributions(
     at = np.minimum(np.searchsorted(indices, columns), max(len(indices) - 1, 0))
     present = (indices[at] == columns) if len(indices) else np.zeros(len(columns), bool)
     values = np.where(present, data[at] if len(data) else 0.0, 0.0)
-    contributions = model.dense_text_coef[columns] * values
+    contributions = model.text_coef_at(columns) * values
     language = features.items[row].language
     ranked = np.argsort(-contributions, kind="stable")
     out: list[tuple[str, float]] = []

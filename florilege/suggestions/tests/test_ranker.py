@@ -186,3 +186,17 @@ def test_match_all_agrees_with_match_rules(pool, keywords) -> None:
     rules = parse_rules(keywords, ["en", "fr"])
     expected = [match_rules(rules, i.title, i.text, i.language) for i in features.items]
     assert ranker.match_all(rules, features) == expected
+
+
+def test_text_weights_looked_up_as_the_dense_column_would_give_them():
+    # Reasons read a row's word weights without building the 2 MB dense column per model
+    # (the suggestion stage holds every topic's model at once).
+    model = ranker.Model(
+        text_index=np.array([3, 10, 70_000], dtype=np.int32),
+        text_coef=np.array([0.5, -1.0, 2.0], dtype=np.float32),
+    )
+    columns = np.array([0, 3, 4, 10, 69_999, 70_000, ranker.TEXT_FEATURES - 1])
+    assert np.array_equal(model.text_coef_at(columns), model.dense_text_coef[columns])
+    assert model.text_coef_at(columns).dtype == np.float32
+    assert not ranker.Model().text_coef_at(columns).any()
+    assert "dense_text_coef" not in vars(model)  # nothing kept on the model
