@@ -81,6 +81,10 @@ Held = tuple[tuple[int, int | None, str, bool], datetime, tuple[Any, ...]]
 # waiting for the database or the process's memory growing without end.
 HELD_LIMIT = 200_000
 
+# Views per held row: each chunk's work (hashing, buckets, JSON) holds the interpreter for
+# about a millisecond, so requests wait no longer than that for the writer.
+HAND_OVER_VIEWS = 1000
+
 # Appended to by requests without a lock (list.append is atomic in CPython); taken by
 # flush(), which removes only what it copied.
 _pending: list[Held] = []
@@ -262,9 +266,10 @@ def _hold(meta: Mapping[str, Any], target: Target, now: datetime) -> None:
 def flush() -> int:
     """Write every waiting view (one transaction); how many views were written.
 
-    Buffered (``ANALYTICS_BUFFER_EVENTS`` above 1) they go as one ``HeldViews`` row, which
-    the worker's ``analytics_views`` stage makes into ``ViewEvent`` rows; otherwise (one
-    view, written by its request) straight as a ``ViewEvent`` row."""
+    Buffered (``ANALYTICS_BUFFER_EVENTS`` above 1) they go as ``HeldViews`` rows (one per
+    ``HAND_OVER_VIEWS``), which the worker's ``analytics_views`` stage makes into
+    ``ViewEvent`` rows; otherwise (one view, written by its request) straight as a
+    ``ViewEvent`` row."""
     with _lock:
         batch = _pending[:]
         # Only what was copied: views appended meanwhile stay for the next write.
@@ -276,13 +281,21 @@ def flush() -> int:
             return 0
         try:
             if settings.CONFIG.ANALYTICS_BUFFER_EVENTS > 1:
-                rows = _rows(batch, _epoch)
-                if rows:
-                    _hand_over(rows)
-            else:
-                rows = _rows(batch, _time_adapter())
-                if rows:
-                    _insert(rows)
+                written = 0
+                for start in range(0, len(batch), HAND_OVER_VIEWS):
+                    rows = _rows(batch[start : start + HAND_OVER_VIEWS], _epoch)
+                    if rows:
+                        _hand_over(rows)
+                    written += len(rows)
+                    # Let the request threads have the interpreter between two chunks:
+                    # the JSON encoder holds it throughout, and a busy process's two
+                    # seconds of views (tens of thousands) in one go were a pause of tens
+                    # of milliseconds for every request waiting.
+                    time.sleep(0)
+                return written
+            rows = _rows(batch, _time_adapter())
+            if rows:
+                _insert(rows)
         except DatabaseError:
             # A busy embedded database (the worker writing) must not fail a reader's page:
             # a few views uncounted is the better loss.
