@@ -377,7 +377,7 @@ class FastPath:
         if environ.get("SCRIPT_NAME") or raw_path.startswith(self.static_prefix):
             return None
         cookies = parse_cookie(environ["HTTP_COOKIE"]) if "HTTP_COOKIE" in environ else {}
-        if _private(cookies):
+        if cookies and _private(cookies):
             return None
         language, gzip_ok = self._negotiated(environ, cookies)
         if not language:
@@ -407,7 +407,7 @@ class FastPath:
         headers = (
             environ.get("HTTP_HOST", ""),
             environ.get("HTTP_ACCEPT_LANGUAGE", ""),
-            cookies.get(settings.LANGUAGE_COOKIE_NAME, ""),
+            cookies.get(settings.LANGUAGE_COOKIE_NAME, "") if cookies else "",
             environ.get("HTTP_ACCEPT_ENCODING", ""),
         )
         found = self._seen.get(headers)

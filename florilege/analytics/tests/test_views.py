@@ -135,7 +135,11 @@ def test_buffered_views_are_handed_to_the_worker_in_one_insert(
         count(meta("198.51.100.1"), Target(topic.pk), NOW)
     assert not counted_without_db(meta(), Target(topic.pk), NOW)  # a write is due: Django
     assert not ViewEvent.objects.exists()
-    with django_assert_num_queries(1):  # one INSERT: the batch, as one held row
+    # One INSERT, the batch as one held row (on PostgreSQL inside a savepoint that does not
+    # wait for the disk at commit: savepoint, SET LOCAL, INSERT, release).
+    from django.db import connection
+
+    with django_assert_num_queries(1 if connection.vendor != "postgresql" else 4):
         count(meta("198.51.100.2"), Target(topic.pk), NOW)
     assert not ViewEvent.objects.exists()
     (held,) = HeldViews.objects.all()
