@@ -103,6 +103,10 @@ WEBSUB_HUBS = ("superfeedr", "pubsubhubbub", "websub")
 WEBSUB = "websub"
 
 
+# No feed has more readers than this; a larger claim is a made-up user agent.
+MAX_SUBSCRIBERS = 100_000_000
+
+
 def feed_subscribers(user_agent: str) -> tuple[str, int] | None:
     """(service, subscribers) when a feed reader's user agent reports a count; a
     service that reports none counts as one subscriber (a person's own reader)."""
@@ -113,7 +117,8 @@ def feed_subscribers(user_agent: str) -> tuple[str, int] | None:
         service = next((s for s in FEED_SERVICES if s in lowered), "")
     found = _SUBSCRIBERS.search(user_agent)
     if found and (service or "feed" in lowered or "fetcher" in lowered):
-        return (service or "other", int(found.group(1).replace(",", "")))
+        # Capped: the figure is whatever the client says, and a column holds 32 bits.
+        return (service or "other", min(int(found.group(1).replace(",", "")), MAX_SUBSCRIBERS))
     if service:
         return (service, 1)
     return None

@@ -209,7 +209,11 @@ def _insert(rows: list[tuple]) -> None:
             # the server parses and plans each row, which costs more than the page views
             # themselves on a machine the server shares with the web processes.
             _commit_without_waiting_for_disk()
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            # The driver's own cursor, so its errors are turned into Django's by hand.
+            with (
+                connection.wrap_database_errors,
+                cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+            ):
                 for row in rows:
                     copy.write_row(row)
             return
@@ -277,6 +281,7 @@ def flush() -> int:
             _dropped[0] = 0
         if not batch:
             return 0
+        handed = 0
         try:
             if settings.CONFIG.ANALYTICS_BUFFER_EVENTS > 1:
                 written = 0
@@ -285,6 +290,7 @@ def flush() -> int:
                     if rows:
                         _hand_over(rows)
                     written += len(rows)
+                    handed = start + HAND_OVER_VIEWS
                     # Let the request threads have the interpreter between two chunks:
                     # the JSON encoder holds it throughout, and a busy process's two
                     # seconds of views (tens of thousands) in one go were a pause of tens
@@ -296,8 +302,8 @@ def flush() -> int:
                 _insert(rows)
         except DatabaseError:
             # A busy embedded database (the worker writing) must not fail a reader's page:
-            # a few views uncounted is the better loss.
-            log.warning("event=views_not_counted n=%d", len(batch), exc_info=True)
+            # a few views uncounted is the better loss (chunks handed over before stay).
+            log.warning("event=views_not_counted n=%d", len(batch) - handed, exc_info=True)
             return 0
     return len(rows)
 
@@ -332,29 +338,62 @@ def _commit_without_waiting_for_disk() -> None:
         cursor.execute("SET LOCAL synchronous_commit = off")
 
 
+@dataclass
+class Written:
+    """What one batch of the ``analytics_views`` stage did."""
+
+    held: int = 0  # held rows taken (and deleted)
+    views: int = 0  # ViewEvent rows written
+
+
 def write_held(limit: int) -> int:
+    """Up to ``limit`` held rows made into ``ViewEvent`` rows and deleted; how many views
+    were written (see :func:`write_held_batch`)."""
+    return write_held_batch(limit).views
+
+
+def write_held_batch(limit: int) -> Written:
     """The ``analytics_views`` stage's batch: up to ``limit`` held rows made into
     ``ViewEvent`` rows and deleted, all in one transaction (a worker killed halfway leaves
     them held, to be written whole by the next). Views of a topic deleted meanwhile are
-    left out. Returns how many views were written."""
-    written = 0
-    with transaction.atomic():
-        held = leases.lock(HeldViews.objects.order_by("pk"), limit)
-        if not held:
-            return 0
-        rows = [row for h in held for row in _held_rows(h)]
-        topics = set(Topic.objects.filter(pk__in={r[0] for r in rows}).values_list("pk", flat=True))
-        adapt = _time_adapter()
-        kept = [
-            (r[0], r[1], r[2], adapt(datetime.fromtimestamp(r[3], tz=UTC)), *r[4:])
-            for r in rows
-            if r[0] in topics
-        ]
-        if kept:
-            _insert(kept)
-        written = len(kept)
-        HeldViews.objects.filter(pk__in=[h.pk for h in held]).delete()
-    return written
+    left out. If the database refuses the batch, each held row is tried alone, and one it
+    still refuses is dropped with a warning: a bad row must not hold every later view (and,
+    through the rollup's wait for held views, every later day) for ever."""
+    try:
+        with transaction.atomic():
+            held = leases.lock(HeldViews.objects.order_by("pk"), limit)
+            return Written(len(held), _write(held))
+    except (DatabaseError, OverflowError, ValueError, TypeError):
+        log.warning("event=held_views_batch_refused limit=%d", limit, exc_info=True)
+    done = Written()
+    for pk in HeldViews.objects.order_by("pk").values_list("pk", flat=True)[:limit]:
+        try:
+            with transaction.atomic():
+                one = leases.lock(HeldViews.objects.filter(pk=pk), 1)
+                done.views += _write(one)
+        except (DatabaseError, OverflowError, ValueError, TypeError):
+            log.warning("event=held_views_dropped id=%s", pk, exc_info=True)
+            HeldViews.objects.filter(pk=pk).delete()
+        done.held += 1
+    return done
+
+
+def _write(held: list[HeldViews]) -> int:
+    """Write the views of ``held`` and delete them (inside the caller's transaction)."""
+    if not held:
+        return 0
+    rows = [row for h in held for row in _held_rows(h)]
+    topics = set(Topic.objects.filter(pk__in={r[0] for r in rows}).values_list("pk", flat=True))
+    adapt = _time_adapter()
+    kept = [
+        (r[0], r[1], r[2], adapt(datetime.fromtimestamp(r[3], tz=UTC)), *r[4:])
+        for r in rows
+        if r[0] in topics
+    ]
+    if kept:
+        _insert(kept)
+    HeldViews.objects.filter(pk__in=[h.pk for h in held]).delete()
+    return len(kept)
 
 
 def _held_rows(held: HeldViews) -> list[list[Any]]:

@@ -339,6 +339,7 @@ def _target(value: Target | int) -> Target:
 # Sets of negotiation headers (host, languages, language cookie, encodings) whose answers a
 # process keeps: a few dozen cover a site's readers; the bound is for hostile clients.
 NEGOTIATED_KEPT = 4096
+NEGOTIATED_HEADER_CHARS = 512
 
 
 class FastPath:
@@ -417,7 +418,10 @@ class FastPath:
             if domain and validate_host(domain, settings.ALLOWED_HOSTS):
                 language = translation.get_language_from_request(_Environ(environ, cookies))
             found = (language, accepts_gzip(headers[3]))
-            if len(self._seen) >= NEGOTIATED_KEPT:
-                self._seen.clear()  # odd headers by the thousand: start again, stay small
-            self._seen[headers] = found
+            # Browsers' values are short: long ones (a client filling the memo with
+            # kilobytes of headers) are worked out each time, never kept.
+            if sum(map(len, headers)) <= NEGOTIATED_HEADER_CHARS:
+                if len(self._seen) >= NEGOTIATED_KEPT:
+                    self._seen.clear()  # odd headers by the thousand: start again
+                self._seen[headers] = found
         return found

@@ -279,14 +279,18 @@ def ranking_cycle(now: datetime, more: Callable[[], bool] = lambda: True) -> Tra
     report = TrainReport()
     # One BLAS thread: the products are small, and the other core serves requests.
     with threadpool_limits(limits=1):
-        for k, topic in enumerate(stale_topics(settings.CONFIG.RANKING_TOPICS_PER_CYCLE)):
-            if k and not more():
+        attempted = False
+        for topic in stale_topics(settings.CONFIG.RANKING_TOPICS_PER_CYCLE):
+            # A topic whose training fails does not count: one that keeps failing slowly
+            # (first by pk every cycle) would otherwise stop every topic after it.
+            if attempted and not more():
                 break
             try:
                 rescored = train_topic(topic, now)
             except Exception:
                 log.exception("topic=%s event=ranking_failed", topic.pk)
                 continue
+            attempted = True
             if rescored is not None:
                 report.trained += 1
                 report.rescored += rescored

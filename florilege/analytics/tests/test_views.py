@@ -294,3 +294,46 @@ def test_a_day_with_views_still_held_is_not_rolled_up(topic, settings) -> None:
     plan_days(later)
     due = set(due_days(later).values_list("day", flat=True))
     assert {(NOW - timedelta(days=1)).date(), NOW.date()} <= due
+
+
+def test_a_held_row_the_database_refuses_is_dropped_and_the_others_written(topic, settings) -> None:
+    import json
+
+    from florilege.analytics.counting import COLUMNS, write_held_batch
+
+    _buffered(settings)
+    count(meta(), Target(topic.pk), NOW)
+    counting.flush()
+    # A feed fetch whose subscriber figure no integer column holds (only a forged user
+    # agent could say it; the classifier caps it, this row stands for any the database
+    # refuses).
+    bad = [topic.pk, None, "", NOW.timestamp(), "", "", "", "feed", 10**20]
+    assert len(bad) == len(COLUMNS)
+    HeldViews.objects.create(written_at=NOW, first_at=NOW, views=1, rows=json.dumps([bad]))
+    count(meta("203.0.113.8"), Target(topic.pk), NOW)
+    counting.flush()
+    done = write_held_batch(10)
+    assert (done.held, done.views) == (3, 2)
+    assert ViewEvent.objects.count() == 2 and not HeldViews.objects.exists()
+
+
+def test_a_made_up_subscriber_count_is_capped() -> None:
+    from florilege.analytics.classify import MAX_SUBSCRIBERS, feed_subscribers
+
+    agent = "Feedly/1.0 (+http://www.feedly.com/fetcher.html; 99999999999999999999 subscribers)"
+    assert feed_subscribers(agent) == ("feedly", MAX_SUBSCRIBERS)
+
+
+def test_the_stage_writes_every_held_row_not_one_batch_a_cycle(topic, settings) -> None:
+    from florilege.analytics.stages import HELD_BATCH
+    from florilege.jobs.registry import get
+    from florilege.jobs.worker import StageRunner
+
+    _buffered(settings)
+    for i in range(HELD_BATCH * 2 + 3):
+        count(meta(f"198.51.100.{i % 250}"), Target(topic.pk), NOW)
+        counting.flush()
+    assert HeldViews.objects.count() == HELD_BATCH * 2 + 3
+    StageRunner([get("analytics_views")]).cycle(NOW)
+    assert not HeldViews.objects.exists()
+    assert ViewEvent.objects.count() == HELD_BATCH * 2 + 3
