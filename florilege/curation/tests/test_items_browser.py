@@ -22,6 +22,10 @@ def _login(page, live_server, path: str) -> None:
     page.fill("input[name=username]", "curator")
     page.fill("input[name=password]", "a-long-test-password")
     page.click("button[type=submit], input[type=submit]")
+    # The page asked for, loaded with its deferred scripts (the keys and the "open" link are
+    # theirs): on a busy machine its cards can be there before its scripts have run.
+    page.wait_for_url(f"**{path}")
+    page.wait_for_load_state("load")
 
 
 def _scroll_width(page) -> int:
