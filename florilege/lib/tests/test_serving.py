@@ -12,7 +12,9 @@ def test_start_up_objects_are_frozen_out_of_the_collector_s_walk() -> None:
         frozen = serving.ready_to_serve()
         # What a full collection still walks: only objects made after this point.
         walked = len(gc.get_objects())
-        assert frozen == gc.get_freeze_count()
+        # Not an equality: a frozen object freed meanwhile (by another thread of the test
+        # session, say) leaves the permanent generation.
+        assert 0 < gc.get_freeze_count() <= frozen
         assert frozen > 10 * walked
     finally:
         gc.unfreeze()  # the rest of the test session collects as before
