@@ -36,6 +36,8 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -65,6 +67,9 @@ class Load:
     requests: int
     errors: int
     error_detail: str = ""
+    # The server's CPU time (all its processes) per request served, in microseconds: the
+    # figure the machine's other load moves least.
+    cpu_us: float = 0.0
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -134,15 +139,42 @@ def parse_wrk(output: str) -> Load:
     return Load(rps, p50, p99, requests, errors, detail)
 
 
-def run_wrk(url: str, args: argparse.Namespace) -> Load:
+def tree_cpu_seconds(root: int) -> float:
+    """User and system CPU seconds used so far by a process and its descendants (read from
+    /proc; a process that has already exited is not counted)."""
+    parents: dict[int, int] = {}
+    ticks: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+        pid = int(stat.parent.name)
+        parents[pid] = int(fields[1])
+        ticks[pid] = int(fields[11]) + int(fields[12])  # utime, stime
+    tree, grew = {root}, True
+    while grew:
+        more = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree |= more
+        grew = bool(more)
+    return sum(ticks.get(pid, 0) for pid in tree) / os.sysconf("SC_CLK_TCK")
+
+
+def run_wrk(url: str, args: argparse.Namespace, server: int | None = None) -> Load:
+    """wrk against ``url``; with ``server`` (a process id), that process tree's CPU time
+    per request too."""
     cmd = [
         wrk_binary(), f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s",
         "--latency", "--timeout", "5s", "-H", f"User-Agent: {BROWSER}",
         "-H", "Accept-Language: fr-FR,fr;q=0.9,en;q=0.8", url,
     ]  # fmt: skip
     print(f"  wrk -c{args.connections} {args.duration}s: {url}", file=sys.stderr, flush=True)
+    before = tree_cpu_seconds(server) if server else 0.0
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-    return parse_wrk(out)
+    load = parse_wrk(out)
+    if server and load.requests:
+        load.cpu_us = (tree_cpu_seconds(server) - before) * 1e6 / load.requests
+    return load
 
 
 def app_env(data_dir: Path, port: int) -> dict[str, str]:
@@ -287,6 +319,29 @@ class Resources(HTMLParser):
             )
 
 
+@contextmanager
+def granian(app: str, port: int, env: dict[str, str], args: argparse.Namespace) -> Iterator[int]:
+    """Serve the WSGI ``app`` with granian as ``make run`` does; yields the server's pid."""
+    server = subprocess.Popen(
+        [
+            sys.executable, "-m", "granian", "--interface", "wsgi",
+            "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers),
+            "--blocking-threads", str(args.blocking_threads), "--no-ws",
+            "--log-level", "warning", app,
+        ],
+        cwd=REPO, env=env, start_new_session=True,
+    )  # fmt: skip
+    try:
+        wait_listening(port, server)
+        yield server.pid
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     tmp = Path(tempfile.mkdtemp(prefix="florilege-bench-serve-"))
@@ -299,25 +354,8 @@ def main(argv: list[str] | None = None) -> None:
             cwd=REPO, env=env, capture_output=True, text=True, check=True,
         ).stdout  # fmt: skip
         topic_path = json.loads(built.strip().splitlines()[-1])["topic"]
-        server = subprocess.Popen(
-            [
-                sys.executable, "-m", "granian", "--interface", "wsgi",
-                "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers),
-                "--blocking-threads", str(args.blocking_threads), "--no-ws",
-                "--log-level", "warning",
-                "florilege.wsgi:application",
-            ],
-            cwd=REPO, env=env, start_new_session=True,
-        )  # fmt: skip
-        try:
-            wait_listening(port, server)
-            report(args, tmp, f"http://127.0.0.1:{port}", topic_path)
-        finally:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
+        with granian("florilege.wsgi:application", port, env, args) as server:
+            report(args, tmp, f"http://127.0.0.1:{port}", topic_path, server)
     finally:
         if args.keep:
             print(f"  kept {tmp}", file=sys.stderr)
@@ -325,7 +363,26 @@ def main(argv: list[str] | None = None) -> None:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def report(args: argparse.Namespace, tmp: Path, base: str, topic_path: str) -> None:
+def floor_load(
+    args: argparse.Namespace, tmp: Path, html: bytes, headers: dict[str, str], path: str
+) -> Load:
+    """The same bytes and headers from a do-nothing WSGI app (bench/serve_floor.py) under
+    the same granian settings: what no work per request would reach."""
+    body, kept = tmp / "floor-body", tmp / "floor-headers.json"
+    body.write_bytes(html)
+    # The server adds its own date and framing; the rest is what ours sent.
+    own = {"date", "server", "connection", "transfer-encoding", "keep-alive"}
+    kept.write_text(json.dumps([[k, v] for k, v in headers.items() if k not in own]))
+    port = free_port()
+    env = app_env(tmp / "floor-data", port)
+    env.update(BENCH_FLOOR_BODY=str(body), BENCH_FLOOR_HEADERS=str(kept))
+    with granian("bench.serve_floor:application", port, env, args) as server:
+        url = f"http://127.0.0.1:{port}{path}"
+        fetch(url)
+        return run_wrk(url, args, server)
+
+
+def report(args: argparse.Namespace, tmp: Path, base: str, topic_path: str, server: int) -> None:
     page_url = base + topic_path
     html, headers = fetch(page_url)
     # Once more as a browser asks for it: the copy the cache stored on the first visit.
@@ -345,20 +402,28 @@ def report(args: argparse.Namespace, tmp: Path, base: str, topic_path: str) -> N
     # Warm both (the app's cache fills on the first request, as for any first visitor).
     for _ in range(3):
         fetch(page_url)
-    ours = run_wrk(page_url, args)
-    with Nginx(root, tmp / "nginx") as static_base:
+    ours = run_wrk(page_url, args, server)
+    nginx = Nginx(root, tmp / "nginx")
+    with nginx as static_base:
         fetch(static_base + "/topic.html")
-        static = run_wrk(static_base + "/topic.html", args)
+        static = run_wrk(static_base + "/topic.html", args, nginx.proc.pid if nginx.proc else None)
+    floor = floor_load(args, tmp, html, headers, topic_path)
     first_kb = (len(sent) + len(css) + thumb_bytes) / 1024
     ratio = ours.rps / static.rps if static.rps else 0.0
-    side = f"florilege (granian {args.workers}x{args.blocking_threads})"
-    rows = [
-        ["side", "requests/s", "p50 ms", "p99 ms", "requests", "errors"],
+    server_name = f"granian {args.workers}x{args.blocking_threads}"
+    sides = [
+        (f"florilege ({server_name})", ours),
+        ("nginx, same page as a file", static),
+        (f"do-nothing WSGI app, same bytes ({server_name})", floor),
+    ]
+    rows: list[list[str] | None] = [
+        ["side", "requests/s", "p50 ms", "p99 ms", "server CPU us/req", "requests", "errors"],
         None,
-        [side, f"{ours.rps:,.0f}", f"{ours.p50_ms:.2f}",
-         f"{ours.p99_ms:.2f}", f"{ours.requests:,}", str(ours.errors)],
-        ["nginx, same page as a file", f"{static.rps:,.0f}", f"{static.p50_ms:.2f}",
-         f"{static.p99_ms:.2f}", f"{static.requests:,}", str(static.errors)],
+    ]
+    rows += [
+        [name, f"{load.rps:,.0f}", f"{load.p50_ms:.2f}", f"{load.p99_ms:.2f}",
+         f"{load.cpu_us:.1f}", f"{load.requests:,}", str(load.errors)]
+        for name, load in sides
     ]  # fmt: skip
     print()
     print(f"topic page with {args.scoops:,} scoops, wrk -c{args.connections} {args.duration}s each")
@@ -390,9 +455,14 @@ def report(args: argparse.Namespace, tmp: Path, base: str, topic_path: str) -> N
         "targets (>=50% of static rps, p99 < 20 ms, first page <= 30 KB, no third party): "
         + ["miss", "met"][targets]
     )
+    floor_ratio = floor.rps / static.rps if static.rps else 0.0
+    print(
+        f"the server alone (a do-nothing app) reaches {floor_ratio:.2f} of nginx's rate; "
+        f"ours is {ours.rps / floor.rps if floor.rps else 0:.2f} of the server alone"
+    )
     print(
         f"summary rps_ratio_vs_static={ratio:.2f} p99_ms={ours.p99_ms:.1f} "
-        f"first_page_kb={first_kb:.1f}"
+        f"first_page_kb={first_kb:.1f} floor_ratio_vs_static={floor_ratio:.2f}"
     )
 
 

@@ -70,3 +70,32 @@ Requests/sec:  20312.40
     assert (load.rps, load.p50_ms, load.p99_ms, load.requests, load.errors) == (
         20312.40, 2.12, 19.0, 203713, 3,
     )  # fmt: skip
+
+
+def test_the_server_s_cpu_time_includes_its_worker_processes() -> None:
+    """bench-serve charges a server for all its processes (granian's and nginx's workers
+    are children of the process it starts): here a grandchild that spins 0.3 s of CPU."""
+    import subprocess
+    import sys
+
+    from bench.serve import tree_cpu_seconds
+
+    spin = (
+        "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.3: pass\n"
+        "print('spun', flush=True)\ntime.sleep(30)"
+    )
+    # A shell in between, as a server's master stands between us and its workers.
+    shell = subprocess.Popen(
+        ["sh", "-c", f'"{sys.executable}" -c "$SPIN"; true'],
+        env={"SPIN": spin},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert shell.stdout is not None
+        assert shell.stdout.readline().strip() == "spun"
+        assert tree_cpu_seconds(shell.pid) >= 0.29
+    finally:
+        subprocess.run(["pkill", "-P", str(shell.pid)], check=False)
+        shell.kill()
+        shell.wait()
