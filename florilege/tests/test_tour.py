@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.management import call_command
@@ -420,8 +421,13 @@ class PublicTour:
         axe = _axe()
         for code in ERRORS:
             page.route(f"**/tour-error-{code}/", _serve(int(code), _error_page(code, language)))
+        # Every request the browser makes (pictures, styles, scripts, fonts, the manifest),
+        # not only what the HTML names: a stylesheet's url() or a script's fetch counts too.
+        requested: list[str] = []
+        page.on("request", lambda request: requested.append(request.url))
         for name, url in self.pages.items():
             where = f"public {name} [{combination}]"
+            requested.clear()
             response = page.goto(self.base + url)
             status = response.status if response is not None else 0
             expected = int(name.removeprefix("error-")) if name.startswith("error-") else 200
@@ -441,4 +447,35 @@ class PublicTour:
             found += _serious(axe, page)
             page.screenshot(path=str(self.out / f"public-{name}.{combination}.png"), full_page=True)
             self.shots += 1
+            # The full-page screenshot has scrolled every lazy picture into view.
+            page.wait_for_load_state("networkidle")
+            found += [
+                f"the browser asked another host for {u}" for u in foreign(requested, self.base)
+            ]
             self.failures += [f"{where}: {f}" for f in found]
+
+
+def foreign(urls: list[str], base: str) -> list[str]:
+    """The addresses of ``urls`` on another host than ``base`` (``data:`` and ``blob:``
+    addresses are the page's own)."""
+    own = urlsplit(base).netloc
+    return sorted(
+        {
+            u
+            for u in urls
+            if urlsplit(u).scheme not in ("data", "blob") and urlsplit(u).netloc != own
+        }
+    )
+
+
+def test_only_another_host_s_addresses_are_foreign() -> None:
+    base = "http://127.0.0.1:8123"
+    urls = [
+        base + "/static/site.css",
+        "data:image/png;base64,AAAA",
+        "blob:http://127.0.0.1:8123/0f1e",
+        "http://127.0.0.1:9999/x.png",  # another port is another origin's server
+        "https://cdn.example/a.webp",
+        "https://cdn.example/a.webp",
+    ]
+    assert foreign(urls, base) == ["http://127.0.0.1:9999/x.png", "https://cdn.example/a.webp"]
