@@ -26,10 +26,13 @@ class FederationConfig(AppConfig):
         publication.scoop_edited.connect(edited, weak=False, dispatch_uid="fed-edit")
         publication.scoop_unpublished.connect(unpublished, weak=False, dispatch_uid="fed-unpub")
 
-        def picture_made(sender, picture, now, **kwargs) -> None:
+        def picture_made(sender, picture, now, large_changed=True, **kwargs) -> None:
             # A scoop goes out when published, usually before its picture is made: the
-            # servers that have its Note get an Update with the picture attached.
-            outbox.on_picture_ready(picture, now)
+            # servers that have its Note get an Update with the picture attached. A picture
+            # made again whose large JPEG (the one attached) is the same file changes
+            # nothing they have.
+            if large_changed:
+                outbox.on_picture_ready(picture, now)
 
         picture_ready.connect(picture_made, weak=False, dispatch_uid="fed-picture")
         self._show_reactions_on_cards()

@@ -143,6 +143,9 @@ RENDITION_WIDTHS = {"small": 160, "medium": 320, "card": 640, "large": 1200}
 # for 2 device pixels per CSS pixel, 240 for 3 (pictures.scoop_picture offers them to
 # phones). WebP only: a browser without WebP takes the <img>, which the stylesheet crops.
 SQUARE_SIDES = {"square": 160, "square-large": 240}
+# Every thumbnail a picture made now has: one made before a name was added lacks it until
+# it is made again (``manage.py remake_pictures``).
+RENDITION_NAMES = (*RENDITION_WIDTHS, *SQUARE_SIDES)
 # A tall picture (an infographic, a screenshot of a thread) is cut to this height per
 # width, from its top: a thumbnail is a glimpse, and a card must not be a poster.
 MAX_TALL = 2.0
@@ -205,7 +208,8 @@ def make_thumbnails(
         # A truncated or corrupt file fails here, once its pixels are read.
         raise ImageRejected("unreadable", "This file is not an image we can read.") from exc
     renditions = [
-        _rendition(rgb, name, width) for name, width in (widths or RENDITION_WIDTHS).items()
+        _rendition(rgb, name, width)
+        for name, width in (RENDITION_WIDTHS if widths is None else widths).items()
     ]
     sides = SQUARE_SIDES if squares is None else squares
     renditions += [_square(rgb, name, side) for name, side in sides.items()]

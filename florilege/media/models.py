@@ -66,7 +66,9 @@ class Picture(models.Model):
 
     @property
     def is_ready(self) -> bool:
-        return self.status == self.Status.READY and bool(self.renditions)
+        """Whether it has thumbnails to show: made, or queued to be made again (a pending
+        picture that has thumbnails shows them until its new ones replace them)."""
+        return bool(self.renditions) and self.status != self.Status.FAILED
 
     @property
     def reason(self) -> str:

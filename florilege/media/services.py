@@ -8,6 +8,10 @@ cap streamed from the first byte all apply), checks and re-encodes it with Pillo
 goes wrong ends as a ``failed`` row with a reason the curator reads, never as an exception
 out of the stage and never as a hold on publishing: a scoop without a ready picture is
 shown without one.
+
+A picture made before the current set of thumbnails (lib/images.RENDITION_NAMES) is made
+again when queued by :func:`remake`: it keeps showing the thumbnails it has until the new
+ones replace them, and a remake that fails leaves it as it was.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from florilege.jobs import leases
 from florilege.jobs.registry import StageContext
@@ -47,6 +51,8 @@ ORPHAN_GRACE = timedelta(hours=1)
 STRAY_PERIOD = timedelta(minutes=10)
 STRAY_SHARDS = 256
 _swept: set[int] = set()
+# Rows updated per statement when pictures are queued to be made again.
+REMAKE_CHUNK = 500
 
 
 def key_of(url: str) -> str:
@@ -75,10 +81,16 @@ def shareable_address(scoop: Any) -> str:
     which goes once made, our large JPEG ("" until it is made). The scoop's ``picture`` is
     only read for an upload."""
     url = str(scoop.image_url)
+    return shareable(url, lambda: scoop.picture)
+
+
+def shareable(url: str, picture: Any) -> str:
+    """:func:`shareable_address` of any picture address (a scoop's, a topic's banner):
+    ``picture`` gives its row (a callable, only called for an upload)."""
     if not is_upload_url(url):
         return url
-    picture = scoop.picture
-    large = picture.rendition("large") if picture is not None else None
+    row = picture()
+    large = row.rendition("large") if row is not None else None
     return media.url_of(large["jpeg"]) if large else ""
 
 
@@ -113,6 +125,33 @@ class Failure:
 
 def due(now: datetime) -> QuerySet[Picture]:
     return Picture.objects.filter(status=Picture.Status.PENDING, due_at__lte=now)
+
+
+def to_remake(everything: bool = False) -> QuerySet[Picture]:
+    """The ready pictures :func:`remake` would queue, those made the longest ago first: the
+    ones that lack a thumbnail lib/images makes now, or with ``everything``, all."""
+    chosen = Picture.objects.filter(status=Picture.Status.READY)
+    if not everything:
+        chosen = chosen.exclude(renditions__has_keys=list(images.RENDITION_NAMES))
+    # Oldest first, so that ``--all --limit N`` run again goes on where it stopped: a
+    # picture made again is made last.
+    return chosen.order_by(F("processed_at").asc(nulls_first=True), "pk")
+
+
+def remake(now: datetime, everything: bool = False, limit: int | None = None) -> int:
+    """Queue ready pictures for the stage again (see :func:`to_remake`), at most ``limit``;
+    how many. Nothing is fetched or decoded here: the stage does it, and until then (or if
+    it fails) the picture shows the thumbnails it has. Safe to run again: a queued picture
+    is pending, not ready, and is not counted twice."""
+    chosen = list(to_remake(everything).values_list("pk", flat=True)[:limit])
+    queued = 0
+    for start in range(0, len(chosen), REMAKE_CHUNK):
+        queued += Picture.objects.filter(
+            pk__in=chosen[start : start + REMAKE_CHUNK], status=Picture.Status.READY
+        ).update(status=Picture.Status.PENDING, due_at=now, attempts=0, leased_until=None)
+    if queued:
+        log.info("event=pictures_remake_queued count=%s all=%s", queued, everything)
+    return queued
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -193,6 +232,12 @@ async def _fetch(client: GuardedClient, url: str) -> bytes | Failure:
 
 def _process(picture: Picture, fetched: bytes | Failure, ctx: StageContext) -> None:
     outcome = fetched if isinstance(fetched, Failure) else make(fetched, picture.pk)
+    if isinstance(outcome, Failure) and picture.renditions:
+        # Made again, and its original is out of reach (an upload's went once made; an
+        # address may answer no more, or with something else): from our own thumbnail.
+        log.info("event=picture_remade_from_thumbnail picture=%s code=%s", picture.pk,
+                 outcome.code)  # fmt: skip
+        outcome = from_own_thumbnail(picture)
     if isinstance(outcome, Failure):
         _fail(picture, outcome, ctx)
         return
@@ -213,12 +258,50 @@ def _delete_original(picture: Picture) -> None:
 Made = tuple[images.Thumbnails, dict[str, dict[str, object]]]
 
 
-def make(data: bytes, label: object = "") -> Made | Failure:
-    """Check ``data``, make its thumbnails and store them; the thumbnails and what to
-    record of them, or why not."""
+def largest_jpeg(picture: Picture) -> str | None:
+    """The storage name of the picture's widest JPEG thumbnail, if it has one."""
+    sizes = [r for r in picture.renditions.values() if isinstance(r, dict) and r.get("jpeg")]
+    best = max(sizes, key=lambda r: int(r.get("width") or 0), default=None)
+    return str(best["jpeg"]) if best else None
+
+
+def from_own_thumbnail(picture: Picture) -> Made | Failure:
+    """Make the thumbnails ``picture`` lacks from its widest one; those it has are kept as
+    they are (a JPEG made again from itself only loses), as are its size and colour, which
+    are the original's."""
+    current = {**images.RENDITION_WIDTHS, **images.SQUARE_SIDES}
+    kept = {n: r for n, r in picture.renditions.items() if n in current and isinstance(r, dict)}
+    widths = {n: w for n, w in images.RENDITION_WIDTHS.items() if n not in kept}
+    squares = {n: s for n, s in images.SQUARE_SIDES.items() if n not in kept}
+    same = images.Thumbnails(picture.width or 0, picture.height or 0, picture.color, ())
+    if not widths and not squares:
+        return same, kept
+    name = largest_jpeg(picture)
+    try:
+        data = media.read(name, settings.CONFIG.IMAGE_MAX_BYTES) if name else b""
+    except OSError:
+        data = b""
+    if not data:
+        return Failure("missing", "Neither the original nor a thumbnail to make it from.")
+    made = make(data, picture.pk, widths, squares)
+    if isinstance(made, Failure):
+        return made
+    return same, {**kept, **made[1]}
+
+
+def make(
+    data: bytes,
+    label: object = "",
+    widths: dict[str, int] | None = None,
+    squares: dict[str, int] | None = None,
+) -> Made | Failure:
+    """Check ``data``, make its thumbnails (all of lib/images', or those named) and store
+    them; the thumbnails and what to record of them, or why not."""
     cfg = settings.CONFIG
     try:
-        thumbs = images.make_thumbnails(data, cfg.IMAGE_MAX_BYTES, cfg.IMAGE_MAX_PIXELS)
+        thumbs = images.make_thumbnails(
+            data, cfg.IMAGE_MAX_BYTES, cfg.IMAGE_MAX_PIXELS, widths, squares
+        )
     except images.ImageRejected as exc:
         return Failure(exc.code, str(exc))
     except Exception:
@@ -255,6 +338,9 @@ def _ready(
     renditions: dict[str, dict[str, object]],
     now: datetime,
 ) -> bool:
+    # Feeds, the fediverse and og:image link the large JPEG: made again with the same bytes
+    # it is the same file, and what was sent elsewhere need not be sent again.
+    large_changed = _large_jpeg(picture.renditions) != _large_jpeg(renditions)
     updated = row.update(
         status=Picture.Status.READY,
         width=thumbs.width,
@@ -268,8 +354,13 @@ def _ready(
     )
     if updated:
         log.info("event=picture_ready picture=%s", picture.pk)
-        picture_ready.send(sender=Picture, picture=picture, now=now)
+        picture_ready.send(sender=Picture, picture=picture, now=now, large_changed=large_changed)
     return bool(updated)
+
+
+def _large_jpeg(renditions: dict[str, Any]) -> str:
+    large = renditions.get("large")
+    return str(large.get("jpeg") or "") if isinstance(large, dict) else ""
 
 
 def _store(thumbs: images.Thumbnails) -> dict[str, dict[str, object]]:
@@ -288,8 +379,11 @@ def _fail(picture: Picture, failure: Failure, ctx: StageContext) -> None:
     again = failure.transient and attempts < MAX_ATTEMPTS
     log.warning("event=picture_failed picture=%s code=%s retry=%s", picture.pk, failure.code,
                 again)  # fmt: skip
+    # A picture being made again that cannot be stays as it was, thumbnails and all; the
+    # error is kept on the row for the operator.
+    done = Picture.Status.READY if picture.renditions else Picture.Status.FAILED
     leases.owned(Picture, picture.pk, ctx.owner).update(
-        status=Picture.Status.PENDING if again else Picture.Status.FAILED,
+        status=Picture.Status.PENDING if again else done,
         attempts=attempts,
         due_at=ctx.now + retry_delay(attempts) if again else picture.due_at,
         error_code=failure.code[:20],
@@ -327,7 +421,9 @@ def prune(now: datetime, limit: int = 50) -> int:
     for picture in orphans:
         _delete_original(picture)
     doomed = set().union(*(p.file_names() for p in orphans))
-    kept = Picture.objects.exclude(pk__in=[p.pk for p in orphans]).filter(status="ready")
+    # Those pending again for a remake still show their thumbnails: theirs stay too.
+    others = Picture.objects.exclude(pk__in=[p.pk for p in orphans])
+    kept = others.exclude(status=Picture.Status.FAILED)
     for other in kept.only("renditions").iterator():
         doomed -= other.file_names()
         if not doomed:

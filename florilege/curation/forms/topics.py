@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from florilege.lib.text.folding import slug_at_word
 from florilege.lib.text.language import SUPPORTED
 from florilege.lib.urls import is_http_url
+from florilege.media import services as pictures
 from florilege.topics.models import Topic
 from florilege.topics.services import parse_list
 
@@ -126,13 +127,22 @@ class TopicForm(forms.ModelForm):
         label=_("Header image URL"),
         help_text=_("Banner image shown at the top of the public page."),
     )
+    # A topic's settings only (a new topic has no banner to replace): kept for the pictures
+    # stage as a scoop's upload is (curation/services/scooping.store_upload), by the view.
+    header_image_upload = forms.FileField(
+        required=False,
+        label=_("Or upload a banner"),
+        help_text=_("JPEG, PNG, WebP or GIF, up to 8 MB."),
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}),
+    )
+    header_image_clear = forms.BooleanField(required=False, label=_("Remove the banner"))
 
     class Meta:
         model = Topic
         fields = [
             "title", "slug", "description", "languages", "keywords",
-            "use_default_accent", "accent_color", "header_image_url", "layout", "visibility",
-            "allow_scoop_without_insight",
+            "use_default_accent", "accent_color", "header_image_url", "header_image_upload",
+            "header_image_clear", "layout", "visibility", "allow_scoop_without_insight",
         ]  # fmt: skip
         labels = {
             "title": _("Title"),
@@ -168,6 +178,26 @@ class TopicForm(forms.ModelForm):
         if self.instance.pk:
             self.initial["languages"] = list(self.instance.languages)
             self.initial["keywords"] = ", ".join(self.instance.keywords)
+        self._banner_fields()
+
+    def _banner_fields(self) -> None:
+        """Upload and removal on a topic's settings only, removal when it has a banner. An
+        uploaded banner's address is ours, for the stage alone: the address field is
+        left empty for it, and an empty address keeps it (see clean_header_image_url)."""
+        if not self.instance.pk:
+            del self.fields["header_image_upload"]
+        if not self.instance.header_image_url:
+            del self.fields["header_image_clear"]
+        if self.uploaded_banner():
+            self.initial["header_image_url"] = ""
+            self.fields["header_image_url"].help_text = _(
+                "An uploaded banner is shown; type an address to show another picture instead."
+            )
+
+    def uploaded_banner(self) -> str:
+        """The address of the topic's uploaded banner, "" if its banner is not an upload."""
+        url = self.instance.header_image_url if self.instance.pk else ""
+        return url if url and pictures.is_upload_url(url) else ""
 
     def clean_slug(self) -> str:
         # Title is cleaned first (field order), so an empty address can be made from it,
@@ -211,4 +241,20 @@ class TopicForm(forms.ModelForm):
         url = self.cleaned_data.get("header_image_url", "").strip()
         if url and not is_http_url(url):
             raise ValidationError(_("Enter a full web address starting with http:// or https://."))
-        return url
+        # Left empty, as it is shown, the address keeps an uploaded banner.
+        return url or self.uploaded_banner()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("header_image_clear"):
+            if data.get("header_image_upload"):
+                self.add_error(
+                    "header_image_upload", _("Upload a new banner or remove it, not both.")
+                )
+            data["header_image_url"] = ""
+        return data
+
+    def use_banner(self, url: str) -> None:
+        """Make ``url`` (an upload kept for the stage) the banner the form saves."""
+        self.cleaned_data["header_image_url"] = url
+        self.instance.header_image_url = url

@@ -30,7 +30,6 @@ from florilege.curation.services import opml, rules, scooping
 from florilege.curation.services.publication import AT, DRAFT, PublishPlan, attach_picture
 from florilege.curation.services.topics import EXPORT_FORMAT
 from florilege.media import services as pictures
-from florilege.media.models import Picture
 from florilege.sources.opml import write_opml
 from florilege.topics.models import Topic, TopicSource
 
@@ -157,7 +156,7 @@ def _restore_pictures(rows: Any, now: datetime, skipped: list[str]) -> set[str]:
         picture = pictures.request(url, now) if isinstance(url, str) else None
         if picture is None:
             skipped.append(f"picture {_str(url, 200)}: not an http(s) address")
-        elif picture.status == Picture.Status.READY or pictures.process_now(picture, data, now):
+        elif picture.is_ready or pictures.process_now(picture, data, now):
             restored.add(url)
         else:
             picture.refresh_from_db()

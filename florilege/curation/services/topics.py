@@ -15,6 +15,7 @@ deletion to reuse (docs/curation.md says so).
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -70,6 +71,35 @@ def save_settings(topic: Topic, user, before: dict[str, Any], now: datetime) -> 
     return topic
 
 
+@dataclass(frozen=True)
+class BannerState:
+    """The banner as the settings page shows it: its thumbnail once made (``src``), else a
+    word on its state."""
+
+    src: str = ""
+    note: str = ""
+
+
+def banner_state(topic: Topic) -> BannerState | None:
+    """The topic's banner for its settings page; None when it has none."""
+    if not topic.header_image_url:
+        return None
+    picture = topic.header_picture
+    card = picture.rendition("card") if picture is not None else None
+    if card:
+        return BannerState(media.page_url(card["jpeg"]))
+    if picture is not None and picture.status == Picture.Status.FAILED:
+        return BannerState(note=_("Your picture could not be used: %(reason)s")
+                           % {"reason": picture.reason})  # fmt: skip
+    return BannerState(note=_("Your picture is being prepared."))
+
+
+def _banner_address(topic: Topic) -> str:
+    """The banner's address as another instance may fetch it (an upload's is our large
+    JPEG, "" until made: its original is never served)."""
+    return pictures.shareable(topic.header_image_url, lambda: topic.header_picture)
+
+
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
@@ -99,8 +129,9 @@ def _pictures(topic: Topic, scoops) -> dict[str, dict[str, Any]]:
     # Keyed by the address the scoop is exported with (an upload's is our large JPEG's).
     shown = [(pictures.shareable_address(s), s.picture) for s in scoops if s.picture_id]
     shown = [(url, picture) for url, picture in shown if url]
-    if topic.header_picture_id and topic.header_image_url:
-        shown.append((topic.header_image_url, topic.header_picture))
+    banner = _banner_address(topic) if topic.header_picture_id else ""
+    if banner:
+        shown.append((banner, topic.header_picture))
     found: dict[str, dict[str, Any]] = {}
     for url, picture in shown:
         if url not in found and (carried := _largest_jpeg(picture)) is not None:
@@ -108,9 +139,7 @@ def _pictures(topic: Topic, scoops) -> dict[str, dict[str, Any]]:
     return found
 
 
-def export_topic(
-    topic: Topic, user, now: datetime, with_pictures: bool = True
-) -> dict[str, Any]:
+def export_topic(topic: Topic, user, now: datetime, with_pictures: bool = True) -> dict[str, Any]:
     """The topic as plain data: its settings, sources (with their folders), scoops with
     their insights (Markdown as written), tags and pictures (the files too, unless
     ``with_pictures`` is false), and its automation rules. The format is documented in
@@ -129,6 +158,7 @@ def export_topic(
         "exported_at": now.isoformat(),
         "settings": {
             **settings_of(topic),
+            "header_image_url": _banner_address(topic),
             "allow_scoop_without_insight": topic.allow_scoop_without_insight,
         },
         "sources": [

@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 
 from florilege.curation.forms.topics import TopicForm
+from florilege.curation.services import scooping
 from florilege.curation.services import topics as topic_service
 from florilege.curation.views.access import page_context, topic_for
 from florilege.curation.views.queue import queue_sizes
@@ -55,28 +56,49 @@ def topic_create(request: HttpRequest) -> HttpResponse:
     return render(request, "curation/topic_form.html", {"form": form, "creating": True})
 
 
+def _take_banner(form: TopicForm) -> bool:
+    """Keep an uploaded banner for the pictures stage, as a scoop's upload is (same checks,
+    same storage; its original never served), and make it the banner the form saves.
+    False, with the reason on the form, if the file is refused."""
+    upload = form.cleaned_data.get("header_image_upload")
+    if not upload:
+        return True
+    try:
+        url = scooping.store_upload(upload, timezone.now())
+    except ValidationError as exc:
+        form.add_error("header_image_upload", exc)
+        return False
+    form.use_banner(url)
+    return True
+
+
+def _settings_page(request: HttpRequest, topic, form: TopicForm, **extra) -> HttpResponse:
+    banner = topic_service.banner_state(topic)
+    context = page_context(request, topic, form=form, banner=banner, **extra)
+    return render(request, "curation/topic_form.html", context)
+
+
 @login_required
 def topic_edit(request: HttpRequest, slug: str) -> HttpResponse:
     topic = topic_for(request, slug, Action.MANAGE_TOPIC)
     before = topic_service.settings_of(topic)  # the form changes the instance as it checks
-    form = TopicForm(request.POST or None, instance=topic)
+    form = TopicForm(request.POST or None, request.FILES or None, instance=topic)
     if request.method == "POST" and "preview" in request.POST:
-        # Preview: show what the keywords would match; save nothing.
+        # Preview: show what the keywords would match; save nothing (nor keep an upload).
         preview = None
         if form.is_valid():
             data = form.cleaned_data
             preview = preview_rules(topic, data["keywords"], data["languages"])
         topic.refresh_from_db()
-        context = page_context(request, topic, form=form, preview=preview)
-        return render(request, "curation/topic_form.html", context)
-    if request.method == "POST" and form.is_valid():
+        return _settings_page(request, topic, form, preview=preview)
+    if request.method == "POST" and form.is_valid() and _take_banner(form):
         topic = form.save(commit=False)
         topic_service.save_settings(topic, request.user, before, timezone.now())
         messages.success(request, gettext("Topic saved."))
         return redirect("curation:queue", slug=topic.slug)
     if request.method == "POST":
         topic.refresh_from_db()  # the page's title and links name the stored topic
-    return render(request, "curation/topic_form.html", page_context(request, topic, form=form))
+    return _settings_page(request, topic, form)
 
 
 @login_required

@@ -56,7 +56,8 @@ def _header(topic: Topic) -> str:
     servers that transcode media fail the whole profile)."""
     recent = (
         Scoop.objects.visible()
-        .filter(topic=topic, picture__status="ready")
+        .filter(topic=topic, picture__renditions__has_key="large")
+        .exclude(picture__status="failed")
         .select_related("picture")
         .order_by("-published_at", "-id")
     )

@@ -18,7 +18,9 @@ from florilege.federation.services.delivery import deliver_cycle
 from florilege.federation.services.inbox import process_cycle
 from florilege.federation.worker import federation_cycle
 from florilege.lib import media
-from florilege.media.tests.helpers import ready_picture
+from florilege.media.models import Picture
+from florilege.media.services import process_now
+from florilege.media.tests.helpers import picture_bytes, ready_picture
 from florilege.publishing.models import Comment
 
 pytestmark = pytest.mark.django_db
@@ -215,6 +217,16 @@ def test_published_scoop_reaches_followers_once_per_shared_inbox(
         "name": scoop.title, "width": large["width"], "height": large["height"],
     }]  # fmt: skip
     peer.verify_all(topic_actor(topic).public_key_pem)
+
+    # Made again (manage.py remake_pictures) into the same large JPEG: nothing the servers
+    # have changes, nothing is sent.
+    peer.received.clear()
+    Picture.objects.filter(pk=picture.pk).update(status="pending")
+    picture.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert process_now(picture, picture_bytes(), timezone.now())
+    assert Picture.objects.get(pk=picture.pk).renditions["large"] == large
+    assert deliver_cycle().leased == 0 and peer.received == []
 
 
 def test_edit_and_removal_send_update_and_delete(
