@@ -22,6 +22,7 @@ import string
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from dataclasses import dataclass
@@ -191,12 +192,36 @@ def run_ingest(
 
 @dataclass
 class WorkerRun:
-    """One real ``manage.py worker --once`` process: what its cycle did, its peak RSS."""
+    """One real ``manage.py worker --once`` process: what its cycle did, its peak RSS, and
+    the peak of its anonymous memory (sampled)."""
 
     stages: str
     output: str
     peak_mb: float
     wall: float
+    peak_anon_mb: float = 0.0
+
+
+def anonymous_mb(pid: int) -> float | None:
+    """A process's anonymous resident memory (heap, stacks, arrays: what only it can hold),
+    leaving out the pages of mapped files (libraries, the language model's and the
+    encoder's tables), which the page cache shares between every process on the machine;
+    None once the process is gone."""
+    try:
+        text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return None
+    for line in text.splitlines():
+        if line.startswith("Anonymous:"):
+            return int(line.split()[1]) / 1024
+    return None
+
+
+def sample_anonymous(pid: int, peak: list[float], every: float = 0.02) -> None:
+    """Keep ``peak[0]`` at the largest anonymous memory seen until the process is gone."""
+    while (now := anonymous_mb(pid)) is not None:
+        peak[0] = max(peak[0], now)
+        time.sleep(every)
 
 
 def run_worker_process(stages: str | None, env: dict[str, str], out: Path) -> WorkerRun:
@@ -206,8 +231,12 @@ def run_worker_process(stages: str | None, env: dict[str, str], out: Path) -> Wo
     began = time.perf_counter()
     with out.open("w") as stdout:
         proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=stdout)
+        peak_anon = [0.0]
+        sampler = threading.Thread(target=sample_anonymous, args=(proc.pid, peak_anon))
+        sampler.start()
         # wait4: this process's own peak RSS (VmHWM), from the kernel's accounting.
         _, status, usage = os.wait4(proc.pid, 0)
+        sampler.join()
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"worker --stages {stages or 'all'} failed: {out.read_text()[-500:]}")
     return WorkerRun(
@@ -215,6 +244,7 @@ def run_worker_process(stages: str | None, env: dict[str, str], out: Path) -> Wo
         out.read_text().strip(),
         usage.ru_maxrss / 1024,
         time.perf_counter() - began,
+        peak_anon[0],
     )
 
 
@@ -372,7 +402,8 @@ def report(
     for run in workers:
         print(
             f"  real worker process `manage.py worker --once --stages {run.stages}`: peak RSS "
-            f"{run.peak_mb:.0f} MB, {run.wall:.1f} s, did: {run.output or 'nothing'}"
+            f"{run.peak_mb:.0f} MB (anonymous, without mapped files: {run.peak_anon_mb:.0f} MB), "
+            f"{run.wall:.1f} s, did: {run.output or 'nothing'}"
         )
     print(
         f"  parse only: RSS and Atom files ({n_xml:,} entries), in memory, best of "
@@ -404,8 +435,11 @@ def report(
         print("  NOTE: --profile was on: our side's times include cProfile's overhead")
     print(f"  targets (cold ≥3x, refresh ≥2x, parse ≥20x): {['miss', 'met'][all(targets)]}")
     peaks = {run.stages: run.peak_mb for run in workers}
+    anonymous = {run.stages: run.peak_anon_mb for run in workers}
     memory = (
         f" worker_peak_mb={peaks['all']:.0f} fetch_worker_peak_mb={peaks['fetch']:.0f}"
+        f" worker_peak_anon_mb={anonymous['all']:.0f}"
+        f" fetch_worker_peak_anon_mb={anonymous['fetch']:.0f}"
         if peaks
         else ""
     )
