@@ -55,6 +55,12 @@ class Picture(models.Model):
     # {"card": {"width": 640, "height": 336, "webp": name, "jpeg": name}, ...}: names in the
     # media storage (lib/media.py), by rendition (lib/images.RENDITION_WIDTHS).
     renditions = models.JSONField(default=dict, blank=True)
+    # Queued to be made again (manage.py remake_pictures): "missing" makes the thumbnails
+    # it lacks from its own largest JPEG, "all" fetches its address again; "" otherwise.
+    remake = models.CharField(max_length=10, blank=True)
+    # Its files a remake replaced, by name, with when (ISO 8601): sent emails, feed readers
+    # and the fediverse still link them, so the sweep keeps them for the grace period.
+    replaced = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     processed_at = models.DateTimeField(null=True, blank=True)
 
@@ -83,10 +89,15 @@ class Picture(models.Model):
         return found if isinstance(found, dict) else None
 
     def file_names(self) -> set[str]:
-        return {
-            str(r[kind])
-            for r in self.renditions.values()
-            if isinstance(r, dict)
-            for kind in ("webp", "jpeg")
-            if r.get(kind)
-        }
+        return file_names_of(self.renditions)
+
+
+def file_names_of(renditions: dict[str, Any]) -> set[str]:
+    """The storage names of the files ``renditions`` (a Picture's) name."""
+    return {
+        str(r[kind])
+        for r in renditions.values()
+        if isinstance(r, dict)
+        for kind in ("webp", "jpeg")
+        if r.get(kind)
+    }

@@ -11,7 +11,11 @@ shown without one.
 
 A picture made before the current set of thumbnails (lib/images.RENDITION_NAMES) is made
 again when queued by :func:`remake`: it keeps showing the thumbnails it has until the new
-ones replace them, and a remake that fails leaves it as it was.
+ones replace them, and a remake that fails leaves it as it was. By default only the
+thumbnails it lacks are made, from its own largest JPEG: its address is not fetched again,
+so a picture changed at its address never replaces the one the curator chose. Remakes are
+claimed after new pictures, and the files a remake replaced are kept for the grace period
+(sent emails, feed readers and the fediverse still link them).
 """
 
 from __future__ import annotations
@@ -20,11 +24,11 @@ import asyncio
 import hashlib
 import logging
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import F, Q, QuerySet
+from django.db.models import Case, F, Q, QuerySet, When
 
 from florilege.jobs import leases
 from florilege.jobs.registry import StageContext
@@ -32,7 +36,7 @@ from florilege.jobs.runtime import PerCycle
 from florilege.lib import images, media
 from florilege.lib.http import FetchError, GuardedClient
 from florilege.lib.urls import is_http_url
-from florilege.media.models import Picture
+from florilege.media.models import Picture, file_names_of
 from florilege.media.signals import picture_ready
 
 log = logging.getLogger("florilege.media")
@@ -42,6 +46,17 @@ BATCH = 10
 MAX_ATTEMPTS = 4
 ACCEPT = "image/webp,image/jpeg,image/png,image/gif;q=0.9,*/*;q=0.1"
 TRANSIENT_KINDS = {"timeout", "network", "dns", "tls"}
+# The codes of failures tried again (a server error's "http" is not among them: a 404 is
+# one too); a remake that failed with another is not queued again but with --all.
+TRANSIENT_CODES = frozenset(TRANSIENT_KINDS | {"storage"})
+# How a picture is made again (Picture.remake): the thumbnails it lacks, from its own
+# largest JPEG; or everything, from its address fetched again.
+MISSING = "missing"
+EVERYTHING = "all"
+# A picture fetched again for --all is the same one if its shape and average colour are
+# those recorded: a width/height ratio within 2%, each colour channel within 24 of 255.
+ASPECT_TOLERANCE = 0.02
+COLOUR_TOLERANCE = 24
 # An orphan (its scoop deleted, another picture chosen) is kept this long before its files
 # go: a request may still be about to point a scoop at it.
 ORPHAN_GRACE = timedelta(hours=1)
@@ -127,28 +142,58 @@ def due(now: datetime) -> QuerySet[Picture]:
     return Picture.objects.filter(status=Picture.Status.PENDING, due_at__lte=now)
 
 
+def _lacking() -> Q:
+    return ~Q(renditions__has_keys=list(images.RENDITION_NAMES))
+
+
+def _uploads() -> Q:
+    return Q(source_url__startswith=media.upload_prefix())
+
+
+def _gave_up() -> Q:
+    """Ready pictures whose last remake failed for good (the error stays on the row until
+    a remake succeeds): made again the same way, they would fail the same way."""
+    return ~Q(error_code="") & ~Q(error_code__in=TRANSIENT_CODES)
+
+
 def to_remake(everything: bool = False) -> QuerySet[Picture]:
     """The ready pictures :func:`remake` would queue, those made the longest ago first: the
-    ones that lack a thumbnail lib/images makes now, or with ``everything``, all."""
+    ones that lack a thumbnail lib/images makes now (but those whose last remake failed for
+    good), or with ``everything``, all but the uploads that lack none (their original went
+    once made: there is nothing to make them again from)."""
     chosen = Picture.objects.filter(status=Picture.Status.READY)
-    if not everything:
-        chosen = chosen.exclude(renditions__has_keys=list(images.RENDITION_NAMES))
+    if everything:
+        chosen = chosen.filter(~_uploads() | _lacking())
+    else:
+        chosen = chosen.filter(_lacking()).exclude(_gave_up())
     # Oldest first, so that ``--all --limit N`` run again goes on where it stopped: a
     # picture made again is made last.
     return chosen.order_by(F("processed_at").asc(nulls_first=True), "pk")
 
 
+def uploads_left_out() -> QuerySet[Picture]:
+    """The ready uploads ``--all`` leaves out: they lack no thumbnail, and their original
+    went once made."""
+    return Picture.objects.filter(_uploads(), status=Picture.Status.READY).exclude(_lacking())
+
+
 def remake(now: datetime, everything: bool = False, limit: int | None = None) -> int:
     """Queue ready pictures for the stage again (see :func:`to_remake`), at most ``limit``;
-    how many. Nothing is fetched or decoded here: the stage does it, and until then (or if
-    it fails) the picture shows the thumbnails it has. Safe to run again: a queued picture
-    is pending, not ready, and is not counted twice."""
+    how many. Nothing is fetched or decoded here: the stage does it, after the new
+    pictures, and until then (or if it fails) the picture shows the thumbnails it has. A
+    queued picture is pending, not ready: run again before the worker, it is not counted
+    twice."""
     chosen = list(to_remake(everything).values_list("pk", flat=True)[:limit])
+    mode = EVERYTHING if everything else MISSING
     queued = 0
     for start in range(0, len(chosen), REMAKE_CHUNK):
-        queued += Picture.objects.filter(
+        rows = Picture.objects.filter(
             pk__in=chosen[start : start + REMAKE_CHUNK], status=Picture.Status.READY
-        ).update(status=Picture.Status.PENDING, due_at=now, attempts=0, leased_until=None)
+        )
+        queue = {"status": Picture.Status.PENDING, "due_at": now, "attempts": 0}
+        # An upload has no original to fetch again: only what it lacks is made.
+        queued += rows.filter(_uploads()).update(**queue, leased_until=None, remake=MISSING)
+        queued += rows.exclude(_uploads()).update(**queue, leased_until=None, remake=mode)
     if queued:
         log.info("event=pictures_remake_queued count=%s all=%s", queued, everything)
     return queued
@@ -162,7 +207,10 @@ def process_cycle(ctx: StageContext) -> int:
     """Process up to ``BATCH`` due pictures; returns how many were handled (ready or
     failed). Orphans past their grace are forgotten on the way."""
     now = ctx.now
-    batch = leases.claim(due(now).order_by("due_at"), now=now, limit=BATCH, owner=ctx.owner)
+    # New pictures first (remake ""), then remakes: a large remake must not hold back the
+    # picture of a scoop published now, and a remake's page shows its old thumbnails.
+    order = (Case(When(remake="", then=0), default=1), "due_at")
+    batch = leases.claim(due(now).order_by(*order), now=now, limit=BATCH, owner=ctx.owner)
     handled = 0
     if batch:
         fetched = _fetch_all(batch, ctx)
@@ -191,10 +239,15 @@ def _image_client(ctx: StageContext):
     return make
 
 
-def _fetch_all(batch: list[Picture], ctx: StageContext) -> dict[int, bytes | Failure]:
-    found: dict[int, bytes | Failure] = {}
+def _fetch_all(batch: list[Picture], ctx: StageContext) -> dict[int, bytes | Failure | None]:
+    """What each picture is made from: its bytes, why they could not be had, or None for
+    a remake of what it lacks, made from its own thumbnail (nothing fetched)."""
+    found: dict[int, bytes | Failure | None] = {}
     remote: list[Picture] = []
     for picture in batch:
+        if _mode(picture) == MISSING:
+            found[picture.pk] = None
+            continue
         name = media.stored_name_of(picture.source_url)
         if name is None:
             remote.append(picture)
@@ -230,14 +283,14 @@ async def _fetch(client: GuardedClient, url: str) -> bytes | Failure:
     return response.content
 
 
-def _process(picture: Picture, fetched: bytes | Failure, ctx: StageContext) -> None:
-    outcome = fetched if isinstance(fetched, Failure) else make(fetched, picture.pk)
-    if isinstance(outcome, Failure) and picture.renditions:
-        # Made again, and its original is out of reach (an upload's went once made; an
-        # address may answer no more, or with something else): from our own thumbnail.
-        log.info("event=picture_remade_from_thumbnail picture=%s code=%s", picture.pk,
-                 outcome.code)  # fmt: skip
-        outcome = from_own_thumbnail(picture)
+def _mode(picture: Picture) -> str:
+    """How ``picture`` is made: "" (new), or how it is made again (see :func:`remake`); a
+    pending picture with thumbnails but no mode is made again the safe way."""
+    return picture.remake or (MISSING if picture.renditions else "")
+
+
+def _process(picture: Picture, fetched: bytes | Failure | None, ctx: StageContext) -> None:
+    outcome = _outcome(picture, fetched)
     if isinstance(outcome, Failure):
         _fail(picture, outcome, ctx)
         return
@@ -247,6 +300,48 @@ def _process(picture: Picture, fetched: bytes | Failure, ctx: StageContext) -> N
     # (unless the lease was lost: the worker that holds it now may still need it).
     if _ready(row, picture, thumbs, renditions, ctx.now):
         _delete_original(picture)
+
+
+def _outcome(picture: Picture, fetched: bytes | Failure | None) -> Made | Failure:
+    if fetched is None:
+        return from_own_thumbnail(picture)
+    remade = _mode(picture) == EVERYTHING
+    outcome: Made | Failure = (
+        fetched
+        if isinstance(fetched, Failure)
+        else make(fetched, picture.pk, like=picture if remade else None)
+    )
+    if not isinstance(outcome, Failure) or not remade:
+        return outcome
+    if outcome.transient and picture.attempts + 1 < MAX_ATTEMPTS:
+        # Tried again later like any picture; its old thumbnails are shown meanwhile.
+        return outcome
+    # Its address answers no more, with an error for good, or with another picture: the
+    # thumbnails it lacks are made from our own, and those it has stay.
+    log.info("event=picture_remade_from_thumbnail picture=%s code=%s", picture.pk,
+             outcome.code)  # fmt: skip
+    return from_own_thumbnail(picture)
+
+
+def _another_picture(thumbs: images.Thumbnails, picture: Picture) -> bool:
+    """Whether what the address serves now is not the picture made from it before: its
+    width/height ratio or its average colour differs from those recorded."""
+    if picture.width and picture.height and thumbs.width and thumbs.height:
+        before = picture.width / picture.height
+        if abs(thumbs.width / thumbs.height - before) > ASPECT_TOLERANCE * before:
+            return True
+    old, new = _rgb(picture.color), _rgb(thumbs.color)
+    if old is None or new is None:
+        return False
+    return max(abs(a - b) for a, b in zip(old, new, strict=True)) > COLOUR_TOLERANCE
+
+
+def _rgb(colour: str) -> tuple[int, int, int] | None:
+    try:
+        value = int(colour.removeprefix("#"), 16) if len(colour) == 7 else None
+    except ValueError:
+        return None
+    return None if value is None else (value >> 16, (value >> 8) & 255, value & 255)
 
 
 def _delete_original(picture: Picture) -> None:
@@ -294,9 +389,11 @@ def make(
     label: object = "",
     widths: dict[str, int] | None = None,
     squares: dict[str, int] | None = None,
+    like: Picture | None = None,
 ) -> Made | Failure:
     """Check ``data``, make its thumbnails (all of lib/images', or those named) and store
-    them; the thumbnails and what to record of them, or why not."""
+    them; the thumbnails and what to record of them, or why not. With ``like`` (a picture
+    made again from its address), nothing is stored if ``data`` is another picture."""
     cfg = settings.CONFIG
     try:
         thumbs = images.make_thumbnails(
@@ -309,6 +406,8 @@ def make(
         # picture must not take the batch down. Logged with its traceback, recorded.
         log.exception("event=picture_decode_failed picture=%s", label)
         return Failure("unreadable", "This file is not an image we can read.")
+    if like is not None and _another_picture(thumbs, like):
+        return Failure("changed", "The address now serves another picture.")
     try:
         return thumbs, _store(thumbs)
     except Exception as exc:
@@ -351,11 +450,35 @@ def _ready(
         error_code="",
         processed_at=now,
         leased_until=None,
+        remake="",
+        replaced=_replaced(picture, renditions, now),
     )
     if updated:
         log.info("event=picture_ready picture=%s", picture.pk)
         picture_ready.send(sender=Picture, picture=picture, now=now, large_changed=large_changed)
     return bool(updated)
+
+
+def _replaced(picture: Picture, renditions: dict[str, Any], now: datetime) -> dict[str, str]:
+    """``picture``'s files its new ``renditions`` no longer name, with when, added to
+    those replaced within the grace period (see :func:`sweep_strays`)."""
+    grace = _replaced_cutoff(now)
+    kept = {n: t for n, t in picture.replaced.items() if _replaced_at(t) >= grace}
+    gone = picture.file_names() - file_names_of(renditions)
+    return {**kept, **dict.fromkeys(sorted(gone), now.isoformat())}
+
+
+def _replaced_cutoff(now: datetime) -> datetime:
+    """A file replaced before this is no longer kept for those that link it."""
+    return now - timedelta(hours=settings.CONFIG.UPLOAD_UNUSED_HOURS)
+
+
+def _replaced_at(value: object) -> datetime:
+    try:
+        when = datetime.fromisoformat(str(value))
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def _large_jpeg(renditions: dict[str, Any]) -> str:
@@ -390,6 +513,7 @@ def _fail(picture: Picture, failure: Failure, ctx: StageContext) -> None:
         error=failure.message[:500],
         processed_at=ctx.now,
         leased_until=None,
+        remake=picture.remake if again else "",
     )
 
 
@@ -422,10 +546,11 @@ def prune(now: datetime, limit: int = 50) -> int:
         _delete_original(picture)
     doomed = set().union(*(p.file_names() for p in orphans))
     # Those pending again for a remake still show their thumbnails: theirs stay too.
+    # And a file another picture's remake replaced is kept for those that link it.
     others = Picture.objects.exclude(pk__in=[p.pk for p in orphans])
     kept = others.exclude(status=Picture.Status.FAILED)
-    for other in kept.only("renditions").iterator():
-        doomed -= other.file_names()
+    for other in kept.only("renditions", "replaced").iterator():
+        doomed -= other.file_names() | set(other.replaced)
         if not doomed:
             break
     where = media.storage()
@@ -449,11 +574,16 @@ def _image_address_fields() -> list[tuple[Any, str]]:
     ]
 
 
-def _thumbnails_in(folder: str) -> set[str]:
-    """The thumbnails in ``folder`` (``images/ab``) some picture row names."""
+def _thumbnails_in(folder: str, now: datetime) -> set[str]:
+    """The thumbnails in ``folder`` (``images/ab``) some picture row names: as one of its
+    thumbnails, or as one a remake replaced within the grace period (an email sent, a feed
+    reader's copy or a fediverse post still links it)."""
     named: set[str] = set()
-    for picture in Picture.objects.filter(renditions__icontains=f"{folder}/").only("renditions"):
+    grace = _replaced_cutoff(now)
+    where = Q(renditions__icontains=f"{folder}/") | Q(replaced__icontains=f"{folder}/")
+    for picture in Picture.objects.filter(where).only("renditions", "replaced"):
         named |= picture.file_names()
+        named |= {n for n, t in picture.replaced.items() if _replaced_at(t) >= grace}
     return named
 
 
@@ -493,7 +623,7 @@ def sweep_strays(now: datetime, shard: str, limit: int = 200) -> int:
         return 0
     cutoff = now - timedelta(hours=settings.CONFIG.UPLOAD_UNUSED_HOURS)
     old: list[str] = []
-    for name in sorted(names - _thumbnails_in(folder)):
+    for name in sorted(names - _thumbnails_in(folder, now)):
         try:
             if where.get_modified_time(name) < cutoff:
                 old.append(name)

@@ -175,6 +175,8 @@ class TopicForm(forms.ModelForm):
                 "The address of the topic page: letters, digits and hyphens. "
                 "Leave it empty to make one from the title."
             )
+        # The banner as stored (the form changes the instance as it checks).
+        self._stored_banner = self.instance.header_image_url if self.instance.pk else ""
         if self.instance.pk:
             self.initial["languages"] = list(self.instance.languages)
             self.initial["keywords"] = ", ".join(self.instance.keywords)
@@ -244,14 +246,31 @@ class TopicForm(forms.ModelForm):
         # Left empty, as it is shown, the address keeps an uploaded banner.
         return url or self.uploaded_banner()
 
+    def typed_banner_address(self) -> str:
+        """The banner address typed in the form, "" when none or when it is the one the
+        topic has (the field shows an address banner as it is)."""
+        typed = str(self.data.get(self.add_prefix("header_image_url")) or "").strip()
+        return typed if typed != self._stored_banner else ""
+
     def clean(self) -> dict[str, Any]:
+        # Two ways of choosing the banner at once is a question, not a choice to make for
+        # the curator: each pair is refused, and nothing is kept.
         data = super().clean() or {}
+        typed = self.typed_banner_address()
         if data.get("header_image_clear"):
             if data.get("header_image_upload"):
                 self.add_error(
                     "header_image_upload", _("Upload a new banner or remove it, not both.")
                 )
+            elif typed:
+                self.add_error(
+                    "header_image_url", _("Type a banner's address or remove it, not both.")
+                )
             data["header_image_url"] = ""
+        elif data.get("header_image_upload") and typed:
+            self.add_error(
+                "header_image_upload", _("Upload a banner or type its address, not both.")
+            )
         return data
 
     def use_banner(self, url: str) -> None:

@@ -172,6 +172,56 @@ def test_uploading_and_removing_at_once_is_refused(client_in, topic) -> None:
     assert topic.header_image_url == "https://img.example/b.jpg"
 
 
+@pytest.mark.parametrize("uploaded", [False, True], ids=["address-banner", "uploaded-banner"])
+def test_removing_the_banner_and_typing_an_address_at_once_is_refused(
+    client_in, topic, media_root, uploaded
+) -> None:
+    if uploaded:
+        client_in.post(edit_url(topic), settings_data(topic, header_image_upload=banner_file()))
+    else:
+        Topic.objects.filter(pk=topic.pk).update(header_image_url="https://img.example/b.jpg")
+    topic.refresh_from_db()
+    before = (topic.header_image_url, topic.header_picture_id)
+    data = settings_data(
+        topic, header_image_url="https://img.example/other.jpg", header_image_clear="on"
+    )
+    response = client_in.post(edit_url(topic), data)
+    assert response.status_code == 200
+    assert "Type a banner&#x27;s address or remove it, not both." in response.content.decode()
+    topic.refresh_from_db()
+    assert (topic.header_image_url, topic.header_picture_id) == before
+
+
+@pytest.mark.parametrize("banner", ["", "https://img.example/b.jpg"])
+def test_uploading_and_typing_an_address_at_once_is_refused(
+    client_in, topic, media_root, banner
+) -> None:
+    Topic.objects.filter(pk=topic.pk).update(header_image_url=banner)
+    topic.refresh_from_db()
+    data = settings_data(
+        topic, header_image_url="https://img.example/other.jpg", header_image_upload=banner_file()
+    )
+    response = client_in.post(edit_url(topic), data)
+    assert response.status_code == 200
+    assert "Upload a banner or type its address, not both." in response.content.decode()
+    topic.refresh_from_db()
+    assert topic.header_image_url == banner
+    assert uploads(media_root) == [] and not Picture.objects.exists()
+
+
+def test_uploading_with_the_current_address_left_in_its_field_replaces_it(
+    client_in, topic, media_root
+) -> None:
+    Topic.objects.filter(pk=topic.pk).update(header_image_url="https://img.example/b.jpg")
+    topic.refresh_from_db()
+    data = settings_data(
+        topic, header_image_url="https://img.example/b.jpg", header_image_upload=banner_file()
+    )
+    assert client_in.post(edit_url(topic), data).status_code == 302
+    topic.refresh_from_db()
+    assert topic.header_image_url.startswith("http") and "/media/uploads/" in topic.header_image_url
+
+
 @pytest.mark.parametrize("role", ["editor", "contributor", "viewer", "outsider"])
 def test_only_who_changes_the_settings_uploads_a_banner(team, topic, media_root, role) -> None:
     client = Client()

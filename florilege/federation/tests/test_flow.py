@@ -15,6 +15,7 @@ from florilege.federation import ids
 from florilege.federation.models import Delivery, Follower, InboxItem, Reaction
 from florilege.federation.services.actors import ensure_keys, topic_actor
 from florilege.federation.services.delivery import deliver_cycle
+from florilege.federation.services.documents import topic_document
 from florilege.federation.services.inbox import process_cycle
 from florilege.federation.worker import federation_cycle
 from florilege.lib import media
@@ -392,3 +393,25 @@ def test_old_processed_activities_and_deliveries_are_purged(client, topic, peer,
     assert purge(now + timedelta(days=15)) == (1, 0)
     assert purge(now + timedelta(days=31)) == (0, 1)
     assert Follower.objects.count() == 1  # the follow itself is kept
+
+
+def test_the_topic_header_is_the_latest_picture_still_shown(
+    topic, curator, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        scoop = publish(topic, curator, image_url="https://pics.example/header.png")
+    picture = ready_picture("https://pics.example/header.png", timezone.now())
+    Scoop.objects.filter(pk=scoop.pk).update(picture=picture)
+    large = media.url_of(picture.renditions["large"]["jpeg"])
+
+    def header() -> str | None:
+        doc = topic_document(topic, topic_actor(topic))
+        return doc["image"]["url"] if "image" in doc else None
+
+    assert header() == large
+    # Queued to be made again (manage.py remake_pictures): its thumbnails are still shown.
+    Picture.objects.filter(pk=picture.pk).update(status="pending", remake="missing")
+    assert header() == large
+    # Failed (a first making that went wrong keeps no thumbnails to show): no header.
+    Picture.objects.filter(pk=picture.pk).update(status="failed")
+    assert header() is None

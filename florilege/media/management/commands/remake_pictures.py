@@ -1,7 +1,7 @@
 """``manage.py remake_pictures [--all] [--limit N] [--dry-run]``: queue the pictures made
 before the current set of thumbnails (lib/images.RENDITION_NAMES) for the ``pictures``
-stage again, or with ``--all`` every ready picture. The worker makes them; until then each
-shows the thumbnails it has. Safe to run again."""
+stage again, or with ``--all`` every ready picture but the uploads that lack none. The
+worker makes them; until then each shows the thumbnails it has."""
 
 from __future__ import annotations
 
@@ -37,12 +37,17 @@ class Command(BaseCommand):
         if limit is not None and limit < 1:
             raise CommandError("--limit must be at least 1.")
         everything: bool = options["everything"]
+        # An upload's original went once made: --all has nothing to make the uploads that
+        # lack no thumbnail from, and says so rather than count them.
+        left_out = services.uploads_left_out().count() if everything else 0
+        skipped = f"; {left_out} uploads left out (nothing to make again)" if left_out else ""
         if options["dry_run"]:
             found = services.to_remake(everything).count()
             count = found if limit is None else min(found, limit)
-            self.stdout.write(f"remake_pictures: {count} pictures would be queued")
+            self.stdout.write(f"remake_pictures: {count} pictures would be queued{skipped}")
             return
         queued = services.remake(timezone.now(), everything, limit)
         self.stdout.write(
-            f"remake_pictures: {queued} pictures queued; the worker's pictures stage makes them"
+            f"remake_pictures: {queued} pictures queued{skipped}; "
+            "the worker's pictures stage makes them"
         )
