@@ -203,12 +203,18 @@ def test_search_share_and_language_work_without_javascript(
         page.goto(live_server.url + published.get_absolute_url())
         page.fill("#q", 'moderation" OR *')
         page.click("form.search button")
-        assert "/t/social-networks/search/" in page.url
+        # The form's submission has started; wait for the results page itself (count()
+        # does not wait, and on a busy machine the old page could still be the one read).
+        page.wait_for_url("**/t/social-networks/search/**")
+        page.wait_for_load_state("load")
         assert page.locator("article.scoop").count() > 0
         page.screenshot(path=str(artifacts_dir() / "search-360px-nojs.png"), full_page=True)
         page.select_option("#lang-select", "fr")
         page.click("form.lang button")
-        assert page.locator("html").get_attribute("lang") == "fr"
+        from playwright.sync_api import expect
+
+        # Polled until the French page is the one shown (the old page is English).
+        expect(page.locator("html")).to_have_attribute("lang", "fr")
         assert page.locator("form.search button").inner_text() == "Rechercher"
         page.screenshot(path=str(artifacts_dir() / "search-360px-fr.png"), full_page=True)
     finally:
