@@ -2,12 +2,13 @@
 
 One entry point, :func:`search`, hides the database. Both databases index the text folded
 (accents and case) and unstemmed: SQLite in the FTS5 table the publishing migrations create
-(``unicode61 remove_diacritics 2``, kept in step by triggers), PostgreSQL in a GIN index on
+(``unicode61 remove_diacritics 2``, kept in step by triggers), PostgreSQL in a column of
 ``to_tsvector('simple', florilege_fold(...))`` (``unaccent`` when the extension can be
-installed, ``translate()`` otherwise; migration publishing 0006). Stemming happens here, in
-Python, once for both: :func:`stem` cuts French and English endings and each stem is
-matched as a prefix, so "réseaux" finds "réseau", "fediverse" finds "fédivers" and
-"modérations" finds "moderation", the same way on both databases.
+installed, ``translate()`` otherwise; migration publishing 0006) kept by a trigger, with a
+GIN index (0009). Stemming happens here, in Python, once for both: :func:`stem` cuts
+French and English endings and each stem is matched as a prefix, so "réseaux" finds
+"réseau", "fediverse" finds "fédivers" and "modérations" finds "moderation", the same way
+on both databases.
 
 Matching: a scoop matching any word is a result; those matching every word come first, then
 by relevance (bm25 / ts_rank), then newest. One story (or one article scooped in several
@@ -56,17 +57,10 @@ _ENDINGS = (
     "ions", "ives", "ings", "ies", "ing", "ion", "eur", "ive", "ees", "ers", "ors",
     "ed", "es", "ee", "er", "ez", "or", "ly", "s", "x", "e",
 )  # fmt: skip
-# PostgreSQL's half of the index: must stay the expression the GIN index of migration
-# publishing 0006 is built on, or PostgreSQL scans every row instead of using the index.
-PG_DOCUMENT = """(
-        setweight(to_tsvector('simple'::regconfig,
-            florilege_fold(coalesce("curation_scoop"."title", ''))), 'A')
-        || setweight(to_tsvector('simple'::regconfig,
-            florilege_fold(coalesce("curation_scoop"."tags"::text, ''))), 'B')
-        || setweight(to_tsvector('simple'::regconfig,
-            florilege_fold(coalesce("curation_scoop"."excerpt", ''))), 'C')
-        || setweight(to_tsvector('simple'::regconfig,
-            florilege_fold(coalesce("curation_scoop"."insight", ''))), 'D'))"""
+# PostgreSQL's half of the index: each scoop's weighted, folded document (title > tags >
+# excerpt > insight), kept by a trigger in a column with a GIN index (migration publishing
+# 0009). Ranking reads the stored document instead of recomputing it for every match.
+PG_DOCUMENT = '"curation_scoop"."search_document"'
 
 
 def stem(term: str) -> str:

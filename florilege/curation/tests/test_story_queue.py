@@ -13,6 +13,7 @@ from florilege.curation.models import Scoop
 from florilege.curation.services.scooping import ScoopDraft, scoop_suggestion
 from florilege.sources.models import Entry, Source
 from florilege.suggestions.models import Story, StoryMember, Suggestion
+from florilege.suggestions.stories import story_queue
 from florilege.topics.models import Topic, TopicSource
 
 pytestmark = pytest.mark.django_db
@@ -78,6 +79,10 @@ def test_queue_queries_stay_pinned_with_many_stories(
     with django_assert_max_num_queries(11):
         body = client_in.get(reverse("curation:queue", args=[topic.slug])).content.decode()
     assert body.count('class="suggestion"') == 25
+    # 31 cards: the two pages' count, and the second page holds the rest.
+    assert "31 to review" in body and story_queue(topic).count() == 31
+    page2 = client_in.get(reverse("curation:queue", args=[topic.slug]), {"page": 2})
+    assert page2.content.decode().count('class="suggestion"') == 6
     assert "Item 29.1" in body and "Item 29.0" not in body
 
 
@@ -137,7 +142,9 @@ def test_dashboard_counts_one_per_story_as_the_queue_does(client_in, topic, stor
         _in_story(decided, late)
         Suggestion.objects.create(topic=topic, entry=late, score=0.5, status=status)
     queue = client_in.get(reverse("curation:queue", args=[topic.slug])).content.decode()
-    assert "2 to review" in queue
+    # The page's count is the dashboard's query; the cards are story_queue's: they agree.
+    assert "2 to review" in queue and queue.count('class="suggestion"') == 2
+    assert story_queue(topic).count() == 2
     page = client_in.get(reverse("curation:dashboard")).content.decode()
     to_review = re.findall(r'<td data-label="To review">(\d+)</td>', page)
     assert to_review == ["2"]

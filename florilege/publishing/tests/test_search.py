@@ -179,7 +179,8 @@ def test_search_page_query_count_is_pinned(client, corpus, django_assert_num_que
 
 
 def test_postgres_search_uses_the_index(corpus) -> None:
-    """If search.PG_DOCUMENT drifts from the migration's index, search scans every row."""
+    """If search.PG_DOCUMENT drifts from the migration's indexed column, search scans every
+    row."""
     from django.db import connection
 
     if connection.vendor != "postgresql":
@@ -192,7 +193,20 @@ def test_postgres_search_uses_the_index(corpus) -> None:
             [search.pg_tsquery(("reseau",), "|")],
         )
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "scoop_fulltext" in plan, plan
+    assert "scoop_document" in plan, plan
+
+
+def test_index_follows_edits(corpus, topic, curator) -> None:
+    """Both indexes are kept by triggers (FTS5 table, PostgreSQL's stored document): a new
+    scoop is found, an edited one by its new words only, a bulk update (no save()) too."""
+    scoop = add(topic, curator, "Quokkas colonise the archipelago")
+    assert titles(search.search("quokka")) == ["Quokkas colonise the archipelago"]
+    scoop.title = "Wombats colonise the archipelago"
+    scoop.save()
+    assert titles(search.search("quokka")) == []
+    assert titles(search.search("wombat")) == ["Wombats colonise the archipelago"]
+    Scoop.objects.filter(pk=scoop.pk).update(insight="Numbats too.")
+    assert titles(search.search("numbat")) == ["Wombats colonise the archipelago"]
 
 
 def test_tags_fold_accents_and_case_and_keep_the_first_spelling(client, topic, curator) -> None:
