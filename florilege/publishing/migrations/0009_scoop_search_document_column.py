@@ -27,14 +27,22 @@ DOCUMENT = """(
         florilege_fold(coalesce({row}tags::text, ''))), 'B')
     || setweight(to_tsvector('simple'::regconfig, florilege_fold(coalesce({row}excerpt, ''))), 'C')
     || setweight(to_tsvector('simple'::regconfig, florilege_fold(coalesce({row}insight, ''))), 'D'))"""
+# The trigger names no column (no ``UPDATE OF title, ...``): PostgreSQL refuses to change
+# the type of a column a trigger's definition names, so a later ``AlterField`` of a scoop's
+# title (a longer ``max_length``) would fail. The function compares the four fields itself.
 FUNCTION = f"""CREATE OR REPLACE FUNCTION florilege_scoop_document() RETURNS trigger
     LANGUAGE plpgsql AS $$
     BEGIN
-        NEW.search_document := {DOCUMENT.format(row="NEW.")};
+        IF TG_OP = 'INSERT' OR NEW.search_document IS NULL
+            OR NEW.title IS DISTINCT FROM OLD.title OR NEW.tags IS DISTINCT FROM OLD.tags
+            OR NEW.excerpt IS DISTINCT FROM OLD.excerpt
+            OR NEW.insight IS DISTINCT FROM OLD.insight THEN
+            NEW.search_document := {DOCUMENT.format(row="NEW.")};
+        END IF;
         RETURN NEW;
     END $$"""
 TRIGGER = """CREATE TRIGGER scoop_search_document
-    BEFORE INSERT OR UPDATE OF title, tags, excerpt, insight ON curation_scoop
+    BEFORE INSERT OR UPDATE ON curation_scoop
     FOR EACH ROW EXECUTE FUNCTION florilege_scoop_document()"""
 FILL = f"""UPDATE curation_scoop SET search_document = {DOCUMENT.format(row="")}
     WHERE id IN (SELECT id FROM curation_scoop WHERE search_document IS NULL LIMIT {BATCH})"""

@@ -209,6 +209,25 @@ def test_index_follows_edits(corpus, topic, curator) -> None:
     assert titles(search.search("numbat")) == ["Wombats colonise the archipelago"]
 
 
+def test_postgres_scoop_fields_can_still_change_type(corpus, topic, curator) -> None:
+    """The document's trigger names no column, so a later migration can alter the four
+    fields (PostgreSQL refuses to change the type of a column a trigger's ``UPDATE OF``
+    names); an update of another field leaves the document as it was."""
+    from django.db import connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    scoop = add(topic, curator, "Quokkas colonise the archipelago")
+    Scoop.objects.filter(pk=scoop.pk).update(source_name="Elsewhere")
+    assert titles(search.search("quokka")) == ["Quokkas colonise the archipelago"]
+    with transaction.atomic(), connection.cursor() as cursor:
+        # The test's own rows leave deferred foreign-key checks, which ALTER TABLE refuses.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for column in ("title", "excerpt", "insight"):
+            cursor.execute(f"ALTER TABLE curation_scoop ALTER COLUMN {column} TYPE varchar(5000)")
+        transaction.set_rollback(True)
+
+
 def test_tags_fold_accents_and_case_and_keep_the_first_spelling(client, topic, curator) -> None:
     # Written "modération" first; later scoops spell it otherwise.
     add(topic, curator, "Third", tags=["MODÉRATION", "other"], published_at=NOW)
