@@ -22,6 +22,7 @@ Signals 2 and 3 only count within ``window`` of the story's dates: two near-iden
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -102,6 +103,8 @@ def distance(a: int, b: int) -> int:
     return ((a ^ b) & ((1 << FINGERPRINT_BITS) - 1)).bit_count()
 
 
+# Memoised: the stage slices each fingerprint four times (lookup, index, stored row).
+@functools.lru_cache(maxsize=4096)
 def bands(fingerprint: int, count: int) -> tuple[int, ...]:
     """``count`` slices of the (signed or unsigned) 64-bit fingerprint, each a small int."""
     value = fingerprint & ((1 << FINGERPRINT_BITS) - 1)

@@ -10,13 +10,15 @@ candidates plus the stories the batch itself has just made. Nothing rescans the 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import numpy as np
 from django.db import connections, router, transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Exists, F, Field, OuterRef, Q, QuerySet
 from threadpoolctl import threadpool_limits
 
 from florilege.jobs import leases
@@ -24,7 +26,7 @@ from florilege.lib.html import html_to_text
 from florilege.lib.text import embedding, minhash
 from florilege.sources.models import Entry
 from florilege.suggestions import clustering
-from florilege.suggestions.bulk import insert_rows
+from florilege.suggestions.bulk import insert_values, update_values
 from florilege.suggestions.clustering import Policy, Signals, StoryState
 from florilege.suggestions.models import Suggestion
 from florilege.suggestions.story_models import Story, StoryBand, StoryMember
@@ -35,18 +37,36 @@ ENRICH_BATCH = 200
 # Semantic candidates read per batch: the most recently seen stories of the window.
 MAX_SEMANTIC_CANDIDATES = 5000
 BAND_FIELDS = ("band0", "band1", "band2", "band3")
+# How close to the semantic threshold a cosine of the batch's matrix product must be for
+# the entry's own product to be computed (``_Index._cosines``): far above their difference.
+_NEAR_THRESHOLD = 1e-3
 POLICY = Policy()
+
+
+@dataclass(slots=True)
+class _StoryRow:
+    """A story as the batch writes it: a stored one it joins, or one it makes (no ``pk``
+    until inserted). Not a model instance: a batch makes or joins some 200."""
+
+    pk: int | None
+    first_seen: datetime
+    last_seen: datetime
+    size: int
+    centroid: bytes | memoryview | None
 
 
 class _Index:
     """Candidate stories of one batch, kept up to date as the batch's entries join."""
 
-    def __init__(self) -> None:
+    def __init__(self, to_datetime: Callable[[Any], datetime]) -> None:
         self.states: dict[int, StoryState] = {}
-        # Stored stories as read (``_STORY_FIELDS``); ``story`` makes the model instance
-        # of one the batch changes.
+        # Stored stories as the database returned them (``_STORY_COLUMNS``): a batch reads
+        # up to MAX_SEMANTIC_CANDIDATES for their centroids and meets a few, so their
+        # dates are converted and their ``StoryState`` made when first met (``state``).
         self.rows_of: dict[int, tuple] = {}
-        self.stories: dict[int, Story] = {}
+        self.centroid_of: dict[int, np.ndarray] = {}
+        self.to_datetime = to_datetime
+        self.stories: dict[int, _StoryRow] = {}
         self.by_url: dict[str, int] = {}
         self.by_band: dict[tuple[int, int], set[int]] = defaultdict(set)
         self.by_lsh: dict[int, set[int]] = defaultdict(set)
@@ -55,8 +75,60 @@ class _Index:
         self.rows: dict[int, int] = {}
         self.ids: list[int] = []
         self.matrix = np.zeros((64, embedding.DIMENSIONS), np.float32)
+        # Rows of the matrix as stored before the batch, and those the batch has changed
+        # since (``products``).
+        self.stored = 0
+        self.changed: set[int] = set()
 
-    def candidates(self, signals: Signals, policy: Policy) -> list[StoryState]:
+    def state(self, story_id: int) -> StoryState:
+        state = self.states.get(story_id)
+        if state is None:
+            _, first_seen, last_seen, _, _ = self.rows_of[story_id]
+            state = self.states[story_id] = StoryState(
+                story_id,
+                self.to_datetime(first_seen),
+                self.to_datetime(last_seen),
+                centroid=self.centroid_of.get(story_id),
+            )
+        return state
+
+    def products(self, signals: Sequence[Signals]) -> list[np.ndarray | None]:
+        """The cosines of each entry's vector with the stored centroids, for the whole
+        batch in one matrix product (``None``: the entry has no vector, or no story is
+        stored). Call before the batch changes the index."""
+        self.stored = len(self.ids)
+        usable = [s.vector for s in signals if s.vector is not None]
+        if not usable or not self.stored:
+            return [None] * len(signals)
+        found = iter(np.stack(usable) @ self.matrix[: self.stored].T)
+        return [next(found) if s.vector is not None else None for s in signals]
+
+    def _cosines(self, vector: np.ndarray, product: np.ndarray | None, floor: float) -> np.ndarray:
+        """Cosines of ``vector`` with every centroid of the index: those of one entry's
+        matrix-vector product (as computed before products were batched), or values that
+        fall on the same side of ``floor`` for every centroid."""
+        exact = self.matrix[: len(self.ids)]
+        if product is None:
+            return exact @ vector
+        # The batch's product for stored centroids the batch left alone, this entry's own
+        # for the others (changed or made by the batch).
+        cosines = np.empty(len(self.ids), np.float32)
+        cosines[: self.stored] = product
+        if self.changed:
+            rows = np.fromiter(self.changed, dtype=np.intp, count=len(self.changed))
+            cosines[rows] = self.matrix[rows] @ vector
+        cosines[self.stored :] = exact[self.stored :] @ vector
+        # The product adds its terms in another order: a cosine may differ in its last
+        # bits from one entry's product (by 1e-5 at most for unit vectors of 512 values).
+        # Far from the threshold that cannot change a candidate; near it, the entry's own
+        # product decides, as it always did.
+        if np.any(np.abs(cosines - floor) < _NEAR_THRESHOLD):
+            return exact @ vector
+        return cosines
+
+    def candidates(
+        self, signals: Signals, policy: Policy, product: np.ndarray | None = None
+    ) -> list[StoryState]:
         found: set[int] = set()
         if signals.canonical_url in self.by_url:
             found.add(self.by_url[signals.canonical_url])
@@ -66,28 +138,32 @@ class _Index:
         for key in signals.lsh:
             found |= self.by_lsh.get(key, set())
         if signals.vector is not None and self.ids:
-            cosines = self.matrix[: len(self.ids)] @ signals.vector
+            cosines = self._cosines(signals.vector, product, policy.min_cosine)
             found.update(self.ids[i] for i in np.flatnonzero(cosines >= policy.min_cosine))
-        return [self.states[i] for i in found]
+        return [self.state(i) for i in found]
 
-    def story(self, story_id: int) -> Story:
+    def story(self, story_id: int) -> _StoryRow:
         story = self.stories.get(story_id)
         if story is None:
-            pk, first_seen, last_seen, size, centroid = self.rows_of[story_id]
-            story = Story(
-                pk=pk, first_seen=first_seen, last_seen=last_seen, size=size, centroid=centroid
+            _, first_seen, last_seen, size, centroid = self.rows_of[story_id]
+            story = _StoryRow(
+                story_id, self.to_datetime(first_seen), self.to_datetime(last_seen), size, centroid
             )
             self.stories[story_id] = story
         return story
 
-    def set_centroids(self, story_ids: Sequence[int], centroids: Sequence[np.ndarray]) -> None:
-        """Rows for many stories at once (the stored candidates of a batch)."""
+    def set_centroids(
+        self, story_ids: Sequence[int], centroids: Sequence[np.ndarray], room: int = 0
+    ) -> None:
+        """Rows for many stories at once (the stored candidates of a batch), and ``room``
+        for as many more (the stories the batch will make): copying a matrix of thousands
+        of rows each time it doubled was a tenth of the clustering time."""
         if not story_ids:
             return
         first = len(self.ids)
         self.ids.extend(story_ids)
         size = len(self.matrix)
-        while size < len(self.ids):
+        while size < len(self.ids) + room:
             size *= 2
         if size > len(self.matrix):
             grown = np.zeros((size, embedding.DIMENSIONS), np.float32)
@@ -103,6 +179,8 @@ class _Index:
             self.ids.append(story_id)
             if row >= len(self.matrix):
                 self.matrix = np.vstack([self.matrix, np.zeros_like(self.matrix)])
+        elif row < self.stored:
+            self.changed.add(row)
         self.matrix[row] = centroid
 
     def add(self, story: StoryState, signals: Signals, policy: Policy) -> None:
@@ -122,35 +200,62 @@ def entry_date(entry: Entry) -> datetime:
     return entry.published_at or entry.updated_at or entry.fetched_at
 
 
-def _signals(entry: Entry, vector: np.ndarray | None) -> Signals:
-    usable = vector is not None and bool(np.any(vector))
-    text = html_to_text(entry.content or entry.summary, max_length=minhash.MAX_CHARS)
-    return Signals(
-        date=entry_date(entry),
-        canonical_url=entry.canonical_url,
-        fingerprint=entry.fingerprint,
-        vector=vector if usable else None,
-        minhash=minhash.signature(f"{entry.title}\n{text}"),
-    )
+def _signals(entries: Sequence[Entry], vectors: dict[int, np.ndarray]) -> list[Signals]:
+    """The entries' signals; their MinHash signatures computed together (``signatures``)."""
+    texts = [
+        f"{e.title}\n{html_to_text(e.content or e.summary, max_length=minhash.MAX_CHARS)}"
+        for e in entries
+    ]
+    found = []
+    for entry, sig in zip(entries, minhash.signatures(texts), strict=True):
+        vector = vectors.get(entry.pk)
+        usable = vector is not None and bool(np.any(vector))
+        found.append(
+            Signals(
+                date=entry_date(entry),
+                canonical_url=entry.canonical_url,
+                fingerprint=entry.fingerprint,
+                vector=vector if usable else None,
+                minhash=sig,
+            )
+        )
+    return found
 
 
 def _in_list(values: Sequence[Any]) -> str:
     return "(" + ", ".join(["%s"] * len(values)) + ")"
 
 
+def _connection() -> BaseDatabaseWrapper:
+    return connections[router.db_for_read(StoryMember)]
+
+
 def _raw_rows(sql: str, params: Sequence[Any]) -> list[tuple]:
     """Rows of a read on the stories' tables. The candidate lookups pass thousands of
     values (16 LSH keys and 4 bands per entry): the ORM prepared each one through its
     lookup machinery, which was a third of the clustering time (bench-dedup profile)."""
-    connection = connections[router.db_for_read(StoryMember)]
-    with connection.cursor() as cursor:
+    with _connection().cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
 
 def _window_params(since: datetime, until: datetime) -> list[Any]:
-    connection = connections[router.db_for_read(StoryMember)]
-    return [connection.ops.adapt_datetimefield_value(d) for d in (since, until)]
+    return [_connection().ops.adapt_datetimefield_value(d) for d in (since, until)]
+
+
+def _datetime_converter(field: Field) -> Callable[[Any], datetime]:
+    """A stored date as the ORM would return it (SQLite stores text, PostgreSQL returns
+    datetimes): the backend's and the field's converters, applied as the ORM applies them."""
+    connection = _connection()
+    column = field.get_col(Story._meta.db_table)
+    converters = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
+
+    def convert(value: Any) -> datetime:
+        for converter in converters:
+            value = converter(value, column, connection)
+        return value
+
+    return convert
 
 
 def _member_rows(
@@ -164,7 +269,7 @@ def _member_rows(
         if s.fingerprint is not None:
             for i, band in enumerate(clustering.bands(s.fingerprint, policy.bands)):
                 band_values[i].add(band)
-    quote = connections[router.db_for_read(StoryMember)].ops.quote_name
+    quote = _connection().ops.quote_name
     within = f"{quote('seen_at')} >= %s AND {quote('seen_at')} <= %s"
     where: list[str] = []
     params: list[Any] = []
@@ -197,7 +302,7 @@ def _lsh_rows(
     that share an LSH band key with the batch."""
     if not keys:
         return []
-    quote = connections[router.db_for_read(StoryBand)].ops.quote_name
+    quote = _connection().ops.quote_name
     band, member = quote(StoryBand._meta.db_table), quote(StoryMember._meta.db_table)
     sql = (
         f"SELECT DISTINCT b.{quote('key')}, m.{quote('story_id')}, b.{quote('member_id')}, "
@@ -209,8 +314,27 @@ def _lsh_rows(
     return _raw_rows(sql, [*keys, *_window_params(since, until)])
 
 
-# Fields of a stored story the batch reads (and writes back when an entry joins it).
-_STORY_FIELDS = ("pk", "first_seen", "last_seen", "size", "centroid")
+# Columns of a stored story the batch reads (and writes back when an entry joins it).
+_STORY_COLUMNS = ("id", "first_seen", "last_seen", "size", "centroid")
+
+
+def _story_select() -> str:
+    quote = _connection().ops.quote_name
+    columns = ", ".join(quote(c) for c in _STORY_COLUMNS)
+    return f"SELECT {columns} FROM {quote(Story._meta.db_table)}"
+
+
+def _recent_story_rows(since: datetime, until: datetime) -> list[tuple]:
+    """Stories seen within the window, with a centroid, most recently seen first, as the
+    database returns them (dates unconverted: most are never met)."""
+    quote = _connection().ops.quote_name
+    sql = (
+        f"{_story_select()} WHERE {quote('centroid')} IS NOT NULL "
+        f"AND {quote('first_seen')} <= %s AND {quote('last_seen')} >= %s "
+        f"ORDER BY {quote('last_seen')} DESC LIMIT {MAX_SEMANTIC_CANDIDATES:d}"
+    )
+    since_param, until_param = _window_params(since, until)
+    return _raw_rows(sql, [until_param, since_param])
 
 
 def _load_index(signals: Sequence[Signals], policy: Policy) -> _Index:
@@ -219,20 +343,15 @@ def _load_index(signals: Sequence[Signals], policy: Policy) -> _Index:
     member_rows = _member_rows(signals, since, until, policy)
     lsh_keys = sorted({k for s in signals for k in s.lsh})
     lsh_rows = _lsh_rows(lsh_keys, since, until)
-    recent = Story.objects.filter(
-        last_seen__gte=since, first_seen__lte=until, centroid__isnull=False
-    ).order_by("-last_seen")
-    index = _Index()
+    index = _Index(_datetime_converter(Story._meta.get_field("first_seen")))
     needed = {r[0] for r in member_rows} | {r[1] for r in lsh_rows}
     # Stories of URL/band matches may be older than the window (a URL matches any time).
-    # Plain rows, not model instances: a batch reads up to MAX_SEMANTIC_CANDIDATES stories
-    # and joins a few; ``_Batch`` makes a ``Story`` of those only.
-    rows = {r[0]: r for r in recent.values_list(*_STORY_FIELDS)[:MAX_SEMANTIC_CANDIDATES]}
-    missing = needed - rows.keys()
+    rows = {r[0]: r for r in _recent_story_rows(since, until)}
+    recent = len(rows)
+    missing = sorted(needed - rows.keys())
     if missing:
-        rows.update(
-            {r[0]: r for r in Story.objects.filter(pk__in=missing).values_list(*_STORY_FIELDS)}
-        )
+        sql = f"{_story_select()} WHERE {_connection().ops.quote_name('id')} IN "
+        rows.update({r[0]: r for r in _raw_rows(sql + _in_list(missing), missing)})
     index.rows_of = rows
     with_centroid = [r for r in rows.values() if r[4]]
     centroids = (
@@ -240,21 +359,18 @@ def _load_index(signals: Sequence[Signals], policy: Policy) -> _Index:
         .reshape(len(with_centroid), embedding.DIMENSIONS)
         .astype(np.float32)
     )
-    for story_id, first_seen, last_seen, _size, centroid in rows.values():
-        if not centroid:
-            index.states[story_id] = StoryState(story_id, first_seen, last_seen)
     in_window: list[int] = []
     window_rows: list[np.ndarray] = []
-    for (story_id, first_seen, last_seen, _size, _), centroid in zip(
-        with_centroid, centroids, strict=True
-    ):
-        index.states[story_id] = StoryState(story_id, first_seen, last_seen, centroid=centroid)
-        if since <= last_seen and first_seen <= until:
+    for i, (row, centroid) in enumerate(zip(with_centroid, centroids, strict=True)):
+        story_id = row[0]
+        index.centroid_of[story_id] = centroid
+        # The recent rows are within the window by their query; the others are checked.
+        if i < recent or _within(index.state(story_id), since, until):
             in_window.append(story_id)
             window_rows.append(centroid)
-    index.set_centroids(in_window, window_rows)
+    index.set_centroids(in_window, window_rows, room=len(signals))
     for story_id, url, fingerprint, inside in member_rows:
-        state = index.states[story_id]
+        state = index.state(story_id)
         if url:
             state.canonical_urls.add(url)
             index.by_url.setdefault(url, story_id)
@@ -267,8 +383,27 @@ def _load_index(signals: Sequence[Signals], policy: Policy) -> _Index:
         index.by_lsh[key].add(story_id)
         if signature and member_id not in seen_members:
             seen_members.add(member_id)
-            index.states[story_id].minhashes.append(minhash.from_bytes(signature))
+            index.state(story_id).minhashes.append(minhash.from_bytes(signature))
     return index
+
+
+def _within(state: StoryState, since: datetime, until: datetime) -> bool:
+    return since <= state.last_seen and state.first_seen <= until
+
+
+# StoryMember's columns in the order ``_member`` gives them.
+_MEMBER_FIELDS = (
+    "entry_id",
+    "story_id",
+    "reason",
+    "similarity",
+    "seen_at",
+    "canonical_url",
+    "fingerprint",
+    *BAND_FIELDS,
+    "minhash",
+    "joined_at",
+)
 
 
 def assign_stories(
@@ -290,38 +425,46 @@ def assign_stories(
     if not todo:
         return {}
     vectors = ensure_vectors(todo, now)
-    signals = {e.pk: _signals(e, vectors.get(e.pk)) for e in todo}
-    index = _load_index(list(signals.values()), policy)
+    signals = _signals(todo, vectors)
+    index = _load_index(signals, policy)
     batch = _Batch(index, now)
-    members: list[StoryMember] = []
-    # One BLAS thread: these are small matrix-vector products, and a busy machine makes
+    members: list[tuple[_StoryRow, tuple]] = []
+    # One BLAS thread: these are small matrix products, and a busy machine makes
     # BLAS threads wait on each other (measured: 10x slower under load).
     with threadpool_limits(1, user_api="blas"):
-        for entry in todo:
-            sig = signals[entry.pk]
-            decision = clustering.decide(sig, index.candidates(sig, policy), policy)
+        products = index.products(signals)
+        for entry, sig, product in zip(todo, signals, products, strict=True):
+            decision = clustering.decide(sig, index.candidates(sig, policy, product), policy)
             state, story = batch.place(decision, sig)
             index.add(state, sig, policy)
-            members.append(_member(entry, sig, story, decision, now, policy))
+            members.append((story, _member(entry, sig, decision, now, policy)))
     with transaction.atomic():
-        # Returns primary keys on PostgreSQL and SQLite >= 3.35, so members can point at them.
-        Story.objects.bulk_create(batch.new)
-        if batch.joined:
-            fields = ["first_seen", "last_seen", "size", "centroid"]
-            Story.objects.bulk_update(list(batch.joined.values()), fields)
-        for member in members:
-            member.story_id = member.story.pk
-        names = [f.attname for f in StoryMember._meta.concrete_fields]
-        insert_rows(StoryMember, [{n: getattr(m, n) for n in names} for m in members])
-        insert_rows(
+        _insert_stories(batch.new, now)
+        update_values(
+            Story,
+            ("first_seen", "last_seen", "size", "centroid"),
+            [(s.pk, s.first_seen, s.last_seen, s.size, s.centroid) for s in batch.joined.values()],
+        )
+        rows = [(row[0], story.pk, *row[1:]) for story, row in members]
+        insert_values(StoryMember, _MEMBER_FIELDS, rows)
+        insert_values(
             StoryBand,
+            ("member_id", "key", "seen_at"),
             [
-                {"member_id": m.entry_id, "key": key, "seen_at": m.seen_at}
-                for m in members
-                for key in signals[m.entry_id].lsh
+                (entry.pk, key, sig.date)
+                for entry, sig in zip(todo, signals, strict=True)
+                for key in sig.lsh
             ],
         )
-    return {m.entry_id: m.story_id for m in members}
+    return {row[0]: row[1] for row in rows}
+
+
+def _insert_stories(new: Sequence[_StoryRow], now: datetime) -> None:
+    """Insert the batch's new stories and give each its primary key."""
+    rows = [(s.first_seen, s.last_seen, s.size, s.centroid, now) for s in new]
+    names = ("first_seen", "last_seen", "size", "centroid", "created_at")
+    for story, pk in zip(new, insert_values(Story, names, rows, returning=True), strict=True):
+        story.pk = pk
 
 
 # Stories made by the current batch get provisional ids above any real one until inserted
@@ -335,25 +478,25 @@ class _Batch:
     def __init__(self, index: _Index, now: datetime) -> None:
         self.index = index
         self.now = now
-        self.new: list[Story] = []
-        self.provisional: dict[int, Story] = {}
-        self.joined: dict[int, Story] = {}
+        self.new: list[_StoryRow] = []
+        self.provisional: dict[int, _StoryRow] = {}
+        self.joined: dict[int, _StoryRow] = {}
 
-    def place(self, decision: clustering.Decision, sig: Signals) -> tuple[StoryState, Story]:
+    def place(self, decision: clustering.Decision, sig: Signals) -> tuple[StoryState, _StoryRow]:
         if decision.story_id is None:
-            story = Story(
+            story = _StoryRow(
+                pk=None,
                 first_seen=sig.date,
                 last_seen=sig.date,
                 size=1,
                 centroid=embedding.to_bytes(sig.vector) if sig.vector is not None else None,
-                created_at=self.now,
             )
             story_id = _PROVISIONAL + len(self.new)
             self.new.append(story)
             self.provisional[story_id] = story
             state = StoryState(story_id, sig.date, sig.date, centroid=sig.vector)
         else:
-            state = self.index.states[decision.story_id]
+            state = self.index.state(decision.story_id)
             story = self.provisional.get(decision.story_id) or self.index.story(decision.story_id)
             if decision.story_id < _PROVISIONAL:
                 self.joined[decision.story_id] = story
@@ -374,29 +517,24 @@ class _Batch:
 
 
 def _member(
-    entry: Entry,
-    sig: Signals,
-    story: Story,
-    decision: clustering.Decision,
-    now: datetime,
-    policy: Policy,
-) -> StoryMember:
+    entry: Entry, sig: Signals, decision: clustering.Decision, now: datetime, policy: Policy
+) -> tuple:
+    """The member's row (``_MEMBER_FIELDS``) but its story's id, known once inserted."""
     band_values = (
         clustering.bands(sig.fingerprint, policy.bands)
         if sig.fingerprint is not None
         else (None,) * len(BAND_FIELDS)
     )
-    return StoryMember(
-        entry_id=entry.pk,
-        story=story,  # its id is set once the batch's new stories are inserted
-        reason=decision.reason,
-        similarity=decision.similarity,
-        seen_at=sig.date,
-        canonical_url=sig.canonical_url[:2000],
-        fingerprint=sig.fingerprint,
-        minhash=minhash.to_bytes(sig.minhash) if sig.minhash is not None else None,
-        **dict(zip(BAND_FIELDS, band_values, strict=True)),
-        joined_at=now,
+    return (
+        entry.pk,
+        decision.reason,
+        decision.similarity,
+        sig.date,
+        sig.canonical_url[:2000],
+        sig.fingerprint,
+        *band_values,
+        minhash.to_bytes(sig.minhash) if sig.minhash is not None else None,
+        now,
     )
 
 
