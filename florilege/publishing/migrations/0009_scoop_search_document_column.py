@@ -10,8 +10,8 @@ table is kept in step by triggers), with a GIN index on the column; the old expr
 index goes.
 
 Built without blocking readers or writers for long: the column is added empty (no
-rewrite), the trigger then fills new and edited rows, existing rows are filled in batches
-of ``BATCH`` (each its own transaction), and the index is built and the old one dropped
+rewrite), the trigger then fills new and edited rows, existing rows are filled in ranges
+of ``BATCH`` ids (each its own transaction), and the index is built and the old one dropped
 ``CONCURRENTLY``: hence ``atomic = False``. A run that stopped halfway can be run again.
 
 SQLite: nothing (its FTS5 table already stores the document). The column is not a model
@@ -44,8 +44,11 @@ FUNCTION = f"""CREATE OR REPLACE FUNCTION florilege_scoop_document() RETURNS tri
 TRIGGER = """CREATE TRIGGER scoop_search_document
     BEFORE INSERT OR UPDATE ON curation_scoop
     FOR EACH ROW EXECUTE FUNCTION florilege_scoop_document()"""
+# By ranges of ids, each range read once through the primary key: looking for the next
+# rows still empty from the start of the table would read every earlier batch's dead row
+# versions again, work that grows with the square of the table.
 FILL = f"""UPDATE curation_scoop SET search_document = {DOCUMENT.format(row="")}
-    WHERE id IN (SELECT id FROM curation_scoop WHERE search_document IS NULL LIMIT {BATCH})"""
+    WHERE id >= %s AND id < %s AND search_document IS NULL"""
 # Without GIN's pending list (fastupdate): scoops are written at a curator's pace, and a
 # pending list is read in full by every search until a vacuum merges it (the planner,
 # pricing that, chose to scan the table over a freshly filled index).
@@ -65,13 +68,22 @@ def forward(apps, schema_editor) -> None:
         cursor.execute(FUNCTION)
         cursor.execute("DROP TRIGGER IF EXISTS scoop_search_document ON curation_scoop")
         cursor.execute(TRIGGER)
-        while True:
-            cursor.execute(FILL)
-            if cursor.rowcount < BATCH:
-                break
-        # An invalid index left by a build that failed is rebuilt, not kept.
-        cursor.execute("DROP INDEX CONCURRENTLY IF EXISTS scoop_document")
-        cursor.execute(INDEX)
+        cursor.execute(
+            "SELECT min(id), max(id) FROM curation_scoop WHERE search_document IS NULL"
+        )
+        first, last = cursor.fetchone()
+        if first is not None:
+            for start in range(first, last + 1, BATCH):
+                cursor.execute(FILL, [start, start + BATCH])
+        # A valid index from an earlier run is kept; an invalid one (a build that failed
+        # halfway) is dropped and built again.
+        cursor.execute(
+            "SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass('scoop_document')"
+        )
+        found = cursor.fetchone()
+        if found is None or not found[0]:
+            cursor.execute("DROP INDEX CONCURRENTLY IF EXISTS scoop_document")
+            cursor.execute(INDEX)
         cursor.execute("DROP INDEX CONCURRENTLY IF EXISTS scoop_fulltext")
         cursor.execute("ANALYZE curation_scoop")
 
@@ -80,6 +92,13 @@ def backward(apps, schema_editor) -> None:
     if schema_editor.connection.vendor != "postgresql":
         return
     with schema_editor.connection.cursor() as cursor:
+        # Never keep an invalid index left by a failed build (IF NOT EXISTS would).
+        cursor.execute(
+            "SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass('scoop_fulltext')"
+        )
+        found = cursor.fetchone()
+        if found is not None and not found[0]:
+            cursor.execute("DROP INDEX CONCURRENTLY scoop_fulltext")
         cursor.execute(OLD_INDEX)
         cursor.execute("DROP INDEX CONCURRENTLY IF EXISTS scoop_document")
         cursor.execute("DROP TRIGGER IF EXISTS scoop_search_document ON curation_scoop")

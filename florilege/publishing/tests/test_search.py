@@ -218,7 +218,21 @@ def test_postgres_scoop_fields_can_still_change_type(corpus, topic, curator) -> 
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL only")
     scoop = add(topic, curator, "Quokkas colonise the archipelago")
+
+    def document() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT search_document FROM curation_scoop WHERE id = %s", [scoop.pk])
+            return str(cursor.fetchone()[0])
+
+    with connection.cursor() as cursor:  # a document the trigger would never write
+        cursor.execute(
+            "UPDATE curation_scoop SET search_document = 'marker' WHERE id = %s", [scoop.pk]
+        )
     Scoop.objects.filter(pk=scoop.pk).update(source_name="Elsewhere")
+    assert document() == "'marker'"  # another field changed: not recomputed
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE curation_scoop SET search_document = NULL WHERE id = %s", [scoop.pk])
+    assert "quokka" in document()  # emptied: made again
     assert titles(search.search("quokka")) == ["Quokkas colonise the archipelago"]
     with transaction.atomic(), connection.cursor() as cursor:
         # The test's own rows leave deferred foreign-key checks, which ALTER TABLE refuses.

@@ -159,3 +159,31 @@ def test_a_fixed_input_gets_the_same_stories_as_before() -> None:
     assert placed == EXPECTED
     sizes = sorted(Story.objects.values_list("size", flat=True))
     assert sum(sizes) == len(placed) and len(sizes) == len({story for story, _, _ in placed})
+
+
+def test_a_cosine_near_the_threshold_is_decided_by_the_entry_s_own_product() -> None:
+    """The batch's matrix product adds its terms in another order than one entry's: near
+    the semantic threshold, the entry's own product decides, so the candidates are those
+    the per-entry code found. Here the batch's cosines are off by 5e-4 (far more than
+    rounding, to make the difference visible) across the threshold."""
+    from florilege.suggestions.stories import _Index
+
+    floor = 0.8
+    rng = np.random.default_rng(3)
+    vector = _unit(rng.standard_normal(embedding.DIMENSIONS)).astype(np.float32)
+    other = _unit(rng.standard_normal(embedding.DIMENSIONS))
+    other -= other.dot(vector) * vector  # orthogonal to the entry's vector
+    # A centroid whose cosine with the vector is just below the threshold.
+    below = floor - 2.5e-4
+    centroid = (below * vector + np.sqrt(1 - below**2) * _unit(other)).astype(np.float32)
+    index = _Index(lambda value: value)
+    index.ids = [1]
+    index.matrix[0] = centroid
+    index.stored = 1
+    exact = index.matrix[:1] @ vector
+    assert exact[0] < floor
+    wrong = exact + np.float32(5e-4)  # a batch product on the other side of the threshold
+    assert wrong[0] >= floor
+    cosines = index._cosines(vector, wrong, floor)
+    assert np.array_equal(cosines, exact)
+    assert not np.any(cosines >= floor)
