@@ -26,6 +26,7 @@ import atexit
 import functools
 import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -228,29 +229,37 @@ def _threaded() -> bool:
     return config.ANALYTICS_BUFFER_EVENTS > 1 and config.ANALYTICS_BUFFER_SECONDS > 0
 
 
+# The writer thread while it runs: it empties the list itself when it ends, however it
+# ends, so a page served from the cache only looks at the list (asking the thread whether
+# it is alive costs more than the rest of counting a view). A forked child has no thread.
 _flusher: list[threading.Thread] = []
+os.register_at_fork(after_in_child=_flusher.clear)
 
 
 def _flush_loop() -> None:
-    while True:
-        time.sleep(max(settings.CONFIG.ANALYTICS_BUFFER_SECONDS, 0.1))
-        if not _threaded():  # the settings changed (tests do): requests write again
-            _flusher.clear()
-            return
-        try:
-            flush()
-        except Exception:  # the thread must outlive one bad batch
-            log.warning("event=views_flush_failed", exc_info=True)
-        finally:
-            # Each thread has its own connection: give it back between batches.
-            db.connection.close()
+    try:
+        while True:
+            time.sleep(max(settings.CONFIG.ANALYTICS_BUFFER_SECONDS, 0.1))
+            if not _threaded():  # the settings changed (tests do): requests write again
+                return
+            try:
+                flush()
+            except Exception:  # the thread must outlive one bad batch
+                log.warning("event=views_flush_failed", exc_info=True)
+            finally:
+                # Each thread has its own connection: give it back between batches.
+                db.connection.close()
+    finally:
+        with _lock:
+            if _flusher and _flusher[0] is threading.current_thread():
+                _flusher.clear()
 
 
 def _ensure_flusher() -> None:
-    if _flusher and _flusher[0].is_alive():
+    if _flusher:
         return
     with _lock:
-        if _flusher and _flusher[0].is_alive():
+        if _flusher:
             return
         thread = threading.Thread(target=_flush_loop, name="florilege-views", daemon=True)
         _flusher[:] = [thread]

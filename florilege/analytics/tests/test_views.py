@@ -165,6 +165,27 @@ def test_a_writer_thread_takes_the_writes_off_requests(topic, settings) -> None:
     assert ViewEvent.objects.count() == 20
 
 
+def test_a_writer_thread_that_ends_is_started_again(topic, settings) -> None:
+    from dataclasses import replace
+
+    settings.CONFIG = replace(
+        settings.CONFIG, ANALYTICS_BUFFER_EVENTS=5, ANALYTICS_BUFFER_SECONDS=0.1
+    )
+    counting._flusher.clear()  # as in a new process (an earlier test's thread sleeps on)
+    assert counted_without_db(meta("198.51.100.1"), Target(topic.pk), NOW)
+    (first,) = counting._flusher
+    # Requests write again: the thread sees it at its next wake-up and ends, emptying the
+    # list itself (a cached page only looks at the list, never asks the thread).
+    settings.CONFIG = replace(settings.CONFIG, ANALYTICS_BUFFER_SECONDS=0)
+    first.join(timeout=5)
+    assert not first.is_alive() and not counting._flusher
+    settings.CONFIG = replace(settings.CONFIG, ANALYTICS_BUFFER_SECONDS=30)
+    assert counted_without_db(meta("198.51.100.2"), Target(topic.pk), NOW)
+    (second,) = counting._flusher
+    assert second is not first and second.is_alive()
+    counting.flush()
+
+
 def test_topic_scoop_and_tag_pages_are_counted_even_from_the_cache(client, topic, curator) -> None:
     from florilege.publishing.tests.helpers import make_scoop
 

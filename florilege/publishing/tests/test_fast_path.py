@@ -10,6 +10,7 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 
 from florilege.curation.models import Scoop
+from florilege.publishing import cache
 from florilege.publishing.cache import FastPath, clear_all
 
 pytestmark = pytest.mark.django_db
@@ -124,3 +125,26 @@ def test_negotiation_is_kept_only_for_short_headers(app, topic, settings) -> Non
     status, _headers, _ = get(app, HTTP_ACCEPT_LANGUAGE=long_language)
     assert status.startswith("200")
     assert len(app._seen) == kept  # a long set of headers is never kept
+
+
+def test_addresses_are_keyed_as_django_keys_them(app, topic, settings) -> None:
+    settings.CONFIG = replace(
+        settings.CONFIG, ANALYTICS_BUFFER_EVENTS=50, ANALYTICS_BUFFER_SECONDS=0
+    )
+    for query in ("", "layout=grid"):
+        get(app, QUERY_STRING=query)
+        calls = app.app.calls
+        status, headers, _ = get(app, QUERY_STRING=query)
+        assert status.startswith("200") and app.app.calls == calls, query
+        assert headers["X-Page-Cache"] == "hit"
+    assert len(app._keys) == 2  # each address worked out once
+    long_query = "q=" + "x" * 600
+    get(app, QUERY_STRING=long_query)
+    get(app, QUERY_STRING=long_query)
+    assert len(app._keys) == 2  # a long address is never kept
+    # A server hands the path over as its UTF-8 bytes read as latin-1; Django's side keys
+    # the page by its escaped full path: both give the same key, remembered or not.
+    raw = "/t/réseaux/".encode().decode("latin-1")
+    expected = cache._key("/t/r%C3%A9seaux/?a=%C3%A9", "fr")
+    assert app._key(raw, "a=é", "fr") == expected
+    assert app._key(raw, "a=é", "fr") == expected
