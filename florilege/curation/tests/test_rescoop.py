@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from florilege.curation.models import Scoop
-from florilege.curation.services.rescoop import rescoop
+from florilege.curation.services.rescoop import rescoop, with_credits
 from florilege.curation.tests.flow_helpers import scoop as make_scoop
 from florilege.publishing.cache import touch_topic
 from florilege.topics.models import Topic
@@ -166,3 +166,22 @@ def test_team_members_get_the_topics_their_role_allows(
     Membership.objects.create(topic=alices_topic, user=bob, role=role)
     assert (alices_topic in curated_topics(bob)) is rescoop_into
     assert (alices_topic in curated_topics(bob, Action.SCOOP_PROPOSE)) is share_into
+
+
+def test_credits_count_visible_rescoops_without_grouping_the_list(
+    original, alice, alices_topic, django_user_model
+) -> None:
+    rescoop(alice, original, alices_topic, "Insight.", "", NOW)
+    bob = django_user_model.objects.create_user("bob", password="pw-bob-123456")
+    bobs = Topic.objects.create(title="Bob's", slug="bobs", owner=bob, is_public=True)
+    rescoop(bob, original, bobs, "Later.", "", NOW)
+    Scoop.objects.filter(topic=bobs).update(published_at=NOW + timedelta(days=1))  # scheduled
+    carol = django_user_model.objects.create_user("carol", password="pw-carol-123456")
+    hidden = Topic.objects.create(title="Carol's", slug="carols", owner=carol, is_public=False)
+    rescoop(carol, original, hidden, "Mine.", "", NOW)
+    listed = with_credits(Scoop.objects.filter(pk=original.pk), NOW)
+    assert [s.rescoop_count for s in listed] == [1]  # not the scheduled one, not the private
+    # A subquery per card: no GROUP BY, which would aggregate the whole topic before the
+    # page's LIMIT.
+    assert listed.query.group_by is None
+    assert with_credits(Scoop.objects.filter(topic=alices_topic), NOW)[0].rescoop_count == 0
