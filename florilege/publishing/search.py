@@ -23,22 +23,25 @@ each stem is quoted (FTS5) or built into a tsquery of quoted lexemes (PostgreSQL
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import BooleanField, Exists, F, FloatField, OuterRef, QuerySet, Value
 from django.db.models.expressions import RawSQL
 
 from florilege.curation.models import Scoop
 from florilege.lib.text.folding import fold
+from florilege.publishing import queries
 from florilege.topics.models import Topic
 
 MAX_QUERY = 200
 MAX_TERMS = 8
-MAX_RESULTS = 100
+MAX_RESULTS = 100  # scoops read, best first, before grouping by story
+PAGE_SIZE = 20  # hits shown a page: only those are loaded and rendered as cards
 MAX_SIDE_HITS = 5  # topics, and curators, shown above the scoops
 _WORD = re.compile(r"\w+", re.UNICODE)
 # Words every query may hold and no reader means to require: dropped, unless nothing else
@@ -136,11 +139,17 @@ class Hit:
 
 @dataclass
 class Results:
-    """What a search found: topics and curators (site-wide only), then one hit per story."""
+    """What a search found: one page of hits (one per story), and the topics and curators
+    (site-wide, on the first page only)."""
 
-    hits: list[Hit] = field(default_factory=list)
+    hits: list[Hit] = field(default_factory=list)  # the shown page's, loaded as cards
     topics: list[Topic] = field(default_factory=list)
     curators: list[Any] = field(default_factory=list)
+    page: Page | None = None
+    # Every hit found, counted after grouping: more may exist past the query's limit of
+    # MAX_RESULTS scoops, which ``capped`` says.
+    total: int = 0
+    capped: bool = False
 
 
 def search(raw: str | None, topic: Topic | None = None) -> list[Scoop]:
@@ -150,24 +159,60 @@ def search(raw: str | None, topic: Topic | None = None) -> list[Scoop]:
 
 
 def search_hits(raw: str | None, topic: Topic | None = None) -> list[Hit]:
-    query = parse_query(raw)
+    """Every hit, each scoop loaded for its card."""
+    hits, _ = _found(parse_query(raw), topic)
+    return as_cards(hits)
+
+
+def _found(query: Query, topic: Topic | None) -> tuple[list[Hit], bool]:
+    """Every hit, best first, with its scoop loaded light (what grouping and "also in"
+    read), and whether the query's limit was reached. The cards' text, picture and counts
+    are read later, for the shown page only. Both orders end on the id, so ties fall the
+    same way on every request and no hit is on two pages or on none."""
     if not query:
-        return []
-    scoops = Scoop.objects.visible().select_related("curator", "topic", "picture")
+        return [], False
+    scoops = (
+        Scoop.objects.visible()
+        .select_related("topic")
+        .only("id", "canonical_url", "topic", "topic__title", "topic__slug")
+    )
     if topic is not None:
         scoops = scoops.filter(topic=topic)
-    if connection.vendor == "postgresql":
-        return group_by_story(_postgres(scoops, query))
-    return group_by_story(_sqlite(scoops, query))
+    found = _postgres if connection.vendor == "postgresql" else _sqlite
+    rows = list(found(scoops, query))
+    return group_by_story(rows), len(rows) >= MAX_RESULTS
 
 
-def search_all(raw: str | None, topic: Topic | None = None) -> Results:
-    """The search page: scoops, plus matching topics and curators when searching the site."""
+def as_cards(hits: Sequence[Hit]) -> list[Hit]:
+    """The same hits with their scoops loaded as a list page's cards (curator, picture,
+    rescoop credit, readers' counts), in one query and in the hits' order."""
+    if not hits:
+        return []
+    ids = [hit.scoop.pk for hit in hits]
+    full = queries.cards(
+        Scoop.objects.visible().filter(pk__in=ids).select_related("curator", "topic", "picture")
+    ).in_bulk()
+    # A scoop hidden between the two queries is left out rather than shown.
+    return [Hit(full[hit.scoop.pk], hit.also_in) for hit in hits if hit.scoop.pk in full]
+
+
+def search_all(
+    raw: str | None, topic: Topic | None = None, page: str | int | None = None
+) -> Results:
+    """The search page: one page of ``PAGE_SIZE`` hits (``page`` as the reader typed it: a
+    bad or out-of-range value gives the first or last page), plus matching topics and
+    curators on the first page when searching the site."""
     query = parse_query(raw)
     if not query:
         return Results()
-    results = Results(hits=search_hits(raw, topic))
-    if topic is None:
+    hits, capped = _found(query, topic)
+    shown = Paginator(hits, PAGE_SIZE).get_page(page)
+    cards = as_cards(list(shown.object_list))
+    shown.object_list = cards
+    results = Results(hits=cards, page=shown, total=len(hits), capped=capped)
+    # The side lists stand above the scoops: a reader on page 2 has passed them already,
+    # and they cost two queries over every public topic and active account.
+    if topic is None and shown.number == 1:
         results.topics = _ranked(
             query,
             Topic.objects.filter(is_public=True).only("title", "slug", "description"),
@@ -241,7 +286,7 @@ def _sqlite(scoops: QuerySet[Scoop], query: Query) -> QuerySet[Scoop]:
         _story(scoops)
         .annotate(rank=rank, every_word=every)
         .filter(rank__isnull=False)
-        .order_by("-every_word", "rank", "-published_at")[:MAX_RESULTS]
+        .order_by("-every_word", "rank", "-published_at", "-id")[:MAX_RESULTS]
     )
 
 
@@ -264,5 +309,5 @@ def _postgres(scoops: QuerySet[Scoop], query: Query) -> QuerySet[Scoop]:
         _story(scoops)
         .filter(hit)
         .annotate(rank=rank, every_word=every)
-        .order_by("-every_word", "-rank", "-published_at")[:MAX_RESULTS]
+        .order_by("-every_word", "-rank", "-published_at", "-id")[:MAX_RESULTS]
     )

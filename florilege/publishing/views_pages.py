@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -64,13 +65,18 @@ def curator(request: HttpRequest, username: str) -> HttpResponse:
 def _search_page(request: HttpRequest, topic: Topic | None) -> HttpResponse:
     raw = request.GET.get("q", "")
     query = search.parse_query(raw)
-    found = search.search_all(raw, topic=topic)
+    found = search.search_all(raw, topic=topic, page=request.GET.get("page"))
     context = {
         "topic": topic,
         # What we searched for, not the raw text: a 10,000-character query is shown cut.
         "q": raw[: search.MAX_QUERY],
         "query": query,
         "results": found.hits,
+        "page": found.page,
+        "total": found.total,
+        "capped": found.capped,
+        # The pager's links keep the search; "page" is the pager's own.
+        "keep_query": urlencode({"q": raw[: search.MAX_QUERY]}, errors="replace"),
         "topics": found.topics,
         "curators": found.curators,
         "truncated": len(raw) > search.MAX_QUERY,

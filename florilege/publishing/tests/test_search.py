@@ -7,6 +7,7 @@ on both because stemming is done once, in Python, and both indexes hold the fold
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -172,7 +173,7 @@ def test_search_page_lists_each_hit_once(client, corpus, topic, curator) -> None
 
 def test_search_page_query_count_is_pinned(client, corpus, django_assert_num_queries) -> None:
     client.get("/search/", {"q": "warm"})  # sessions, site settings: whatever is cached once
-    with django_assert_num_queries(3):  # scoops, topics, curators
+    with django_assert_num_queries(4):  # hits (light), the page's cards, topics, curators
         response = client.get("/search/", {"q": "réseaux modération fediverse"})
     assert response.status_code == 200
     assert response.content.decode().count("<article") == 5
@@ -275,7 +276,8 @@ def test_topic_search_page_query_count_is_pinned(
 ) -> None:
     url = reverse("publishing:topic_search", args=[topic.slug])
     client.get(url, {"q": "warm"})
-    with django_assert_num_queries(2):  # the topic, its scoops (no topic or curator lookups)
+    # The topic, its hits, the page's cards (no topic or curator lookups).
+    with django_assert_num_queries(3):
         response = client.get(url, {"q": "réseaux modération fediverse"})
     assert response.content.decode().count("<article") == 5
 
@@ -308,3 +310,83 @@ def test_postgres_fallback_without_unaccent_still_folds(corpus) -> None:
     assert {"Le fédivers grandit", "Servers running the Fediverse"} <= set(
         titles(search.search("fediverse"))
     )
+
+
+# Paging: MAX_RESULTS + 1 scoops match "quokka", so the query stops at its limit; one article
+# is also scooped in a second topic (one hit, "also in"). Pages of PAGE_SIZE hits.
+TITLE = re.compile(r"Quokka note \d+")
+
+
+@pytest.fixture
+def many(topic, curator):
+    other = Topic.objects.create(title="Open web", slug="open-web", owner=curator)
+    for n in range(search.MAX_RESULTS + 1):
+        add(topic, curator, f"Quokka note {n:03d}", insight="Island life." if n % 7 else "Quokka.")
+    shared = "https://news.example/quokka-shared"
+    add(topic, curator, "Quokka note 500", url=shared, published_at=NOW)
+    add(other, curator, "Quokka note 500", url=shared, published_at=NOW)
+    return other
+
+
+def shown(client, path: str = "/search/", **params) -> tuple[list[str], str]:
+    body = client.get(path, {"q": "quokka", **params}).content.decode()
+    cards = body.split("<article")[1:]
+    return [TITLE.findall(card)[0] for card in cards], body
+
+
+def test_search_pages_hold_every_hit_once_in_order(client, many) -> None:
+    ranked = titles(search.search("quokka"))  # grouped, best first, up to the query's limit
+    assert len(ranked) == len(set(ranked)) == search.MAX_RESULTS - 1  # two scoops grouped
+    pages = []
+    for number in range(1, 6):
+        page, body = shown(client, page=number)
+        pages.append(page)
+        # The total is every hit found (grouped), not the page's count; the limit is said.
+        assert f"{len(ranked)} results for" in body and "Only the best matches" in body
+        assert f"Page {number} of 5" in body
+    assert [len(p) for p in pages] == [20, 20, 20, 20, 19]
+    assert [t for page in pages for t in page] == ranked  # none twice, none lost, in order
+    assert "Also in:" in shown(client, page=1)[1]
+
+
+def test_search_pager_links_work_without_javascript(client, many) -> None:
+    _, first = shown(client)
+    assert 'rel="prev"' not in first
+    assert '<a rel="next" href="?q=quokka&amp;page=2">Next →</a>' in first
+    assert 'aria-label="Pages"' in first
+    # The link, followed as a browser without scripts would: the same search, page 2.
+    second = client.get("/search/?q=quokka&page=2").content.decode()
+    assert '<a rel="prev" href="?q=quokka&amp;page=1">← Previous</a>' in second
+    assert 'href="?q=quokka&amp;page=3"' in second
+    # The search is kept as typed, encoded, in the links.
+    typed = client.get("/search/", {"q": "quokka & co"}).content.decode()
+    assert 'href="?q=quokka+%26+co&amp;page=2"' in typed
+
+
+@pytest.mark.parametrize(
+    ("value", "number"),
+    [("abc", 1), ("", 1), ("1.5", 1), ("0", 5), ("-1", 5), ("999", 5), ("9" * 40, 5)],
+)
+def test_bad_page_values_give_the_first_or_last_page(client, many, value, number) -> None:
+    response = client.get("/search/", {"q": "quokka", "page": value})
+    assert response.status_code == 200
+    assert f"Page {number} of 5" in response.content.decode()
+
+
+def test_topics_and_curators_stand_on_the_first_page_only(client, many, curator) -> None:
+    curator.first_name = "Quokka"
+    curator.save()
+    assert 'id="found-curators"' in shown(client)[1]
+    assert 'id="found-curators"' not in shown(client, page=2)[1]
+
+
+def test_search_later_page_query_count_is_pinned(client, many, django_assert_num_queries) -> None:
+    client.get("/search/", {"q": "warm"})
+    with django_assert_num_queries(2):  # hits (light), the page's cards: no side lists
+        page, _ = shown(client, page=3)
+    assert len(page) == search.PAGE_SIZE
+
+
+def test_one_page_of_results_has_no_pager(client, corpus) -> None:
+    body = client.get("/search/", {"q": "fediverse"}).content.decode()
+    assert 'class="pager"' not in body and "Only the best matches" not in body
