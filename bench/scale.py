@@ -45,7 +45,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -725,12 +725,65 @@ def entries_of(sources: list[int]) -> int:
     return Entry.objects.filter(source_id__in=sources, guid__contains="/live/").count()
 
 
-def fetch_rate(feeds: LiveFeeds, hosts: list[Host], sources: list[int], items: int) -> float:
-    """Entries stored per second by ``hosts`` (fetch workers) from ``items`` new ones."""
+def cpu_seconds(pids: Iterable[int]) -> float:
+    """User and system CPU seconds used so far by ``pids`` (one gone meanwhile counts 0)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def processes_named(name: str, database: str | None = None) -> set[int]:
+    """Processes called ``name``; with ``database``, PostgreSQL's: the server's own (WAL
+    writer, checkpointer...) and the backends of that database, not other clients'."""
+    found = set()
+    for entry in Path("/proc").glob("[0-9]*/comm"):
+        try:
+            if entry.read_text().strip() != name:
+                continue
+            # A backend's title: "postgres: user database host(port) state".
+            title = (entry.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if database is None or "(" not in title or f" {database} " in title:
+            found.add(int(entry.parent.name))
+    return found
+
+
+@dataclass
+class FetchRun:
+    """One fetch measurement: entries stored per second, and the CPU it took meanwhile,
+    in cores (CPU seconds per wall second) of the workers, the database and nginx."""
+
+    rate: float
+    workers: float
+    database: float
+    nginx: float
+
+    @property
+    def cores(self) -> float:
+        return self.workers + self.database + self.nginx
+
+
+def fetch_rate(
+    feeds: LiveFeeds, hosts: list[Host], sources: list[int], items: int, database: str
+) -> FetchRun:
+    """Entries stored per second by ``hosts`` (fetch workers) from ``items`` new ones, and
+    the cores the fetching kept busy (the workers', the database's and nginx's CPU time
+    over the same wall time: what bounds the gain of a second worker on this machine)."""
     before = entries_of(sources)
     for host in hosts:
         host.start()
     time.sleep(8)  # Django's start-up is not fetching
+    workers = {pid for host in hosts if host.proc for pid in tree(host.proc.pid)}
+    # Backends opened meanwhile are missed; the workers' connections open at their start.
+    backends = processes_named("postgres", database)
+    nginx = processes_named("nginx")
+    cpu = [cpu_seconds(workers), cpu_seconds(backends), cpu_seconds(nginx)]
     began = time.perf_counter()
     feeds.publish(items, sources)
     deadline = began + 600
@@ -738,9 +791,12 @@ def fetch_rate(feeds: LiveFeeds, hosts: list[Host], sources: list[int], items: i
         time.sleep(0.2)
     elapsed = time.perf_counter() - began
     stored = entries_of(sources) - before
+    # Read before the stop: a process gone takes its CPU time with it.
+    used = [cpu_seconds(workers), cpu_seconds(backends), cpu_seconds(nginx)]
     for host in hosts:
         host.kill(signal.SIGTERM)
-    return stored / elapsed
+    busy = [(after - was) / elapsed for was, after in zip(cpu, used, strict=True)]
+    return FetchRun(stored / elapsed, *busy)
 
 
 def errors_in(log: Path) -> int:
@@ -908,10 +964,20 @@ def measure(
     # Two fetch workers against one, each on its own half of the live feeds.
     half = len(live) // 2
     print("  fetch: one worker …", file=sys.stderr, flush=True)
-    one = fetch_rate(feeds, [hosts["fetch1"]], live[:half], args.speedup_items)
+    one = fetch_rate(feeds, [hosts["fetch1"]], live[:half], args.speedup_items, args.database)
     print("  fetch: two workers …", file=sys.stderr, flush=True)
-    two = fetch_rate(feeds, [hosts["fetch1"], hosts["fetch2"]], live[half:], args.speedup_items)
-    out |= {"fetch_1w": one, "fetch_2w": two, "speedup": two / one if one else float("nan")}
+    pair = [hosts["fetch1"], hosts["fetch2"]]
+    two = fetch_rate(feeds, pair, live[half:], args.speedup_items, args.database)
+    # A second worker can at most double the rate, and at most use the cores one worker
+    # (with its share of the database and nginx) leaves idle: the ceiling of this machine.
+    bound = min(2.0, (os.cpu_count() or 1) / one.cores) if one.cores else float("nan")
+    out |= {
+        "fetch_1w": one.rate,
+        "fetch_2w": two.rate,
+        "speedup": two.rate / one.rate if one.rate else float("nan"),
+        "fetch_runs": (one, two),
+        "speedup_bound": bound,
+    }
 
     for name in ("web1", "web2"):
         prepare_web_host(hosts[name])
@@ -1040,6 +1106,11 @@ def report(args: argparse.Namespace, n: dict[str, int], r: dict[str, Any], hosts
     )
     print(f"fetch: one worker {r['fetch_1w']:.1f} entries/s, two {r['fetch_2w']:.1f} entries/s "
           f"({r['speedup']:.2f}x)")  # fmt: skip
+    for label, run in zip(("one worker", "two workers"), r["fetch_runs"], strict=True):
+        print(f"  {label}: {run.cores:.2f} cores busy (workers {run.workers:.2f}, database "
+              f"{run.database:.2f}, nginx {run.nginx:.2f})")  # fmt: skip
+    print(f"  on {os.cpu_count()} cores, a second worker can reach at most "
+          f"{r['speedup_bound']:.2f}x")  # fmt: skip
     growth = {}
     for name in hosts:
         start, end = r["rss_start"].get(name, 0), r["rss_end"].get(name, 0)
@@ -1066,6 +1137,7 @@ def report(args: argparse.Namespace, n: dict[str, int], r: dict[str, Any], hosts
         f"topic_cached_p95_ms={s.p('topic cached'):.1f} search_p95_ms={s.p('site search'):.0f} "
         f"audience_p95_ms={s.p('audience'):.0f} api_queue_p95_ms={s.p('api queue'):.0f} "
         f"lag_p95_s={lag:.0f} fetch_speedup_2w={r['speedup']:.2f} "
+        f"fetch_speedup_bound={r['speedup_bound']:.2f} "
         f"soak_rss_growth={worst:.3f} errors={sum(errors.values())} scale={args.scale}"
     )
 
