@@ -7,10 +7,7 @@ request that carries one, so the buttons never reach the shared copy anonymous r
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from django import template
-from django.urls import reverse
 
 from florilege.curation.models import Scoop
 from florilege.curation.services.publication import may_edit
@@ -42,17 +39,3 @@ def scoop_actions(context, scoop: Scoop, back: str = "", editing: bool = False) 
         "back": back or request.get_full_path(),
         "csrf_token": context.get("csrf_token"),
     }
-
-
-@register.simple_tag
-def scoop_form_url(topic, suggestion, back: str = "") -> str:
-    """The full scoop form of a queue card, carrying where to come back to once it is
-    done: the queue as it was (filters, page), at the card after this one."""
-    queue = reverse("curation:queue", args=[topic.slug])
-    if back:
-        queue += f"?{back}"
-    anchor = getattr(suggestion, "next_anchor", "")
-    if anchor:
-        queue += f"#s-{anchor}"
-    form = reverse("curation:scoop", args=[topic.slug, suggestion.pk])
-    return f"{form}?{urlencode({'next': queue})}"

@@ -8,6 +8,10 @@ the HTML fragment that replaces the card).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -90,6 +94,7 @@ def queue(request: HttpRequest, slug: str) -> HttpResponse:
     page = paginator.get_page(request.GET.get("page"))
     attach_story_sources(page.object_list)
     extras = queue_extras(request, topic, page, filters)
+    prepare_cards(topic, page.object_list, extras["back"])
     ranker = TopicRanker.objects.filter(topic=topic).defer("state", "meta").first()
     context = {"topic": topic, "page": page, "ranker": ranker, **extras}
     return render(request, "curation/queue.html", context)
@@ -264,3 +269,64 @@ def queue_extras(request: HttpRequest, topic: Topic, page, filters: QueueFilters
         "reader_suggestions": [] if filters.active else pending_reader_suggestions(topic),
         "back": request.GET.urlencode(),
     }
+
+
+@dataclass(frozen=True)
+class CardLinks:
+    """Where a queue card's buttons lead."""
+
+    scoop_form: str
+    scoop_now: str
+    discard: str
+    quick_scoop: str
+
+
+def per_card_url(name: str, slug: str) -> Callable[[int], str]:
+    """``reverse(name, args=[slug, pk])`` for any ``pk``, reversing once: ``{% url %}`` on
+    every card of a page was a tenth of its rendering. Only for routes that end with the
+    card's ``<int:...>/``, which is checked here, so a route that changes shape fails loudly
+    instead of building wrong addresses."""
+    sample = reverse(name, args=[slug, 0])
+    head, found, tail = sample.rpartition("/0/")
+    if not found or tail:
+        raise ValueError(f"{name} does not end with the card's id: {sample}")
+    return lambda pk: f"{head}/{pk}/"
+
+
+# Keys of ``Suggestion.reasons`` the card asks for that most rows lack. The template
+# language tells a missing key by raising and catching three exceptions and listing the
+# dict's attributes: six times a card, a sixth of what rendering its reasons costs.
+CARD_REASON_DEFAULTS: dict = {
+    "tags": [],
+    "rule": None,
+    "excluded": [],
+    "missing": [],
+    "language": "",
+}
+
+
+def prepare_cards(topic: Topic, suggestions, back: str) -> None:
+    """What the cards of a page need, worked out once for the page: each card's ``links``
+    (see ``CardLinks``) and its ``reasons`` with the keys the card asks for (empty ones
+    render nothing, as a missing key does; the page only reads them, never saves them).
+
+    The full scoop form carries where to come back to once it is done: the queue as it was
+    (filters, page), at the card after this one (``next_anchor``, set by ``queue_extras``)."""
+    scoop_form = per_card_url("curation:scoop", topic.slug)
+    scoop_now = per_card_url("curation:scoop_now", topic.slug)
+    discard = per_card_url("curation:discard", topic.slug)
+    quick_scoop = per_card_url("curation:quick_scoop", topic.slug)
+    queue = reverse("curation:queue", args=[topic.slug])
+    if back:
+        queue += f"?{back}"
+    for suggestion in suggestions:
+        anchor = getattr(suggestion, "next_anchor", "")
+        after = f"{queue}#s-{anchor}" if anchor else queue
+        suggestion.links = CardLinks(
+            scoop_form=f"{scoop_form(suggestion.pk)}?{urlencode({'next': after})}",
+            scoop_now=scoop_now(suggestion.pk),
+            discard=discard(suggestion.pk),
+            quick_scoop=quick_scoop(suggestion.pk),
+        )
+        if isinstance(suggestion.reasons, dict):
+            suggestion.reasons = {**CARD_REASON_DEFAULTS, **suggestion.reasons}
