@@ -725,32 +725,48 @@ def entries_of(sources: list[int]) -> int:
     return Entry.objects.filter(source_id__in=sources, guid__contains="/live/").count()
 
 
-def cpu_seconds(pids: Iterable[int]) -> float:
-    """User and system CPU seconds used so far by ``pids`` (one gone meanwhile counts 0)."""
-    ticks = 0
+def cpu_ticks(pids: Iterable[int]) -> dict[int, int]:
+    """User and system CPU ticks used so far by each of ``pids`` still running."""
+    ticks = {}
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except (OSError, IndexError):
             continue
-        ticks += int(fields[11]) + int(fields[12])  # utime, stime
-    return ticks / os.sysconf("SC_CLK_TCK")
+        ticks[pid] = int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks
 
 
-def processes_named(name: str, database: str | None = None) -> set[int]:
-    """Processes called ``name``; with ``database``, PostgreSQL's: the server's own (WAL
-    writer, checkpointer...) and the backends of that database, not other clients'."""
+def cpu_between(before: dict[int, int], after: dict[int, int]) -> float:
+    """CPU seconds used between two snapshots: a process found only in the second counts
+    from nothing (it started meanwhile); one gone by then is left out, never subtracted."""
+    used = sum(t - before.get(pid, 0) for pid, t in after.items())
+    return used / os.sysconf("SC_CLK_TCK")
+
+
+def database_processes() -> set[int]:
+    """PostgreSQL's own processes (WAL writer, checkpointer...) and the backends of this
+    database, not other clients', nor the bench's own connection (asked to the server: a
+    backend's process title does not always say its database)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND "
+            "(datname = current_database() OR backend_type NOT IN "
+            "('client backend', 'parallel worker'))"
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def processes_named(name: str) -> set[int]:
     found = set()
     for entry in Path("/proc").glob("[0-9]*/comm"):
         try:
-            if entry.read_text().strip() != name:
-                continue
-            # A backend's title: "postgres: user database host(port) state".
-            title = (entry.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            if entry.read_text().strip() == name:
+                found.add(int(entry.parent.name))
         except OSError:
             continue
-        if database is None or "(" not in title or f" {database} " in title:
-            found.add(int(entry.parent.name))
     return found
 
 
@@ -788,9 +804,7 @@ class FetchRun:
         return 1.0 + min(1.0, idle / self.cores)
 
 
-def fetch_rate(
-    feeds: LiveFeeds, hosts: list[Host], sources: list[int], items: int, database: str
-) -> FetchRun:
+def fetch_rate(feeds: LiveFeeds, hosts: list[Host], sources: list[int], items: int) -> FetchRun:
     """Entries stored per second by ``hosts`` (fetch workers) from ``items`` new ones, and
     the cores the fetching kept busy (the workers', the database's and nginx's CPU time
     over the same wall time: what bounds the gain of a second worker on this machine)."""
@@ -798,12 +812,13 @@ def fetch_rate(
     for host in hosts:
         host.start()
     time.sleep(8)  # Django's start-up is not fetching
-    workers = {pid for host in hosts if host.proc for pid in tree(host.proc.pid)}
-    # Backends opened meanwhile are missed; the workers' connections open at their start.
-    backends = processes_named("postgres", database)
-    nginx = processes_named("nginx")
-    cpu = [cpu_seconds(workers), cpu_seconds(backends), cpu_seconds(nginx)]
-    cpu.append(machine_busy_seconds())
+
+    def snapshot() -> list[dict[int, int]]:
+        workers = {pid for host in hosts if host.proc for pid in tree(host.proc.pid)}
+        return [cpu_ticks(workers), cpu_ticks(database_processes()),
+                cpu_ticks(processes_named("nginx"))]  # fmt: skip
+
+    cpu, machine = snapshot(), machine_busy_seconds()
     began = time.perf_counter()
     feeds.publish(items, sources)
     deadline = began + 600
@@ -812,12 +827,12 @@ def fetch_rate(
     elapsed = time.perf_counter() - began
     stored = entries_of(sources) - before
     # Read before the stop: a process gone takes its CPU time with it.
-    used = [cpu_seconds(workers), cpu_seconds(backends), cpu_seconds(nginx)]
-    used.append(machine_busy_seconds())
+    used, machine = snapshot(), machine_busy_seconds() - machine
     for host in hosts:
         host.kill(signal.SIGTERM)
-    busy = [(after - was) / elapsed for was, after in zip(cpu, used, strict=True)]
-    return FetchRun(stored / elapsed, *busy)
+    busy = [cpu_between(was, now) / elapsed for was, now in zip(cpu, used, strict=True)]
+    workers, database, nginx = busy
+    return FetchRun(stored / elapsed, workers, database, nginx, machine / elapsed)
 
 
 def errors_in(log: Path) -> int:
@@ -985,10 +1000,10 @@ def measure(
     # Two fetch workers against one, each on its own half of the live feeds.
     half = len(live) // 2
     print("  fetch: one worker …", file=sys.stderr, flush=True)
-    one = fetch_rate(feeds, [hosts["fetch1"]], live[:half], args.speedup_items, args.database)
+    one = fetch_rate(feeds, [hosts["fetch1"]], live[:half], args.speedup_items)
     print("  fetch: two workers …", file=sys.stderr, flush=True)
     pair = [hosts["fetch1"], hosts["fetch2"]]
-    two = fetch_rate(feeds, pair, live[half:], args.speedup_items, args.database)
+    two = fetch_rate(feeds, pair, live[half:], args.speedup_items)
     # The ceiling of this machine: a second worker can at most double the rate, and can
     # only use the cores the first left idle (its database backend and nginx included).
     bound = one.second_worker_bound(os.cpu_count() or 1)

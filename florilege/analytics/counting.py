@@ -233,7 +233,18 @@ def _threaded() -> bool:
 # ends, so a page served from the cache only looks at the list (asking the thread whether
 # it is alive costs more than the rest of counting a view). A forked child has no thread.
 _flusher: list[threading.Thread] = []
-os.register_at_fork(after_in_child=_flusher.clear)
+
+
+def _after_fork_in_child() -> None:
+    # The parent's writer thread is not in the child, its lock may have been held by it,
+    # and its held views are the parent's to write (the child would write them twice).
+    global _lock
+    _lock = threading.Lock()
+    _flusher.clear()
+    _pending.clear()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _flush_loop() -> None:
@@ -262,8 +273,11 @@ def _ensure_flusher() -> None:
         if _flusher:
             return
         thread = threading.Thread(target=_flush_loop, name="florilege-views", daemon=True)
-        _flusher[:] = [thread]
+        # Started before it takes the slot: a thread that could not start (no threads or
+        # memory left) leaves the slot empty, and the next view tries again. The thread
+        # cannot end before it is in the slot: its last step waits for this lock.
         thread.start()
+        _flusher[:] = [thread]
 
 
 def _hold(meta: Mapping[str, Any], target: Target, now: datetime) -> None:

@@ -42,7 +42,7 @@ from django.http import HttpRequest, HttpResponse, parse_cookie
 from django.http.request import split_domain_port, validate_host
 from django.utils import timezone, translation
 from django.utils.cache import get_conditional_response, patch_vary_headers
-from django.utils.encoding import escape_uri_path, iri_to_uri
+from django.utils.encoding import escape_uri_path, iri_to_uri, repercent_broken_unicode
 from django.utils.http import parse_http_date_safe
 
 from florilege.analytics.counting import Target, count_view_of, counted_without_db
@@ -375,7 +375,7 @@ class FastPath:
             return None
         if wants_activity_json(environ.get("HTTP_ACCEPT", "")):
             return None
-        raw_path = environ.get("PATH_INFO", "")
+        raw_path = environ.get("PATH_INFO", "/")
         if environ.get("SCRIPT_NAME") or raw_path.startswith(self.static_prefix):
             return None
         cookies = parse_cookie(environ["HTTP_COOKIE"]) if "HTTP_COOKIE" in environ else {}
@@ -405,9 +405,12 @@ class FastPath:
         for the same few addresses over and over: each is worked out once per process (the
         escaping and the digest were a fifth of a hit's time)."""
         address = (raw_path, query, language)
-        if address in self._keys:
+        try:  # one lookup: another thread may clear the memo meanwhile
             return self._keys[address]
-        path = escape_uri_path(raw_path.encode("latin-1").decode("utf-8", "replace"))
+        except KeyError:
+            pass
+        # As Django reads the path (WSGIRequest): bytes that are not UTF-8 percent-encoded.
+        path = escape_uri_path(repercent_broken_unicode(raw_path.encode("latin-1")).decode())
         key = _key(path + ("?" + iri_to_uri(query) if query else ""), language)
         # The same bound as for the headers: a client sending endless new addresses fills
         # the memo only to have it start again.

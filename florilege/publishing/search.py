@@ -179,8 +179,9 @@ def _found(query: Query, topic: Topic | None) -> tuple[list[Hit], bool]:
     if topic is not None:
         scoops = scoops.filter(topic=topic)
     found = _postgres if connection.vendor == "postgresql" else _sqlite
+    # One more than is kept: "capped" only when something was really left out.
     rows = list(found(scoops, query))
-    return group_by_story(rows), len(rows) >= MAX_RESULTS
+    return group_by_story(rows[:MAX_RESULTS]), len(rows) > MAX_RESULTS
 
 
 def as_cards(hits: Sequence[Hit]) -> list[Hit]:
@@ -286,7 +287,7 @@ def _sqlite(scoops: QuerySet[Scoop], query: Query) -> QuerySet[Scoop]:
         _story(scoops)
         .annotate(rank=rank, every_word=every)
         .filter(rank__isnull=False)
-        .order_by("-every_word", "rank", "-published_at", "-id")[:MAX_RESULTS]
+        .order_by("-every_word", "rank", "-published_at", "-id")[: MAX_RESULTS + 1]
     )
 
 
@@ -309,5 +310,5 @@ def _postgres(scoops: QuerySet[Scoop], query: Query) -> QuerySet[Scoop]:
         _story(scoops)
         .filter(hit)
         .annotate(rank=rank, every_word=every)
-        .order_by("-every_word", "-rank", "-published_at", "-id")[:MAX_RESULTS]
+        .order_by("-every_word", "-rank", "-published_at", "-id")[: MAX_RESULTS + 1]
     )

@@ -5,6 +5,7 @@ import sys
 from dataclasses import replace
 
 import pytest
+from django.core.handlers.wsgi import WSGIRequest
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
@@ -39,6 +40,17 @@ def app():
     yield FastPath(Recorder())
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
+
+
+def environ_of(path: str) -> dict:
+    return {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000",
+        "wsgi.input": io.BytesIO(b""),
+    }
 
 
 def get(app, path="/t/social-networks/", **extra):
@@ -148,3 +160,8 @@ def test_addresses_are_keyed_as_django_keys_them(app, topic, settings) -> None:
     expected = cache._key("/t/r%C3%A9seaux/?a=%C3%A9", "fr")
     assert app._key(raw, "a=é", "fr") == expected
     assert app._key(raw, "a=é", "fr") == expected
+    # Whatever the server hands over (bytes that are not UTF-8 included), the key is the
+    # one Django's side gives the same request.
+    for path, query in [("/t/\xff/", ""), (raw, "a=%C3%A9&b=c d"), ("/", "page=2")]:
+        request = WSGIRequest({**environ_of(path), "QUERY_STRING": query})
+        assert app._key(path, query, "en") == cache._cache_key(request, "en"), path

@@ -390,3 +390,11 @@ def test_search_later_page_query_count_is_pinned(client, many, django_assert_num
 def test_one_page_of_results_has_no_pager(client, corpus) -> None:
     body = client.get("/search/", {"q": "fediverse"}).content.decode()
     assert 'class="pager"' not in body and "Only the best matches" not in body
+
+
+def test_exactly_the_limit_of_matches_is_not_said_to_be_cut(client, topic, curator) -> None:
+    for n in range(search.MAX_RESULTS):
+        add(topic, curator, f"Quokka note {n:03d}")
+    _, body = shown(client)
+    assert f"{search.MAX_RESULTS} results for" in body
+    assert "Only the best matches" not in body
