@@ -33,7 +33,7 @@ import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.cache import caches
@@ -336,8 +336,9 @@ def _target(value: Target | int) -> Target:
     return value if isinstance(value, Target) else Target(value)
 
 
-# Sets of negotiation headers (host, languages, language cookie, encodings) whose answers a
-# process keeps: a few dozen cover a site's readers; the bound is for hostile clients.
+# Sets of negotiation headers (host, languages, language cookie, encodings, Accept), and
+# addresses, whose answers a process keeps: a few dozen header sets cover a site's readers;
+# the bound is for hostile clients.
 NEGOTIATED_KEPT = 4096
 NEGOTIATED_HEADER_CHARS = 512
 
@@ -352,7 +353,11 @@ class FastPath:
     def __init__(self, app: Callable) -> None:
         self.app = app
         self.static_prefix = "/" + settings.STATIC_URL.lstrip("/")
-        self._seen: dict[tuple[str, str, str, str], tuple[str, bool]] = {}
+        # What this process worked out for the negotiation headers readers send (the page's
+        # language and whether gzip is taken, or None when the front leaves such requests
+        # to Django), and each address's cache key in a language: readers' browsers send
+        # the same few header sets for many addresses, so the two are kept apart.
+        self._seen: dict[tuple[str, ...], tuple[str, bool] | None] = {}
         self._keys: dict[tuple[str, str, str], str | None] = {}
 
     def __call__(self, environ: dict, start_response: Callable) -> object:
@@ -369,22 +374,38 @@ class FastPath:
     def _serve(self, environ: dict) -> tuple[str, list, bytes] | None:
         if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
             return None
-        if settings.CONFIG.PAGE_CACHE_SECONDS <= 0 or not _local:
-            return None
         if "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ:
             return None
-        if wants_activity_json(environ.get("HTTP_ACCEPT", "")):
-            return None
         raw_path = environ.get("PATH_INFO", "/")
-        if environ.get("SCRIPT_NAME") or raw_path.startswith(self.static_prefix):
+        if not _local or environ.get("SCRIPT_NAME") or raw_path.startswith(self.static_prefix):
             return None
-        cookies = parse_cookie(environ["HTTP_COOKIE"]) if "HTTP_COOKIE" in environ else {}
-        if cookies and _private(cookies):
+        if settings.CONFIG.PAGE_CACHE_SECONDS <= 0:
             return None
-        language, gzip_ok = self._negotiated(environ, cookies)
-        if not language:
+        cookies: dict[str, str] = {}
+        if "HTTP_COOKIE" in environ:
+            cookies = parse_cookie(environ["HTTP_COOKIE"])
+            if _private(cookies):
+                return None
+        headers = (
+            environ.get("HTTP_HOST", ""),
+            environ.get("HTTP_ACCEPT_LANGUAGE", ""),
+            # Not the whole Cookie header: it varies by visitor (a CSRF token), this not.
+            cookies.get(settings.LANGUAGE_COOKIE_NAME, "") if cookies else "",
+            environ.get("HTTP_ACCEPT_ENCODING", ""),
+            environ.get("HTTP_ACCEPT", ""),
+        )
+        try:  # one lookup: another thread may clear the memo meanwhile
+            negotiated = self._seen[headers]
+        except KeyError:
+            negotiated = self._negotiated(headers, environ, cookies)
+        if negotiated is None:
             return None
-        key = self._key(raw_path, environ.get("QUERY_STRING", ""), language)
+        language, gzip_ok = negotiated
+        address = (raw_path, environ.get("QUERY_STRING", ""), language)
+        try:
+            key = self._keys[address]
+        except KeyError:
+            key = self._address_key(address)
         found = _local_get(key) if key else None
         if found is None:
             return None
@@ -392,26 +413,42 @@ class FastPath:
         memo = _memo.get(entry["scope"])
         if memo is None or memo[0] < time.monotonic() or memo[1] != entry["version"]:
             return None
+        # The time as timezone.now() gives it (USE_TZ is always on), without its settings
+        # lookup: a tenth of a hit.
         if entry.get("count_view") and not counted_without_db(
-            environ, _target(entry["count_view"]), timezone.now()
+            environ, _target(entry["count_view"]), datetime.now(UTC)
         ):
             return None
-        if "wsgi_gzip" in entry and gzip_ok:
+        if gzip_ok and "wsgi_gzip" in entry:
             return entry["wsgi_gzip"]
         return entry["wsgi"]
 
-    def _key(self, raw_path: str, query: str, language: str) -> str | None:
-        """The cache key Django's side gives this address (see ``_cache_key``). Readers ask
-        for the same few addresses over and over: each is worked out once per process (the
-        escaping and the digest were a fifth of a hit's time)."""
-        address = (raw_path, query, language)
-        try:  # one lookup: another thread may clear the memo meanwhile
-            return self._keys[address]
-        except KeyError:
-            pass
-        # As Django reads the path (WSGIRequest): bytes that are not UTF-8 percent-encoded.
-        path = escape_uri_path(repercent_broken_unicode(raw_path.encode("latin-1")).decode())
-        key = _key(path + ("?" + iri_to_uri(query) if query else ""), language)
+    def _negotiated(
+        self, headers: tuple[str, ...], environ: dict, cookies: dict[str, str]
+    ) -> tuple[str, bool] | None:
+        """The page's language and whether gzip is taken for these request headers, or
+        None when the front leaves such requests to Django (ActivityPub, a host that is not
+        ours): Django's checks, the same answers."""
+        host, _languages, _cookie, encodings, accept = headers
+        found: tuple[str, bool] | None = None
+        if not wants_activity_json(accept):
+            domain, _port = split_domain_port(host)
+            if domain and validate_host(domain, settings.ALLOWED_HOSTS):
+                language = translation.get_language_from_request(_Environ(environ, cookies))
+                found = (language, accepts_gzip(encodings))
+        # Browsers' values are short: long ones (a client filling the memo with kilobytes
+        # of headers) are worked out each time, never kept.
+        if sum(map(len, headers)) <= NEGOTIATED_HEADER_CHARS:
+            if len(self._seen) >= NEGOTIATED_KEPT:
+                self._seen.clear()  # odd headers by the thousand: start again
+            self._seen[headers] = found
+        return found
+
+    def _address_key(self, address: tuple[str, str, str]) -> str | None:
+        """The cache key of an address in a language, remembered: readers ask for the same
+        few addresses over and over (the escaping and the digest were a fifth of a hit)."""
+        raw_path, query, language = address
+        key = self._key(raw_path, query, language)
         # The same bound as for the headers: a client sending endless new addresses fills
         # the memo only to have it start again.
         if len(raw_path) + len(query) <= NEGOTIATED_HEADER_CHARS:
@@ -420,27 +457,9 @@ class FastPath:
             self._keys[address] = key
         return key
 
-    def _negotiated(self, environ: dict, cookies: dict[str, str]) -> tuple[str, bool]:
-        """The page's language ("" if the host is not ours) and whether gzip is taken, for
-        these request headers. Readers' browsers send the same few values over and over,
-        so each set is worked out once per process (Django's checks, same answers)."""
-        headers = (
-            environ.get("HTTP_HOST", ""),
-            environ.get("HTTP_ACCEPT_LANGUAGE", ""),
-            cookies.get(settings.LANGUAGE_COOKIE_NAME, "") if cookies else "",
-            environ.get("HTTP_ACCEPT_ENCODING", ""),
-        )
-        found = self._seen.get(headers)
-        if found is None:
-            domain, _port = split_domain_port(headers[0])
-            language = ""
-            if domain and validate_host(domain, settings.ALLOWED_HOSTS):
-                language = translation.get_language_from_request(_Environ(environ, cookies))
-            found = (language, accepts_gzip(headers[3]))
-            # Browsers' values are short: long ones (a client filling the memo with
-            # kilobytes of headers) are worked out each time, never kept.
-            if sum(map(len, headers)) <= NEGOTIATED_HEADER_CHARS:
-                if len(self._seen) >= NEGOTIATED_KEPT:
-                    self._seen.clear()  # odd headers by the thousand: start again
-                self._seen[headers] = found
-        return found
+    @staticmethod
+    def _key(raw_path: str, query: str, language: str) -> str | None:
+        """The cache key Django's side gives this address (see ``_cache_key``)."""
+        # As Django reads the path (WSGIRequest): bytes that are not UTF-8 percent-encoded.
+        path = escape_uri_path(repercent_broken_unicode(raw_path.encode("latin-1")).decode())
+        return _key(path + ("?" + iri_to_uri(query) if query else ""), language)

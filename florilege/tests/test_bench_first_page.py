@@ -1,6 +1,8 @@
 """bench-serve weighs the thumbnails a browser would load: the srcset candidate a 360 px
 phone at 2x picks, of the first cards only, WebP when offered."""
 
+from dataclasses import replace
+
 from bench.serve import FIRST_SCREEN_SCOOPS, Resources, media_applies, pick, slot_px
 from florilege.media.templatetags.pictures import SLOTS
 
@@ -58,6 +60,10 @@ def test_wrk_report_is_read() -> None:
     from bench.serve import parse_wrk
 
     report = """Running 10s test @ http://127.0.0.1:1/t/bench/
+  2 threads and 50 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     2.46ms    1.61ms  47.05ms   89.97%
+    Req/Sec    10.20k     1.10k   12.00k    70.00%
   Latency Distribution
      50%    2.12ms
      75%    3.00ms
@@ -70,6 +76,42 @@ Requests/sec:  20312.40
     assert (load.rps, load.p50_ms, load.p99_ms, load.requests, load.errors) == (
         20312.40, 2.12, 19.0, 203713, 3,
     )  # fmt: skip
+    assert load.avg_ms == 2.46
+    # 50 connections at 20,312 requests/s: 2.46 ms on average at most (Little's law).
+    assert load.wrk_latency_possible(50)
+    assert not replace(load, avg_ms=8.11).wrk_latency_possible(50)  # as some runs print
+
+
+def test_the_probe_times_one_more_reader() -> None:
+    import http.server
+    import threading
+    import time
+
+    from bench.serve import Probe
+
+    class Page(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # kept alive, as the probe's requests are
+        disable_nagle_algorithm = True  # headers and body go as two writes
+
+        def do_GET(self) -> None:
+            time.sleep(0.002)
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with Probe(f"http://127.0.0.1:{server.server_address[1]}/t/x/") as probe:
+            time.sleep(0.3)
+    finally:
+        server.shutdown()
+    assert probe.failures == 0 and len(probe.latencies_ms) >= 10
+    assert 2.0 <= probe.p99_ms() < 300
 
 
 def test_the_server_s_cpu_time_includes_its_worker_processes() -> None:

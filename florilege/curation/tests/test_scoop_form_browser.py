@@ -64,7 +64,7 @@ def test_scoop_with_preview_and_upload_then_pin_and_delete(
 
     page.goto(base + scoop.get_absolute_url())
     page.click("text=Pin to top")
-    assert page.is_visible("text=Unpin")
+    page.wait_for_selector("text=Unpin", state="visible")  # the page after the form's POST
     assert page.evaluate(NO_SIDEWAYS)
     page.screenshot(path=str(shots / "scoop-permalink-editor-360.png"), full_page=True)
     page.click("summary:has-text('Delete…')")

@@ -68,7 +68,8 @@ def test_contributor_editor_published(live_server, team_topic, page, other_page)
 
     # ... and proposes the first suggestion with an insight.
     contributor.click("a.button:has-text('Scoop')")
-    assert contributor.is_visible("button[name=mode][value=propose]")
+    # The click returns once the navigation has begun: wait for the form, not just the URL.
+    contributor.wait_for_selector("button[name=mode][value=propose]", state="visible")
     assert contributor.locator("button[name=mode][value=now]").count() == 0
     contributor.fill("textarea[name=insight]", "Worth a **read** for the numbers.")
     contributor.click("button:has-text('Submit for approval')")

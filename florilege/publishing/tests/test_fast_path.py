@@ -91,23 +91,39 @@ def test_second_visit_is_answered_in_front_of_django(app, topic, settings) -> No
     assert headers["X-Frame-Options"] == "DENY"  # the security headers came along
 
 
-def test_what_the_fast_path_leaves_to_django(app, topic, curator) -> None:
+def test_what_the_fast_path_leaves_to_django(app, topic, curator, settings) -> None:
+    # Views held in the process, so the front could answer every case below itself.
+    settings.CONFIG = replace(
+        settings.CONFIG, ANALYTICS_BUFFER_EVENTS=50, ANALYTICS_BUFFER_SECONDS=0
+    )
     get(app)
+    calls = app.app.calls
+    assert get(app)[1]["X-Page-Cache"] == "hit" and app.app.calls == calls  # the front's
     cases = [
         {"HTTP_COOKIE": "sessionid=abc"},  # signed in (or may be)
         {"HTTP_COOKIE": "messages=abc"},  # a message waits to be shown
-        {"HTTP_ACCEPT_LANGUAGE": "fr"},  # another language: never the English copy
         {"HTTP_IF_NONE_MATCH": '"x"'},  # conditional: Django answers 304 or 200
         {"HTTP_HOST": "evil.example"},  # not an allowed host: Django refuses it
         {"REQUEST_METHOD": "POST"},
-        {"REMOTE_ADDR": "198.51.100.4"},  # a visitor not counted yet
+        {"HTTP_ACCEPT": "application/activity+json"},  # a fediverse server: federation's
+        {"PATH_INFO": settings.STATIC_URL + "site.css"},  # a static file
     ]
-    for extra in cases:
+    for extra in cases * 2:  # the second time from what the process remembered
         before = app.app.calls
         get(app, **extra)
         assert app.app.calls == before + 1, extra
+    # Another language: never the English copy (the first time Django makes the French).
+    before = app.app.calls
     body = get(app, HTTP_ACCEPT_LANGUAGE="fr")[2]
-    assert '<html lang="fr">' in body
+    assert app.app.calls == before + 1 and '<html lang="fr">' in body
+
+
+def test_a_view_to_write_now_goes_through_django(app, topic) -> None:
+    # One view a write (the tests' setting): each new view is written by Django's side.
+    get(app)
+    before = app.app.calls
+    get(app, REMOTE_ADDR="198.51.100.4")
+    assert app.app.calls == before + 1
 
 
 def test_a_change_is_seen_at_once_in_this_process(app, topic, curator) -> None:
@@ -165,3 +181,22 @@ def test_addresses_are_keyed_as_django_keys_them(app, topic, settings) -> None:
     for path, query in [("/t/\xff/", ""), (raw, "a=%C3%A9&b=c d"), ("/", "page=2")]:
         request = WSGIRequest({**environ_of(path), "QUERY_STRING": query})
         assert app._key(path, query, "en") == cache._cache_key(request, "en"), path
+
+
+def test_a_visitors_own_cookies_are_not_remembered(app, topic, settings) -> None:
+    settings.CONFIG = replace(
+        settings.CONFIG, ANALYTICS_BUFFER_EVENTS=50, ANALYTICS_BUFFER_SECONDS=0
+    )
+    get(app)
+    calls = app.app.calls
+    # A CSRF token is each visitor's own: the page is the same, and the process does not
+    # remember one request shape per visitor.
+    for token in ("a1", "b2", "c3"):
+        status, headers, _ = get(app, HTTP_COOKIE=f"csrftoken={token}")
+        assert status.startswith("200") and headers["X-Page-Cache"] == "hit"
+    assert app.app.calls == calls and len(app._seen) == 1
+    # The language cookie does choose the page: the French copy, never the English one.
+    cookie = f"{settings.LANGUAGE_COOKIE_NAME}=fr"
+    get(app, HTTP_COOKIE=cookie)
+    status, headers, body = get(app, HTTP_COOKIE=cookie)
+    assert headers["X-Page-Cache"] == "hit" and '<html lang="fr">' in body
