@@ -32,6 +32,16 @@ def _default_language() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_rendered_parts() -> None:
+    """Parts of pages each process keeps once rendered (the queue's cards, the topic menu):
+    each test renders its own."""
+    from florilege.curation.templatetags import queue_cards, topic_nav
+
+    queue_cards.forget_cards()
+    topic_nav.forget_menus()
+
+
+@pytest.fixture(autouse=True)
 def _views_written_at_once(settings) -> None:
     """Each counted view written during its request, in the test's own transaction (the
     buffered writer thread has a connection of its own, which would not see the test's

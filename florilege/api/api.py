@@ -32,7 +32,7 @@ from florilege.media import services as pictures
 from florilege.publishing.models import Comment
 from florilege.publishing.services import comments
 from florilege.suggestions.models import Suggestion
-from florilege.suggestions.stories import attach_story_sources, story_queue
+from florilege.suggestions.stories import as_cards, attach_story_sources, story_queue
 from florilege.topics.models import Membership, Role, Topic, TopicSource
 from florilege.topics.permissions import Action, is_site_admin, require, role_of
 
@@ -182,7 +182,8 @@ def topic_get(request: HttpRequest, slug: str):
 def suggestion_list(request: HttpRequest, slug: str, cursor: str | None = None, limit: int = Limit):
     """Pending suggestions, best first, one per story (the queue of the web page)."""
     topic = _topic(request, slug, Action.VIEW_QUEUE)
-    found, after = page(story_queue(topic), "suggestions", ("-score", "-id"), cursor, limit)
+    cards = as_cards(story_queue(topic))
+    found, after = page(cards, "suggestions", ("-score", "-id"), cursor, limit)
     attach_story_sources(found)
     return {"items": [_suggestion_out(x) for x in found], "next_cursor": after}
 

@@ -4,9 +4,12 @@ A cached page is stored with the *version* of what it shows: its topic's ``chang
 stamp (bumped by publishing.signals whenever the topic or one of its scoops is saved or
 deleted), or for site-wide pages (home, curator profiles, sitemap) the newest stamp of all
 topics. A hit is served only while the version is still current, so a change shows on the
-next request in every process, whatever the cache backend; each process re-reads a
-version at most once per ``VERSION_MEMO_SECONDS`` (so another process's change can take
-that long to appear). A page also expires when a scheduled scoop of its scope comes due.
+next request in every process, whatever the cache backend; a version read from the
+database is kept for ``VERSION_MEMO_SECONDS`` by the process and, through the cache, for
+the other processes (so another process's change can take that long to appear, and a host
+serving a page another host just cached reads no version from the database). The process
+that made a change reads the database meanwhile, so it shows its own change at once. A page
+also expires when a scheduled scoop of its scope comes due.
 
 Keys carry the negotiated language, so a French reader never gets the English page;
 signed-in users (any request with a session cookie) are never served from nor stored in
@@ -59,6 +62,9 @@ _memo: dict[str, tuple[float, str]] = {}
 # Ready-made responses per process, in front of the shared cache: a hit costs no
 # unpickling and no header encoding. Each holds its entry's expiry and version.
 _local: dict[str, tuple[float, dict, HttpResponse]] = {}
+# Until when this process, having just changed a topic, reads versions from the database
+# only (see forget_local).
+_shared_distrusted_until = [0.0]
 
 
 @dataclass(frozen=True)
@@ -92,6 +98,9 @@ def touch_scoop_topic(scoop_id: int) -> None:
 
 def forget_local() -> None:
     _memo.clear()
+    # This process changed something: its next pages must show it at once, so versions
+    # other processes shared (each up to a second old) are not taken here meanwhile.
+    _shared_distrusted_until[0] = time.monotonic() + VERSION_MEMO_SECONDS
 
 
 def clear_all() -> None:
@@ -108,7 +117,11 @@ def site_version() -> str:
 
 
 def topic_version(topic: Topic) -> str:
-    return f"{topic.is_public}:{topic.slug}:{topic.changed_at.isoformat()}"
+    return _topic_version(topic.is_public, topic.slug, topic.changed_at)
+
+
+def _topic_version(is_public: bool, slug: str, changed_at: datetime) -> str:
+    return f"{is_public}:{slug}:{changed_at.isoformat()}"
 
 
 def site_scope() -> Scope:
@@ -119,20 +132,42 @@ def topic_scope(topic: Topic) -> Scope:
     return Scope(topic.pk, topic_version(topic))
 
 
+def _shared_key(scope_key: str) -> str:
+    return f"pagever:{scope_key}"
+
+
 def current_version(scope_key: str) -> str | None:
+    """The version of ``scope_key`` (see the module's note): from this process's memo, else
+    from the one processes share through the cache, else from the database (and then
+    shared). Each is at most ``VERSION_MEMO_SECONDS`` old."""
     now = time.monotonic()
     memo = _memo.get(scope_key)
     if memo and memo[0] > now:
         return memo[1]
-    version: str | None
-    if scope_key == "site":
-        version = site_version()
-    else:
-        topic = Topic.objects.filter(pk=int(scope_key.split(":")[1])).first()
-        version = topic_version(topic) if topic else None
+    store = caches[CACHE_ALIAS]
+    version: str | None = None
+    if now >= _shared_distrusted_until[0]:
+        version = store.get(_shared_key(scope_key))
+    if version is None:
+        version = _version_in_database(scope_key)
+        if version is not None:
+            store.set(_shared_key(scope_key), version, timeout=VERSION_MEMO_SECONDS)
     if version is not None:
         _memo[scope_key] = (now + VERSION_MEMO_SECONDS, version)
     return version
+
+
+def _version_in_database(scope_key: str) -> str | None:
+    if scope_key == "site":
+        return site_version()
+    # The three fields, not the topic: a whole model instance (with its ordering) cost twice
+    # the rest of serving a page another host cached.
+    found = list(
+        Topic.objects.filter(pk=int(scope_key.split(":")[1])).values_list(
+            "is_public", "slug", "changed_at"
+        )[:1]
+    )
+    return _topic_version(*found[0]) if found else None
 
 
 def mark(
@@ -318,7 +353,10 @@ class PageCacheMiddleware:
             "gzip": gzipped(response.content),
             "headers": [(k, v) for k, v in response.items() if k.lower() != "x-page-cache"],
         }
+        # The version too, as read for this page: another host serving it within the
+        # memo's second needs no database read for it.
         store.set(key, entry, timeout=seconds)
+        store.set(_shared_key(scope.key), scope.version, timeout=VERSION_MEMO_SECONDS)
         _local_put(key, entry)
         _memo.setdefault(scope.key, (time.monotonic() + VERSION_MEMO_SECONDS, scope.version))
         return entry["gzip"]

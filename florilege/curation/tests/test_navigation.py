@@ -81,3 +81,43 @@ def test_a_viewer_has_no_settings_link(client, topic, django_user_model) -> None
     html = client.get(reverse("curation:queue", args=[topic.slug])).content.decode()
     assert 'class="topic-nav"' in html
     assert reverse("curation:topic_edit", args=[topic.slug]) not in html
+
+
+def test_the_kept_menu_follows_who_where_and_the_language(client_in, topic) -> None:
+    """Each process keeps the menus it rendered: a second visit gets the same menu, and a
+    visitor with other rights, another page, another language or a renamed topic its own."""
+    from django.contrib.auth import get_user_model
+
+    from florilege.topics.models import Membership
+
+    def menu(c, name="curation:queue", slug=None, **headers) -> str:
+        html = c.get(reverse(name, args=[slug or topic.slug]), **headers).content.decode()
+        start = html.index('<nav class="topic-nav"')
+        return html[start : html.index("</nav>", start)]
+
+    owner = menu(client_in)
+    assert menu(client_in) == owner
+    assert reverse("curation:topic_edit", args=[topic.slug]) in owner
+    viewer = get_user_model().objects.create_user("viewer", password="a-long-test-password")
+    Membership.objects.create(topic=topic, user=viewer, role=Role.VIEWER)
+    other = _logged_in(viewer)
+    assert reverse("curation:topic_edit", args=[topic.slug]) not in menu(other)
+    assert reverse("curation:topic_edit", args=[topic.slug]) in menu(client_in)
+    scoops = menu(client_in, "curation:scoops")
+    assert scoops != owner
+    assert (reverse("curation:scoops", args=[topic.slug]), "All scoops") in CURRENT.findall(scoops)
+    french = menu(client_in, HTTP_ACCEPT_LANGUAGE="fr")
+    assert "All items" in owner and "Tous les articles" in french and "All items" not in french
+    topic.slug = "renamed"
+    topic.save()
+    renamed = menu(client_in, slug="renamed")
+    assert reverse("curation:scoops", args=["renamed"]) in renamed
+    assert reverse("curation:scoops", args=["social-networks"]) not in renamed
+
+
+def _logged_in(user):
+    from django.test import Client
+
+    c = Client()
+    c.force_login(user)
+    return c

@@ -32,7 +32,7 @@ from florilege.curation.services import reader, scooping
 from florilege.curation.views.access import topic_for
 from florilege.lib.params import positive_id
 from florilege.suggestions.models import StoryMember, Suggestion, TopicRanker
-from florilege.suggestions.stories import DECIDED, attach_story_sources, story_queue
+from florilege.suggestions.stories import DECIDED, as_cards, attach_story_sources, story_queue
 from florilege.topics.models import Topic
 from florilege.topics.permissions import Action
 
@@ -84,7 +84,7 @@ def refused(request: HttpRequest, topic: Topic, exc: ValidationError) -> HttpRes
 def queue(request: HttpRequest, slug: str) -> HttpResponse:
     topic = topic_for(request, slug, Action.VIEW_QUEUE)
     # One card per story, with the story's other sources ("also in N sources").
-    pending = story_queue(topic)
+    pending = as_cards(story_queue(topic))
     # Filters, reader suggestions and where each card's actions lead: below.
     filters = QueueFilters.from_request(request)
     if filters.active:
