@@ -33,13 +33,16 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
+from django.db import transaction
 from django.db.models import Count, Max, Min
 from django.http import HttpRequest, HttpResponse, parse_cookie
 from django.http.request import split_domain_port, validate_host
@@ -69,10 +72,12 @@ _shared_distrusted_until = [0.0]
 
 @dataclass(frozen=True)
 class Scope:
-    """What a page shows: one topic (``topic_id``) or the whole site (``None``)."""
+    """What a page shows: one topic (``topic_id``) or the whole site (``None``), and its
+    version as read (wall-clock ``read_at``, which bounds how long it may be shared)."""
 
     topic_id: int | None
     version: str
+    read_at: float = field(default_factory=time.time, compare=False)
 
     @property
     def key(self) -> str:
@@ -99,7 +104,13 @@ def touch_scoop_topic(scoop_id: int) -> None:
 def forget_local() -> None:
     _memo.clear()
     # This process changed something: its next pages must show it at once, so versions
-    # other processes shared (each up to a second old) are not taken here meanwhile.
+    # other processes shared (each read up to a second before) are not taken here for a
+    # second, counted from the commit (until then the others still read the old one).
+    _distrust_shared()
+    transaction.on_commit(_distrust_shared)
+
+
+def _distrust_shared() -> None:
     _shared_distrusted_until[0] = time.monotonic() + VERSION_MEMO_SECONDS
 
 
@@ -136,24 +147,61 @@ def _shared_key(scope_key: str) -> str:
     return f"pagever:{scope_key}"
 
 
+def _shares_versions(store) -> bool:
+    """Versions are shared where the cache is one server for every process (Redis): with
+    memory each process has its own anyway, and with the database cache sharing would add
+    writes to readers' requests."""
+    return isinstance(store, RedisCache)
+
+
+def _share(store, scope_key: str, version: str, read_at: float, *, replace: bool) -> None:
+    """Offer the others ``version`` as read at ``read_at`` (wall clock), for what is left of
+    its ``VERSION_MEMO_SECONDS``; ``replace=False`` keeps a version already offered."""
+    if read_at + VERSION_MEMO_SECONDS <= time.time():
+        return  # already too old to be taken
+    value = (version, read_at)
+    timeout = math.ceil(VERSION_MEMO_SECONDS)
+    if replace:
+        store.set(_shared_key(scope_key), value, timeout=timeout)
+    else:
+        store.add(_shared_key(scope_key), value, timeout=timeout)
+
+
+def _shared_version(store, scope_key: str) -> tuple[str, float] | None:
+    """A version another process read less than ``VERSION_MEMO_SECONDS`` ago, and for how
+    many more seconds it may be taken."""
+    found = store.get(_shared_key(scope_key))
+    if not (isinstance(found, tuple) and len(found) == 2):
+        return None
+    version, read_at = found
+    left = read_at + VERSION_MEMO_SECONDS - time.time()
+    return (version, left) if left > 0 else None
+
+
 def current_version(scope_key: str) -> str | None:
     """The version of ``scope_key`` (see the module's note): from this process's memo, else
-    from the one processes share through the cache, else from the database (and then
-    shared). Each is at most ``VERSION_MEMO_SECONDS`` old."""
+    from the one processes share through a Redis cache, else from the database (and then
+    shared). Whichever gives it, it was read from the database under
+    ``VERSION_MEMO_SECONDS`` ago, and is kept only until that age."""
     now = time.monotonic()
     memo = _memo.get(scope_key)
     if memo and memo[0] > now:
         return memo[1]
     store = caches[CACHE_ALIAS]
-    version: str | None = None
-    if now >= _shared_distrusted_until[0]:
-        version = store.get(_shared_key(scope_key))
-    if version is None:
-        version = _version_in_database(scope_key)
-        if version is not None:
-            store.set(_shared_key(scope_key), version, timeout=VERSION_MEMO_SECONDS)
+    shares = _shares_versions(store)
+    version: str | None
+    found = None
+    if shares and now >= _shared_distrusted_until[0]:
+        found = _shared_version(store, scope_key)
+    if found is not None:
+        version, left = found
+    else:
+        read_at = time.time()
+        version, left = _version_in_database(scope_key), VERSION_MEMO_SECONDS
+        if version is not None and shares:
+            _share(store, scope_key, version, read_at, replace=True)
     if version is not None:
-        _memo[scope_key] = (now + VERSION_MEMO_SECONDS, version)
+        _memo[scope_key] = (now + left, version)
     return version
 
 
@@ -353,10 +401,12 @@ class PageCacheMiddleware:
             "gzip": gzipped(response.content),
             "headers": [(k, v) for k, v in response.items() if k.lower() != "x-page-cache"],
         }
-        # The version too, as read for this page: another host serving it within the
-        # memo's second needs no database read for it.
         store.set(key, entry, timeout=seconds)
-        store.set(_shared_key(scope.key), scope.version, timeout=VERSION_MEMO_SECONDS)
+        if _shares_versions(store):
+            # The version too, as read for this page (unless another process offered a
+            # later read): another host serving the page within the memo's second needs
+            # no database read for it.
+            _share(store, scope.key, scope.version, scope.read_at, replace=False)
         _local_put(key, entry)
         _memo.setdefault(scope.key, (time.monotonic() + VERSION_MEMO_SECONDS, scope.version))
         return entry["gzip"]

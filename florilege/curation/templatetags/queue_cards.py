@@ -6,9 +6,10 @@ each time they come back, the page shows mostly the same 25 cards, and rendering
 with the template language was about a millisecond, most of the page's time. A card's HTML
 is a function of what its key holds (see ``card_key``): the suggestion, its entry and
 source, the story's other sources, the card's links, the visitor's language and
-permissions, the queue's filters, the topic's "scoop without insight" switch and the
-minutes since the entry's publication (its "… ago" text). Any of them changing makes
-another key, so a kept card is never stale; the oldest are dropped past ``KEPT_CARDS``.
+permissions and time zone, the queue's filters, the topic's "scoop without insight" switch
+and the time since the entry's publication, as its "… ago" text counts it. Any of them
+changing makes another key, so a kept card is never stale; the oldest are dropped past
+``KEPT_CARDS``.
 
 Cards are kept in the process's memory, not the shared cache: any host renders them
 alike, and a restart (a new template) starts afresh. The one per-request part, the CSRF
@@ -27,7 +28,10 @@ from datetime import UTC, datetime
 
 from django import template
 from django.template.loader import get_template
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.timesince import timesince
+from django.utils.timezone import get_current_timezone_name
 from django.utils.translation import get_language
 
 register = template.Library()
@@ -46,9 +50,15 @@ def forget_cards() -> None:
         _cards.clear()
 
 
-def _minutes_ago(published: datetime | None, now: datetime) -> int | None:
-    """What the card's "… ago" text is made of: whole minutes since ``published``."""
-    return int((now - published).total_seconds() // 60) if published else None
+def _ago(published: datetime | None, now: datetime) -> tuple[str, int] | None:
+    """What the card's "… ago" text (``timesince``: two adjacent units at most) is made of:
+    the whole minutes since ``published`` under a day, the whole hours from then on (past a
+    day it never shows minutes, and its months and weeks change on whole hours of the
+    delay too: the calendar's months are counted from the same time of day)."""
+    if published is None:
+        return None
+    seconds = int((now - published).total_seconds())
+    return ("minutes", seconds // 60) if seconds < 86400 else ("hours", seconds // 3600)
 
 
 def page_part(context: template.Context, now: datetime) -> tuple:
@@ -58,6 +68,7 @@ def page_part(context: template.Context, now: datetime) -> tuple:
         allowed = context.get("allowed")
         kept = context.render_context[_PAGE_PART] = (
             get_language(),
+            get_current_timezone_name(),  # the card's dates are written in it
             tuple(sorted(allowed)) if allowed else (),
             context["topic"].allow_scoop_without_insight,
             context.get("back", ""),
@@ -81,7 +92,7 @@ def card_key(context: template.Context, suggestion, now: datetime) -> bytes:
         others,
         (entry.pk, entry.language, entry.url, entry.title, entry.summary),
         str(entry.published_at),
-        _minutes_ago(entry.published_at, now),
+        _ago(entry.published_at, now),
         (source.pk, source.url, source.title),
     )
     return hashlib.blake2b(repr(parts).encode(), digest_size=16).digest()
@@ -91,12 +102,16 @@ def card_key(context: template.Context, suggestion, now: datetime) -> bytes:
 def suggestion_card(context: template.Context) -> SafeString:
     """The card of ``s`` (the queue's loop variable), from memory when already rendered."""
     suggestion = context["s"]
-    key = card_key(context, suggestion, datetime.now(UTC))
+    # One moment for the page: each card's key and, when rendered, its "… ago" text.
+    now = page_part(context, datetime.now(UTC))[-1]
+    key = card_key(context, suggestion, now)
     with _lock:
         html = _cards.get(key)
         if html is not None:
             _cards.move_to_end(key)
     if html is None:
+        published = suggestion.entry.published_at
+        suggestion.card_ago = timesince(published, now) if published else ""
         with context.push(csrf_token=_TOKEN_MARKER):
             # The engine's template, rendered in this context (the page's, with the card's
             # loop variable): Django's backend wrapper would start a new context.
@@ -108,10 +123,13 @@ def suggestion_card(context: template.Context) -> SafeString:
     token = context.get("csrf_token")
     # Rendered with the marker, so the card's forms carry this request's token (or, with
     # no token in the context, none, as the tag itself would render).
+    # Only the form field is replaced: the marker nowhere else gets the token.
+    marked = _csrf_input(_TOKEN_MARKER)
     if token and str(token) != "NOTPROVIDED":
-        return mark_safe(html.replace(_TOKEN_MARKER, str(token)))  # the card's own HTML
-    return mark_safe(html.replace(_csrf_input(_TOKEN_MARKER), ""))
+        return mark_safe(html.replace(marked, _csrf_input(str(token))))  # the card's own HTML
+    return mark_safe(html.replace(marked, ""))
 
 
 def _csrf_input(value: str) -> str:
-    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{value}">'
+    """The field as ``{% csrf_token %}`` writes it (escaped alike)."""
+    return format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', value)

@@ -21,7 +21,9 @@ from florilege.topics.models import Membership
 from florilege.topics.permissions import Role
 
 pytestmark = pytest.mark.django_db
-NOW = datetime.now(UTC) - timedelta(hours=3)
+# Older than a day: the cards' "… ago" text then changes on the hour, not between the two
+# renders a check compares.
+NOW = datetime.now(UTC) - timedelta(days=3)
 REASONS = {
     "version": 2,
     "parts": {"model": 1.5, "prototype": 0.25, "rules": 1.0, "source": 0.5},
@@ -171,7 +173,7 @@ CHANGES = [
     (_change_reasons, "It matches your keywords: mastodon."),
     (_scoop_without_insight, "Scoop now"),
     (_another_source_in_the_story, "Also in 1 source"),
-    (_published_earlier, "2\xa0days"),
+    (_published_earlier, "5\xa0days"),
     (_a_card_above, "Best item"),
 ]
 
@@ -206,18 +208,33 @@ def test_the_queues_filters_have_their_own_cards(client_in, topic, cards) -> Non
     assert 'name="back" value="lang=en"' in kept
 
 
-def test_minutes_passing_change_the_key(topic, cards) -> None:
+@pytest.mark.parametrize(
+    ("same", "other"),
+    [
+        # Under a day the text counts minutes; past it, hours at the finest.
+        ((61, 119), 120),
+        ((2 * 86400 + 600, 2 * 86400 + 3599), 2 * 86400 + 3600),
+        ((40 * 86400, 40 * 86400 + 3599), 40 * 86400 + 3600),
+    ],
+)
+def test_time_passing_changes_the_key_as_the_text_does(topic, cards, same, other) -> None:
     from django.template import Context
+    from django.utils.timesince import timesince
 
     first = cards[0]
     first.story_others = []
     first.links = _links(topic, first)
     at = first.entry.published_at
-    keys = [
-        queue_cards.card_key(Context({"topic": topic}), first, at + timedelta(seconds=s))
-        for s in (61, 119, 120)
-    ]
-    assert keys[0] == keys[1] != keys[2]
+
+    def key(seconds: int) -> bytes:
+        moment = at + timedelta(seconds=seconds)
+        return queue_cards.card_key(Context({"topic": topic}), first, moment)
+
+    assert key(same[0]) == key(same[1]) != key(other)
+    # The text is the same within a key, as it is what the kept card shows.
+    for seconds in range(same[0], same[1] + 1, 59):
+        now = at + timedelta(seconds=seconds)
+        assert timesince(at, now) == timesince(at, at + timedelta(seconds=same[0]))
 
 
 def _links(topic, suggestion):
@@ -225,6 +242,22 @@ def _links(topic, suggestion):
 
     prepare_cards(topic, [suggestion], "")
     return suggestion.links
+
+
+def test_a_kept_card_without_a_token_in_the_page_has_no_token_field(topic, cards) -> None:
+    from django.template import Context, Template
+
+    from florilege.curation.views.queue import prepare_cards
+
+    suggestions = list(Suggestion.objects.select_related("entry", "entry__source"))
+    for suggestion in suggestions:
+        suggestion.story_others = []
+    prepare_cards(topic, suggestions, "")
+    page = Template("{% load queue_cards %}{% for s in cards %}{% suggestion_card %}{% endfor %}")
+    for _ in range(2):  # rendered, then kept
+        html = page.render(Context({"topic": topic, "cards": suggestions}))
+        assert "First item" in html and "csrfmiddlewaretoken" not in html
+        assert queue_cards._TOKEN_MARKER not in html
 
 
 def test_the_memory_is_bounded(client_in, topic, cards, monkeypatch) -> None:
