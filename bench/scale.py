@@ -379,9 +379,14 @@ def generate(args: argparse.Namespace, n: dict[str, int], base_url: str) -> dict
         for e in range(1, E + 1)
     ))  # fmt: skip
     step = max(E // n["pending"], 1)
+    # Checked by the automation rules when they were made, as on a running instance: the
+    # rules stage would otherwise work through half a million old suggestions before the
+    # stream's. (Topics' ranking models are left to train: every topic stale at once, as
+    # after an upgrade, while the stream flows.)
     timed("pending suggestions", Suggestion, (
         {"id": i + 1, "topic_id": topic_of_source(source_of(e), T), "entry_id": e,
-         "score": rng.random(), "reasons": {}, "status": "pending", "created_at": fetched(e)}
+         "score": rng.random(), "reasons": {}, "status": "pending", "created_at": fetched(e),
+         "rules_checked_at": fetched(e)}
         for i, e in enumerate(range(E, 0, -step)) if i < n["pending"]
     ))  # fmt: skip
     scoop_step = max(E // n["scoops"], 1)

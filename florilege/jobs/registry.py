@@ -35,12 +35,18 @@ class StageContext:
     detail: object | None = None
     # When the stage's share of the cycle is spent (``time.monotonic``); None: no limit.
     deadline: float | None = None
+    # Set when ``more`` said no: the stage stopped with work left (its runner then knows
+    # the pool is behind).
+    cut_short: bool = False
 
     def more(self) -> bool:
         """Whether a stage that works in batches may start another in this cycle. Each
         batch commits on its own, so stopping between two loses nothing; the stage goes on
         next cycle, after the worker's other stages have had their turn."""
-        return self.deadline is None or time.monotonic() < self.deadline
+        if self.deadline is None or time.monotonic() < self.deadline:
+            return True
+        self.cut_short = True
+        return False
 
     @property
     def network(self) -> Network:
@@ -69,6 +75,10 @@ class Stage:
     order: int  # place in an all-stage cycle: the pipeline's order, upstream first
     # Worker process needs the sentence encoder loaded (seconds): warmed before leasing.
     needs_encoder: bool = False
+    # Work nobody waits on by the minute (retraining models): in a cycle where a stage
+    # before it stopped with work left, it does one item and gives the cycle back, so a
+    # thousand stale models do not hold back the stream of new entries behind them.
+    yields: bool = False
 
 
 _STAGES: dict[str, Stage] = {}

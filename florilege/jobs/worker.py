@@ -47,6 +47,9 @@ class CycleReport:
     details: dict[str, Any] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
+    # Stages that yield (``Stage.yields``) held to one item because an earlier stage of
+    # the cycle was behind.
+    yielded: list[str] = field(default_factory=list)
     # Set when a stage met a cut connection (the stage is not charged): the cycle went on
     # on a new connection, or stopped there if the database could not be reached.
     database_error: str = ""
@@ -93,6 +96,7 @@ class StageRunner:
 
     def cycle(self, now: datetime | None = None) -> CycleReport:
         report = CycleReport()
+        behind = False  # a stage of this cycle stopped with work left
         for stage in self.stages:
             moment = now or timezone.now()
             health = self._health[stage.name]
@@ -101,6 +105,9 @@ class StageRunner:
                 continue
             started = time.monotonic()
             deadline = None if self.budget is None else started + self.budget
+            if stage.yields and behind:
+                deadline = started  # one item, then the stream's stages again
+                report.yielded.append(stage.name)
             ctx = StageContext(moment, self.owner, self.client_factory, self.net, deadline=deadline)
             try:
                 done = stage.run(ctx)
@@ -120,6 +127,7 @@ class StageRunner:
                 report.failed[stage.name] = f"{type(exc).__name__}: {exc}"
                 continue
             report.done[stage.name] = done
+            behind = behind or ctx.cut_short
             if ctx.detail is not None:
                 report.details[stage.name] = ctx.detail
             self._succeeded(stage, health, moment)

@@ -27,6 +27,7 @@ from florilege.lib.html import html_to_text
 from florilege.lib.text import embedding
 from florilege.sources.models import Entry
 from florilege.suggestions import ranker
+from florilege.suggestions.bulk import update_values
 from florilege.suggestions.features import Features, Item, featurize
 from florilege.suggestions.models import EntryVector, Suggestion, TopicRanker
 from florilege.suggestions.rules import RuleMatch, Rules, match_rules, parse_rules
@@ -124,10 +125,13 @@ def score_entries(
 # --- training -------------------------------------------------------------------------
 
 
-def _decision_stats() -> dict[int, tuple[int, str]]:
+def _decision_stats(topic: Topic | None = None) -> dict[int, tuple[int, str]]:
+    """Decisions counted per topic, and the last one's time: every topic's, or one's."""
+    decided = Suggestion.objects.filter(status__in=DECIDED)
+    if topic is not None:
+        decided = decided.filter(topic=topic)
     rows = (
-        Suggestion.objects.filter(status__in=DECIDED)
-        .values("topic_id")
+        decided.values("topic_id")
         .annotate(n=Count("id"), last=Max("decided_at"))
         .order_by()
     )
@@ -238,7 +242,8 @@ def train_topic(topic: Topic, now: datetime) -> int | None:
         if not held:
             return None
         row = held[0]
-        stats = _decision_stats().get(topic.pk, (0, ""))
+        # This topic's only: every topic's took 35 ms with 1,000 topics, for each one trained.
+        stats = _decision_stats(topic).get(topic.pk, (0, ""))
         model = build_model(topic, row.reset_at, now)
         row.state, row.meta = ranker.to_state(model)
         row.version += 1
@@ -263,11 +268,14 @@ def rescore_pending(topic: Topic, model: ranker.Model, now: datetime) -> int:
     entries = [s.entry for s in pending]
     ensure_vectors(entries, now)
     features = features_of(entries)
-    for suggestion, (value, why) in zip(
-        pending, score_entries(topic, model, entries, features, now), strict=True
-    ):
-        suggestion.score, suggestion.reasons = value, why
-    Suggestion.objects.bulk_update(pending, ["score", "reasons"], batch_size=500)
+    scored = score_entries(topic, model, entries, features, now)
+    # One UPDATE by key, run for every row (bulk_update built a CASE of one branch per row
+    # and field: half of a retraining's time, in Python, for 2,000 suggestions).
+    update_values(
+        Suggestion,
+        ["score", "reasons"],
+        [(s.pk, value, why) for s, (value, why) in zip(pending, scored, strict=True)],
+    )
     return len(pending)
 
 

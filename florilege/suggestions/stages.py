@@ -72,4 +72,4 @@ def _train_backlog(now: datetime) -> Backlog:
 
 register(Stage("train", "suggestions",
                "topics with new decisions or edited rules whose model is stale",
-               _train, _train_backlog, order=70))  # fmt: skip
+               _train, _train_backlog, order=70, yields=True))  # fmt: skip

@@ -178,6 +178,8 @@ def test_hot_paths_use_indexes_on_a_large_instance(large, client, curator) -> No
         ("queue", reverse("curation:queue", args=[large.slug])),
         ("topic page", reverse("publishing:topic", args=[large.slug])),
         ("site search", reverse("publishing:search") + "?q=mastodon+moderation"),
+        # Accounts named like the query are asked, each, whether they have anything visible.
+        ("site search naming curators", reverse("publishing:search") + "?q=member7+mastodon"),
         ("topic search", reverse("publishing:topic_search", args=[large.slug]) + "?q=mastodon"),
     ]:
 

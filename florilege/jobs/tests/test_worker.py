@@ -160,3 +160,44 @@ def test_a_budget_tells_stages_when_their_share_of_the_cycle_is_spent() -> None:
     # A spent share stops a stage after the batch it is on; without a budget it never does.
     assert seen == [False, True]
     assert StageState.objects.get(name="bounded").last_success_at == NOW
+
+
+def test_a_stage_that_yields_does_one_item_while_the_stream_is_behind() -> None:
+    """Retraining stale models (a stage that ``yields``) must not hold back new entries: in
+    a cycle where an earlier stage stopped with work left, it does one item only."""
+    import time
+
+    trained: list[int] = []
+
+    def stream(backlog: int):
+        def run(ctx: StageContext) -> int:
+            done = 0
+            while done < backlog:
+                time.sleep(0.05)  # a batch's work
+                done += 1
+                if not ctx.more():
+                    break
+            return done
+
+        return run
+
+    def train(ctx: StageContext) -> int:
+        done = 0
+        while done < 100:
+            done += 1
+            if not ctx.more():
+                break
+        trained.append(done)
+        return done
+
+    def runner(backlog: int) -> StageRunner:
+        training = Stage("train-test", "tests", "models", train, lambda now: Backlog(0),
+                         order=2, yields=True)  # fmt: skip
+        return StageRunner([stage("stream", stream(backlog), order=1), training], budget=0.2)
+
+    behind = runner(backlog=1000).cycle(NOW)
+    assert behind["stream"] < 1000 and behind.yielded == ["train-test"]
+    caught_up = runner(backlog=2).cycle(NOW)
+    assert caught_up["stream"] == 2 and caught_up.yielded == []
+    # Behind: one model, then the stream again; caught up: the stage's whole share.
+    assert trained == [1, 100]

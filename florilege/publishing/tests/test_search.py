@@ -111,6 +111,18 @@ def test_any_word_when_not_every_word_matches_best_first(corpus, topic, curator)
     assert titles(search.search("modération réseaux"))[0] == "Réseaux et modération"
 
 
+def test_elided_articles_are_not_searched_for(topic, curator) -> None:
+    add(topic, curator, "L'école numérique", language="fr")
+    add(topic, curator, "L'autre réseau", language="fr")
+    add(topic, curator, "It's a server", insight="Don't miss it.")
+    assert search.parse_query("l'école").terms == ("école",)
+    # "l" alone would find every French scoop; "s" and "t" every English one.
+    assert titles(search.search("l'école")) == ["L'école numérique"]
+    assert titles(search.search("it's servers")) == ["It's a server"]
+    # A query of nothing else is still a query.
+    assert search.parse_query("l'").terms == ("l",)
+
+
 def test_topics_and_curators_are_found(corpus, topic, curator) -> None:
     curator.first_name, curator.last_name = "Élise", "Martin"
     curator.save()
@@ -173,7 +185,9 @@ def test_search_page_lists_each_hit_once(client, corpus, topic, curator) -> None
 
 def test_search_page_query_count_is_pinned(client, corpus, django_assert_num_queries) -> None:
     client.get("/search/", {"q": "warm"})  # sessions, site settings: whatever is cached once
-    with django_assert_num_queries(4):  # hits (light), the page's cards, topics, curators
+    # Hits ranked (ids), hits loaded (light), the page's cards, topics, accounts by name
+    # (none matches: no account is asked for its scoops).
+    with django_assert_num_queries(5):
         response = client.get("/search/", {"q": "réseaux modération fediverse"})
     assert response.status_code == 200
     assert response.content.decode().count("<article") == 5
@@ -276,8 +290,8 @@ def test_topic_search_page_query_count_is_pinned(
 ) -> None:
     url = reverse("publishing:topic_search", args=[topic.slug])
     client.get(url, {"q": "warm"})
-    # The topic, its hits, the page's cards (no topic or curator lookups).
-    with django_assert_num_queries(3):
+    # The topic, its hits ranked then loaded, the page's cards (no topic or curator lookups).
+    with django_assert_num_queries(4):
         response = client.get(url, {"q": "réseaux modération fediverse"})
     assert response.content.decode().count("<article") == 5
 
@@ -382,7 +396,7 @@ def test_topics_and_curators_stand_on_the_first_page_only(client, many, curator)
 
 def test_search_later_page_query_count_is_pinned(client, many, django_assert_num_queries) -> None:
     client.get("/search/", {"q": "warm"})
-    with django_assert_num_queries(2):  # hits (light), the page's cards: no side lists
+    with django_assert_num_queries(3):  # hits ranked, loaded, the page's cards: no side lists
         page, _ = shown(client, page=3)
     assert len(page) == search.PAGE_SIZE
 
