@@ -35,8 +35,9 @@ class StageContext:
     detail: object | None = None
     # When the stage's share of the cycle is spent (``time.monotonic``); None: no limit.
     deadline: float | None = None
-    # Set when ``more`` said no: the stage stopped with work left (its runner then knows
-    # the pool is behind).
+    # Set when ``more`` said no, or by a stage that stopped at its own bound of batches:
+    # it stopped with work left, and its runner knows the pool is behind. (A stage that
+    # never asks, such as ``rules`` with one batch a cycle, never says so.)
     cut_short: bool = False
 
     def more(self) -> bool:

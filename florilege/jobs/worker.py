@@ -108,6 +108,7 @@ class StageRunner:
             if stage.yields and behind:
                 deadline = started  # one item, then the stream's stages again
                 report.yielded.append(stage.name)
+                log.info("event=stage_yielded stage=%s", stage.name)
             ctx = StageContext(moment, self.owner, self.client_factory, self.net, deadline=deadline)
             try:
                 done = stage.run(ctx)

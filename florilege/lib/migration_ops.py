@@ -11,7 +11,7 @@ imports the PostgreSQL driver, which a SQLite-only install lacks. A migration us
 from __future__ import annotations
 
 from django.db import NotSupportedError
-from django.db.migrations import AddIndex
+from django.db.migrations import AddIndex, RunPython
 
 
 class AddIndexConcurrently(AddIndex):
@@ -47,3 +47,69 @@ class AddIndexConcurrently(AddIndex):
             schema_editor.remove_index(model, self.index, concurrently=True)
         else:
             schema_editor.remove_index(model, self.index)
+
+
+def drop_field_indexes(table: str, column: str, keep_as: str | None = None) -> RunPython:
+    """The database half of turning a field's ``db_index=True`` off: its index is dropped
+    (PostgreSQL's ``varchar_pattern_ops`` twin, "…_like", too), or kept under ``keep_as``
+    when the model now declares it in ``Meta.indexes`` (renamed on PostgreSQL: nothing is
+    rebuilt). The state half is the migration's ``AlterField`` (and ``AddIndex``), in a
+    ``SeparateDatabaseAndState``: Django's own ``AlterField`` would rebuild the whole table
+    on SQLite. Concurrently on PostgreSQL, so the migration sets ``atomic = False``."""
+
+    def names(schema_editor) -> tuple[str, str]:
+        plain = schema_editor._create_index_name(table, [column], suffix="")
+        return plain, schema_editor._create_index_name(table, [column], suffix="_like")
+
+    def forwards(apps, schema_editor) -> None:
+        plain, like = names(schema_editor)
+        quote = schema_editor.quote_name
+        postgres = schema_editor.connection.vendor == "postgresql"
+        drop = "DROP INDEX CONCURRENTLY IF EXISTS" if postgres else "DROP INDEX IF EXISTS"
+        schema_editor.execute(f"{drop} {quote(like)}")
+        if keep_as is None:
+            schema_editor.execute(f"{drop} {quote(plain)}")
+        elif postgres:
+            schema_editor.execute(
+                f"ALTER INDEX IF EXISTS {quote(plain)} RENAME TO {quote(keep_as)}"
+            )
+        else:
+            schema_editor.execute(f"{drop} {quote(plain)}")
+        if keep_as is not None:
+            create = (
+                "CREATE INDEX CONCURRENTLY IF NOT EXISTS"
+                if postgres
+                else "CREATE INDEX IF NOT EXISTS"
+            )
+            schema_editor.execute(f"{create} {quote(keep_as)} ON {quote(table)} ({quote(column)})")
+
+    def backwards(apps, schema_editor) -> None:
+        plain, like = names(schema_editor)
+        quote = schema_editor.quote_name
+        postgres = schema_editor.connection.vendor == "postgresql"
+        create = (
+            "CREATE INDEX CONCURRENTLY IF NOT EXISTS" if postgres else "CREATE INDEX IF NOT EXISTS"
+        )
+        if keep_as is not None and postgres:
+            schema_editor.execute(
+                f"ALTER INDEX IF EXISTS {quote(keep_as)} RENAME TO {quote(plain)}"
+            )
+        elif keep_as is not None:
+            schema_editor.execute(f"DROP INDEX IF EXISTS {quote(keep_as)}")
+        schema_editor.execute(f"{create} {quote(plain)} ON {quote(table)} ({quote(column)})")
+        if postgres and like_applies(apps, table, column):
+            schema_editor.execute(
+                f"{create} {quote(like)} ON {quote(table)} ({quote(column)} varchar_pattern_ops)"
+            )
+
+    return RunPython(forwards, backwards)
+
+
+def like_applies(apps, table: str, column: str) -> bool:
+    """Whether PostgreSQL gave the column a "…_like" twin: Django does for text columns
+    (varchar and text), not for keys."""
+    for model in apps.get_models():
+        if model._meta.db_table == table:
+            field = next(f for f in model._meta.concrete_fields if f.column == column)
+            return field.get_internal_type() in {"CharField", "TextField", "SlugField"}
+    return False

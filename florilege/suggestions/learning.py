@@ -19,7 +19,7 @@ from datetime import datetime
 import numpy as np
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Count, F, Max
 from threadpoolctl import threadpool_limits
 
 from florilege.jobs import leases
@@ -130,11 +130,7 @@ def _decision_stats(topic: Topic | None = None) -> dict[int, tuple[int, str]]:
     decided = Suggestion.objects.filter(status__in=DECIDED)
     if topic is not None:
         decided = decided.filter(topic=topic)
-    rows = (
-        decided.values("topic_id")
-        .annotate(n=Count("id"), last=Max("decided_at"))
-        .order_by()
-    )
+    rows = decided.values("topic_id").annotate(n=Count("id"), last=Max("decided_at")).order_by()
     return {r["topic_id"]: (r["n"], r["last"].isoformat() if r["last"] else "") for r in rows}
 
 
@@ -157,7 +153,10 @@ def stale_topics(limit: int) -> list[Topic]:
     stats = _decision_stats()
     stale = []
     topics = Topic.objects.select_related("ranker").defer("ranker__state", "ranker__meta")
-    for topic in topics.order_by("pk"):
+    # Least recently trained first: a topic whose curator decides all day is stale again
+    # after every training, and first by id it would take every turn from the others.
+    oldest_first = (F("ranker__trained_at").asc(nulls_first=True), "pk")
+    for topic in topics.order_by(*oldest_first):
         row = getattr(topic, "ranker", None)
         reset_at = row.reset_at if row else None
         expected = fingerprint(topic, stats.get(topic.pk, (0, "")), reset_at)
@@ -298,7 +297,9 @@ def ranking_cycle(now: datetime, more: Callable[[], bool] = lambda: True) -> Tra
             except Exception:
                 log.exception("topic=%s event=ranking_failed", topic.pk)
                 continue
-            attempted = True
+            # A topic another worker holds is not a turn: yielding (one topic a cycle),
+            # workers sharing the stage would otherwise all stop at the first one.
+            attempted = attempted or rescored is not None
             if rescored is not None:
                 report.trained += 1
                 report.rescored += rescored

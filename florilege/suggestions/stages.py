@@ -29,6 +29,8 @@ def _enrich(ctx: StageContext) -> int:
         total += done
         if done < ENRICH_BATCH or not ctx.more():
             break
+    else:
+        ctx.cut_short = True  # every round was a full batch: work is left
     return total
 
 
@@ -41,6 +43,8 @@ def _suggest(ctx: StageContext) -> int:
         total += scored
         if scored < SUGGEST_BATCH or not ctx.more():
             break
+    else:
+        ctx.cut_short = True  # every round was a full batch: work is left
     return total
 
 

@@ -46,7 +46,7 @@ class StoryMember(models.Model):
     # The entry's date (published, else fetched) and its URL as clustered: a later refetch
     # may rewrite the entry, the story keeps what it matched on.
     seen_at = models.DateTimeField()
-    canonical_url = models.CharField(max_length=2000, blank=True, db_index=True)
+    canonical_url = models.CharField(max_length=2000, blank=True)  # indexed in Meta
     fingerprint = models.BigIntegerField(null=True, blank=True)
     # The fingerprint in four 16-bit bands (see clustering.bands): near-duplicates share one.
     band0 = models.IntegerField(null=True, blank=True)
@@ -64,6 +64,8 @@ class StoryMember(models.Model):
             models.Index(fields=["band1", "seen_at"], name="story_band1"),
             models.Index(fields=["band2", "seen_at"], name="story_band2"),
             models.Index(fields=["band3", "seen_at"], name="story_band3"),
+            # Equality only: db_index would add PostgreSQL's unused twin for LIKE.
+            models.Index(fields=["canonical_url"], name="member_canonical_url"),
         ]
 
     def __str__(self) -> str:

@@ -111,14 +111,20 @@ def test_any_word_when_not_every_word_matches_best_first(corpus, topic, curator)
     assert titles(search.search("modération réseaux"))[0] == "Réseaux et modération"
 
 
-def test_elided_articles_are_not_searched_for(topic, curator) -> None:
+def test_elisions_and_contractions_are_not_searched_for(topic, curator) -> None:
     add(topic, curator, "L'école numérique", language="fr")
     add(topic, curator, "L'autre réseau", language="fr")
-    add(topic, curator, "It's a server", insight="Don't miss it.")
+    add(topic, curator, "Données ouvertes, donc réutilisables", language="fr")
+    add(topic, curator, "Alice's notes", insight="Worth a read.")
+    add(topic, curator, "A server to run", insight="Bob's pick.")
     assert search.parse_query("l'école").terms == ("école",)
-    # "l" alone would find every French scoop; "s" and "t" every English one.
+    assert search.parse_query("Alice's notes").terms == ("Alice", "notes")
+    # "l" alone would find every French scoop, "s" every English possessive, and "don"
+    # (from "don't") every "donc" and "données".
     assert titles(search.search("l'école")) == ["L'école numérique"]
-    assert titles(search.search("it's servers")) == ["It's a server"]
+    assert titles(search.search("it's servers")) == ["A server to run"]
+    assert titles(search.search("don't run")) == ["A server to run"]
+    assert titles(search.search("qu\u2019il réseau")) == ["L'autre réseau"]  # typographic
     # A query of nothing else is still a query.
     assert search.parse_query("l'").terms == ("l",)
 

@@ -10,12 +10,16 @@ class Entry(models.Model):
     """One item of a source, sanitised. ``key`` is stable across refetches, so storing is
     an upsert: the same guid, or (without a guid) the same canonical URL, is the same row."""
 
-    source = models.ForeignKey("sources.Source", on_delete=models.CASCADE, related_name="entries")
+    # No index of its own: the unique (source, key) and the (source, canonical_url) indexes
+    # both lead with it. Every fetched entry writes each index of this, the largest table.
+    source = models.ForeignKey(
+        "sources.Source", on_delete=models.CASCADE, related_name="entries", db_index=False
+    )
     # sha256 of the item's identity (guid, else canonical link, else title+date), hex.
     key = models.CharField(max_length=64)
     guid = models.CharField(max_length=2000, blank=True)
     url = models.URLField(max_length=2000, blank=True)
-    canonical_url = models.CharField(max_length=2000, blank=True, db_index=True)
+    canonical_url = models.CharField(max_length=2000, blank=True)  # indexed in Meta
     title = models.CharField(max_length=500, blank=True)
     summary = models.TextField(blank=True)
     content = models.TextField(blank=True)
@@ -59,6 +63,9 @@ class Entry(models.Model):
             ),
             # The retention stage's walk, oldest first (curation/services/retention.py).
             models.Index(fields=["fetched_at"], name="entry_fetched"),
+            # Equality only (a page's other copies, a topic's pages): declared here, not as
+            # db_index, which on PostgreSQL adds a second index for LIKE that nothing uses.
+            models.Index(fields=["canonical_url"], name="entry_canonical_url"),
         ]
         verbose_name_plural = "entries"
 

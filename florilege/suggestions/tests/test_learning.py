@@ -249,3 +249,25 @@ def test_topic_form_previews_rules_without_saving(topic, client_in, queue) -> No
     assert client_in.post(url, saved).status_code == 302
     topic.refresh_from_db()
     assert topic.keywords == ["+mastodon", "-quote"]
+
+
+def test_the_least_recently_trained_topic_goes_first(topic, curator) -> None:
+    """A topic whose curator decides all day is stale after every training: first by id, it
+    would take every turn of a stage that yields (one topic a cycle) from the others."""
+    from florilege.suggestions.learning import stale_topics
+
+    busy = topic
+    quiet = Topic.objects.create(title="Quiet", slug="quiet", owner=curator)
+    never = Topic.objects.create(title="Never", slug="never", owner=curator)
+    assert busy.pk < quiet.pk < never.pk
+    ranking_cycle(NOW)
+    assert stale_topics(10) == []
+    TopicRanker.objects.filter(topic=busy).update(trained_at=NOW + timedelta(hours=1))
+    for t in (busy, quiet):
+        t.keywords = ["changed"]
+        t.save()
+    TopicRanker.objects.filter(topic=never).delete()
+    # Never trained, then trained longest ago, then the busy one.
+    assert stale_topics(10) == [never, quiet, busy]
+    assert ranking_cycle(NOW + timedelta(hours=2), more=lambda: False).trained == 1
+    assert stale_topics(10) == [quiet, busy]
