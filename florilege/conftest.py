@@ -33,12 +33,14 @@ def _default_language() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _fresh_rendered_parts() -> None:
-    """Parts of pages each process keeps once rendered (the queue's cards, the topic menu):
-    each test renders its own."""
+    """Parts of pages each process keeps once rendered (the queue's cards, the topic menu)
+    or read (search's side-list names): each test starts without them."""
     from florilege.curation.templatetags import queue_cards, topic_nav
+    from florilege.publishing import search
 
     queue_cards.forget_cards()
     topic_nav.forget_menus()
+    search.forget_side_lists()
 
 
 @pytest.fixture(autouse=True)

@@ -23,6 +23,7 @@ each stem is quoted (FTS5) or built into a tsquery of quoted lexemes (PostgreSQL
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -145,7 +146,14 @@ def pg_tsquery(stems: Iterable[str], operator: str) -> str:
 def words_match(stems: tuple[str, ...], text: str) -> int:
     """How many stems prefix a word of ``text``: the topic and curator side of search,
     small enough to do in Python and so the same on both databases."""
-    words = _WORD.findall(fold(text))
+    return _stems_in(stems, _folded_words(text))
+
+
+def _folded_words(text: str) -> tuple[str, ...]:
+    return tuple(_WORD.findall(fold(text)))
+
+
+def _stems_in(stems: tuple[str, ...], words: tuple[str, ...]) -> int:
     return sum(
         1 for s in stems if any(w == s or (len(s) >= MIN_PREFIX and w.startswith(s)) for w in words)
     )
@@ -243,24 +251,65 @@ def search_all(
     # The side lists stand above the scoops: a reader on page 2 has passed them already,
     # and they read every public topic and active account.
     if topic is None and shown.number == 1:
-        results.topics = _ranked(
-            query,
-            Topic.objects.filter(is_public=True).only("title", "slug", "description"),
-            lambda t: f"{t.title} {t.description}",
-        )
+        results.topics = _topics(query)
         results.curators = _curators(query)
     return results
 
 
-def _ranked(
-    query: Query, candidates: QuerySet, text_of: Callable[[Any], str], keep: int = MAX_SIDE_HITS
-) -> list:
-    # Topics and curators are few (one row each, not one per scoop): matched in Python.
+# The side lists' candidates, each process's own: (id, folded words) of every public topic
+# and active account, read again after SIDE_MEMO_SECONDS or when this process saves a topic
+# or an account. Folding a thousand titles and descriptions was a third of a first page's
+# time on a large instance. Only matching reads the kept words: the rows shown (and whether
+# they are still public, active, and still match) are read fresh, so another process's
+# change is at worst matched late, never shown wrong.
+SIDE_MEMO_SECONDS = 30.0
+_candidates: dict[str, tuple[float, list[tuple[int, tuple[str, ...]]]]] = {}
+
+
+def forget_side_lists(**_: object) -> None:
+    _candidates.clear()
+
+
+def _kept(kind: str, read: Callable[[], Iterable[tuple[int, str]]]) -> list:
+    now = time.monotonic()
+    kept = _candidates.get(kind)  # (when read, names)
+    if kept is None or now - kept[0] >= SIDE_MEMO_SECONDS:
+        kept = (now, [(pk, _folded_words(text)) for pk, text in read()])
+        _candidates[kind] = kept
+    return kept[1]
+
+
+def _best(query: Query, candidates: list, keep: int) -> list[int]:
+    """Ids of the best-matching candidates, best first, ties in id order."""
     stems = query.stems
-    scored = [(words_match(stems, text_of(c)), c) for c in candidates]
-    hits = [(score, c) for score, c in scored if score]
-    hits.sort(key=lambda pair: -pair[0])
-    return [c for _, c in hits[:keep]]
+    scored = [(n, pk) for pk, words in candidates if (n := _stems_in(stems, words))]
+    scored.sort(key=lambda pair: -pair[0])
+    return [pk for _, pk in scored[:keep]]
+
+
+def _fresh(query: Query, ids: list[int], rows: QuerySet, text_of: Callable[[Any], str]) -> list:
+    """``rows`` of ``ids`` read now, in the order of ``ids``, those that still match."""
+    found = rows.in_bulk(ids) if ids else {}
+    stems = query.stems
+    return [found[pk] for pk in ids if pk in found and words_match(stems, text_of(found[pk]))]
+
+
+def _topic_text(topic: Topic) -> str:
+    return f"{topic.title} {topic.description}"
+
+
+def _topics(query: Query) -> list[Topic]:
+    public = Topic.objects.filter(is_public=True)
+    every = public.order_by("pk").only("title", "description")
+    candidates = _kept("topics", lambda: ((t.pk, _topic_text(t)) for t in every))
+    # Twice as many as are shown: one may have gone private or changed since it was read.
+    best = _best(query, candidates, 2 * MAX_SIDE_HITS)
+    fresh = public.only("title", "slug", "description")
+    return _fresh(query, best, fresh, _topic_text)[:MAX_SIDE_HITS]
+
+
+def _account_text(user: Any) -> str:
+    return f"{user.get_username()} {user.get_full_name()}"
 
 
 def _curators(query: Query) -> list[Any]:
@@ -269,15 +318,11 @@ def _curators(query: Query) -> list[Any]:
     Names first, in Python, then whether those few have a visible scoop: asked of every
     account, "has a visible scoop" became a join over every visible scoop of the instance
     (125 ms with 200,000), whatever the query."""
-    accounts = get_user_model().objects.filter(is_active=True).order_by("pk")
-    named = _ranked(  # ties by account, the same on every request
-        query,
-        accounts.only("username", "first_name", "last_name"),
-        lambda u: f"{u.get_username()} {u.get_full_name()}",
-        keep=MAX_NAMED,
-    )
-    if not named:
-        return []
+    active = get_user_model().objects.filter(is_active=True)
+    fields = ("username", "first_name", "last_name")
+    every = active.order_by("pk").only(*fields)
+    candidates = _kept("accounts", lambda: ((u.pk, _account_text(u)) for u in every))
+    named = _fresh(query, _best(query, candidates, MAX_NAMED), active.only(*fields), _account_text)
     # One probe per account, its id written in the query, best name first: asked in one
     # statement (EXISTS or a correlated subquery), PostgreSQL estimated the scoops of "an
     # account" from the busiest curators and read the whole table for each account with

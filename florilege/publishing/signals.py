@@ -12,7 +12,7 @@ from florilege.curation.models import Scoop
 from florilege.curation.services import publication
 from florilege.media.models import Picture
 from florilege.media.signals import picture_ready
-from florilege.publishing import cache
+from florilege.publishing import cache, search
 from florilege.publishing.models import Comment, HubPing, Reaction
 from florilege.topics.models import Topic
 
@@ -81,3 +81,13 @@ def scoop_unpublished(sender, scoop: Scoop, now, **kwargs) -> None:
 @receiver(post_delete, sender=Reaction)
 def readers_counts_changed(sender, instance, **kwargs) -> None:
     cache.touch_scoop_topic(instance.scoop_id)
+
+
+@receiver(post_save, sender=Topic)
+@receiver(post_delete, sender=Topic)
+@receiver(post_save, sender=settings.AUTH_USER_MODEL)
+@receiver(post_delete, sender=settings.AUTH_USER_MODEL)
+def names_changed(sender, **kwargs) -> None:
+    # Search's side lists match the names this process kept: a topic or an account saved
+    # here is matched at once (other processes within search.SIDE_MEMO_SECONDS).
+    search.forget_side_lists()

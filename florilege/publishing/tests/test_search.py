@@ -144,6 +144,22 @@ def test_topics_and_curators_are_found(corpus, topic, curator) -> None:
     assert search.search_all("elise").curators == []
 
 
+def test_kept_names_never_show_a_topic_changed_since(corpus, topic, monkeypatch) -> None:
+    """Another process's change reaches this one's kept names only after
+    SIDE_MEMO_SECONDS; until then, what is shown is read fresh and must still match."""
+    assert search.search_all("réseaux").topics == [topic]
+    # Changed as another process would (no signal here): the kept names still match.
+    Topic.objects.filter(pk=topic.pk).update(is_public=False)
+    assert search.search_all("réseaux").topics == []
+    Topic.objects.filter(pk=topic.pk).update(
+        is_public=True, title="Jardins", description="Potagers partagés."
+    )
+    assert search.search_all("réseaux").topics == []
+    assert search.search_all("jardins").topics == []  # not yet matched here
+    monkeypatch.setattr(search, "SIDE_MEMO_SECONDS", 0.0)  # as if they were kept that long
+    assert search.search_all("jardins").topics == [topic]
+
+
 def test_search_page_shows_topic_and_curator_above_scoops(client, corpus, topic) -> None:
     body = client.get("/search/", {"q": "réseaux"}).content.decode()
     assert body.index('id="found-topics"') < body.index("Les réseaux de demain")
@@ -191,9 +207,10 @@ def test_search_page_lists_each_hit_once(client, corpus, topic, curator) -> None
 
 def test_search_page_query_count_is_pinned(client, corpus, django_assert_num_queries) -> None:
     client.get("/search/", {"q": "warm"})  # sessions, site settings: whatever is cached once
-    # Hits ranked (ids), hits loaded (light), the page's cards, topics, accounts by name
-    # (none matches: no account is asked for its scoops).
-    with django_assert_num_queries(5):
+    # Hits ranked (ids), hits loaded (light), the page's cards, and the one matching topic
+    # read fresh: the names of topics and accounts were kept by the first request, and no
+    # account matches (none is asked for its scoops).
+    with django_assert_num_queries(4):
         response = client.get("/search/", {"q": "réseaux modération fediverse"})
     assert response.status_code == 200
     assert response.content.decode().count("<article") == 5
