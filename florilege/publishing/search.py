@@ -264,23 +264,31 @@ def search_all(
 # change is at worst matched late, never shown wrong.
 SIDE_MEMO_SECONDS = 30.0
 _candidates: dict[str, tuple[float, list[tuple[int, tuple[str, ...]]]]] = {}
+# Bumped by every forget: a list read while a save was being forgotten is not kept (it may
+# hold the names from before the save).
+_forgotten = {"topics": 0, "accounts": 0}
 
 
-def forget_side_lists(**_: object) -> None:
-    _candidates.clear()
+def forget_side_lists(*kinds: str) -> None:
+    """Forget the kept names ("topics", "accounts"; every kind when none is named)."""
+    for kind in kinds or tuple(_forgotten):
+        _forgotten[kind] += 1
+        _candidates.pop(kind, None)
 
 
 def _kept(kind: str, read: Callable[[], Iterable[tuple[int, str]]]) -> list:
     now = time.monotonic()
     kept = _candidates.get(kind)  # (when read, names)
     if kept is None or now - kept[0] >= SIDE_MEMO_SECONDS:
+        generation = _forgotten[kind]
         kept = (now, [(pk, _folded_words(text)) for pk, text in read()])
-        _candidates[kind] = kept
+        if _forgotten[kind] == generation:
+            _candidates[kind] = kept
     return kept[1]
 
 
 def _best(query: Query, candidates: list, keep: int) -> list[int]:
-    """Ids of the best-matching candidates, best first, ties in id order."""
+    """Ids of the best-matching candidates, best first, ties in the candidates' order."""
     stems = query.stems
     scored = [(n, pk) for pk, words in candidates if (n := _stems_in(stems, words))]
     scored.sort(key=lambda pair: -pair[0])
@@ -300,7 +308,7 @@ def _topic_text(topic: Topic) -> str:
 
 def _topics(query: Query) -> list[Topic]:
     public = Topic.objects.filter(is_public=True)
-    every = public.order_by("pk").only("title", "description")
+    every = public.order_by("title", "pk").only("title", "description")  # ties by title
     candidates = _kept("topics", lambda: ((t.pk, _topic_text(t)) for t in every))
     # Twice as many as are shown: one may have gone private or changed since it was read.
     best = _best(query, candidates, 2 * MAX_SIDE_HITS)
@@ -322,7 +330,9 @@ def _curators(query: Query) -> list[Any]:
     fields = ("username", "first_name", "last_name")
     every = active.order_by("pk").only(*fields)
     candidates = _kept("accounts", lambda: ((u.pk, _account_text(u)) for u in every))
-    named = _fresh(query, _best(query, candidates, MAX_NAMED), active.only(*fields), _account_text)
+    # Twice as many as are asked: one may have been deactivated or renamed since it was read.
+    best = _best(query, candidates, 2 * MAX_NAMED)
+    named = _fresh(query, best, active.only(*fields), _account_text)[:MAX_NAMED]
     # One probe per account, its id written in the query, best name first: asked in one
     # statement (EXISTS or a correlated subquery), PostgreSQL estimated the scoops of "an
     # account" from the busiest curators and read the whole table for each account with

@@ -4,6 +4,7 @@ newly published scoop owes the WebSub hub a ping. Both are database writes only.
 from __future__ import annotations
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
@@ -83,11 +84,29 @@ def readers_counts_changed(sender, instance, **kwargs) -> None:
     cache.touch_scoop_topic(instance.scoop_id)
 
 
+# The fields search's side lists match on, and filter by.
+NAMED_BY = {
+    "topics": {"title", "description", "is_public"},
+    "accounts": {"username", "first_name", "last_name", "is_active"},
+}
+
+
+def _forget_names(kind: str, update_fields=None) -> None:
+    if update_fields is not None and not NAMED_BY[kind] & set(update_fields):
+        return  # a login's last_login, a topic's picture: no name changed
+    # Now, for this process's next search, and again at commit: a search between the two
+    # would read (and keep) the names from before the save.
+    search.forget_side_lists(kind)
+    transaction.on_commit(lambda: search.forget_side_lists(kind))
+
+
 @receiver(post_save, sender=Topic)
 @receiver(post_delete, sender=Topic)
+def topic_names_changed(sender, update_fields=None, **kwargs) -> None:
+    _forget_names("topics", update_fields)
+
+
 @receiver(post_save, sender=settings.AUTH_USER_MODEL)
 @receiver(post_delete, sender=settings.AUTH_USER_MODEL)
-def names_changed(sender, **kwargs) -> None:
-    # Search's side lists match the names this process kept: a topic or an account saved
-    # here is matched at once (other processes within search.SIDE_MEMO_SECONDS).
-    search.forget_side_lists()
+def account_names_changed(sender, update_fields=None, **kwargs) -> None:
+    _forget_names("accounts", update_fields)

@@ -160,6 +160,25 @@ def test_kept_names_never_show_a_topic_changed_since(corpus, topic, monkeypatch)
     assert search.search_all("jardins").topics == [topic]
 
 
+def test_kept_names_follow_this_process_saves_and_never_show_inactive_accounts(
+    corpus, topic, curator
+) -> None:
+    curator.first_name = "Élise"
+    curator.save()
+    assert search.search_all("elise").curators == [curator]
+    assert search.search_all("réseaux").topics == [topic]
+    # Saved here: matched at once, no wait for the kept names to age.
+    topic.title, topic.description = "Jardins", "Potagers partagés."
+    topic.save()
+    assert search.search_all("jardins").topics == [topic]
+    curator.first_name = "Margot"
+    curator.save(update_fields=["first_name"])
+    assert search.search_all("margot").curators == [curator]
+    # Deactivated elsewhere (no signal here): kept by name, never shown.
+    type(curator).objects.filter(pk=curator.pk).update(is_active=False)
+    assert search.search_all("margot").curators == []
+
+
 def test_search_page_shows_topic_and_curator_above_scoops(client, corpus, topic) -> None:
     body = client.get("/search/", {"q": "réseaux"}).content.decode()
     assert body.index('id="found-topics"') < body.index("Les réseaux de demain")
@@ -306,6 +325,18 @@ def test_scoop_permalink_slug_ends_at_a_word(topic, curator) -> None:
     )
     assert scoop.slug == "fedivers-une-centaine-dinstances-signent-le-pacte-de-nantes"
     assert len(scoop.slug) <= 60 and scoop.get_absolute_url().endswith(f"/{scoop.slug}/")
+
+
+def test_search_page_reading_the_names_again_query_count_is_pinned(
+    client, corpus, django_assert_num_queries
+) -> None:
+    client.get("/search/", {"q": "warm"})
+    search.forget_side_lists()
+    # Hits ranked, hits read, cards, every public topic's name, the matching topic, every
+    # active account's name (none matches).
+    with django_assert_num_queries(6):
+        response = client.get("/search/", {"q": "réseaux modération fediverse"})
+    assert response.content.decode().count("<article") == 5
 
 
 def test_topic_search_page_query_count_is_pinned(
